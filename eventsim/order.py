@@ -1,0 +1,267 @@
+"""The order domain as a Decider: ``initial_state``, ``decide`` and ``evolve``.
+
+Pure functions, no I/O and no clock: every business rule is a branch in
+``decide`` (command -> events, or an ``OrderError``), every change of state a
+branch in ``evolve`` (state + event -> new state).  The current state of an
+order is the left fold of its events: ``fold(events)``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from functools import reduce
+from typing import Iterable
+
+from .commands import CancelOrder, Command, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund, ShipOrder
+from .events import (DomainEvent, OrderCancelled, OrderCreated, OrderPaid, OrderShipped, RefundCreated,
+                     RefundPaid)
+from .money import to_money
+
+__all__ = [
+    "OrderState", "Refund", "initial_state", "decide", "evolve", "fold",
+    "OrderError", "OrderNotFound", "OrderAlreadyPlaced", "InvalidAmount", "OrderNotPaid",
+    "OrderAlreadyPaid", "WrongPaymentAmount", "OrderAlreadyCancelled", "OrderAlreadyShipped",
+    "RefundExceedsPayment", "DuplicateRefund", "UnknownRefund", "RefundAlreadyPaid",
+    "OrderFullyRefunded",
+]
+
+ZERO = Decimal(0)
+
+
+# --- State -----------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Refund:
+    refund_id: str | None
+    amount: Decimal
+    paid: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OrderState:
+    """What the decider needs to know about one order, and nothing more."""
+    order_id: str | None = None
+    customer_id: str | None = None
+    amount: Decimal = ZERO
+    paid: Decimal = ZERO
+    refunds: tuple[Refund, ...] = ()
+    cancelled: bool = False
+    shipped: bool = False
+    version: int = 0
+
+    @property
+    def placed(self) -> bool:
+        return self.order_id is not None
+
+    @property
+    def refunded(self) -> Decimal:
+        """Total of all requested refunds, confirmed or not."""
+        return sum((r.amount for r in self.refunds), ZERO)
+
+    @property
+    def net(self) -> Decimal:
+        return self.paid - self.refunded
+
+    @property
+    def status(self) -> str:
+        if not self.placed:
+            return "new"
+        if self.cancelled:
+            return "cancelled"
+        if self.paid and self.refunded == self.paid:
+            return "refunded"
+        if self.refunded:
+            return "partially refunded"
+        if self.shipped:
+            return "shipped"
+        return "paid" if self.paid else "placed"
+
+    def refund(self, refund_id: str | None) -> Refund | None:
+        return next((r for r in self.refunds if r.refund_id == refund_id), None)
+
+
+initial_state = OrderState()
+
+
+# --- Rules -----------------------------------------------------------------
+
+class OrderError(Exception):
+    """A command broke a business rule; nothing was recorded.
+
+    Each subclass is one rule; the message names the order and the rule.
+    """
+    rule = "a business rule"
+
+    def __init__(self, order_id: str, problem: str):
+        self.order_id = order_id
+        self.problem = problem
+        super().__init__(f"order {order_id}: {problem} (rule: {self.rule})")
+
+
+class OrderNotFound(OrderError):
+    rule = "an order must be placed before anything else can happen to it"
+
+
+class OrderAlreadyPlaced(OrderError):
+    rule = "an order id is placed once"
+
+
+class InvalidAmount(OrderError):
+    rule = "amounts are positive with at most two decimal places"
+
+
+class OrderNotPaid(OrderError):
+    rule = "refund or ship only a paid order"
+
+
+class OrderAlreadyPaid(OrderError):
+    rule = "an order is paid once"
+
+
+class WrongPaymentAmount(OrderError):
+    rule = "pay exactly the order's amount"
+
+
+class OrderAlreadyCancelled(OrderError):
+    rule = "a cancelled order cannot be paid, shipped or cancelled again"
+
+
+class OrderAlreadyShipped(OrderError):
+    rule = "cancel only before shipping; ship once"
+
+
+class RefundExceedsPayment(OrderError):
+    rule = "the refunds of an order never add up to more than was paid"
+
+
+class DuplicateRefund(OrderError):
+    rule = "a refund id is requested once"
+
+
+class UnknownRefund(OrderError):
+    rule = "confirm only a refund that was requested"
+
+
+class RefundAlreadyPaid(OrderError):
+    rule = "a refund is confirmed once"
+
+
+class OrderFullyRefunded(OrderError):
+    rule = "ship only an order that is not fully refunded"
+
+
+def _valid_amount(order_id: str, amount: object) -> Decimal:
+    try:
+        value = to_money(amount)
+    except ValueError as error:
+        raise InvalidAmount(order_id, str(error)) from None
+    if value <= 0:
+        raise InvalidAmount(order_id, f"amount {value} is not positive")
+    return value
+
+
+def _require_placed(command: Command, state: OrderState) -> None:
+    if not state.placed:
+        raise OrderNotFound(command.order_id, "no such order")
+
+
+def decide(command: Command, state: OrderState) -> list[DomainEvent]:
+    """Return the events that ``command`` causes in ``state``, or raise ``OrderError``."""
+    order_id = command.order_id
+    match command:
+        case PlaceOrder():
+            if state.placed:
+                raise OrderAlreadyPlaced(order_id, "this order id was already placed")
+            amount = _valid_amount(order_id, command.amount)
+            return [OrderCreated(order_id, amount, command.customer_id)]
+
+        case PayOrder():
+            _require_placed(command, state)
+            if state.cancelled:
+                raise OrderAlreadyCancelled(order_id, "cannot pay a cancelled order")
+            if state.paid:
+                raise OrderAlreadyPaid(order_id, "the order is already paid")
+            amount = _valid_amount(order_id, command.amount)
+            if amount != state.amount:
+                raise WrongPaymentAmount(order_id, f"paid {amount} but the order is for {state.amount}")
+            return [OrderPaid(order_id)]
+
+        case RequestRefund():
+            _require_placed(command, state)
+            if not state.paid:
+                raise OrderNotPaid(order_id, "cannot refund an unpaid order")
+            amount = _valid_amount(order_id, command.amount)
+            if state.refunded + amount > state.paid:
+                raise RefundExceedsPayment(
+                    order_id, f"a refund of {amount} would bring refunds to {state.refunded + amount}, "
+                              f"more than the {state.paid} paid")
+            refund_id = command.refund_id or f"{order_id}-R{len(state.refunds) + 1}"
+            if state.refund(refund_id):
+                raise DuplicateRefund(order_id, f"refund {refund_id} was already requested")
+            return [RefundCreated(order_id, amount, refund_id, command.reason)]
+
+        case ConfirmRefund():
+            _require_placed(command, state)
+            refund = state.refund(command.refund_id)
+            if refund is None:
+                raise UnknownRefund(order_id, f"refund {command.refund_id} was never requested")
+            if refund.paid:
+                raise RefundAlreadyPaid(order_id, f"refund {command.refund_id} is already paid")
+            return [RefundPaid(order_id, command.refund_id)]
+
+        case CancelOrder():
+            _require_placed(command, state)
+            if state.cancelled:
+                raise OrderAlreadyCancelled(order_id, "the order is already cancelled")
+            if state.shipped:
+                raise OrderAlreadyShipped(order_id, "cannot cancel a shipped order")
+            events: list[DomainEvent] = []
+            outstanding = state.paid - state.refunded
+            if outstanding > 0:
+                refund_id = f"{order_id}-R{len(state.refunds) + 1}"
+                events.append(RefundCreated(order_id, outstanding, refund_id, "order cancelled"))
+            events.append(OrderCancelled(order_id, command.reason))
+            return events
+
+        case ShipOrder():
+            _require_placed(command, state)
+            if state.cancelled:
+                raise OrderAlreadyCancelled(order_id, "cannot ship a cancelled order")
+            if not state.paid:
+                raise OrderNotPaid(order_id, "cannot ship an unpaid order")
+            if state.shipped:
+                raise OrderAlreadyShipped(order_id, "the order is already shipped")
+            if state.refunded == state.paid:
+                raise OrderFullyRefunded(order_id, "cannot ship a fully refunded order")
+            return [OrderShipped(order_id)]
+
+    raise TypeError(f"not an order command: {command!r}")
+
+
+# --- State changes ---------------------------------------------------------
+
+def evolve(state: OrderState, event: DomainEvent) -> OrderState:
+    """Apply one event.  Events are facts: ``evolve`` never rejects them."""
+    version = state.version + 1
+    match event:
+        case OrderCreated():
+            return OrderState(event.order_id, event.customer_id, event.amount, version=version)
+        case OrderPaid():
+            return replace(state, paid=state.amount, version=version)
+        case RefundCreated():
+            refund = Refund(event.refund_id, event.amount)
+            return replace(state, refunds=state.refunds + (refund,), version=version)
+        case RefundPaid():
+            refunds = tuple(replace(r, paid=True) if r.refund_id == event.refund_id else r
+                            for r in state.refunds)
+            return replace(state, refunds=refunds, version=version)
+        case OrderCancelled():
+            return replace(state, cancelled=True, version=version)
+        case OrderShipped():
+            return replace(state, shipped=True, version=version)
+    raise TypeError(f"not an order event: {event!r}")
+
+
+def fold(events: Iterable[DomainEvent], state: OrderState = initial_state) -> OrderState:
+    """The state after ``events``: ``evolve`` applied to each in turn."""
+    return reduce(evolve, events, state)
