@@ -18,7 +18,7 @@ from .events import (DomainEvent, OrderCancelled, OrderCreated, OrderPaid, Order
 from .money import to_money
 
 __all__ = [
-    "OrderState", "Refund", "initial_state", "decide", "evolve", "fold",
+    "OrderState", "Refund", "order_status", "initial_state", "decide", "evolve", "fold",
     "OrderError", "OrderNotFound", "OrderAlreadyPlaced", "InvalidAmount", "OrderNotPaid",
     "OrderAlreadyPaid", "WrongPaymentAmount", "OrderAlreadyCancelled", "OrderAlreadyShipped",
     "RefundExceedsPayment", "DuplicateRefund", "UnknownRefund", "RefundAlreadyPaid",
@@ -64,20 +64,25 @@ class OrderState:
 
     @property
     def status(self) -> str:
-        if not self.placed:
-            return "new"
-        if self.cancelled:
-            return "cancelled"
-        if self.paid and self.refunded == self.paid:
-            return "refunded"
-        if self.refunded:
-            return "partially refunded"
-        if self.shipped:
-            return "shipped"
-        return "paid" if self.paid else "placed"
+        return order_status(self.placed, self.paid, self.refunded, self.cancelled, self.shipped)
 
     def refund(self, refund_id: str | None) -> Refund | None:
         return next((r for r in self.refunds if r.refund_id == refund_id), None)
+
+
+def order_status(placed: bool, paid: Decimal, refunded: Decimal, cancelled: bool, shipped: bool) -> str:
+    """The status people see; one rule, shared by ``OrderState`` and the read models."""
+    if not placed:
+        return "new"
+    if cancelled:
+        return "cancelled"
+    if paid and refunded == paid:
+        return "refunded"
+    if refunded:
+        return "partially refunded"
+    if shipped:
+        return "shipped"
+    return "paid" if paid else "placed"
 
 
 initial_state = OrderState()
@@ -160,6 +165,14 @@ def _valid_amount(order_id: str, amount: object) -> Decimal:
     return value
 
 
+def _new_refund_id(state: OrderState) -> str:
+    """The first free ``"<order id>-R<n>"``: a refund id chosen by hand may hold the next number."""
+    number = len(state.refunds) + 1
+    while state.refund(f"{state.order_id}-R{number}"):
+        number += 1
+    return f"{state.order_id}-R{number}"
+
+
 def _require_placed(command: Command, state: OrderState) -> None:
     if not state.placed:
         raise OrderNotFound(command.order_id, "no such order")
@@ -195,7 +208,7 @@ def decide(command: Command, state: OrderState) -> list[DomainEvent]:
                 raise RefundExceedsPayment(
                     order_id, f"a refund of {amount} would bring refunds to {state.refunded + amount}, "
                               f"more than the {state.paid} paid")
-            refund_id = command.refund_id or f"{order_id}-R{len(state.refunds) + 1}"
+            refund_id = command.refund_id or _new_refund_id(state)
             if state.refund(refund_id):
                 raise DuplicateRefund(order_id, f"refund {refund_id} was already requested")
             return [RefundCreated(order_id, amount, refund_id, command.reason)]
@@ -218,7 +231,7 @@ def decide(command: Command, state: OrderState) -> list[DomainEvent]:
             events: list[DomainEvent] = []
             outstanding = state.paid - state.refunded
             if outstanding > 0:
-                refund_id = f"{order_id}-R{len(state.refunds) + 1}"
+                refund_id = _new_refund_id(state)
                 events.append(RefundCreated(order_id, outstanding, refund_id, "order cancelled"))
             events.append(OrderCancelled(order_id, command.reason))
             return events

@@ -1,0 +1,280 @@
+"""Charts that let a learner see event sourcing: streams as lanes in time,
+state changing event by event, a read model lagging behind the log, and what
+a replay costs.
+
+Every function takes plain data (recorded or logged events, or tuples) and
+returns a new ``Figure``.  Each figure is made with pyplot and closed at once:
+pyplot keeps nothing, and Jupyter shows the figure exactly once when it is a
+cell's value.  (A bare ``matplotlib.figure.Figure()`` shows only as
+``<Figure size ...>`` in a fresh kernel.)  Amounts become floats here, for
+drawing only.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from .clock import to_datetime, to_timestamp
+from .order import evolve, initial_state
+
+__all__ = ["EVENT_STYLE", "timeline", "order_state", "store_activity", "read_model_lag", "replay_cost"]
+
+#: One colour (Okabe-Ito, readable with colour blindness) and one marker per event type, in every chart.
+EVENT_STYLE = {
+    "OrderCreated": {"color": "#0072B2", "marker": "o"},
+    "OrderPaid": {"color": "#009E73", "marker": "s"},
+    "RefundCreated": {"color": "#E69F00", "marker": "v"},
+    "RefundPaid": {"color": "#D55E00", "marker": "D"},
+    "OrderCancelled": {"color": "#CC79A7", "marker": "X"},
+    "OrderShipped": {"color": "#56B4E9", "marker": ">"},
+}
+LATER = "#C8C8C8"  # events after a time-travel cursor: recorded, but not yet "happened"
+CURRENCY = "€"
+WIDTH = 10  # inches, for every chart
+MAX_BUCKETS = 2000
+UTC = timezone.utc
+
+
+def _figure(height: float) -> tuple[Figure, Any]:
+    fig, ax = plt.subplots(figsize=(WIDTH, height), layout="constrained")
+    plt.close(fig)  # returned, not kept: see the module docstring
+    return fig, ax
+
+
+def _require(items: Iterable[Any], chart: str, what: str = "events") -> list[Any]:
+    items = list(items)
+    if not items:
+        raise ValueError(f"{chart}: no {what} to draw")
+    return items
+
+
+def _time_axis(ax: Any, label: str = "recorded at (UTC)") -> None:
+    locator = mdates.AutoDateLocator(tz=UTC)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=UTC))
+    ax.set_xlabel(label)
+
+
+def _legend(ax: Any, handles: list[Any]) -> None:
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+
+
+def _marker(event_type: str, **style: Any) -> Line2D:
+    """A legend entry showing an event type's marker."""
+    return Line2D([], [], linestyle="", markersize=8, label=event_type, **{**EVENT_STYLE[event_type], **style})
+
+
+def timeline(events: Iterable[Any], *, window: tuple[Any, Any] | None = None,
+             highlight_until: int | None = None, max_lanes: int = 50) -> Figure:
+    """One lane per order, one marker per event at the time it was recorded.
+
+    ``window=(start, end)`` keeps the events recorded between the two, both
+    included (Unix seconds, datetimes or ISO strings).  ``highlight_until`` is
+    a time-travel cursor: later events are greyed out.  It is a version when
+    every event is from one stream, otherwise a position in the log.  With
+    more than ``max_lanes`` orders, the ``max_lanes`` placed last are drawn
+    and the title says so.  Events appended together share a time, so they
+    are spread across their lane.
+    """
+    events = sorted(_require(events, "timeline"), key=lambda e: e.recorded_at)  # stable: log order kept
+    cursor = "version" if len({e.event.order_id for e in events}) == 1 else "position"
+    if highlight_until is not None and any(getattr(e, cursor) is None for e in events):
+        raise ValueError(f"timeline: highlight_until needs the {cursor} of every event, and some have none")
+    if window is not None:
+        start, end = (to_timestamp(moment) for moment in window)
+        if start > end:
+            raise ValueError(f"timeline: the window starts ({to_datetime(start)}) after it ends ({to_datetime(end)})")
+        events = [e for e in events if start <= e.recorded_at <= end]
+        if not events:
+            raise ValueError(f"timeline: no events recorded between {to_datetime(start)} and {to_datetime(end)}")
+    orders = list(dict.fromkeys(e.event.order_id for e in events))  # in the order they were placed
+    lanes = {order_id: lane for lane, order_id in enumerate(orders[-max_lanes:])}
+    events = [e for e in events if e.event.order_id in lanes]
+
+    fig, ax = _figure(height=min(12.0, max(2.5, 1.5 + 0.22 * len(lanes))))
+    spans: dict[str, list[int]] = {}  # order id -> [first, last] recorded_at
+    for e in events:
+        spans.setdefault(e.event.order_id, [e.recorded_at, e.recorded_at])[1] = e.recorded_at
+    for order_id, (first, last) in spans.items():
+        ax.plot([to_datetime(first), to_datetime(last)], [lanes[order_id]] * 2, color="0.85", zorder=1)
+    at_same_time: dict[tuple[str, int], list[Any]] = {}
+    for e in events:
+        at_same_time.setdefault((e.event.order_id, e.recorded_at), []).append(e)
+    points: dict[tuple[str, bool], list[tuple[datetime, float]]] = {}  # (type, later) -> (x, y)
+    for (order_id, recorded_at), group in at_same_time.items():
+        for k, e in enumerate(group):
+            later = highlight_until is not None and getattr(e, cursor) > highlight_until
+            y = lanes[order_id] + (k - (len(group) - 1) / 2) * 0.3
+            points.setdefault((e.event_type, later), []).append((to_datetime(recorded_at), y))
+    for (event_type, later), xy in points.items():
+        style = EVENT_STYLE[event_type]
+        ax.scatter(*zip(*xy), s=70 if len(lanes) <= 10 else 30, marker=style["marker"],
+                   color=LATER if later else style["color"], zorder=2)
+
+    ax.set_yticks(range(len(lanes)), list(lanes), fontsize=10 if len(lanes) <= 20 else 7)
+    ax.set_ylim(len(lanes) - 0.5, -0.5)  # first order at the top
+    ax.set_ylabel("order id")
+    _time_axis(ax)
+    if window is not None:
+        ax.set_xlim(to_datetime(start), to_datetime(end))
+    present = {e.event_type for e in events}
+    handles = [_marker(name) for name in EVENT_STYLE if name in present]
+    if highlight_until is not None and any(getattr(e, cursor) > highlight_until for e in events):
+        handles.append(Line2D([], [], linestyle="", marker="o", markersize=8, color=LATER,
+                              label=f"after {cursor} {highlight_until}"))
+    _legend(ax, handles)
+    shown = f"the last {len(lanes)} of {len(orders)} orders" if len(orders) > len(lanes) else \
+        f"{len(lanes)} order{'s' * (len(lanes) != 1)}"
+    ax.set_title(f"Event streams: {len(events)} events in {shown}, one lane per order")
+    return fig
+
+
+def order_state(events: Iterable[Any]) -> Figure:
+    """Paid, refunded and net amount of one order after each of its events.
+
+    The state is the fold of the events with ``evolve``, drawn one step per
+    event; a label marks each change of status.  "Refunded" counts requested
+    refunds, confirmed or not, as ``OrderState.refunded`` does.
+    """
+    events = _require(events, "order_state")
+    orders = sorted({e.event.order_id for e in events})
+    if len(orders) > 1:
+        raise ValueError(f"order_state draws one order, but the events are from orders {', '.join(orders)}")
+    states = [initial_state]
+    for e in events:
+        states.append(evolve(states[-1], e.event))
+    steps = range(len(states))  # step 0: before the first event
+
+    fig, ax = _figure(height=5)
+    ax.step(steps, [float(s.net) for s in states], where="post", color="black", linewidth=5, alpha=0.25,
+            label="net (paid − refunded)")
+    for name, amounts, color in (("paid", [s.paid for s in states], EVENT_STYLE["OrderPaid"]["color"]),
+                                 ("refunded", [s.refunded for s in states], EVENT_STYLE["RefundCreated"]["color"])):
+        ax.step(steps, [float(a) for a in amounts], where="post", color=color, marker="o", label=name)
+    top = float(max(s.amount for s in states)) or 1.0
+    ax.set_ylim(-0.05 * top, 1.45 * top)  # headroom for the status labels
+    row = 0
+    for step in steps[1:]:
+        if states[step].status != states[step - 1].status:
+            ax.axvline(step, color="0.75", linestyle=":", zorder=0)
+            ax.text(step, 0.97 - 0.08 * (row % 2), f" {states[step].status}", va="top",
+                    transform=ax.get_xaxis_transform(), fontsize=9)
+            row += 1
+    ax.set_xticks(steps, ["start"] + [f"{step}. {e.event_type}" for step, e in enumerate(events, 1)],
+                  rotation=25, ha="right")
+    for label, e in zip(ax.get_xticklabels()[1:], events):
+        label.set_color(EVENT_STYLE[e.event_type]["color"])
+    ax.set_xlabel("event in the order's stream (version)")
+    ax.set_ylabel(f"amount ({CURRENCY})")
+    _legend(ax, ax.get_legend_handles_labels()[0])
+    ax.set_title(f"Order {orders[0]}: money after each of its {len(events)} events (now {states[-1].status})")
+    return fig
+
+
+def store_activity(events: Iterable[Any], bucket: str = "1h") -> Figure:
+    """How many events of each type were recorded per time bucket (stacked bars).
+
+    ``events``: a store's ``read_all()`` or a log's ``read_jsonl(...)``.
+    ``bucket``: a duration pandas reads, such as ``"15min"``, ``"1h"``, ``"1D"``.
+    """
+    events = _require(events, "store_activity")
+    try:
+        width = pd.Timedelta(bucket)
+    except ValueError:
+        raise ValueError(f"store_activity: bucket {bucket!r} is not a duration such as '15min', '1h' or '1D'") \
+            from None
+    if width <= pd.Timedelta(0):
+        raise ValueError(f"store_activity: bucket {bucket!r} is not a positive duration")
+    times = pd.to_datetime([e.recorded_at for e in events], unit="s", utc=True).floor(width)
+    counts = pd.crosstab(times, pd.Series([e.event_type for e in events], name="event type"))
+    buckets = pd.date_range(counts.index.min(), counts.index.max(), freq=width)
+    if len(buckets) > MAX_BUCKETS:
+        raise ValueError(f"store_activity: {len(buckets)} buckets of {bucket} is too many to draw "
+                         f"(at most {MAX_BUCKETS}); choose a larger bucket")
+    counts = counts.reindex(buckets, fill_value=0)
+
+    fig, ax = _figure(height=4.5)
+    left, bottom = buckets.to_pydatetime(), [0] * len(buckets)
+    for name in [name for name in EVENT_STYLE if name in counts]:
+        ax.bar(left, counts[name], width=0.9 * (width / pd.Timedelta(days=1)), bottom=bottom, align="edge",
+               color=EVENT_STYLE[name]["color"], label=name)
+        bottom = [b + c for b, c in zip(bottom, counts[name])]
+    _time_axis(ax, f"recorded at (UTC), in buckets of {bucket}")
+    ax.set_ylabel(f"events per {bucket}")
+    _legend(ax, ax.get_legend_handles_labels()[0])
+    ax.set_title(f"Store activity: {len(events)} events in {len(buckets)} buckets of {bucket}")
+    return fig
+
+
+def read_model_lag(samples: Iterable[tuple[Any, int, int]] | pd.DataFrame) -> Figure:
+    """The store's last position and a projection's checkpoint over time; the gap is the lag.
+
+    ``samples``: ``(time_or_step, store_position, checkpoint)`` tuples, or a
+    DataFrame whose first column is the time or step and which has the
+    columns ``store_position`` and ``checkpoint``.  Times are datetimes (UTC).
+    """
+    if not isinstance(samples, pd.DataFrame):
+        rows = _require(samples, "read_model_lag", "samples")
+        first = "time" if isinstance(rows[0][0], datetime) else "step"
+        samples = pd.DataFrame(rows, columns=[first, "store_position", "checkpoint"])
+    missing = [c for c in ("store_position", "checkpoint") if c not in samples.columns]
+    if missing:
+        raise ValueError(f"read_model_lag: the samples have no column {' or '.join(missing)}")
+    x_name = samples.columns[0]
+    if x_name in ("store_position", "checkpoint"):
+        raise ValueError("read_model_lag: the first column must be the time or step of each sample")
+    _require(samples.index, "read_model_lag", "samples")
+    ahead = samples[samples["checkpoint"] > samples["store_position"]]
+    if len(ahead):
+        row = ahead.iloc[0]
+        raise ValueError(f"read_model_lag: at {x_name} {row[x_name]} the checkpoint ({row['checkpoint']}) is "
+                         f"ahead of the store ({row['store_position']}): a projection cannot be ahead of its log")
+    x, store, checkpoint = list(samples[x_name]), samples["store_position"], samples["checkpoint"]
+
+    fig, ax = _figure(height=4.5)
+    ax.step(x, store, where="post", color="black", label="store: last position recorded")
+    ax.step(x, checkpoint, where="post", color="#6A3D9A", label="read model: checkpoint projected")
+    ax.fill_between(x, checkpoint, store, step="post", color="#6A3D9A", alpha=0.2,
+                    label="lag: recorded, not yet projected")
+    if pd.api.types.is_datetime64_any_dtype(samples[x_name]):
+        _time_axis(ax, f"{x_name} (UTC)")
+    else:
+        ax.set_xlabel(str(x_name))
+    ax.set_ylabel("position in the log (events)")
+    _legend(ax, ax.get_legend_handles_labels()[0])
+    lag = store - checkpoint
+    ax.set_title(f"Read model lag: at most {lag.max()} events behind, {lag.iloc[-1]} at the last sample")
+    return fig
+
+
+def replay_cost(samples: Iterable[tuple[int, float]]) -> Figure:
+    """Time to rebuild by replaying events, against how many were replayed.
+
+    ``samples``: ``(events, seconds)`` pairs.  The line is the least-squares
+    fit through the origin, i.e. the cost if each event costs the same.
+    """
+    pairs = sorted((int(n), float(seconds)) for n, seconds in _require(samples, "replay_cost", "samples"))
+    if any(n < 0 or seconds < 0 for n, seconds in pairs):
+        raise ValueError("replay_cost: event counts and seconds cannot be negative")
+    events, ms = [n for n, _ in pairs], [seconds * 1000 for _, seconds in pairs]
+    if not any(events):
+        raise ValueError("replay_cost: every sample replayed 0 events; nothing to fit")
+    ms_per_event = sum(n * t for n, t in zip(events, ms)) / sum(n * n for n in events)
+
+    fig, ax = _figure(height=4.5)
+    ax.plot([0, events[-1]], [0, ms_per_event * events[-1]], color="0.5", linestyle="--",
+            label=f"fit: {ms_per_event * 1000:.3g} µs per event")
+    ax.plot(events, ms, linestyle="", marker="o", color="black", label="measured replay")
+    ax.set_xlabel("events replayed")
+    ax.set_ylabel("time to rebuild (ms)")
+    ax.set_xlim(left=0)
+    ax.set_ylim(bottom=0)
+    _legend(ax, ax.get_legend_handles_labels()[0])
+    ax.set_title(f"Replay cost: {ms[-1]:.3g} ms to rebuild from {events[-1]:,} events")
+    return fig

@@ -1,0 +1,38 @@
+"""Re-execute every notebooks/*.ipynb in place and store normalised outputs.
+
+Run through `python3 dev.py outputs`. Each notebook is executed top to bottom
+with nbclient (cwd notebooks/, PYTHONHASHSEED=0 in the kernel, no timing
+metadata), then normalised as `nbstripout --keep-output --keep-count` would:
+outputs and execution counts stay, widget state and timing metadata go.
+tests/test_notebooks_stored.py checks the result.
+"""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def main():
+    paths = sorted(NOTEBOOKS.glob("*.ipynb"))
+    if not paths:
+        sys.exit(f"no notebooks in {NOTEBOOKS}")
+    os.environ["PYTHONHASHSEED"] = "0"  # inherited by the kernels started below
+    for path in paths:
+        print(f"executing {path.relative_to(ROOT)}", flush=True)
+        nb = nbformat.read(path, as_version=4)
+        NotebookClient(nb, timeout=600, record_timing=False,
+                       resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+        nbformat.write(nb, path)
+    subprocess.run([sys.executable, "-m", "nbstripout", "--keep-output", "--keep-count",
+                    *map(str, paths)], check=True)
+    print(f"stored outputs of {len(paths)} notebook(s)")
+
+
+if __name__ == "__main__":
+    main()
