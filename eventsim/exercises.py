@@ -10,9 +10,6 @@ import functools
 from decimal import Decimal
 from typing import Any, Callable
 
-__all__ = ["check_event_or_command", "check_predicted_net", "check_first_stream", "check_later_events",
-           "check_append_checked", "check_expected_error", "check_decide_with_limit", "check_retry"]
-
 CORRECT, WRONG, PENDING = "✅", "❌", "⏳"
 
 
@@ -182,4 +179,149 @@ def check_retry(retry_shop: Any, version_after_retry: Any) -> str | None:
         return 'give the PayOrder command_id="pay-R1".'
     if version_after_retry != retry_shop.store.stream_version("order-R1"):
         return 'version_after_retry should be retry_shop.store.stream_version("order-R1").'
+    return None
+
+
+# --- 4 · Projections and queries -------------------------------------------
+
+@exercise("4.1", "a new read model: customer spend")
+def check_customer_spend(customer_spend: Callable, store: Any) -> str | None:
+    from .read_models import orders_frame, orders_projection
+    state: dict = {}
+    for recorded in store.read_all():
+        state = _answered(customer_spend(state, recorded))
+        if not isinstance(state, dict):
+            return "return the state (the dict) at the end of the function."
+    expected: dict = {}
+    orders = orders_frame(orders_projection.fold(store.read_all()))
+    for row in orders[orders["paid"] > 0].itertuples():
+        expected[row.customer_id] = expected.get(row.customer_id, Decimal(0)) + row.net
+    given = {k: v for k, v in state.items() if not str(k).startswith("_")}
+    for customer, net in expected.items():
+        if given.get(customer) != net:
+            return f"customer {customer} should have net {net}, you have {given.get(customer)}."
+    extra = set(given) - set(expected)
+    if extra:
+        return f"unexpected keys {sorted(map(str, extra))}: keep helper data under a key starting with _."
+    return None
+
+
+@exercise("4.2", "make it idempotent")
+def check_count_paid(count_paid: Callable) -> str | None:
+    from .commands import PayOrder, PlaceOrder
+    from .ids import SeededIds
+    from .clock import SimulatedClock
+    from .shop import Shop
+    shop = Shop(clock=SimulatedClock(), ids=SeededIds(0))
+    for n in range(3):
+        shop.handle(PlaceOrder(str(n), Decimal(10)))
+        shop.handle(PayOrder(str(n), Decimal(10)))
+    state: dict = {}
+    for recorded in shop.store.read_all():
+        for _ in range(1 + recorded.position % 2):  # every other event is delivered twice
+            state = _answered(count_paid(state, recorded))
+    if not isinstance(state, dict):
+        return "return the state (the dict) at the end of the function."
+    if state.get("paid") != 3:
+        return (f"3 orders were paid but you counted {state.get('paid')}: compare recorded.position with "
+                f"state['checkpoint'] before counting, and update the checkpoint afterwards.")
+    if state.get("checkpoint") != shop.store.last_position:
+        return "keep the position of the last applied event in state['checkpoint']."
+    return None
+
+
+@exercise("4.3", "ask the read side")
+def check_cancelled_ids(read_models: Any, cancelled_ids: Any) -> str | None:
+    frame = read_models.orders_frame()
+    expected = sorted(frame.loc[frame["status"] == "cancelled", "order_id"])
+    if list(cancelled_ids) != expected:
+        return "use queries.orders_by_status('cancelled') and take its order_id column, sorted."
+    return None
+
+
+# --- 5 · Tracing and time travel -------------------------------------------
+
+@exercise("5.1", "what was it then?")
+def check_status_at_v3(store: Any, status_at_v3: Any) -> str | None:
+    from .order import fold
+    expected = fold(r.event for r in store.read_stream("order-123456")[:3]).status
+    if status_at_v3 != expected:
+        return "state_at_version(store, order_id, 3) returns a state; take its .status."
+    return None
+
+
+@exercise("5.2", "who caused the refund?")
+def check_refund_paid_cause(store: Any, refund_paid_cause: Any) -> str | None:
+    expected = next(r.causation_id for r in store.read_stream("order-123456") if r.event_type == "RefundPaid")
+    if refund_paid_cause != expected:
+        return "find the RefundPaid event in the order's stream and read its causation_id."
+    return None
+
+
+@exercise("5.3", "compensate an overcharge")
+def check_fix_order(fix_order: Callable) -> str | None:
+    from .clock import SimulatedClock
+    from .commands import PayOrder, PlaceOrder
+    from .ids import SeededIds
+    from .shop import Shop
+    shop = Shop(clock=SimulatedClock(), ids=SeededIds(0))
+    shop.handle(PlaceOrder("C", Decimal(90)))
+    shop.handle(PayOrder("C", Decimal(90)))
+    original = shop.store.read_stream("order-C")
+    _answered(fix_order(shop))
+    state = shop.state("C")
+    if shop.store.read_stream("order-C")[:2] != original:
+        return "the original events must stay as they were."
+    if state.net != 70:
+        return f"the order's net is {state.net}; a refund of the difference brings it to 70."
+    if state.cancelled:
+        return "the order was sold, just overcharged: compensate the difference, do not cancel it."
+    return None
+
+
+# --- 1 · Generating events -------------------------------------------------
+
+@exercise("1.1", "write an event by hand")
+def check_shipped_json(shipped: Any) -> str | None:
+    import json
+    from .events import OrderShipped
+    from .jsonl import EventFormatError, loads
+    if not isinstance(shipped, dict):
+        return 'write a dict: {"eventType": ..., "orderId": ..., "timestamp": ...}.'
+    try:
+        logged = loads(json.dumps(shipped))
+    except EventFormatError as error:
+        return f"the store would refuse it: {error}."
+    if logged.event != OrderShipped("123456"):
+        return f"that reads as {logged.event}; the event is an OrderShipped of order 123456."
+    if logged.recorded_at != 1628409200:
+        return "the timestamp is 1628409200 (Unix seconds, a number)."
+    return None
+
+
+@exercise("1.2", "an order's story as events")
+def check_story(story: Any) -> str | None:
+    from .events import OrderCreated, OrderPaid, RefundCreated
+    expected = [OrderCreated("A1", Decimal("42.50"), "carol"), OrderPaid("A1"),
+                RefundCreated("A1", Decimal("2.50"), "A1-R1", "late")]
+    if len(story) != 3:
+        return "the story has three events: created, paid, refund requested."
+    for given, wanted in zip(story, expected):
+        if type(given) is not type(wanted):
+            return f"expected a {type(wanted).__name__} where you have {type(given).__name__}."
+        if isinstance(getattr(given, "amount", None), float):
+            return "amounts must be Decimal, never float: Decimal(\"42.50\")."
+        if given != wanted:
+            return f"{given} should be {wanted}."
+    return None
+
+
+@exercise("1.3", "what happened in the simulation?")
+def check_type_counts(log: Any, counts: Any) -> str | None:
+    from collections import Counter
+    expected = Counter(r.event_type for r in log)
+    given = dict(counts)
+    for event_type, n in expected.items():
+        if given.get(event_type) != n:
+            return f"there are {n} {event_type} events; you have {given.get(event_type)}."
     return None

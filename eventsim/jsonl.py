@@ -45,6 +45,7 @@ class LoggedEvent:
     position: int | None = None
     correlation_id: str | None = None
     causation_id: str | None = None
+    line: int | None = dataclasses.field(default=None, compare=False)  # where it was read from
 
     @property
     def event_type(self) -> str:
@@ -168,7 +169,7 @@ def from_json(obj: Any, *, line: int | None = None,
         values[attr] = _check(obj[name], kind, error_for(name))
     if "timestamp" not in obj:
         raise error_for("timestamp")("missing")
-    envelope = {"recorded_at": _check(obj["timestamp"], int, error_for("timestamp"))}
+    envelope = {"recorded_at": _check(obj["timestamp"], int, error_for("timestamp")), "line": line}
     for name, (attr, kind) in _ENVELOPE.items():
         if obj.get(name) is not None:
             envelope[attr] = _check(obj[name], kind, error_for(name))

@@ -126,6 +126,8 @@ class InMemoryEventStore:
                     or (expected_version is NO_STREAM and actual == 0)
                     or expected_version == actual):
                 raise ConcurrencyError(stream_id, expected_version, actual)
+            if stream:  # share the stream's id string: one copy per stream, not one per append
+                stream_id = stream[0].stream_id
             now = self._clock()
             start = len(self._log)
             recorded = [RecordedEvent(start + i, stream_id, actual + i, event, now, self._ids(),

@@ -114,24 +114,18 @@ def jupyterlab(tmp_path_factory):
                 time.sleep(0.2)
         yield url
     finally:
-        stop_server(server, url, home / "runtime")
+        stop_server(server, home / "runtime")
         log.close()
         print((home / "server.log").read_text(errors="replace")[-3000:])
 
 
-def stop_server(server: subprocess.Popen, url: str, runtime: Path) -> None:
+def stop_server(server: subprocess.Popen, runtime: Path) -> None:
     """Stop the server and every kernel it started.
 
-    Kernels run in sessions of their own, so killing the server's process
-    group would leave them behind: shut them down through the API first, and
-    kill by pid any that still name a connection file in our runtime dir.
+    On SIGTERM the server shuts its kernels down.  Kernels run in sessions of
+    their own, so if the server has to be killed they would survive it: kill
+    by pid any process left that names a file in our runtime dir.
     """
-    try:
-        for kernel in get_json(f"{url}/api/kernels"):
-            request = urllib.request.Request(f"{url}/api/kernels/{kernel['id']}", method="DELETE")
-            urllib.request.urlopen(request, timeout=10).close()
-    except OSError:
-        pass
     try:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=10)
@@ -155,33 +149,85 @@ def pids_mentioning(text: str) -> list[int]:
     return pids
 
 
-def test_widgets_render_and_answer_the_keyboard(jupyterlab, sync_playwright):
+def wait_for_change(page, selector: str, before: str) -> str:
+    """Wait until the text of ``selector`` differs from ``before``; return the new text."""
+    page.wait_for_function("([selector, before]) => document.querySelector(selector).innerText !== before",
+                           arg=[selector, before])
+    return page.locator(selector).inner_text()
+
+
+def image_loaded(page, selector: str) -> bool:
+    return page.locator(selector).evaluate("img => img.complete && img.naturalWidth > 0")
+
+
+def test_widgets_render_and_answer_the_browser(jupyterlab, sync_playwright):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                     args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"])
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1400})
+            page = browser.new_page(viewport={"width": 1400, "height": 1800})
             page.set_default_timeout(TIMEOUT_MS)
             page.goto(f"{jupyterlab}/lab/tree/{NOTEBOOK.name}")
             page.wait_for_function(
                 "window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status === 'idle'")
+            page.evaluate("window.jupyterapp.commands.execute('application:toggle-left-area')")
             page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
 
-            slider = page.locator(".eventsim-time-travel .widget-slider")
-            slider.wait_for()
-            state = page.locator(".eventsim-time-travel .eventsim-state")
-            before = state.inner_text()
-            assert "version 1" in before, f"time travel should start at version 1, shows {before!r}"
+            # Time travel: order A1 at version 1 of 4; the three later events greyed out.
+            travel = ".eventsim-time-travel"
+            page.locator(f"{travel} .widget-slider").wait_for()
+            state = f"{travel} .eventsim-state"
+            before = page.locator(state).inner_text()
+            assert "version 1 of 4" in before and "placed" in before, before
+            assert page.locator(f"{travel} .eventsim-later").count() == 3
+            picture = f"{travel} img"
+            assert image_loaded(page, picture), "the timeline image did not load"
+            src = page.locator(picture).get_attribute("src")
 
-            page.locator(".eventsim-time-travel .noUi-handle").focus()
+            # The keyboard moves the slider; the kernel answers with the state at version 2.
+            page.locator(f"{travel} .noUi-handle").focus()
             page.keyboard.press("ArrowRight")
-            page.wait_for_function(
-                "before => document.querySelector('.eventsim-time-travel .eventsim-state').innerText !== before",
-                arg=before)
-            after = state.inner_text()
-            assert "version 2" in after, f"after ArrowRight the state should be at version 2, shows {after!r}"
+            after = wait_for_change(page, state, before)
+            assert "version 2 of 4" in after and "paid" in after, after
+            assert page.locator(f"{travel} .widget-readout").inner_text() == "2"
+            assert page.locator(f"{travel} .eventsim-later").count() == 2
+            page.wait_for_function("([img, src]) => document.querySelector(img).src !== src", arg=[picture, src])
+            assert image_loaded(page, picture), "the timeline for version 2 did not load"
 
+            # The console: type an amount, click "pay", see the event recorded and the read model row.
+            console = page.locator(".eventsim-console")
+            console.locator("input").nth(1).fill("25.00")  # order id B2 is filled in already
+            result = ".eventsim-console .eventsim-result"
+            before = page.locator(result).inner_text()
+            console.get_by_role("button", name="pay", exact=True).click()
+            answer = wait_for_change(page, result, before)
+            assert "PayOrder recorded 1 event" in answer and "OrderPaid" in answer, answer
+            row = console.locator(".eventsim-row").inner_text()
+            assert "paid" in row and "lag 0" in row, row
+            ship = console.get_by_role("button", name="ship", exact=True)
+            ship.click()
+            answer = wait_for_change(page, result, answer)
+            assert "ShipOrder recorded 1 event" in answer, answer
+            ship.click()
+            answer = wait_for_change(page, result, answer)
+            assert "Rejected, nothing recorded: the order is already shipped" in answer, answer
+
+            # The explorer: orders listed from the read model, latest first; a search picks A1,
+            # whose history (a DataFrame) has four events.
+            explorer = page.locator(".eventsim-explorer")
+            options = explorer.locator(".widget-dropdown select option")
+            assert options.all_inner_texts() == ["B2", "A1"]
+            explorer.locator(".widget-text input").fill("A")
+            explorer.locator(".widget-text input").press("Enter")
+            page.wait_for_function("() => document.querySelectorAll('.eventsim-explorer select option').length === 1")
+            assert options.all_inner_texts() == ["A1"]
+            page.wait_for_function(
+                "() => document.querySelectorAll('.eventsim-explorer table.dataframe tbody tr').length === 4")
+            assert "partially refunded" in explorer.locator(".eventsim-row").inner_text()
+            assert image_loaded(page, ".eventsim-explorer img"), "the explorer's timeline did not load"
+
+            page.locator(travel).scroll_into_view_if_needed()
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOT), full_page=True)
+            page.screenshot(path=str(SCREENSHOT))
         finally:
             browser.close()

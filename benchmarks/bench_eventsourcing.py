@@ -1,0 +1,515 @@
+"""eventsim against the ``eventsourcing`` library: one workload, one process, one machine.
+
+    .venv/bin/python benchmarks/bench_eventsourcing.py            # 20,000 orders, median of 5 runs
+    .venv/bin/python benchmarks/bench_eventsourcing.py --quick    # smoke run: 1,000 orders, 1 run
+    .venv/bin/python benchmarks/bench_eventsourcing.py --profile  # also: where eventsim's time and bytes go
+
+The workload: ``--orders`` orders, each placed, paid and partly refunded, so
+three commands and three events per order.  For each library it measures
+
+1. commands/s on the command side: ``Shop.handle(PlaceOrder | PayOrder |
+   RequestRefund)``; for eventsourcing, an application method that gets the
+   ``Order`` aggregate from the repository, calls a method and saves it;
+2. aggregates rebuilt/s: read each order's events and fold them into its
+   state: ``Shop.state(order_id)``; ``app.repository.get(order_uuid)``;
+3. events/s replayed into an orders read model, from the first event:
+   ``ProjectionRunner(store, orders_projection).catch_up()``; for
+   eventsourcing, ``app.recorder.select_notifications`` in pages of 1,000
+   (the notification log's own sections hold only 10), each notification
+   mapped back to its domain event and applied to a dict of rows;
+4. bytes retained per event: memory still allocated (tracemalloc) after the
+   workload, divided by the number of events.
+
+Figures 1-3 are medians of ``--runs`` runs; the runs alternate between the
+libraries so that a busy machine slows both alike.  Figure 4 comes from one
+more run under tracemalloc, which is slow (eventsourcing takes about a minute).
+
+Like for like, and where it is not -- read this before quoting a ratio:
+
+* Both use their default in-memory store, no snapshots and no caching:
+  every command and every rebuild reads the order's whole history.
+* The eventsourcing ``Order`` enforces the same rules as eventsim's decider
+  for these three commands (positive amounts with at most two decimal
+  places, pay once and exactly the amount, refunds never above the payment,
+  refund ids ``<order id>-R<n>``, an order id is placed once).
+* eventsim's in-memory store keeps the event objects themselves.  The
+  eventsourcing POPO recorder keeps each event as JSON bytes (its default
+  transcoder) and decodes them on every read, so that an SQLite or
+  PostgreSQL recorder can replace it without a code change.  That
+  decoding is most of the rebuild and replay gap, and the reason its events
+  are small in memory.
+* eventsim's ``Shop`` does work that the eventsourcing application here does
+  not: it gives each command a fresh id (a uuid4 string, with ``Shop()``'s
+  default ``random_ids``), records correlation and causation ids, and checks
+  whether a command is a retry.  The headline command figure uses ``Shop()``
+  as users get it; the row below it uses ``SeededIds`` and a
+  ``SimulatedClock`` (the deterministic set-up of the notebooks and tests),
+  as do the rebuild, replay and memory figures.
+* A client sends one order id string and one amount object for the order's
+  three commands, as a client holding an order would.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import dataclasses
+import gc
+import os
+import platform
+import pstats
+import statistics
+import sys
+import time
+import tracemalloc
+from collections import Counter
+from decimal import Decimal
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Callable, Iterator
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsim.clock import SimulatedClock
+from eventsim.commands import Command, PayOrder, PlaceOrder, RequestRefund
+from eventsim.ids import SeededIds
+from eventsim.money import to_money
+from eventsim.projections import ProjectionRunner
+from eventsim.read_models import orders_projection
+from eventsim.shop import Shop
+from eventsim.store import InMemoryEventStore
+
+try:
+    from eventsourcing.application import Application
+    from eventsourcing.domain import Aggregate, event
+except ImportError:  # the eventsim figures still print
+    Aggregate = None
+
+INSTALL_HINT = ("eventsourcing is not installed, so there is nothing to compare with. Install it with\n"
+                "    .venv/bin/pip install -e '.[bench]'     (or: .venv/bin/pip install eventsourcing)")
+
+COMMANDS_TARGET = 3          # x eventsourcing
+REBUILD_TARGET = 10          # x eventsourcing
+REPLAY_TARGET = 1_000_000    # events/s
+BYTES_TARGET = 300           # bytes per event
+
+
+# --- the workload ----------------------------------------------------------
+
+def workload(orders: int) -> Iterator[tuple[str, Decimal, Decimal]]:
+    """(order id, amount, refund) per order: amounts 10.00 to 99.99, a quarter refunded."""
+    for i in range(orders):
+        cents = 1_000 + i % 9_000
+        yield f"O{i:06d}", Decimal(cents).scaleb(-2), Decimal(cents // 4).scaleb(-2)
+
+
+def expected_net(orders: int) -> Decimal:
+    """What every orders read model must add up to: paid minus refunded."""
+    return sum((amount - refund for _, amount, refund in workload(orders)), Decimal(0))
+
+
+def timed(work: Callable[[], object]) -> float:
+    gc.collect()  # start each measurement with no garbage left by the one before
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
+
+
+def check(what: str, got: object, expected: object) -> None:
+    """The workload did what the figures claim, or the benchmark stops."""
+    if got != expected:
+        raise SystemExit(f"benchmark broken: {what} is {got!r}, expected {expected!r}")
+
+
+# --- eventsim --------------------------------------------------------------
+
+def seeded_shop() -> Shop:
+    return Shop(clock=SimulatedClock(), ids=SeededIds(0))
+
+
+def eventsim_commands(orders: int) -> Iterator[Command]:
+    for order_id, amount, refund in workload(orders):
+        yield PlaceOrder(order_id, amount)
+        yield PayOrder(order_id, amount)
+        yield RequestRefund(order_id, refund)
+
+
+def handle_all(shop: Shop, commands: list[Command]) -> None:
+    for command in commands:
+        shop.handle(command)
+
+
+def rebuild_all(shop: Shop, order_ids: list[str]) -> None:
+    for order_id in order_ids:
+        shop.state(order_id)
+
+
+def fill_eventsim(orders: int) -> InMemoryEventStore:
+    """A store holding the workload's events; the commands are garbage once handled."""
+    shop = seeded_shop()
+    for command in eventsim_commands(orders):
+        shop.handle(command)
+    return shop.store
+
+
+def eventsim_run(orders: int) -> dict[str, float]:
+    commands = list(eventsim_commands(orders))
+    order_ids = [order_id for order_id, _, _ in workload(orders)]
+    figures = {"commands": len(commands) / timed(lambda: handle_all(Shop(), commands))}
+
+    shop = seeded_shop()
+    figures["commands seeded"] = len(commands) / timed(lambda: handle_all(shop, commands))
+    figures["rebuild"] = orders / timed(lambda: rebuild_all(shop, order_ids))
+    check("the last order's status", shop.state(order_ids[-1]).status, "partially refunded")
+
+    runner = ProjectionRunner(shop.store, orders_projection)
+    figures["replay"] = len(shop.store) / timed(runner.catch_up)
+    check("the orders read model's net total", sum(row.net for row in runner.state.values()),
+          expected_net(orders))
+
+    def bare_loop() -> None:  # the floor under any projection: visit each event, store one entry
+        rows = {}
+        for recorded in shop.store.read_all():
+            rows[recorded.event.order_id] = recorded
+    figures["bare loop"] = len(shop.store) / timed(bare_loop)
+    return figures
+
+
+# --- eventsourcing ---------------------------------------------------------
+
+if Aggregate is not None:
+    class Order(Aggregate):
+        """eventsim's rules for placing, paying and refunding, as an eventsourcing aggregate.
+
+        Public methods check the rules; the ``@event`` methods only change
+        state, because eventsourcing runs their bodies again on every rebuild.
+        """
+
+        @staticmethod
+        def create_id(order_id: str) -> UUID:
+            """One aggregate id per order id, as eventsim's ``stream_for`` gives one stream per order."""
+            return uuid5(NAMESPACE_URL, f"/orders/{order_id}")
+
+        @event("Placed")
+        def __init__(self, order_id: str, amount: Decimal):
+            self.order_id = order_id
+            self.amount = amount
+            self.paid = Decimal(0)
+            self.refunds: dict[str, Decimal] = {}
+
+        def pay(self, amount: Decimal) -> None:
+            if self.paid:
+                raise ValueError(f"order {self.order_id} is already paid")
+            if positive_money(amount) != self.amount:
+                raise ValueError(f"order {self.order_id}: paid {amount} but the order is for {self.amount}")
+            self._paid()
+
+        @event("Paid")
+        def _paid(self) -> None:
+            self.paid = self.amount
+
+        def request_refund(self, amount: Decimal) -> None:
+            if not self.paid:
+                raise ValueError(f"order {self.order_id}: cannot refund an unpaid order")
+            amount = positive_money(amount)
+            if sum(self.refunds.values(), Decimal(0)) + amount > self.paid:
+                raise ValueError(f"order {self.order_id}: refunds would exceed the payment")
+            self._refund_created(f"{self.order_id}-R{len(self.refunds) + 1}", amount)
+
+        @event("RefundCreated")
+        def _refund_created(self, refund_id: str, amount: Decimal) -> None:
+            self.refunds[refund_id] = amount
+
+    class OrderApp(Application):
+        """The command side: get the aggregate, call one method, save its new events."""
+
+        def place_order(self, order_id: str, amount: Decimal) -> None:
+            self.save(Order(order_id, positive_money(amount)))  # saving a second Placed fails
+
+        def pay_order(self, order_id: str, amount: Decimal) -> None:
+            order = self.repository.get(Order.create_id(order_id))
+            order.pay(amount)
+            self.save(order)
+
+        def request_refund(self, order_id: str, amount: Decimal) -> None:
+            order = self.repository.get(Order.create_id(order_id))
+            order.request_refund(amount)
+            self.save(order)
+
+
+def positive_money(amount: Decimal) -> Decimal:
+    """The same check as eventsim's decider: a Decimal with at most two places, above zero."""
+    amount = to_money(amount)
+    if amount <= 0:
+        raise ValueError(f"amount {amount} is not positive")
+    return amount
+
+
+def new_app() -> OrderApp:
+    return OrderApp(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})  # in memory, whatever the shell says
+
+
+def eventsourcing_commands(orders: int) -> Iterator[tuple[Callable, str, Decimal]]:
+    for order_id, amount, refund in workload(orders):
+        yield OrderApp.place_order, order_id, amount
+        yield OrderApp.pay_order, order_id, amount
+        yield OrderApp.request_refund, order_id, refund
+
+
+def project_orders(app: OrderApp, page: int = 1_000) -> dict[UUID, dict]:
+    """The orders read model from the application's notifications: one dict row per order."""
+    rows: dict[UUID, dict] = {}
+    to_domain_event = app.mapper.to_domain_event
+    start = 1
+    while notifications := app.recorder.select_notifications(start, page):
+        for notification in notifications:
+            domain_event = to_domain_event(notification)
+            kind = type(domain_event)
+            if kind is Order.Placed:
+                row = rows[domain_event.originator_id] = {
+                    "order_id": domain_event.order_id, "amount": domain_event.amount, "paid": Decimal(0),
+                    "refunded": Decimal(0), "events": 0, "created_at": domain_event.timestamp}
+            else:
+                row = rows[domain_event.originator_id]
+                if kind is Order.Paid:
+                    row["paid"] = row["amount"]
+                elif kind is Order.RefundCreated:
+                    row["refunded"] += domain_event.amount
+            row["events"] += 1
+            row["last_version"] = domain_event.originator_version
+            row["updated_at"] = domain_event.timestamp
+        start = notifications[-1].id + 1
+    return rows
+
+
+def fill_eventsourcing(orders: int) -> OrderApp:
+    app = new_app()
+    for method, order_id, amount in eventsourcing_commands(orders):
+        method(app, order_id, amount)
+    return app
+
+
+def eventsourcing_run(orders: int) -> dict[str, float]:
+    commands = list(eventsourcing_commands(orders))
+    order_ids = [Order.create_id(order_id) for order_id, _, _ in workload(orders)]
+    app = new_app()
+
+    def handle() -> None:
+        for method, order_id, amount in commands:
+            method(app, order_id, amount)
+
+    def rebuild() -> None:
+        for order_id in order_ids:
+            app.repository.get(order_id)
+
+    figures = {"commands": len(commands) / timed(handle), "rebuild": orders / timed(rebuild)}
+    last_id, last_amount, last_refund = list(workload(orders))[-1]
+    check("the last order's refunds", app.repository.get(order_ids[-1]).refunds, {f"{last_id}-R1": last_refund})
+    events = app.recorder.max_notification_id()
+    rows: dict = {}
+
+    def replay() -> None:
+        rows.update(project_orders(app))
+    figures["replay"] = events / timed(replay)
+    check("the orders read model's net total", sum(row["paid"] - row["refunded"] for row in rows.values()),
+          expected_net(orders))
+    return figures
+
+
+# --- memory ----------------------------------------------------------------
+
+def retained_bytes_per_event(fill: Callable[[int], object], count_events: Callable[[object], int],
+                             orders: int) -> float:
+    """Bytes still allocated after ``fill(orders)``, per event, by tracemalloc."""
+    fill(10)  # first-use caches (types, topics, loggers) belong to the process, not to the store
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        store = fill(orders)
+        gc.collect()
+        retained = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    return retained / count_events(store)
+
+
+# --- the table -------------------------------------------------------------
+
+def median_and_spread(runs: list[dict[str, float]], key: str) -> tuple[float, float]:
+    """The median, and half the range as a fraction of it: how far to trust the figure."""
+    values = [run[key] for run in runs]
+    middle = statistics.median(values)
+    return middle, (max(values) - min(values)) / 2 / middle
+
+
+def cell(value: float | None, spread: float | None = None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.0f}" + (f" ±{spread:.0%}" if spread and spread >= 0.005 else "")
+
+
+def verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else "PASS" if ok else "MISS"
+
+
+def report(orders: int, runs: int, ours: list[dict], theirs: list[dict] | None,
+           our_bytes: float, their_bytes: float | None) -> None:
+    rows = []  # figure, eventsim, eventsourcing, ratio, target, verdict
+
+    def add(figure: str, key: str | None, target: str = "", meets: Callable[[float, float | None], bool] | None
+            = None, ours_value: float | None = None, theirs_value: float | None = None) -> None:
+        spread_ours = spread_theirs = None
+        if key is not None:
+            ours_value, spread_ours = median_and_spread(ours, key)
+            if theirs is not None and key in theirs[0]:
+                theirs_value, spread_theirs = median_and_spread(theirs, key)
+        ratio = ours_value / theirs_value if theirs_value else None
+        ok = None if meets is None else meets(ours_value, ratio)
+        rows.append((figure, cell(ours_value, spread_ours), cell(theirs_value, spread_theirs),
+                     f"{ratio:.2f}x" if ratio else "-", target, verdict(ok) if meets else ""))
+
+    def ratio_at_least(minimum: float) -> Callable[[float, float | None], bool | None]:
+        return lambda value, ratio: None if ratio is None else ratio >= minimum
+
+    add("commands/s, Shop() (uuid4 ids, system clock)", "commands", f">= {COMMANDS_TARGET}x",
+        ratio_at_least(COMMANDS_TARGET))
+    add("commands/s, seeded ids + simulated clock", "commands seeded")
+    add("aggregates rebuilt/s", "rebuild", f">= {REBUILD_TARGET}x", ratio_at_least(REBUILD_TARGET))
+    add("events/s, replay into orders read model", "replay", f">= {REPLAY_TARGET:,} ev/s",
+        lambda value, ratio: value >= REPLAY_TARGET)
+    add("events/s, bare loop over read_all (floor)", "bare loop")
+    add("bytes retained per event (tracemalloc)", None, f"<= {BYTES_TARGET} B",
+        lambda value, ratio: value <= BYTES_TARGET, our_bytes, their_bytes)
+
+    headers = ("figure", "eventsim", "eventsourcing", "ratio", "target", "result")
+    widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(len(headers))]
+    for row in [headers, *rows]:
+        print("  ".join(str(value).ljust(width) if i == 0 else str(value).rjust(width)
+                        for i, (value, width) in enumerate(zip(row, widths))).rstrip())
+    print("ratio = eventsim / eventsourcing (for bytes, lower is better); ± = half the range of the runs")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--orders", type=positive_int, help="orders in the workload (default 20,000)")
+    parser.add_argument("--runs", type=positive_int, help="runs per library; figures are medians (default 5)")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 1,000 orders, 1 run")
+    parser.add_argument("--profile", action="store_true",
+                        help="also profile eventsim: cProfile per phase, tracemalloc by line, bytes by part")
+    args = parser.parse_args()
+    orders = args.orders or (1_000 if args.quick else 20_000)
+    runs = args.runs or (1 if args.quick else 5)
+
+    theirs_version = installed_version("eventsourcing")
+    print(f"eventsim vs eventsourcing {theirs_version or '(not installed)'}: {orders:,} orders x "
+          f"(place, pay, partial refund) = {3 * orders:,} commands and events; median of {runs} run(s)")
+    print(f"Python {platform.python_version()} on {os.cpu_count()} CPU(s), load average "
+          f"{os.getloadavg()[0]:.1f} at start; command: {' '.join([Path(sys.executable).name, *sys.argv])}")
+    print()
+
+    ours: list[dict] = []
+    theirs: list[dict] | None = [] if Aggregate is not None else None
+    for _ in range(runs):
+        ours.append(eventsim_run(orders))
+        if theirs is not None:
+            theirs.append(eventsourcing_run(orders))
+    our_bytes = retained_bytes_per_event(fill_eventsim, len, orders)
+    their_bytes = None if theirs is None else retained_bytes_per_event(
+        fill_eventsourcing, lambda app: app.recorder.max_notification_id(), orders)
+
+    report(orders, runs, ours, theirs, our_bytes, their_bytes)
+    print(f"load average {os.getloadavg()[0]:.1f} at end")
+    if theirs is None:
+        print()
+        print(INSTALL_HINT)
+    if args.profile:
+        profile_eventsim(orders)
+
+
+def positive_int(text: str) -> int:
+    value = int(text.replace(",", "").replace("_", ""))
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
+def installed_version(package: str) -> str | None:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
+
+
+# --- profiling -------------------------------------------------------------
+
+def profile_eventsim(orders: int) -> None:
+    """Where eventsim spends its time (cProfile) and its bytes (tracemalloc, and by part)."""
+    commands = list(eventsim_commands(orders))
+    order_ids = [order_id for order_id, _, _ in workload(orders)]
+    shop = Shop()
+    print_profile("command path: Shop().handle", lambda: handle_all(shop, commands))
+    print_profile("rebuild: Shop.state", lambda: rebuild_all(shop, order_ids))
+    print_profile("replay: ProjectionRunner(store, orders_projection).catch_up",
+                  lambda: ProjectionRunner(shop.store, orders_projection).catch_up())
+
+    fill_eventsim(10)
+    gc.collect()
+    tracemalloc.start()
+    store = fill_eventsim(orders)
+    gc.collect()
+    snapshot = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    print(f"\n== memory still allocated after the workload, by line ({len(store):,} events)")
+    for stat in snapshot.statistics("lineno")[:12]:
+        frame = stat.traceback[0]
+        print(f"{stat.size / len(store):7.1f} B/event  {stat.count:>8,} blocks  "
+              f"{short_path(frame.filename)}:{frame.lineno}")
+    print(f"\n== the store's bytes by part (sys.getsizeof, each object counted once)")
+    parts = bytes_by_part(store)
+    for part, size in parts.most_common():
+        print(f"{size / len(store):7.1f} B/event  {part}")
+    print(f"{sum(parts.values()) / len(store):7.1f} B/event  total")
+
+
+def print_profile(title: str, work: Callable[[], object], lines: int = 10) -> None:
+    profiler = cProfile.Profile()
+    profiler.runcall(work)
+    print(f"\n== {title} (cProfile, the {lines} functions with the most own time)")
+    pstats.Stats(profiler, stream=sys.stdout).strip_dirs().sort_stats("tottime").print_stats(lines)
+
+
+def short_path(filename: str) -> str:
+    parts = Path(filename).parts
+    return str(Path(*parts[-2:]))
+
+
+def bytes_by_part(store: InMemoryEventStore) -> Counter[str]:
+    """What the store's memory is made of.  Reads its private lists: this is a memory probe."""
+    seen: set[int] = set()
+    parts: Counter[str] = Counter()
+
+    def add(part: str, obj: object) -> None:
+        if obj is not None and id(obj) not in seen:  # shared objects are paid for once
+            seen.add(id(obj))
+            parts[part] += sys.getsizeof(obj)
+
+    for recorded in store._log:
+        add("RecordedEvent envelopes", recorded)
+        add("position ints", recorded.position)
+        add("event_id strings", recorded.event_id)
+        add("causation_id strings (command ids)", recorded.causation_id)
+        add("correlation_id strings", recorded.correlation_id)
+        add("stream_id strings", recorded.stream_id)
+        add("recorded_at ints", recorded.recorded_at)
+        add("domain events", recorded.event)
+        for field in dataclasses.fields(recorded.event):
+            add("domain event fields (order ids, amounts, refund ids)", getattr(recorded.event, field.name))
+    add("containers (log list, streams dict, stream lists)", store._log)
+    add("containers (log list, streams dict, stream lists)", store._streams)
+    for stream in store._streams.values():
+        add("containers (log list, streams dict, stream lists)", stream)
+    return parts
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""How long each widget callback takes on a store of about 100,000 events.
+
+    .venv/bin/python benchmarks/bench_widgets.py [--orders 34000] [--repeat 9]
+
+A callback should answer within 50 ms whatever the size of the store: it
+reads one stream or one read-model row, never the whole log.  Drawing a new
+chart is the exception (matplotlib takes a few hundred milliseconds for any
+PNG on a small machine), so the panels draw ahead of time or keep what they
+drew; the one callback that must draw is marked "draws".
+"""
+import argparse
+import statistics
+import time
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from eventsim.projections import EVENTUAL, INLINE  # noqa: E402
+from eventsim.read_models import ShopReadModels  # noqa: E402
+from eventsim.shop import stream_for  # noqa: E402
+from eventsim.simulator import SimulationConfig, simulate  # noqa: E402
+from eventsim.widgets import CommandConsole, ConcurrencyRace, LiveDashboard, OrderExplorer, TimeTravel  # noqa: E402
+
+TARGET_MS = 50
+
+
+def median_ms(action, repeat, before=lambda: None):
+    """The median time of ``action()`` over ``repeat`` runs, each after an untimed ``before()``."""
+    times = []
+    for _ in range(repeat):
+        before()
+        start = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def timed_ms(action):
+    start = time.perf_counter()
+    result = action()
+    return result, (time.perf_counter() - start) * 1000
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=34_000, help="simulated orders (34,000 make ~100,000 events)")
+    parser.add_argument("--repeat", type=int, default=9, help="runs per callback; the median is printed")
+    args = parser.parse_args()
+    results = []
+
+    def measure(name, action, before=lambda: None):
+        results.append((name, median_ms(action, args.repeat, before)))
+
+    shop, ms = timed_ms(lambda: simulate(SimulationConfig(orders=args.orders, seed=1)))
+    store = shop.store
+    print(f"store: {len(store):,} events in {len(store.stream_ids()):,} streams, simulated in {ms / 1000:.1f} s")
+    read_models, ms = timed_ms(lambda: ShopReadModels(store, mode=INLINE))  # inline: catches up at once
+    once = [f"read models catching up with the whole store: {ms:.0f} ms"]
+    busy = max(store.stream_ids(), key=store.stream_version).removeprefix("order-")
+    last = store.stream_version(stream_for(busy))
+
+    travel, ms = timed_ms(lambda: TimeTravel(store, busy, version=0))
+    once.append(f"TimeTravel drawing the {last + 1} timelines of order {busy}: {ms:.0f} ms")
+
+    def flip():  # version 0 <-> the last version
+        travel.slider.value = last - travel.slider.value
+
+    def pick():  # the moment of version 1 <-> the moment of the last version
+        travel.moment.value = travel._moment_of(last if travel.slider.value == 1 else 1)
+
+    measure("TimeTravel: move the slider", flip)
+    measure("TimeTravel: pick a moment", pick)
+
+    console = CommandConsole(shop, read_models)
+    numbers = iter(range(10**9))
+
+    def new_order():
+        console.order_id.value = f"bench-{next(numbers)}"
+        console.amount.value = "10.00"
+
+    measure("CommandConsole: place an order", console.buttons["place"].click, before=new_order)
+    measure("CommandConsole: pay it", console.buttons["pay"].click,
+            before=lambda: (new_order(), console.buttons["place"].click()))
+    measure("CommandConsole: a rejected command", console.buttons["ship"].click, before=new_order)
+
+    race = ConcurrencyRace(shop, busy)
+    clerk = race.clerks["A"]
+    clerk.action.value = "pay"  # the busiest order was paid long ago: the rule says no
+    measure("ConcurrencyRace: load", clerk.load.click)
+    measure("ConcurrencyRace: save, rule says no", clerk.save.click, before=clerk.load.click)
+
+    explorer = OrderExplorer(store, read_models)
+    explorer.search.value = "03395"
+    prefixes = iter(["03", "033", "0339"] * args.repeat)  # each still lists the order on show
+    measure("OrderExplorer: search (Enter)", lambda: setattr(explorer.search, "value", next(prefixes)))
+    measure("OrderExplorer: refresh", explorer.refresh)
+    picks = iter(explorer.picker.options[1:] * args.repeat)
+    measure("OrderExplorer: pick another order (draws)", lambda: setattr(explorer.picker, "value", next(picks)))
+
+    dashboard, ms = timed_ms(lambda: LiveDashboard(shop, ShopReadModels(store, mode=EVENTUAL)))
+    _, ms = timed_ms(dashboard.buttons["catch up"].click)
+    once.append(f"LiveDashboard's first catch-up over the whole store: {ms:.0f} ms")
+    dashboard.console.amount.value = "10.00"
+
+    def place_on_dashboard():
+        dashboard.console.order_id.value = f"dash-{next(numbers)}"
+        dashboard.console.buttons["place"].click()
+
+    measure("LiveDashboard: place an order (console + refresh)", place_on_dashboard)
+    measure("LiveDashboard: apply 1 event", dashboard.buttons["apply 1 event"].click, before=place_on_dashboard)
+    measure("LiveDashboard: catch up 5 events", dashboard.buttons["catch up"].click,
+            before=lambda: [place_on_dashboard() for _ in range(5)])
+    measure("LiveDashboard: switch to inline and back",
+            lambda: (setattr(dashboard.mode, "value", INLINE), setattr(dashboard.mode, "value", EVENTUAL)))
+
+    print(f"\nmedian of {args.repeat} runs per callback, target {TARGET_MS} ms:")
+    width = max(len(name) for name, _ in results)
+    for name, ms in results:
+        print(f"  {name:<{width}}  {ms:8.2f} ms{'' if ms < TARGET_MS else '  over target'}")
+    print("\nonce, not callbacks:\n  " + "\n  ".join(once))
+
+
+if __name__ == "__main__":
+    main()

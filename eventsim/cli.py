@@ -1,0 +1,141 @@
+"""The instructors' command line.
+
+    eventsim simulate --orders 100000 --seed 1 --out events.jsonl
+    eventsim trace events.jsonl 000042
+    eventsim replay events.jsonl
+
+``simulate`` writes a log; ``trace`` prints one order's history and its
+current state as JSON lines; ``replay`` checks a log against the business
+rules and summarises its read models.  Bad input exits with status 2 and one
+line on stderr that names the line and the problem; nothing is written then.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from .history import history_jsonl
+from .jsonl import EventFormatError, LoggedEvent, read_jsonl, write_jsonl
+from .read_models import ShopReadModels
+from .replay import replay
+from .shop import Shop, stream_for
+from .simulator import SimulationConfig, simulate
+
+__all__ = ["main"]
+
+BAD_INPUT = 2
+
+
+def read_log(path: str) -> list[LoggedEvent]:
+    """The events of a ``.jsonl`` file; a byte that is not UTF-8 is an error on its line too."""
+    data = Path(path).read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise EventFormatError(f"not UTF-8 text (byte {data[error.start]:#04x})", line=line) from None
+    return read_jsonl(text.split("\n"))
+
+
+def load(path: str) -> Shop:
+    """A shop holding the log at ``path``, every line checked against the rules."""
+    return replay(read_log(path))
+
+
+def run_simulate(args: argparse.Namespace) -> int:
+    config = SimulationConfig(orders=args.orders, customers=args.customers, days=args.days, seed=args.seed)
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        raise FileNotFoundError(f"cannot write {out}: there is no directory {out.parent}")
+
+    def progress(done: int, total: int) -> None:
+        print(f"\rsimulating: {done:,} of {total:,} commands", end="", file=sys.stderr, flush=True)
+
+    started = time.perf_counter()
+    shop = simulate(config, progress=progress)
+    print(file=sys.stderr)
+    # Write beside the target, then rename: a failed run never leaves half a file.
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        count = write_jsonl(shop.store.read_all(), partial)
+        os.replace(partial, out)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    print(f"wrote {count:,} events of {config.orders:,} orders to {out} "
+          f"in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def run_trace(args: argparse.Namespace) -> int:
+    shop = load(args.events)
+    if not shop.store.stream_version(stream_for(args.order_id)):
+        print(f"eventsim trace: {args.events}: no order {args.order_id!r}", file=sys.stderr)
+        return BAD_INPUT
+    print(history_jsonl(shop.store, args.order_id), end="")
+    read_models = ShopReadModels(shop.store)
+    read_models.catch_up()
+    print(json.dumps(read_models.queries().order(args.order_id), ensure_ascii=False))
+    return 0
+
+
+def run_replay(args: argparse.Namespace) -> int:
+    shop = load(args.events)
+    read_models = ShopReadModels(shop.store)
+    read_models.catch_up()
+    orders = read_models.orders_frame()
+    by_status = orders.groupby("status", observed=False).agg(
+        orders=("order_id", "size"), amount=("amount", "sum"), paid=("paid", "sum"),
+        refunded=("refunded", "sum"), net=("net", "sum"))
+    by_status.index = by_status.index.astype(str)
+    by_status.loc["total"] = by_status.sum()
+    daily = read_models.daily_revenue_frame()
+    daily["date"] = daily["date"].dt.strftime("%Y-%m-%d")
+    print(f"{args.events}: {len(shop.store):,} events of {len(orders):,} orders, every one within the rules")
+    print("\norders by status\n" + by_status.to_string())
+    print("\nrevenue per day (UTC)\n" + daily.to_string(index=False))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    defaults = SimulationConfig()
+    main_parser = argparse.ArgumentParser(prog="eventsim", description="Simulate, trace and replay order event logs.")
+    commands = main_parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    simulate_parser = commands.add_parser("simulate", help="write a simulated event log")
+    simulate_parser.add_argument("--orders", type=int, default=defaults.orders)
+    simulate_parser.add_argument("--customers", type=int, default=defaults.customers)
+    simulate_parser.add_argument("--days", type=int, default=defaults.days)
+    simulate_parser.add_argument("--seed", type=int, default=defaults.seed)
+    simulate_parser.add_argument("--out", required=True, metavar="EVENTS.jsonl")
+    simulate_parser.set_defaults(run=run_simulate)
+
+    trace_parser = commands.add_parser("trace", help="print one order's history and current state")
+    trace_parser.add_argument("events", metavar="EVENTS.jsonl")
+    trace_parser.add_argument("order_id", metavar="ORDER_ID")
+    trace_parser.set_defaults(run=run_trace)
+
+    replay_parser = commands.add_parser("replay", help="check a log against the rules and summarise it")
+    replay_parser.add_argument("events", metavar="EVENTS.jsonl")
+    replay_parser.set_defaults(run=run_replay)
+    return main_parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; return the exit status (0, or 2 for bad input)."""
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exit:  # --help, or a usage error argparse has explained
+        return exit.code
+    try:
+        return args.run(args)
+    except OSError as error:  # a missing or unreadable file, a directory that is not there
+        print(f"eventsim {args.command}: {error}", file=sys.stderr)
+    except ValueError as error:  # EventFormatError and ReplayError are ValueErrors, with the line
+        where = f"{args.events}: " if "events" in args else ""
+        print(f"eventsim {args.command}: {where}{error}", file=sys.stderr)
+    return BAD_INPUT

@@ -1,0 +1,376 @@
+"""The shop's read models (the Q of CQRS) and the queries that read them.
+
+Three projections of the same log, each shaped for the questions it answers:
+
+* ``orders_projection``: one ``OrderRow`` per order, keyed by order id;
+* ``refunds_projection``: one ``RefundRow`` per refund, keyed by order id, then refund id;
+* ``daily_revenue_projection``: one ``DayRow`` per UTC day, across every order
+  stream (a multi-stream projection).
+
+Each ``apply`` looks the event's type up in a dict, changes a row in place
+and returns the same state: a replay costs a dict lookup and a few attribute
+writes per event.  Events of other types are ignored, as a read model only
+reads the facts it needs.
+
+In DataFrames money stays ``Decimal`` in columns of dtype ``object``: exact,
+and ``.sum()`` gives a ``Decimal``.  ``float64`` would be faster but cannot
+hold 0.10 exactly, so totals would drift by fractions of a cent; convert with
+``.astype(float)`` only at the edge, to draw a chart.  Ids and reasons are
+pandas ``"string"`` (missing: ``<NA>``); counts are ``int64``; times are
+``datetime64[ns, UTC]`` (missing: ``NaT``); ``status`` is a category listing
+``STATUSES``; ``date`` is the UTC midnight that starts the day.
+
+``OrderQueries`` is the query API: it holds the read models' states and
+nothing else, so no query can reach a store to append an event.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from .clock import to_datetime, to_timestamp
+from .events import OrderCancelled, OrderCreated, OrderPaid, OrderShipped, RefundCreated, RefundPaid
+from .order import order_status
+from .projections import EVENTUAL, Projection, ProjectionRunner
+from .store import InMemoryEventStore, RecordedEvent
+
+__all__ = [
+    "STATUSES", "OrderRow", "RefundRow", "DayRow", "DailyRevenue",
+    "orders_projection", "refunds_projection", "daily_revenue_projection",
+    "orders_frame", "refunds_frame", "daily_revenue_frame",
+    "ShopReadModels", "OrderQueries",
+]
+
+ZERO = Decimal(0)
+
+#: Every status an order in the read model can have (``order_status`` minus "new").
+STATUSES = ("placed", "paid", "partially refunded", "refunded", "cancelled", "shipped")
+
+MONEY = object  # dtype of money columns: Decimal values, exact
+TIME = "datetime64[ns, UTC]"
+
+
+# --- orders ----------------------------------------------------------------
+
+@dataclass(slots=True)
+class OrderRow:
+    """One order as the read side shows it.  Times are Unix seconds."""
+    order_id: str
+    customer_id: str | None
+    amount: Decimal
+    paid: Decimal
+    refunded: Decimal  # requested refunds, confirmed or not, as in OrderState
+    cancelled: bool
+    shipped: bool
+    events: int
+    last_version: int
+    created_at: int
+    updated_at: int
+
+    @property
+    def net(self) -> Decimal:
+        return self.paid - self.refunded
+
+    @property
+    def status(self) -> str:
+        return order_status(True, self.paid, self.refunded, self.cancelled, self.shipped)
+
+
+def _order_paid(row: OrderRow, event: OrderPaid) -> None:
+    row.paid = row.amount
+
+
+def _refund_created(row: OrderRow, event: RefundCreated) -> None:
+    row.refunded += event.amount
+
+
+def _refund_paid(row: OrderRow, event: RefundPaid) -> None:
+    """The money already counted as refunded when the refund was requested."""
+
+
+def _order_cancelled(row: OrderRow, event: OrderCancelled) -> None:
+    row.cancelled = True
+
+
+def _order_shipped(row: OrderRow, event: OrderShipped) -> None:
+    row.shipped = True
+
+
+_ORDER_CHANGES = {OrderPaid: _order_paid, RefundCreated: _refund_created, RefundPaid: _refund_paid,
+                  OrderCancelled: _order_cancelled, OrderShipped: _order_shipped}
+
+
+def apply_to_orders(orders: dict[str, OrderRow], recorded: RecordedEvent) -> dict[str, OrderRow]:
+    event = recorded.event
+    kind = type(event)
+    if kind is OrderCreated:
+        orders[event.order_id] = OrderRow(event.order_id, event.customer_id, event.amount, ZERO, ZERO,
+                                          False, False, 1, recorded.version,
+                                          recorded.recorded_at, recorded.recorded_at)
+    elif kind in _ORDER_CHANGES:
+        row = orders.get(event.order_id)
+        if row is None:
+            raise ValueError(f"{kind.__name__} at position {recorded.position} is for order "
+                             f"{event.order_id!r}, which the orders read model never saw created")
+        _ORDER_CHANGES[kind](row, event)
+        row.events += 1
+        row.last_version = recorded.version
+        row.updated_at = recorded.recorded_at
+    return orders
+
+
+orders_projection = Projection("orders", dict, apply_to_orders)
+
+
+# --- refunds ---------------------------------------------------------------
+
+@dataclass(slots=True)
+class RefundRow:
+    refund_id: str | None
+    order_id: str
+    amount: Decimal
+    reason: str | None
+    requested_at: int
+    confirmed_at: int | None  # None until the payment provider confirms
+
+
+def apply_to_refunds(refunds: dict[str, dict[str | None, RefundRow]],
+                     recorded: RecordedEvent) -> dict[str, dict[str | None, RefundRow]]:
+    event = recorded.event
+    kind = type(event)
+    if kind is RefundCreated:
+        refunds.setdefault(event.order_id, {})[event.refund_id] = RefundRow(
+            event.refund_id, event.order_id, event.amount, event.reason, recorded.recorded_at, None)
+    elif kind is RefundPaid:
+        refunds[event.order_id][event.refund_id].confirmed_at = recorded.recorded_at
+    return refunds
+
+
+refunds_projection = Projection("refunds", dict, apply_to_refunds)
+
+
+# --- daily revenue ---------------------------------------------------------
+
+@dataclass(slots=True)
+class DayRow:
+    date: date  # the UTC day
+    orders_placed: int = 0
+    gross_paid: Decimal = ZERO
+    refunded: Decimal = ZERO  # refunds requested that day, as orders count them
+
+    @property
+    def net(self) -> Decimal:
+        return self.gross_paid - self.refunded
+
+
+@dataclass(slots=True)
+class DailyRevenue:
+    """Revenue per day, plus what it must remember to read later events:
+    ``OrderPaid`` carries no amount, so each order's amount is kept from its ``OrderCreated``."""
+    days: dict[date, DayRow] = field(default_factory=dict)
+    order_amounts: dict[str, Decimal] = field(default_factory=dict)
+
+    def day(self, recorded: RecordedEvent) -> DayRow:
+        day = to_datetime(recorded.recorded_at).date()
+        row = self.days.get(day)
+        if row is None:
+            row = self.days[day] = DayRow(day)
+        return row
+
+
+def apply_to_daily_revenue(daily: DailyRevenue, recorded: RecordedEvent) -> DailyRevenue:
+    event = recorded.event
+    kind = type(event)
+    if kind is OrderCreated:
+        daily.order_amounts[event.order_id] = event.amount
+        daily.day(recorded).orders_placed += 1
+    elif kind is OrderPaid:
+        daily.day(recorded).gross_paid += daily.order_amounts[event.order_id]
+    elif kind is RefundCreated:
+        daily.day(recorded).refunded += event.amount
+    return daily
+
+
+daily_revenue_projection = Projection("daily revenue", DailyRevenue, apply_to_daily_revenue)
+
+
+# --- DataFrames ------------------------------------------------------------
+
+def _times(seconds: list[int | None]) -> pd.Series:
+    return pd.to_datetime(pd.Series(seconds, dtype="Int64"), unit="s", utc=True).astype(TIME)
+
+
+def _frame(columns: dict[str, pd.Series | tuple[list, Any]]) -> pd.DataFrame:
+    """A DataFrame from ``name: Series`` or ``name: (values, dtype)``: same dtypes when empty."""
+    return pd.DataFrame({name: column if isinstance(column, pd.Series) else pd.Series(*column)
+                         for name, column in columns.items()})
+
+
+def orders_frame(orders: dict[str, OrderRow]) -> pd.DataFrame:
+    """One row per order, in the order they were placed."""
+    rows = list(orders.values())
+    return _frame({
+        "order_id": ([r.order_id for r in rows], "string"),
+        "customer_id": ([r.customer_id for r in rows], "string"),
+        "amount": ([r.amount for r in rows], MONEY),
+        "status": ([r.status for r in rows], pd.CategoricalDtype(STATUSES)),
+        "paid": ([r.paid for r in rows], MONEY),
+        "refunded": ([r.refunded for r in rows], MONEY),
+        "net": ([r.net for r in rows], MONEY),
+        "events": ([r.events for r in rows], "int64"),
+        "last_version": ([r.last_version for r in rows], "int64"),
+        "created_at": _times([r.created_at for r in rows]),
+        "updated_at": _times([r.updated_at for r in rows]),
+    })
+
+
+def refunds_frame(refunds: dict[str, dict[str | None, RefundRow]]) -> pd.DataFrame:
+    """One row per refund, grouped by order in the order the orders were first refunded."""
+    rows = [row for by_id in refunds.values() for row in by_id.values()]
+    return _frame({
+        "refund_id": ([r.refund_id for r in rows], "string"),
+        "order_id": ([r.order_id for r in rows], "string"),
+        "amount": ([r.amount for r in rows], MONEY),
+        "reason": ([r.reason for r in rows], "string"),
+        "requested_at": _times([r.requested_at for r in rows]),
+        "confirmed_at": _times([r.confirmed_at for r in rows]),
+    })
+
+
+def daily_revenue_frame(daily: DailyRevenue) -> pd.DataFrame:
+    """One row per UTC day that saw an order placed, paid or refunded, oldest first."""
+    rows = sorted(daily.days.values(), key=lambda r: r.date)
+    return _frame({
+        "date": pd.to_datetime(pd.Series([r.date for r in rows], dtype=object)).dt.tz_localize("UTC")
+                  .astype(TIME),
+        "orders_placed": ([r.orders_placed for r in rows], "int64"),
+        "gross_paid": ([r.gross_paid for r in rows], MONEY),
+        "refunded": ([r.refunded for r in rows], MONEY),
+        "net": ([r.net for r in rows], MONEY),
+    })
+
+
+# --- the read side of one shop ---------------------------------------------
+
+class ShopReadModels:
+    """The three read models of one store, each with its own runner, driven together.
+
+    ``mode``, ``catch_up`` and ``rebuild`` act on all three; ``lag`` is the
+    largest of their lags.  Each runner stays reachable (``.orders``,
+    ``.refunds``, ``.daily_revenue``) to be driven on its own.
+    """
+
+    def __init__(self, store: InMemoryEventStore, *, mode: str = EVENTUAL):
+        self.orders = ProjectionRunner(store, orders_projection, mode=mode)
+        self.refunds = ProjectionRunner(store, refunds_projection, mode=mode)
+        self.daily_revenue = ProjectionRunner(store, daily_revenue_projection, mode=mode)
+        self._runners = (self.orders, self.refunds, self.daily_revenue)
+
+    @property
+    def mode(self) -> str:
+        return self.orders.mode
+
+    @mode.setter
+    def mode(self, mode: str) -> None:
+        for runner in self._runners:
+            runner.mode = mode
+
+    @property
+    def lag(self) -> int:
+        return max(runner.lag for runner in self._runners)
+
+    def catch_up(self, max_events: int | None = None) -> int:
+        """Move each read model on by up to ``max_events``; return the most any of them moved."""
+        return max(runner.catch_up(max_events) for runner in self._runners)
+
+    def rebuild(self) -> None:
+        """Replay the whole log into fresh read models (make new ``queries()`` afterwards)."""
+        for runner in self._runners:
+            runner.rebuild()
+
+    def orders_frame(self) -> pd.DataFrame:
+        return orders_frame(self.orders.state)
+
+    def refunds_frame(self) -> pd.DataFrame:
+        return refunds_frame(self.refunds.state)
+
+    def daily_revenue_frame(self) -> pd.DataFrame:
+        return daily_revenue_frame(self.daily_revenue.state)
+
+    def queries(self) -> OrderQueries:
+        """Queries over the current read models; they follow later updates but not a ``rebuild``."""
+        return OrderQueries(self.orders.state, self.refunds.state, self.daily_revenue.state)
+
+    def __repr__(self) -> str:
+        return f"<ShopReadModels: {self.mode}, {len(self.orders.state)} orders, lag {self.lag}>"
+
+
+# --- queries ---------------------------------------------------------------
+
+def _money(amount: Decimal) -> str:
+    """Money for JSON: a string, since a JSON number is read back as a float."""
+    return format(amount, "f")
+
+
+def _iso(seconds: int | None) -> str | None:
+    return None if seconds is None else to_datetime(seconds).isoformat()
+
+
+def _day(moment: date | datetime | int | str) -> date:
+    """A UTC day from a date, a datetime, Unix seconds or an ISO string."""
+    if isinstance(moment, date) and not isinstance(moment, datetime):
+        return moment
+    return to_datetime(to_timestamp(moment)).date()
+
+
+class OrderQueries:
+    """Answers questions from read models only.
+
+    It is given the read models' states, never a store or a shop, so no query
+    can append an event; each answer is a new object, so changing an answer
+    changes no read model.
+    """
+    __slots__ = ("_orders", "_refunds", "_daily_revenue")
+
+    def __init__(self, orders: dict[str, OrderRow], refunds: dict[str, dict[str | None, RefundRow]],
+                 daily_revenue: DailyRevenue):
+        self._orders = orders
+        self._refunds = refunds
+        self._daily_revenue = daily_revenue
+
+    def order(self, order_id: str) -> dict[str, Any] | None:
+        """What ``GET /orders?orderId=...`` returns: JSON-ready, or ``None`` for an unknown order."""
+        row = self._orders.get(order_id)
+        if row is None:
+            return None
+        return {
+            "orderId": row.order_id, "customerId": row.customer_id, "amount": _money(row.amount),
+            "status": row.status, "paid": _money(row.paid), "refunded": _money(row.refunded),
+            "net": _money(row.net), "events": row.events, "lastVersion": row.last_version,
+            "createdAt": _iso(row.created_at), "updatedAt": _iso(row.updated_at),
+            "refunds": [{"refundId": r.refund_id, "amount": _money(r.amount), "reason": r.reason,
+                         "requestedAt": _iso(r.requested_at), "confirmedAt": _iso(r.confirmed_at)}
+                        for r in self._refunds.get(order_id, {}).values()],
+        }
+
+    def orders_by_status(self, status: str) -> pd.DataFrame:
+        """The orders now in ``status`` (one of ``STATUSES``), as in ``orders_frame``."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}; an order is one of: {', '.join(STATUSES)}")
+        return orders_frame({order_id: row for order_id, row in self._orders.items() if row.status == status})
+
+    def revenue_between(self, start: date | datetime | int | str, end: date | datetime | int | str
+                        ) -> pd.DataFrame:
+        """Daily revenue from the UTC day of ``start`` to that of ``end``, both included."""
+        first, last = _day(start), _day(end)
+        if first > last:
+            raise ValueError(f"the period starts on {first} after it ends on {last}")
+        days = self._daily_revenue.days
+        return daily_revenue_frame(DailyRevenue({day: row for day, row in days.items() if first <= day <= last}))
+
+    def __repr__(self) -> str:
+        return f"<OrderQueries over {len(self._orders)} orders>"

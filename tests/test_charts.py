@@ -1,0 +1,405 @@
+"""The charts draw what they claim: lanes, points, lines and bars checked against the events."""
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import given, settings, strategies as st  # noqa: E402
+from matplotlib.colors import to_rgba  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from eventsim import charts  # noqa: E402
+from eventsim.clock import SimulatedClock, to_datetime  # noqa: E402
+from eventsim.commands import (CancelOrder, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund,  # noqa: E402
+                               ShipOrder)
+from eventsim.events import EVENT_TYPES  # noqa: E402
+from eventsim.ids import SeededIds  # noqa: E402
+from eventsim.jsonl import LoggedEvent, read_jsonl, write_jsonl  # noqa: E402
+from eventsim.order import OrderError, fold  # noqa: E402
+from eventsim.shop import Shop  # noqa: E402
+
+HOUR = 3600
+
+
+def new_shop() -> Shop:
+    return Shop(clock=SimulatedClock(step=HOUR), ids=SeededIds(1))
+
+
+def one_order_story() -> list:
+    """Placed, paid, refunded in part, shipped, then refunded in full: 7 events, 7 appends."""
+    return [PlaceOrder("1001", Decimal("80.00")), PayOrder("1001", Decimal("80.00")),
+            RequestRefund("1001", Decimal("30.00")), ConfirmRefund("1001", "1001-R1"), ShipOrder("1001"),
+            RequestRefund("1001", Decimal("50.00")), ConfirmRefund("1001", "1001-R2")]
+
+
+@pytest.fixture(scope="module")
+def one_order():
+    shop = new_shop()
+    for command in one_order_story():
+        shop.handle(command)
+    return shop.store.read_stream("order-1001")
+
+
+@pytest.fixture(scope="module")
+def fifty_orders():
+    """50 orders with four kinds of story, their commands interleaved round-robin.
+
+    Cancelling a paid order appends RefundCreated and OrderCancelled together, at one time.
+    """
+    shop = new_shop()
+    stories = []
+    for i in range(50):
+        order_id, amount = str(1001 + i), Decimal(10 + i)
+        story = [PlaceOrder(order_id, amount), PayOrder(order_id, amount)]
+        story += [[ShipOrder(order_id)], [CancelOrder(order_id)],
+                  [RequestRefund(order_id, Decimal(5)), ConfirmRefund(order_id, f"{order_id}-R1")], []][i % 4]
+        stories.append(story)
+    for step in range(max(map(len, stories))):
+        for story in stories:
+            if step < len(story):
+                shop.handle(story[step])
+    return shop.store.read_all()
+
+
+def points(fig) -> list[tuple[float, float, tuple]]:
+    """(x, y, rgba) of every marker in every scatter of the figure's axes."""
+    result = []
+    for collection in fig.axes[0].collections:
+        colors = collection.get_facecolors()
+        for k, (x, y) in enumerate(collection.get_offsets()):
+            result.append((float(x), float(y), tuple(colors[k % len(colors)])))
+    return result
+
+
+def legend_texts(fig) -> list[str]:
+    return [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+
+
+def lane_labels(fig) -> list[str]:
+    return [t.get_text() for t in fig.axes[0].get_yticklabels()]
+
+
+GREY = to_rgba(charts.LATER)
+
+
+# --- every chart -----------------------------------------------------------
+
+def test_event_style_gives_each_event_type_its_own_colour_and_marker():
+    assert list(charts.EVENT_STYLE) == list(EVENT_TYPES)
+    assert len({s["color"] for s in charts.EVENT_STYLE.values()}) == len(EVENT_TYPES)
+    assert len({s["marker"] for s in charts.EVENT_STYLE.values()}) == len(EVENT_TYPES)
+    assert charts.LATER not in {s["color"] for s in charts.EVENT_STYLE.values()}
+
+
+CHARTS = {
+    "timeline": lambda one, log: charts.timeline(log),
+    "order_state": lambda one, log: charts.order_state(one),
+    "store_activity": lambda one, log: charts.store_activity(log),
+    "read_model_lag": lambda one, log: charts.read_model_lag([(0, 0, 0), (1, 3, 1), (2, 3, 3)]),
+    "replay_cost": lambda one, log: charts.replay_cost([(10, 0.001), (100, 0.01)]),
+}
+
+
+@pytest.mark.parametrize("name", CHARTS)
+def test_each_chart_is_one_new_figure_with_a_title_that_pyplot_does_not_keep(name, one_order, fifty_orders):
+    plt.close("all")
+    fig = CHARTS[name](one_order, fifty_orders)
+    assert isinstance(fig, Figure)
+    assert len(fig.axes) == 1
+    ax = fig.axes[0]
+    assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+    assert plt.get_fignums() == []  # closed: Jupyter shows it once, as the cell's value
+    fig.savefig(io.BytesIO(), format="png")  # draws without error
+
+
+@pytest.mark.parametrize("name", ["order_state", "store_activity", "read_model_lag", "replay_cost"])
+def test_figure_size_is_fixed(name, one_order, fifty_orders):
+    small = CHARTS[name](one_order[:3], fifty_orders[:3])
+    large = CHARTS[name](one_order, fifty_orders)
+    assert tuple(small.get_size_inches()) == tuple(large.get_size_inches())
+    assert small.get_size_inches()[0] == charts.WIDTH
+
+
+@pytest.mark.parametrize("chart", [charts.timeline, charts.order_state, charts.store_activity])
+def test_no_events_is_a_clear_error(chart):
+    with pytest.raises(ValueError, match=f"{chart.__name__}: no events to draw"):
+        chart([])
+
+
+@pytest.mark.parametrize("chart", [charts.read_model_lag, charts.replay_cost])
+def test_no_samples_is_a_clear_error(chart):
+    with pytest.raises(ValueError, match=f"{chart.__name__}: no samples to draw"):
+        chart([])
+
+
+# --- timeline --------------------------------------------------------------
+
+def test_timeline_of_one_order_has_one_lane_and_a_marker_per_event(one_order):
+    fig = charts.timeline(one_order)
+    assert lane_labels(fig) == ["1001"]
+    drawn = points(fig)
+    assert len(drawn) == len(one_order)
+    assert sorted(x for x, _, _ in drawn) == sorted(matplotlib.dates.date2num(to_datetime(e.recorded_at))
+                                                    for e in one_order)
+    assert {y for _, y, _ in drawn} == {0}
+    assert legend_texts(fig) == ["OrderCreated", "OrderPaid", "RefundCreated", "RefundPaid", "OrderShipped"]
+    assert "7 events in 1 order," in fig.axes[0].get_title()
+    assert tuple(fig.get_size_inches()) == (charts.WIDTH, 2.5)
+
+
+def test_timeline_colours_each_marker_by_its_event_type(one_order):
+    drawn = sorted(points(charts.timeline(one_order)))  # by time; one event per hour
+    assert [color for _, _, color in drawn] == [to_rgba(charts.EVENT_STYLE[e.event_type]["color"])
+                                                 for e in one_order]
+
+
+def test_timeline_of_fifty_orders_has_a_lane_per_order_in_the_order_they_were_placed(fifty_orders):
+    fig = charts.timeline(fifty_orders)
+    placed = [e.event.order_id for e in fifty_orders if e.event_type == "OrderCreated"]
+    assert lane_labels(fig) == placed and len(placed) == 50
+    assert fig.axes[0].yaxis_inverted()  # lane 0, the order placed first, at the top
+    assert len(points(fig)) == len(fifty_orders)
+    assert set(legend_texts(fig)) == set(EVENT_TYPES)
+    assert f"{len(fifty_orders)} events in 50 orders," in fig.axes[0].get_title()
+    assert tuple(fig.get_size_inches()) == (charts.WIDTH, 12.0)
+
+
+def test_events_recorded_together_are_spread_within_their_lane(fifty_orders):
+    """A cancelled paid order gets RefundCreated and OrderCancelled at one time."""
+    drawn = points(charts.timeline(fifty_orders))
+    ys_at = {}
+    for x, y, _ in drawn:
+        ys_at.setdefault((round(y), x), []).append(y)
+    together = [ys for ys in ys_at.values() if len(ys) > 1]
+    assert together, "the sample data should have events appended together"
+    for ys in together:
+        assert len(set(ys)) == len(ys)
+        assert all(abs(y - round(y)) < 0.5 for y in ys)
+
+
+def test_timeline_beyond_max_lanes_draws_the_orders_placed_last_and_says_so(fifty_orders):
+    fig = charts.timeline(fifty_orders, max_lanes=10)
+    placed = [e.event.order_id for e in fifty_orders if e.event_type == "OrderCreated"]
+    assert lane_labels(fig) == placed[-10:]
+    assert len(points(fig)) == sum(e.event.order_id in placed[-10:] for e in fifty_orders)
+    assert "the last 10 of 50 orders" in fig.axes[0].get_title()
+
+
+@pytest.mark.parametrize("as_", [int, to_datetime, lambda t: to_datetime(t).isoformat()])
+def test_timeline_window_keeps_the_events_recorded_in_it(fifty_orders, as_):
+    start, end = fifty_orders[40].recorded_at, fifty_orders[90].recorded_at
+    fig = charts.timeline(fifty_orders, window=(as_(start), as_(end)))
+    inside = [e for e in fifty_orders if start <= e.recorded_at <= end]
+    assert 0 < len(inside) < len(fifty_orders)
+    assert len(points(fig)) == len(inside)
+    assert lane_labels(fig) == list(dict.fromkeys(e.event.order_id for e in inside))
+    low, high = fig.axes[0].get_xlim()
+    assert low < matplotlib.dates.date2num(to_datetime(start)) < matplotlib.dates.date2num(to_datetime(end)) < high
+
+
+def test_timeline_window_errors_name_the_window(fifty_orders):
+    last = fifty_orders[-1].recorded_at
+    with pytest.raises(ValueError, match="no events recorded between"):
+        charts.timeline(fifty_orders, window=(last + 1, last + HOUR))
+    with pytest.raises(ValueError, match="starts .* after it ends"):
+        charts.timeline(fifty_orders, window=(last, last - HOUR))
+
+
+def test_highlight_until_a_version_greys_the_later_events_of_one_order(one_order):
+    fig = charts.timeline(one_order, highlight_until=3)
+    drawn = sorted(points(fig))
+    assert [color == GREY for _, _, color in drawn] == [e.version > 3 for e in one_order]
+    assert legend_texts(fig)[-1] == "after version 3"
+
+
+def test_highlight_until_a_position_greys_the_later_events_of_many_orders(fifty_orders):
+    fig = charts.timeline(fifty_orders, highlight_until=120)
+    greyed = sum(color == GREY for _, _, color in points(fig))
+    assert greyed == sum(e.position > 120 for e in fifty_orders) > 0
+    assert legend_texts(fig)[-1] == "after position 120"
+    assert tuple(fig.get_size_inches()) == tuple(charts.timeline(fifty_orders).get_size_inches())
+
+
+def test_without_highlight_nothing_is_grey(fifty_orders):
+    assert all(color != GREY for _, _, color in points(charts.timeline(fifty_orders)))
+
+
+def test_highlight_needs_positions(fifty_orders):
+    without_positions = [LoggedEvent(e.event, e.recorded_at) for e in fifty_orders]
+    assert len(points(charts.timeline(without_positions))) == len(fifty_orders)
+    with pytest.raises(ValueError, match="needs the position of every event"):
+        charts.timeline(without_positions, highlight_until=3)
+
+
+# --- order_state -----------------------------------------------------------
+
+def lines(fig) -> dict[str, list[float]]:
+    return {line.get_label(): list(line.get_ydata()) for line in fig.axes[0].get_lines()
+            if not line.get_label().startswith("_")}
+
+
+def test_order_state_steps_are_the_fold_of_each_prefix_of_events(one_order):
+    drawn = lines(charts.order_state(one_order))
+    prefixes = [fold(e.event for e in one_order[:k]) for k in range(len(one_order) + 1)]
+    assert drawn["paid"] == [float(s.paid) for s in prefixes]
+    assert drawn["refunded"] == [float(s.refunded) for s in prefixes]
+    assert drawn["net (paid − refunded)"] == [float(s.net) for s in prefixes]
+
+
+def test_order_state_annotates_each_change_of_status(one_order):
+    fig = charts.order_state(one_order)
+    texts = [t.get_text().strip() for t in fig.axes[0].texts]
+    # Shipping a partially refunded order keeps it "partially refunded"; RefundPaid changes no status.
+    assert texts == ["placed", "paid", "partially refunded", "refunded"]
+    assert fig.axes[0].get_title() == "Order 1001: money after each of its 7 events (now refunded)"
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert ticks[0] == "start" and ticks[1:] == [f"{e.version}. {e.event_type}" for e in one_order]
+    assert "€" in fig.axes[0].get_ylabel()
+
+
+def test_order_state_refuses_events_of_several_orders(fifty_orders):
+    with pytest.raises(ValueError, match="one order, but the events are from orders 1001, 1002"):
+        charts.order_state(fifty_orders[:2])
+
+
+def test_order_state_refuses_a_stream_without_its_beginning(one_order):
+    with pytest.raises(ValueError, match="starts at version 3"):
+        charts.order_state(one_order[2:])
+
+
+COMMANDS = st.lists(st.one_of(
+    st.builds(PayOrder, st.just("A"), st.just(Decimal(100))),
+    st.builds(RequestRefund, st.just("A"), st.integers(1, 60).map(Decimal)),
+    st.builds(ConfirmRefund, st.just("A"), st.sampled_from(["A-R1", "A-R2", "A-R3"])),
+    st.builds(CancelOrder, st.just("A")),
+    st.builds(ShipOrder, st.just("A")),
+), max_size=8)
+
+
+@settings(max_examples=25, deadline=None)
+@given(COMMANDS)
+def test_order_state_net_line_ends_at_paid_minus_refunded(commands):
+    shop = new_shop()
+    for command in [PlaceOrder("A", Decimal(100)), *commands]:
+        try:
+            shop.handle(command)
+        except OrderError:
+            pass
+    drawn = lines(charts.order_state(shop.store.read_stream("order-A")))
+    state = shop.state("A")
+    assert drawn["net (paid − refunded)"][-1] == float(state.paid - state.refunded)
+    assert min(drawn["net (paid − refunded)"]) >= 0
+
+
+# --- store_activity --------------------------------------------------------
+
+def bars(fig) -> dict[tuple[str, float], float]:
+    """(event type, bucket start as a date number) -> height."""
+    return {(container.get_label(), patch.get_x()): patch.get_height()
+            for container in fig.axes[0].containers for patch in container}
+
+
+def test_store_activity_counts_each_type_per_bucket(fifty_orders):
+    fig = charts.store_activity(fifty_orders, bucket="6h")
+    expected: dict[tuple[str, float], int] = {}
+    for e in fifty_orders:
+        start = matplotlib.dates.date2num(to_datetime(e.recorded_at // (6 * HOUR) * (6 * HOUR)))
+        expected[e.event_type, start] = expected.get((e.event_type, start), 0) + 1
+    drawn = bars(fig)
+    assert drawn == pytest.approx(expected)
+    assert sum(drawn.values()) == len(fifty_orders)
+    stacked = {}  # each bar starts where the one below it in the same bucket ends
+    for container in fig.axes[0].containers:
+        for patch in container:
+            assert patch.get_y() == stacked.get(patch.get_x(), 0)
+            stacked[patch.get_x()] = patch.get_y() + patch.get_height()
+    assert legend_texts(fig) == list(EVENT_TYPES)
+    assert "in buckets of 6h" in fig.axes[0].get_xlabel()
+
+
+def test_store_activity_leaves_empty_buckets_empty():
+    clock = SimulatedClock(step=HOUR)
+    shop = Shop(clock=clock, ids=SeededIds(1))
+    shop.handle(PlaceOrder("1", Decimal(5)))
+    clock.advance(4 * HOUR)  # four silent hours
+    shop.handle(PlaceOrder("2", Decimal(5)))
+    fig = charts.store_activity(shop.store.read_all())
+    first, last = (matplotlib.dates.date2num(to_datetime(e.recorded_at // HOUR * HOUR))
+                   for e in shop.store.read_all())
+    assert bars(fig) == {("OrderCreated", first): 1, ("OrderCreated", last): 1}
+    assert last - first == pytest.approx(5 / 24)
+    assert fig.axes[0].get_ylim() == (0, pytest.approx(1.1))
+
+
+def test_store_activity_reads_a_log_like_a_store(fifty_orders, tmp_path):
+    write_jsonl(fifty_orders, tmp_path / "log.jsonl")
+    logged = read_jsonl(tmp_path / "log.jsonl")
+    assert bars(charts.store_activity(logged)) == bars(charts.store_activity(fifty_orders))
+
+
+@pytest.mark.parametrize("bucket, problem", [("soon", "not a duration"), ("0h", "not a positive duration")])
+def test_store_activity_rejects_bad_buckets(fifty_orders, bucket, problem):
+    with pytest.raises(ValueError, match=problem):
+        charts.store_activity(fifty_orders, bucket=bucket)
+
+
+# --- read_model_lag --------------------------------------------------------
+
+LAG = [(0, 0, 0), (1, 4, 0), (2, 6, 3), (3, 6, 6), (4, 9, 7)]
+
+
+def test_read_model_lag_draws_store_and_checkpoint_and_shades_the_gap():
+    fig = charts.read_model_lag(LAG)
+    drawn = lines(fig)
+    assert drawn["store: last position recorded"] == [s for _, s, _ in LAG]
+    assert drawn["read model: checkpoint projected"] == [c for _, _, c in LAG]
+    assert len(fig.axes[0].collections) == 1  # the shaded lag
+    assert fig.axes[0].get_title() == "Read model lag: at most 4 events behind, 2 at the last sample"
+    assert fig.axes[0].get_xlabel() == "step"
+
+
+def test_read_model_lag_takes_a_dataframe_with_times():
+    start = to_datetime(1_628_379_200)
+    frame = pd.DataFrame([(start + timedelta(seconds=step), s, c) for step, s, c in LAG],
+                         columns=["time", "store_position", "checkpoint"])
+    fig = charts.read_model_lag(frame)
+    assert lines(fig)["read model: checkpoint projected"] == [c for _, _, c in LAG]
+    assert fig.axes[0].get_xlabel() == "time (UTC)"
+
+
+@pytest.mark.parametrize("samples, problem", [
+    ([(0, 3, 4)], "at step 0 the checkpoint \\(4\\) is ahead of the store \\(3\\)"),
+    (pd.DataFrame({"step": [0], "position": [1], "checkpoint": [0]}), "no column store_position"),
+    (pd.DataFrame({"store_position": [1], "checkpoint": [0]}), "first column must be the time or step"),
+    (pd.DataFrame({"step": [], "store_position": [], "checkpoint": []}), "no samples to draw"),
+])
+def test_read_model_lag_rejects_impossible_samples(samples, problem):
+    with pytest.raises(ValueError, match=problem):
+        charts.read_model_lag(samples)
+
+
+# --- replay_cost -----------------------------------------------------------
+
+def test_replay_cost_draws_milliseconds_and_a_fit_through_the_origin():
+    fig = charts.replay_cost([(5000, 0.010), (1000, 0.002), (10000, 0.020)])  # 2 µs per event
+    ax = fig.axes[0]
+    fit, measured = ax.get_lines()
+    assert list(measured.get_xdata()) == [1000, 5000, 10000]
+    assert list(measured.get_ydata()) == pytest.approx([2, 10, 20])
+    assert list(fit.get_xdata()) == [0, 10000] and list(fit.get_ydata()) == pytest.approx([0, 20])
+    assert legend_texts(fig) == ["fit: 2 µs per event", "measured replay"]
+    assert ax.get_ylabel() == "time to rebuild (ms)"
+    assert ax.get_title() == "Replay cost: 20 ms to rebuild from 10,000 events"
+
+
+@pytest.mark.parametrize("samples, problem", [([(-1, 0.1)], "cannot be negative"),
+                                              ([(0, 0.1), (0, 0.2)], "replayed 0 events")])
+def test_replay_cost_rejects_samples_it_cannot_fit(samples, problem):
+    with pytest.raises(ValueError, match=problem):
+        charts.replay_cost(samples)

@@ -1,0 +1,151 @@
+"""The workload simulator: deterministic, within the rules, and driven through the command side."""
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from eventsim.events import OrderCancelled, OrderCreated, OrderPaid, OrderShipped, RefundCreated, RefundPaid
+from eventsim.jsonl import write_jsonl
+from eventsim.order import fold
+from eventsim import simulator
+from eventsim.replay import replay
+from eventsim.shop import Shop
+from eventsim.simulator import DAY, SimulationConfig, simulate
+from eventsim.store import InMemoryEventStore
+
+SMALL = SimulationConfig(orders=300, customers=20, days=5)
+
+
+def log_bytes(config: SimulationConfig, tmp_path) -> bytes:
+    path = tmp_path / f"{config.seed}-{config.orders}.jsonl"
+    write_jsonl(simulate(config).store.read_all(), path)
+    return path.read_bytes()
+
+
+def counts(shop: Shop) -> Counter:
+    return Counter(type(r.event) for r in shop.store.read_all())
+
+
+def states(shop: Shop) -> list:
+    return [fold(r.event for r in shop.store.read_stream(s)) for s in shop.store.stream_ids()]
+
+
+def test_the_same_seed_gives_the_same_file_byte_for_byte(tmp_path):
+    first = log_bytes(SMALL, tmp_path)
+    assert log_bytes(SMALL, tmp_path) == first
+
+
+def test_another_seed_gives_another_log(tmp_path):
+    assert log_bytes(SMALL, tmp_path) != log_bytes(SimulationConfig(orders=300, customers=20, days=5, seed=1),
+                                                    tmp_path)
+
+
+def test_events_are_recorded_only_by_shop_handle(monkeypatch):
+    inside_handle = []
+    handle, append = Shop.handle, InMemoryEventStore.append
+
+    def watched_handle(self, command):
+        inside_handle.append(command)
+        try:
+            return handle(self, command)
+        finally:
+            inside_handle.pop()
+
+    def watched_append(self, *args, **kwargs):
+        assert inside_handle, "an event was appended outside Shop.handle"
+        return append(self, *args, **kwargs)
+
+    monkeypatch.setattr(Shop, "handle", watched_handle)
+    monkeypatch.setattr(InMemoryEventStore, "append", watched_append)
+    assert len(simulate(SMALL).store) > SMALL.orders
+
+
+def test_one_order_stream_per_order_each_placed_by_a_customer_of_the_pool():
+    shop = simulate(SMALL)
+    assert len(shop.store.stream_ids()) == SMALL.orders
+    customers = {s.customer_id for s in states(shop)}
+    assert len(customers) <= SMALL.customers
+    assert all(c.startswith("C") for c in customers)
+
+
+def test_every_refund_is_paid_out_by_the_payment_process():
+    shop = simulate(SMALL)
+    refunds = [r.event.refund_id for r in shop.store.read_all() if isinstance(r.event, RefundCreated)]
+    paid = [r for r in shop.store.read_all() if isinstance(r.event, RefundPaid)]
+    assert refunds and sorted(r.event.refund_id for r in paid) == sorted(refunds)
+    assert all(r.causation_id == f"confirm-{r.event.refund_id}" for r in paid)
+
+
+def test_time_runs_forward_and_orders_arrive_within_the_period():
+    config = SMALL
+    log = simulate(config).store.read_all()
+    times = [r.recorded_at for r in log]
+    assert times == sorted(times)
+    placed = [r.recorded_at for r in log if isinstance(r.event, OrderCreated)]
+    assert config.start <= min(placed) and max(placed) < config.start + config.days * DAY
+
+
+def test_amounts_are_decimal_cents():
+    log = simulate(SMALL).store.read_all()
+    amounts = [r.event.amount for r in log if isinstance(r.event, (OrderCreated, RefundCreated))]
+    assert all(isinstance(a, Decimal) and a > 0 and a == a.quantize(Decimal("0.01")) for a in amounts)
+
+
+def test_with_certain_probabilities_every_story_is_the_same():
+    config = SimulationConfig(orders=50, p_pay=1, p_cancel=0, p_ship=1, p_refund=1, p_full_refund=1)
+    shop = simulate(config)
+    assert counts(shop) == Counter({OrderCreated: 50, OrderPaid: 50, OrderShipped: 50, RefundCreated: 50,
+                                    RefundPaid: 50})
+    assert {s.status for s in states(shop)} == {"refunded"}
+
+
+def test_never_paid_orders_are_only_placed_or_cancelled():
+    shop = simulate(SimulationConfig(orders=50, p_pay=0, p_cancel=0.5))
+    assert set(counts(shop)) == {OrderCreated, OrderCancelled}
+    assert {s.status for s in states(shop)} == {"placed", "cancelled"}
+
+
+def test_a_cancelled_paid_order_is_refunded_in_full():
+    shop = simulate(SimulationConfig(orders=50, p_pay=1, p_cancel=1))
+    assert all(s.cancelled and s.refunded == s.paid and all(r.paid for r in s.refunds) for s in states(shop))
+
+
+def test_partial_refunds_are_less_than_the_payment():
+    shop = simulate(SimulationConfig(orders=50, p_pay=1, p_cancel=0, p_refund=1, p_full_refund=0))
+    assert all(0 < s.refunded < s.paid for s in states(shop))
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32), p=st.tuples(*[st.sampled_from([0, 0.3, 1])] * 5),
+       failure_rate=st.sampled_from([0, 0.5, 0.9]))
+def test_any_workload_keeps_every_rule(seed, p, failure_rate):
+    """Replaying the log decides every event again: a command the rules refuse would show."""
+    p_pay, p_cancel, p_ship, p_refund, p_full_refund = p
+    config = SimulationConfig(orders=40, customers=5, days=2, seed=seed, p_pay=p_pay, p_cancel=p_cancel,
+                              p_ship=p_ship, p_refund=p_refund, p_full_refund=p_full_refund,
+                              payout_failure_rate=failure_rate)
+    log = simulate(config).store.read_all()
+    assert len(replay(log).store) == len(log)
+
+
+def test_progress_counts_up_to_the_number_of_commands(monkeypatch):
+    monkeypatch.setattr(simulator, "PROGRESS_EVERY", 100)
+    calls = []
+    shop = simulate(SMALL, progress=lambda done, total: calls.append((done, total)))
+    totals = {total for _, total in calls}
+    assert len(totals) == 1
+    total = totals.pop()
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and done[-1] == total and len(done) > 1
+    commands = {r.causation_id for r in shop.store.read_all() if not r.causation_id.startswith("confirm-")}
+    assert total == len(commands)  # one command id per simulator command; confirmations are the process's
+
+
+@pytest.mark.parametrize("change, word", [({"p_pay": 1.5}, "p_pay"), ({"p_cancel": -0.1}, "p_cancel"),
+                                          ({"orders": -1}, "orders"), ({"customers": 0}, "customers"),
+                                          ({"days": 0}, "days")])
+def test_a_config_that_makes_no_sense_is_refused(change, word):
+    with pytest.raises(ValueError, match=word):
+        SimulationConfig(**change)
