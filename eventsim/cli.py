@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
+
 from .history import history_jsonl
 from .jsonl import EventFormatError, LoggedEvent, read_jsonl, write_jsonl
 from .read_models import ShopReadModels
@@ -96,22 +98,31 @@ def run_replay(args: argparse.Namespace) -> int:
     daily = read_models.daily_revenue_frame()
     daily["date"] = daily["date"].dt.strftime("%Y-%m-%d")
     print(f"{args.events}: {len(shop.store):,} events of {len(orders):,} orders, every one within the rules")
-    print("\norders by status\n" + by_status.to_string())
-    print("\nrevenue per day (UTC)\n" + daily.to_string(index=False))
+    print("\norders by status\n" + as_text(by_status))
+    print("\nrevenue per day (UTC)\n" + as_text(daily, index=False))
     return 0
+
+
+def as_text(frame: pd.DataFrame, **options) -> str:
+    """A table as text, money in cents: 0 and 12.5 print as 0.00 and 12.50."""
+    money = {column: "{:.2f}".format for column in frame.columns
+             if column in ("amount", "paid", "refunded", "net", "gross_paid")}
+    return frame.to_string(formatters=money, **options)
 
 
 def parser() -> argparse.ArgumentParser:
     defaults = SimulationConfig()
-    main_parser = argparse.ArgumentParser(prog="eventsim", description="Simulate, trace and replay order event logs.")
+    main_parser = argparse.ArgumentParser(prog="eventsim",
+                                          description="Simulate, trace and replay order event logs.")
     commands = main_parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     simulate_parser = commands.add_parser("simulate", help="write a simulated event log")
-    simulate_parser.add_argument("--orders", type=int, default=defaults.orders)
-    simulate_parser.add_argument("--customers", type=int, default=defaults.customers)
-    simulate_parser.add_argument("--days", type=int, default=defaults.days)
-    simulate_parser.add_argument("--seed", type=int, default=defaults.seed)
-    simulate_parser.add_argument("--out", required=True, metavar="EVENTS.jsonl")
+    for option, meaning in [("orders", "orders to place"), ("customers", "customers who place them"),
+                            ("days", "days over which they arrive"), ("seed", "the same seed, the same log")]:
+        default = getattr(defaults, option)
+        simulate_parser.add_argument(f"--{option}", type=int, default=default, metavar="N",
+                                     help=f"{meaning} (default {default})")
+    simulate_parser.add_argument("--out", required=True, metavar="EVENTS.jsonl", help="the file to write")
     simulate_parser.set_defaults(run=run_simulate)
 
     trace_parser = commands.add_parser("trace", help="print one order's history and current state")
@@ -132,7 +143,12 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exit:  # --help, or a usage error argparse has explained
         return exit.code
     try:
-        return args.run(args)
+        status = args.run(args)
+        sys.stdout.flush()  # here, so that a reader who stopped early is met below
+        return status
+    except BrokenPipeError:  # the reader stopped early (`| head`): not bad input, nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # or flushing at exit fails again
+        return 1
     except OSError as error:  # a missing or unreadable file, a directory that is not there
         print(f"eventsim {args.command}: {error}", file=sys.stderr)
     except ValueError as error:  # EventFormatError and ReplayError are ValueErrors, with the line

@@ -325,3 +325,54 @@ def check_type_counts(log: Any, counts: Any) -> str | None:
         if given.get(event_type) != n:
             return f"there are {n} {event_type} events; you have {given.get(event_type)}."
     return None
+
+
+# --- 6 · Trade-offs, measured ----------------------------------------------
+
+@exercise("6.1", "capstone: a bank account")
+def check_bank_account(decide_account: Callable, evolve_account: Callable, Deposit: type, Withdraw: type,
+                       InsufficientFunds: type) -> str | None:
+    balance = Decimal(0)
+
+    def run(command: Any) -> list:
+        nonlocal balance
+        events = _answered(decide_account(command, balance))
+        if not isinstance(events, list):
+            raise TypeError(f"decide_account should return a list of events, not {type(events).__name__}")
+        for event in events:
+            balance = _answered(evolve_account(balance, event))
+        return events
+
+    run(Deposit("a", Decimal("100")))
+    run(Withdraw("a", Decimal("30.50")))
+    if balance != Decimal("69.50"):
+        return f"after depositing 100 and withdrawing 30.50 the balance should be 69.50, not {balance}."
+    try:
+        run(Withdraw("a", Decimal("70")))
+    except InsufficientFunds:
+        pass
+    else:
+        return "withdrawing 70 from 69.50 should raise InsufficientFunds."
+    if balance != Decimal("69.50"):
+        return "a refused withdrawal must not change the balance."
+    for amount in (Decimal(0), Decimal(-5)):
+        try:
+            run(Deposit("a", amount))
+        except ValueError:
+            continue
+        return f"a deposit of {amount} should raise ValueError: amounts must be positive."
+    return None
+
+
+@exercise("6.2", "load from a snapshot")
+def check_load_with_snapshot(load_with_snapshot: Callable) -> str | None:
+    from .events import OrderCreated, OrderPaid, OrderShipped, RefundCreated, RefundPaid
+    from .order import fold
+    events = [OrderCreated("1", Decimal(50)), OrderPaid("1"), RefundCreated("1", Decimal(5), "1-R1"),
+              RefundPaid("1", "1-R1"), OrderShipped("1")]
+    for split in range(len(events) + 1):
+        loaded = _answered(load_with_snapshot(fold(events[:split]), events[split:]))
+        if loaded != fold(events):
+            return (f"with a snapshot at version {split} you returned {loaded}; "
+                    "fold the events after it, starting from the snapshot.")
+    return None

@@ -86,10 +86,14 @@ def _fields(cls: type) -> tuple[tuple[str, str, type, bool], ...]:
 
 # --- writing ---------------------------------------------------------------
 
+# One encoder for every value: json.dumps(value, ensure_ascii=False) would build one per call.
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _value(value: Any) -> str:
     if isinstance(value, Decimal):
         return format(value, "f")
-    return json.dumps(value, ensure_ascii=False)
+    return _encode(value)
 
 
 def to_json(recorded: Any) -> str:

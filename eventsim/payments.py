@@ -46,7 +46,7 @@ class FakePaymentProvider:
         if delay < 0:
             raise ValueError(f"delay is a number of seconds, at least 0, not {delay}")
         if not 0 <= failure_rate < 1:  # at 1 no refund would ever be paid
-            raise ValueError(f"failure_rate is a probability from 0 up to (not including) 1, not {failure_rate}")
+            raise ValueError(f"failure_rate is a probability at least 0 and below 1, not {failure_rate}")
         self.delay = int(delay)
         self.failure_rate = failure_rate
         self._random = random.Random(seed)
@@ -66,7 +66,7 @@ def confirm_command_id(refund_id: str) -> str:
 
 @dataclass(frozen=True, order=True, slots=True)
 class PendingRefund:
-    """A refund waiting for the provider; ordered by due time (then by arrival)."""
+    """A refund waiting for the provider; ordered by due time, then by when it was queued."""
     due: int
     seq: int = field(repr=False)
     refund_id: str = field(compare=False)
@@ -170,4 +170,4 @@ class RefundProcess:
         return attempts
 
     def __repr__(self) -> str:
-        return f"<RefundProcess: {len(self._waiting)} refunds waiting, next due {self.next_due}>"
+        return f"<RefundProcess: refunds waiting {len(self._waiting)}, next due at {self.next_due}>"

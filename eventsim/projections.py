@@ -20,9 +20,8 @@ position with the checkpoint, so a repeat changes nothing.
 from __future__ import annotations
 
 import gc
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Generic, Iterable, Iterator, TypeVar
+from typing import Callable, Generic, Iterable, TypeVar
 
 from .store import InMemoryEventStore, RecordedEvent, Subscription
 
@@ -35,21 +34,21 @@ EVENTUAL = "eventual"  # updated only by catch_up(); lags in between
 MODES = (INLINE, EVENTUAL)
 
 
-@contextmanager
-def _replaying() -> Iterator[None]:
+class _CycleCollectorPaused:
     """Pause Python's cycle collector during a replay.
 
-    A replay makes many objects and no garbage cycles, yet each batch of new
-    objects makes the collector walk the objects already alive, the whole
-    event log among them: over a large log that more than halves the speed.
-    ``timeit`` pauses it for the same reason.
+    A replay makes many objects and no garbage cycles, yet every few hundred
+    new objects make the collector walk objects already alive, and after a
+    while all of them, the whole event log included: over a large log that
+    more than halves the speed.  ``timeit`` pauses it for the same reason.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
+
+    def __enter__(self) -> None:
+        self.was_enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exception: object) -> None:
+        if self.was_enabled:
             gc.enable()
 
 
@@ -68,7 +67,7 @@ class Projection(Generic[S]):
     def fold(self, events: Iterable[RecordedEvent]) -> S:
         """The state after ``events``, from a fresh start (no checkpoint kept)."""
         state, apply = self.initial(), self.apply
-        with _replaying():
+        with _CycleCollectorPaused():
             for recorded in events:
                 state = apply(state, recorded)
         return state
@@ -130,7 +129,7 @@ class ProjectionRunner(Generic[S]):
         events = self.store.read_all(self.checkpoint + 1)[:max_events]
         # read_all has no gaps and no repeats, so no event needs the check in ``handle``.
         apply = self.projection.apply
-        with _replaying():
+        with _CycleCollectorPaused():
             for recorded in events:
                 self.state = apply(self.state, recorded)
                 self.checkpoint = recorded.position

@@ -45,7 +45,7 @@ __all__ = [
     "ShopReadModels", "OrderQueries",
 ]
 
-ZERO = Decimal(0)
+ZERO = Decimal("0.00")  # shown as 0.00 in tables, equal to Decimal(0)
 
 #: Every status an order in the read model can have (``order_status`` minus "new").
 STATUSES = ("placed", "paid", "partially refunded", "refunded", "cancelled", "shipped")
@@ -200,57 +200,51 @@ daily_revenue_projection = Projection("daily revenue", DailyRevenue, apply_to_da
 
 # --- DataFrames ------------------------------------------------------------
 
-def _times(seconds: list[int | None]) -> pd.Series:
+def utc_times(seconds: list[int | None]) -> pd.Series:
+    """Unix seconds (``None``: missing) as a ``datetime64[ns, UTC]`` Series."""
     return pd.to_datetime(pd.Series(seconds, dtype="Int64"), unit="s", utc=True).astype(TIME)
-
-
-def _frame(columns: dict[str, pd.Series | tuple[list, Any]]) -> pd.DataFrame:
-    """A DataFrame from ``name: Series`` or ``name: (values, dtype)``: same dtypes when empty."""
-    return pd.DataFrame({name: column if isinstance(column, pd.Series) else pd.Series(*column)
-                         for name, column in columns.items()})
 
 
 def orders_frame(orders: dict[str, OrderRow]) -> pd.DataFrame:
     """One row per order, in the order they were placed."""
     rows = list(orders.values())
-    return _frame({
-        "order_id": ([r.order_id for r in rows], "string"),
-        "customer_id": ([r.customer_id for r in rows], "string"),
-        "amount": ([r.amount for r in rows], MONEY),
-        "status": ([r.status for r in rows], pd.CategoricalDtype(STATUSES)),
-        "paid": ([r.paid for r in rows], MONEY),
-        "refunded": ([r.refunded for r in rows], MONEY),
-        "net": ([r.net for r in rows], MONEY),
-        "events": ([r.events for r in rows], "int64"),
-        "last_version": ([r.last_version for r in rows], "int64"),
-        "created_at": _times([r.created_at for r in rows]),
-        "updated_at": _times([r.updated_at for r in rows]),
+    return pd.DataFrame({
+        "order_id": pd.Series([r.order_id for r in rows], dtype="string"),
+        "customer_id": pd.Series([r.customer_id for r in rows], dtype="string"),
+        "amount": pd.Series([r.amount for r in rows], dtype=MONEY),
+        "status": pd.Series([r.status for r in rows], dtype=pd.CategoricalDtype(STATUSES)),
+        "paid": pd.Series([r.paid for r in rows], dtype=MONEY),
+        "refunded": pd.Series([r.refunded for r in rows], dtype=MONEY),
+        "net": pd.Series([r.net for r in rows], dtype=MONEY),
+        "events": pd.Series([r.events for r in rows], dtype="int64"),
+        "last_version": pd.Series([r.last_version for r in rows], dtype="int64"),
+        "created_at": utc_times([r.created_at for r in rows]),
+        "updated_at": utc_times([r.updated_at for r in rows]),
     })
 
 
 def refunds_frame(refunds: dict[str, dict[str | None, RefundRow]]) -> pd.DataFrame:
     """One row per refund, grouped by order in the order the orders were first refunded."""
     rows = [row for by_id in refunds.values() for row in by_id.values()]
-    return _frame({
-        "refund_id": ([r.refund_id for r in rows], "string"),
-        "order_id": ([r.order_id for r in rows], "string"),
-        "amount": ([r.amount for r in rows], MONEY),
-        "reason": ([r.reason for r in rows], "string"),
-        "requested_at": _times([r.requested_at for r in rows]),
-        "confirmed_at": _times([r.confirmed_at for r in rows]),
+    return pd.DataFrame({
+        "refund_id": pd.Series([r.refund_id for r in rows], dtype="string"),
+        "order_id": pd.Series([r.order_id for r in rows], dtype="string"),
+        "amount": pd.Series([r.amount for r in rows], dtype=MONEY),
+        "reason": pd.Series([r.reason for r in rows], dtype="string"),
+        "requested_at": utc_times([r.requested_at for r in rows]),
+        "confirmed_at": utc_times([r.confirmed_at for r in rows]),
     })
 
 
 def daily_revenue_frame(daily: DailyRevenue) -> pd.DataFrame:
     """One row per UTC day that saw an order placed, paid or refunded, oldest first."""
     rows = sorted(daily.days.values(), key=lambda r: r.date)
-    return _frame({
-        "date": pd.to_datetime(pd.Series([r.date for r in rows], dtype=object)).dt.tz_localize("UTC")
-                  .astype(TIME),
-        "orders_placed": ([r.orders_placed for r in rows], "int64"),
-        "gross_paid": ([r.gross_paid for r in rows], MONEY),
-        "refunded": ([r.refunded for r in rows], MONEY),
-        "net": ([r.net for r in rows], MONEY),
+    return pd.DataFrame({
+        "date": pd.Series(pd.DatetimeIndex([r.date for r in rows]).tz_localize("UTC"), dtype=TIME),
+        "orders_placed": pd.Series([r.orders_placed for r in rows], dtype="int64"),
+        "gross_paid": pd.Series([r.gross_paid for r in rows], dtype=MONEY),
+        "refunded": pd.Series([r.refunded for r in rows], dtype=MONEY),
+        "net": pd.Series([r.net for r in rows], dtype=MONEY),
     })
 
 

@@ -29,9 +29,9 @@ from .ids import SeededIds
 from .jsonl import LoggedEvent
 from .order import OrderError, OrderState, decide, fold
 from .shop import Shop, stream_for
-from .store import InMemoryEventStore
+from .store import InMemoryEventStore, RecordedEvent
 
-__all__ = ["ReplayError", "replay", "command_for"]
+__all__ = ["ReplayError", "replay", "decide_line", "command_for"]
 
 
 class ReplayError(ValueError):
@@ -76,6 +76,25 @@ class _LineIds:
         return event_id or self._fresh()
 
 
+def decide_line(logged: LoggedEvent, history: list[RecordedEvent], position: int) -> list[DomainEvent]:
+    """The events the rules record for one line, given its stream so far and the
+    position it takes in the log; ``OrderError`` or ``ValueError`` says why none."""
+    version = len(history) + 1
+    if logged.version not in (None, version):
+        raise ValueError(f"version {logged.version}, but it is event {version} of its stream "
+                         f"(is a line missing, or out of order?)")
+    if logged.position not in (None, position):
+        raise ValueError(f"position {logged.position}, but it is event {position} of the log "
+                         f"(is a line missing, or out of order?)")
+    state = fold(r.event for r in history)
+    decided = decide(command_for(logged.event, state), state)
+    if len(decided) > 1:  # cancelling a paid order refunds it: the log lacks that RefundCreated
+        names = " and ".join(type(e).__name__ for e in decided)
+        raise ValueError(f"order {state.order_id}: the rules would record {names} here, "
+                         f"but the log has only this line")
+    return decided
+
+
 def replay(log: Iterable[LoggedEvent], *, seed: int = 0) -> Shop:
     """Check every event of ``log`` against the rules; return a shop whose store holds them.
 
@@ -88,29 +107,13 @@ def replay(log: Iterable[LoggedEvent], *, seed: int = 0) -> Shop:
     ids = _LineIds(seed)
     store = InMemoryEventStore(clock=clock, ids=ids)
     for number, logged in enumerate(log, 1):
-        line, event = getattr(logged, "line", None) or number, logged.event
-        stream_id = stream_for(event.order_id)
+        stream_id = stream_for(logged.event.order_id)
         history = store.read_stream(stream_id)
-        version, position = len(history) + 1, store.last_position + 1
-
-        def fail(problem: str) -> ReplayError:
-            return ReplayError(line, logged.event_type, problem)
-
-        if logged.version not in (None, version):
-            raise fail(f"version {logged.version}, but it is event {version} of stream {stream_id!r} "
-                       f"(is a line missing, or out of order?)")
-        if logged.position not in (None, position):
-            raise fail(f"position {logged.position}, but it is event {position} of the log "
-                       f"(is a line missing, or out of order?)")
-        state = fold(r.event for r in history)
         try:
-            decided = decide(command_for(event, state), state)
-        except OrderError as error:
-            raise fail(str(error)) from None
-        if len(decided) > 1:  # cancelling a paid order refunds it: the log lacks that RefundCreated
-            names = " and ".join(type(e).__name__ for e in decided)
-            raise fail(f"order {event.order_id}: the rules would record {names} here, "
-                       f"but the log has only this line")
+            decided = decide_line(logged, history, store.last_position + 1)
+        except (OrderError, ValueError) as problem:
+            line = getattr(logged, "line", None) or number
+            raise ReplayError(line, logged.event_type, str(problem)) from None
         clock.now = logged.recorded_at
         ids.line_id = logged.event_id
         store.append(stream_id, decided, expected_version=len(history),

@@ -1,19 +1,18 @@
 """A workload simulator: many customers placing and changing orders over simulated days.
 
 It drives the command side only: every event in its log was recorded by
-``Shop.handle`` (refund confirmations by the ``RefundProcess``), so the log
-obeys every business rule.  It only issues commands that are valid when they
+``Shop.handle``, refund confirmations too (the ``RefundProcess`` sends them),
+so the log obeys every business rule.  It only issues commands that are valid when they
 arrive: each order's story (pay? cancel? ship? refund?) is drawn when the
 order is planned, with its commands at increasing times.
 
 Everything comes from one seed: the same ``SimulationConfig`` gives the same
-log, byte for byte.  Commands of all orders wait in one heap of
-``(time, seq, command)`` and are handled in time order, the clock moved to
-each command's time first, since the store stamps events with its clock.
+log, byte for byte.  The commands of all orders are put in one timeline of
+``(time, seq, command)`` and handled in time order, the clock moved to each
+command's time first, since the store stamps events with its clock.
 """
 from __future__ import annotations
 
-import heapq
 import random
 from dataclasses import dataclass, fields
 from decimal import Decimal
@@ -85,7 +84,7 @@ def plan_order(rng: random.Random, config: SimulationConfig, order_id: str, cust
     if rng.random() < config.p_ship:
         last = paid_at + rng.randint(HOUR, 3 * DAY)
         yield last, ShipOrder(order_id)
-    if rng.random() < config.p_refund:  # after shipping: a full refund forbids shipping
+    if rng.random() < config.p_refund:  # after shipping, as a fully refunded order cannot ship
         cents = price if rng.random() < config.p_full_refund else rng.randint(1, price - 1)
         yield last + rng.randint(DAY, 14 * DAY), RequestRefund(order_id, _cents(cents), "returned")
 
@@ -107,15 +106,14 @@ def simulate(config: SimulationConfig = SimulationConfig(), *,
 
     arrivals = sorted(config.start + rng.randrange(config.days * DAY) for _ in range(config.orders))
     seq = count()  # breaks ties between equal times in the order the commands were planned
-    queue = []
+    timeline = []
     for number, placed_at in enumerate(arrivals, 1):
         customer_id = f"C{rng.randrange(config.customers) + 1:05d}"
         for time, command in plan_order(rng, config, f"{number:06d}", customer_id, placed_at):
-            queue.append((time, next(seq), command))
-    heapq.heapify(queue)
-    total = len(queue)
-    for done in range(1, total + 1):
-        time, _, command = heapq.heappop(queue)
+            timeline.append((time, next(seq), command))
+    timeline.sort()  # every order's commands, interleaved in time order
+    total = len(timeline)
+    for done, (time, _, command) in enumerate(timeline, 1):
         payments.run_until(time)  # refunds the provider answered before this command arrived
         clock.now = time
         shop.handle(command)

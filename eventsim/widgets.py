@@ -18,8 +18,9 @@ from __future__ import annotations
 import html
 import io
 from bisect import bisect_right
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Callable, Iterable
 
 import ipywidgets as widgets
@@ -76,18 +77,26 @@ def _utc(seconds: int) -> str:
     return to_datetime(seconds).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def _text(value: Any) -> str:
+    """A value as shown: money always with its cents."""
+    return format(value, ".2f") if isinstance(value, Decimal) else str(value)
+
+
 def _details(event: Any) -> str:
     """An event's fields other than its order id, e.g. ``amount 30.00, refund_id A1-R1``."""
-    return ", ".join(f"{f.name} {value}" for f in fields(event)
+    return ", ".join(f"{f.name} {_text(value)}" for f in fields(event)
                      if f.name != "order_id" and (value := getattr(event, f.name)) is not None)
 
 
+def _cell(value: Any) -> str:
+    return f"<td>{html.escape(_text(value), quote=False)}</td>"
+
+
 def _table(header: Iterable[str], rows: Iterable[Iterable[Any]], row_attrs: list[str] | None = None) -> str:
-    """An HTML table, text escaped; ``row_attrs`` gives each row's attributes (class, style)."""
+    """An HTML table; ``row_attrs`` gives each row's attributes (class, style)."""
     rows = list(rows)
-    head = "".join(f"<th>{html.escape(str(h), quote=False)}</th>" for h in header)
-    body = "".join(f"<tr{' ' + attrs if attrs else ''}>"
-                   + "".join(f"<td>{html.escape(str(cell), quote=False)}</td>" for cell in row) + "</tr>"
+    head = "".join(f"<th>{html.escape(h, quote=False)}</th>" for h in header)
+    body = "".join(f"<tr{' ' + attrs if attrs else ''}>" + "".join(map(_cell, row)) + "</tr>"
                    for row, attrs in zip(rows, row_attrs or [""] * len(rows)))
     return f'<table class="eventsim-table"><tr>{head}</tr>{body}</table>'
 
@@ -103,7 +112,7 @@ def _state_table(state: OrderState) -> str:
     """The folded state of an order, as the decider sees it."""
     if not state.placed:
         return "<i>no order: nothing recorded yet</i>"
-    refunds = ", ".join(f"{r.refund_id} {r.amount} ({'paid out' if r.paid else 'requested'})"
+    refunds = ", ".join(f"{r.refund_id} {r.amount:.2f} ({'paid out' if r.paid else 'requested'})"
                         for r in state.refunds) or "none"
     return _table(("", ""), [("status", state.status), ("amount", state.amount), ("paid", state.paid),
                              ("refunded", state.refunded), ("net", state.net), ("refunds", refunds),
@@ -149,13 +158,14 @@ class TimeTravel(_Panel):
         last = len(self.events)
         if version is not None and not 0 <= version <= last:
             raise ValueError(f"order {order_id!r} has versions 0 to {last}, not {version}")
+        version = last if version is None else version
         self._times = [e.recorded_at for e in self.events]
         self._pictures = [_png(charts.timeline(self.events, highlight_until=v)) for v in range(last + 1)]
         self._syncing = False
 
-        self.slider = widgets.IntSlider(last if version is None else version, min=0, max=last,
-                                        description="version", continuous_update=False)
-        self.moment = widgets.NaiveDatetimePicker(description="at (UTC)")
+        self.slider = widgets.IntSlider(version, min=0, max=last, description="version",
+                                        continuous_update=False)
+        self.moment = widgets.NaiveDatetimePicker(value=self._moment_of(version), description="at (UTC)")
         self.state = _html("eventsim-state")
         self.table = _html("eventsim-events")
         self.timeline = _image()
@@ -164,8 +174,7 @@ class TimeTravel(_Panel):
         self.widget = widgets.VBox([widgets.HBox([self.slider, self.moment]),
                                     widgets.HBox([self.state, self.table]), self.timeline])
         self.widget.add_class("eventsim-time-travel")
-        self._show(self.slider.value)
-        self.moment.value = self._moment_of(self.slider.value)
+        self._show(version)
 
     def _moment_of(self, version: int) -> datetime | None:
         """When the event at ``version`` was recorded, as a naive UTC datetime for the picker."""
@@ -226,7 +235,7 @@ class CommandConsole(_Panel):
         self.stream = _html("eventsim-stream")
         self.row = _html("eventsim-row")
         self.on_handled: list[Callable[[], None]] = []
-        self.order_id.observe(lambda _: self._show_order(), "value")
+        self.order_id.observe(lambda _: self.refresh(), "value")
         sides = [widgets.VBox([widgets.HTML("<b>write side: the order's stream</b>"), self.stream])]
         if read_models is not None:
             sides.append(widgets.VBox([widgets.HTML("<b>read side: its row</b>"), self.row]))
@@ -234,7 +243,7 @@ class CommandConsole(_Panel):
             widgets.HBox([self.order_id, self.amount]), widgets.HBox([self.reason, self.refund_id]),
             widgets.HBox(list(self.buttons.values())), self.result, widgets.HBox(sides)])
         self.widget.add_class("eventsim-console")
-        self._show_order()
+        self.refresh()
 
     def _command(self, action: str):
         order_id = self.order_id.value.strip()
@@ -268,11 +277,12 @@ class CommandConsole(_Panel):
         else:
             self.result.value = (f"<b>{type(command).__name__}</b> recorded {len(recorded)} "
                                  f"event{'s' * (len(recorded) != 1)}:" + _events_table(recorded))
-        self._show_order()
+        self.refresh()
         for callback in self.on_handled:
             callback()
 
-    def _show_order(self) -> None:
+    def refresh(self) -> None:
+        """Show the order's stream and state (write side) and its read-model row (read side)."""
         order_id = self.order_id.value.strip()
         events = self.shop.store.read_stream(stream_for(order_id))
         self.stream.value = (_events_table(events) + _state_table(fold(e.event for e in events))
@@ -450,9 +460,9 @@ class LiveDashboard(_Panel):
 
     def __init__(self, shop: Shop, read_models: ShopReadModels | None = None):
         self.store = shop.store
-        self.read_models = read_models or ShopReadModels(shop.store)
+        self.read_models = ShopReadModels(shop.store) if read_models is None else read_models
         self.console = CommandConsole(shop, self.read_models)
-        self.console.on_handled.append(self.refresh)
+        self.console.on_handled.append(self._show)
         self.mode = widgets.ToggleButtons(options=[("eventually consistent", EVENTUAL), ("inline", INLINE)],
                                           value=self.read_models.mode, description="read model")
         self.buttons = {"catch up": widgets.Button(description="catch up"),
@@ -469,7 +479,7 @@ class LiveDashboard(_Panel):
                                   widgets.HBox(list(self.buttons.values())), self.lag, self.rows])
         self.widget = widgets.HBox([write_side, read_side])
         self.widget.add_class("eventsim-dashboard")
-        self.refresh()
+        self._show()
 
     def _on_mode(self, change: dict) -> None:
         self.read_models.mode = change["new"]  # inline catches up first, then follows every append
@@ -480,6 +490,11 @@ class LiveDashboard(_Panel):
         self.refresh()
 
     def refresh(self) -> None:
+        """Show the store and the read model as they are now, the console's order included."""
+        self.console.refresh()
+        self._show()
+
+    def _show(self) -> None:
         runner = self.read_models.orders
         inline = self.read_models.mode == INLINE
         for button in self.buttons.values():
@@ -505,10 +520,13 @@ class LiveDashboard(_Panel):
 class SimulationPanel(_Panel):
     """Choose a workload, run it with a progress bar, and see what it recorded.
 
-    After a run, ``shop`` holds the simulated shop, to explore further.
+    The controls start from ``config``, which also gives every setting they
+    do not show.  The simulator reports progress every ``PROGRESS_EVERY``
+    commands.  After a run, ``shop`` holds the simulated shop, to explore further.
     """
 
     def __init__(self, config: SimulationConfig = SimulationConfig(orders=200)):
+        self._base = config
         self.shop: Shop | None = None
         self.controls = {
             "orders": widgets.IntSlider(config.orders, min=10, max=20_000, step=10, description="orders"),
@@ -529,7 +547,8 @@ class SimulationPanel(_Panel):
         self.widget.add_class("eventsim-simulation")
 
     def config(self) -> SimulationConfig:
-        return SimulationConfig(**{name: control.value for name, control in self.controls.items()})
+        """The configuration the controls show."""
+        return replace(self._base, **{name: control.value for name, control in self.controls.items()})
 
     def _progress(self, done: int, total: int) -> None:
         self.progress.max = total
@@ -542,6 +561,5 @@ class SimulationPanel(_Panel):
         events = self.shop.store.read_all()
         self.summary.value = (f"{len(events):,} events in {len(self.shop.store.stream_ids()):,} orders "
                               f"over {config.days} days (seed {config.seed})")
-        if events:
-            self.activity.value = _png(charts.store_activity(events, bucket="1D"))
-            self.timeline.value = _png(charts.timeline(events))
+        self.activity.value = _png(charts.store_activity(events, bucket="1D"))
+        self.timeline.value = _png(charts.timeline(events))

@@ -3,16 +3,17 @@
 pytest can drive the widgets' Python side (tests/test_widgets.py), but only a
 browser shows that they render and that a change made in the page reaches the
 kernel and comes back.  This test starts JupyterLab on 127.0.0.1, opens a
-fresh copy of tests/browser/widgets_demo.ipynb, runs every cell, moves the
-time-travel slider with the keyboard and checks that the state shown changes.
-A screenshot lands in artifacts/browser/widgets.png.
+fresh copy of tests/browser/widgets_demo.ipynb and runs every cell; then it
+moves the time-travel slider with the keyboard, types an amount and clicks
+"pay" and "ship" in the command console, and searches in the order explorer,
+each time waiting for the kernel's answer to show.  A screenshot lands in
+artifacts/browser/widgets.png.
 
 Needs Debian's Chromium and the playwright package (never `playwright
 install`); without them the test skips, unless EVENTSIM_REQUIRE_BROWSER=1.
 """
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -29,6 +30,7 @@ NOTEBOOK = ROOT / "tests" / "browser" / "widgets_demo.ipynb"
 SCREENSHOT = ROOT / "artifacts" / "browser" / "widgets.png"
 CHROMIUM = Path("/usr/bin/chromium")
 TIMEOUT_MS = 60_000
+KERNEL_IDLE = "window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status === 'idle'"
 
 pytestmark = pytest.mark.browser
 
@@ -156,20 +158,23 @@ def wait_for_change(page, selector: str, before: str) -> str:
     return page.locator(selector).inner_text()
 
 
-def image_loaded(page, selector: str) -> bool:
-    return page.locator(selector).evaluate("img => img.complete && img.naturalWidth > 0")
+def wait_for_image(page, selector: str, old_src: str | None = None) -> str:
+    """Wait until the image is shown (and, given ``old_src``, is a new one); return its src."""
+    page.wait_for_function("([selector, old]) => { const img = document.querySelector(selector);"
+                           " return img.src !== old && img.complete && img.naturalWidth > 0; }",
+                           arg=[selector, old_src])
+    return page.locator(selector).get_attribute("src")
 
 
-def test_widgets_render_and_answer_the_browser(jupyterlab, sync_playwright):
+def test_widgets_render_and_answer_the_browser(sync_playwright, jupyterlab):  # skip before starting a server
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                     args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"])
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1800})
+            page = browser.new_page(viewport={"width": 1400, "height": 2600})
             page.set_default_timeout(TIMEOUT_MS)
             page.goto(f"{jupyterlab}/lab/tree/{NOTEBOOK.name}")
-            page.wait_for_function(
-                "window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status === 'idle'")
+            page.wait_for_function(KERNEL_IDLE)
             page.evaluate("window.jupyterapp.commands.execute('application:toggle-left-area')")
             page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
 
@@ -181,8 +186,7 @@ def test_widgets_render_and_answer_the_browser(jupyterlab, sync_playwright):
             assert "version 1 of 4" in before and "placed" in before, before
             assert page.locator(f"{travel} .eventsim-later").count() == 3
             picture = f"{travel} img"
-            assert image_loaded(page, picture), "the timeline image did not load"
-            src = page.locator(picture).get_attribute("src")
+            src = wait_for_image(page, picture)
 
             # The keyboard moves the slider; the kernel answers with the state at version 2.
             page.locator(f"{travel} .noUi-handle").focus()
@@ -191,19 +195,19 @@ def test_widgets_render_and_answer_the_browser(jupyterlab, sync_playwright):
             assert "version 2 of 4" in after and "paid" in after, after
             assert page.locator(f"{travel} .widget-readout").inner_text() == "2"
             assert page.locator(f"{travel} .eventsim-later").count() == 2
-            page.wait_for_function("([img, src]) => document.querySelector(img).src !== src", arg=[picture, src])
-            assert image_loaded(page, picture), "the timeline for version 2 did not load"
+            wait_for_image(page, picture, old_src=src)  # the timeline greys one event fewer
 
             # The console: type an amount, click "pay", see the event recorded and the read model row.
             console = page.locator(".eventsim-console")
-            console.locator("input").nth(1).fill("25.00")  # order id B2 is filled in already
+            console.get_by_placeholder("e.g. 19.99").fill("25.00")  # order id B2 is filled in already
             result = ".eventsim-console .eventsim-result"
             before = page.locator(result).inner_text()
             console.get_by_role("button", name="pay", exact=True).click()
             answer = wait_for_change(page, result, before)
             assert "PayOrder recorded 1 event" in answer and "OrderPaid" in answer, answer
-            row = console.locator(".eventsim-row").inner_text()
-            assert "paid" in row and "lag 0" in row, row
+            page.wait_for_function(  # the read model (inline) has the payment too
+                "() => /status\\s+paid[\\s\\S]*lag 0/"
+                ".test(document.querySelector('.eventsim-console .eventsim-row').innerText)")
             ship = console.get_by_role("button", name="ship", exact=True)
             ship.click()
             answer = wait_for_change(page, result, answer)
@@ -217,6 +221,8 @@ def test_widgets_render_and_answer_the_browser(jupyterlab, sync_playwright):
             explorer = page.locator(".eventsim-explorer")
             options = explorer.locator(".widget-dropdown select option")
             assert options.all_inner_texts() == ["B2", "A1"]
+            picture = ".eventsim-explorer img"
+            src = wait_for_image(page, picture)
             explorer.locator(".widget-text input").fill("A")
             explorer.locator(".widget-text input").press("Enter")
             page.wait_for_function("() => document.querySelectorAll('.eventsim-explorer select option').length === 1")
@@ -224,9 +230,8 @@ def test_widgets_render_and_answer_the_browser(jupyterlab, sync_playwright):
             page.wait_for_function(
                 "() => document.querySelectorAll('.eventsim-explorer table.dataframe tbody tr').length === 4")
             assert "partially refunded" in explorer.locator(".eventsim-row").inner_text()
-            assert image_loaded(page, ".eventsim-explorer img"), "the explorer's timeline did not load"
-
-            page.locator(travel).scroll_into_view_if_needed()
+            wait_for_image(page, picture, old_src=src)  # A1's timeline
+            page.wait_for_function(KERNEL_IDLE)
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOT))
         finally:

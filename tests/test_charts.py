@@ -299,51 +299,54 @@ def test_order_state_net_line_ends_at_paid_minus_refunded(commands):
 
 # --- store_activity --------------------------------------------------------
 
-def bars(fig) -> dict[tuple[str, float], float]:
-    """(event type, bucket start as a date number) -> height."""
-    return {(container.get_label(), patch.get_x()): patch.get_height()
-            for container in fig.axes[0].containers for patch in container}
+def stacks(fig) -> dict[str, tuple[list, list, list]]:
+    """Event type -> (bucket edges as date numbers, bottoms, tops) of its stacked steps."""
+    return {patch.get_label(): tuple(map(list, (patch.get_data().edges, patch.get_data().baseline,
+                                                patch.get_data().values)))
+            for patch in fig.axes[0].patches}
 
 
-def test_store_activity_counts_each_type_per_bucket(fifty_orders):
+def test_store_activity_counts_each_type_per_bucket_and_stacks_them(fifty_orders):
     fig = charts.store_activity(fifty_orders, bucket="6h")
-    expected: dict[tuple[str, float], int] = {}
+    bucket = 6 * HOUR
+    first = fifty_orders[0].recorded_at // bucket * bucket
+    n = (fifty_orders[-1].recorded_at - first) // bucket + 1  # buckets from the first event's to the last's
+    expected = {name: [0] * n for name in EVENT_TYPES}
     for e in fifty_orders:
-        start = matplotlib.dates.date2num(to_datetime(e.recorded_at // (6 * HOUR) * (6 * HOUR)))
-        expected[e.event_type, start] = expected.get((e.event_type, start), 0) + 1
-    drawn = bars(fig)
-    assert drawn == pytest.approx(expected)
-    assert sum(drawn.values()) == len(fifty_orders)
-    stacked = {}  # each bar starts where the one below it in the same bucket ends
-    for container in fig.axes[0].containers:
-        for patch in container:
-            assert patch.get_y() == stacked.get(patch.get_x(), 0)
-            stacked[patch.get_x()] = patch.get_y() + patch.get_height()
-    assert legend_texts(fig) == list(EVENT_TYPES)
+        expected[e.event_type][(e.recorded_at - first) // bucket] += 1
+    drawn = stacks(fig)
+    assert list(drawn) == list(EVENT_TYPES) == legend_texts(fig)  # stacked in the one order
+    below = [0] * n
+    for name, (edges, bottoms, tops) in drawn.items():
+        assert edges == pytest.approx([matplotlib.dates.date2num(to_datetime(first + k * bucket))
+                                       for k in range(n + 1)])
+        assert bottoms == below
+        assert [top - bottom for top, bottom in zip(tops, bottoms)] == expected[name]
+        below = tops
+    assert sum(below) == len(fifty_orders)
     assert "in buckets of 6h" in fig.axes[0].get_xlabel()
 
 
-def test_store_activity_leaves_empty_buckets_empty():
+def test_store_activity_shows_empty_buckets_as_zero():
     clock = SimulatedClock(step=HOUR)
     shop = Shop(clock=clock, ids=SeededIds(1))
     shop.handle(PlaceOrder("1", Decimal(5)))
     clock.advance(4 * HOUR)  # four silent hours
     shop.handle(PlaceOrder("2", Decimal(5)))
     fig = charts.store_activity(shop.store.read_all())
-    first, last = (matplotlib.dates.date2num(to_datetime(e.recorded_at // HOUR * HOUR))
-                   for e in shop.store.read_all())
-    assert bars(fig) == {("OrderCreated", first): 1, ("OrderCreated", last): 1}
-    assert last - first == pytest.approx(5 / 24)
+    _, bottoms, tops = stacks(fig)["OrderCreated"]
+    assert bottoms == [0] * 6 and tops == [1, 0, 0, 0, 0, 1]
     assert fig.axes[0].get_ylim() == (0, pytest.approx(1.1))
 
 
 def test_store_activity_reads_a_log_like_a_store(fifty_orders, tmp_path):
     write_jsonl(fifty_orders, tmp_path / "log.jsonl")
     logged = read_jsonl(tmp_path / "log.jsonl")
-    assert bars(charts.store_activity(logged)) == bars(charts.store_activity(fifty_orders))
+    assert stacks(charts.store_activity(logged)) == stacks(charts.store_activity(fifty_orders))
 
 
-@pytest.mark.parametrize("bucket, problem", [("soon", "not a duration"), ("0h", "not a positive duration")])
+@pytest.mark.parametrize("bucket, problem", [("soon", "not a duration"), ("0h", "not a positive duration"),
+                                             ("1s", "buckets of 1s are too many to draw")])
 def test_store_activity_rejects_bad_buckets(fifty_orders, bucket, problem):
     with pytest.raises(ValueError, match=problem):
         charts.store_activity(fifty_orders, bucket=bucket)

@@ -63,7 +63,8 @@ def test_a_refund_waits_for_the_provider_and_is_confirmed_at_its_due_time():
     assert refunds_paid(shop) == Counter()  # the handler only queued the work
 
     attempt = process.step()
-    assert (attempt.refund_id, attempt.attempt, attempt.at, attempt.outcome) == ("A-R1", 1, START + 50 + DELAY, PAID)
+    assert (attempt.refund_id, attempt.attempt, attempt.outcome) == ("A-R1", 1, PAID)
+    assert attempt.at == START + 50 + DELAY
     assert clock.now == START + 50 + DELAY
     last = shop.store.read_all()[-1]
     assert last.event == RefundPaid("A", "A-R1")

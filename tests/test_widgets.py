@@ -5,7 +5,7 @@ changed: the store, the read model, and the text or picture on show.
 tests/test_browser.py checks that the same panels render in a real browser.
 """
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import matplotlib
@@ -109,7 +109,7 @@ def test_each_version_shows_the_fold_of_its_prefix_and_greys_the_rest(shop):
         statuses.append(expected.status)
         assert f"version {version} of 4" in panel.state.value
         if version:
-            assert f"<td>net</td><td>{expected.net}</td>" in panel.state.value
+            assert f"<td>net</td><td>{expected.net:.2f}</td>" in panel.state.value
         else:
             assert "nothing recorded yet" in panel.state.value
         assert later_rows(panel.table.value) == 4 - version
@@ -152,6 +152,17 @@ def test_a_moment_selects_the_events_recorded_at_or_before_it(offset):
     moment = events[0].recorded_at + offset
     panel.moment.value = to_datetime(moment).replace(tzinfo=None)
     assert panel.slider.value == sum(e.recorded_at <= moment for e in events)
+
+
+def test_events_recorded_at_one_moment_keep_their_own_versions():
+    shop = Shop(InMemoryEventStore(clock=SimulatedClock(step=0), ids=SeededIds(1)), ids=SeededIds(2))
+    shop.handle(PlaceOrder("S1", Decimal("5")))
+    shop.handle(PayOrder("S1", Decimal("5")))
+    panel = TimeTravel(shop.store, "S1", version=1)
+    assert panel.slider.value == 1 and "version 1 of 2" in panel.state.value, \
+        "showing version 1's moment must not move the slider to version 2, recorded at the same second"
+    panel.moment.value = panel.moment.value + timedelta(seconds=1)
+    assert panel.slider.value == 2, "both events were recorded at the moment before"
 
 
 def test_time_travel_names_what_is_wrong(shop):
@@ -375,6 +386,9 @@ def test_inline_mode_keeps_the_read_model_current(shop):
     dashboard.mode.value = EVENTUAL
     dashboard.console.buttons["pay"].click()
     assert lag_shown(dashboard) == 1 and not any(button.disabled for button in dashboard.buttons.values())
+    assert "<td>status</td><td>placed</td>" in dashboard.console.row.value, "the row lags too"
+    dashboard.mode.value = INLINE
+    assert "<td>status</td><td>paid</td>" in dashboard.console.row.value, "switching refreshed the console"
 
 
 def test_the_log_shows_only_its_tail():
@@ -389,10 +403,10 @@ def test_the_log_shows_only_its_tail():
 # --- SimulationPanel -------------------------------------------------------
 
 def test_a_simulation_run_reports_progress_and_draws_what_it_recorded(real_charts):
-    panel = SimulationPanel(SimulationConfig(orders=30, days=3, seed=7))
+    panel = SimulationPanel(SimulationConfig(orders=30, days=3, seed=7, customers=4))
     assert panel.shop is None and panel.activity.value == b""
     panel.controls["p_cancel"].value = 0.5
-    assert panel.config() == SimulationConfig(orders=30, days=3, seed=7, p_cancel=0.5)
+    assert panel.config() == SimulationConfig(orders=30, days=3, seed=7, customers=4, p_cancel=0.5)
     panel.buttons["run"].click()
     store = panel.shop.store
     # Every planned command recorded events; payouts (RefundPaid) come from the refund process instead.
@@ -401,6 +415,7 @@ def test_a_simulation_run_reports_progress_and_draws_what_it_recorded(real_chart
     assert f"{len(store):,} events in 30 orders over 3 days (seed 7)" in panel.summary.value
     assert bytes(panel.activity.value).startswith(PNG) and bytes(panel.timeline.value).startswith(PNG)
     assert any(e.event_type == "OrderCancelled" for e in store.read_all())
+    assert len({e.event.customer_id for e in store.read_all() if e.event_type == "OrderCreated"}) <= 4
 
 
 def test_panels_display_as_their_widget(shop):
