@@ -21,10 +21,11 @@ three commands and three events per order.  For each library it measures
    workload, divided by the number of events.
 
 Figures 1-3 are medians of ``--runs`` runs, timed in CPU seconds of this
-process (``time.process_time``; on an idle machine it agrees with the wall
-clock); the runs alternate between the libraries so that a busy machine
-slows both alike.  Figure 4 comes from one
+process (``time.process_time``: on an idle machine it agrees with the wall
+clock, on a busy one it is disturbed less); the runs alternate between the
+libraries so that a busy machine slows both alike.  Figure 4 comes from one
 more run under tracemalloc, which is slow (eventsourcing takes about a minute).
+A ``--quick`` run is a smoke test: its figures are too small to quote.
 
 Like for like, and where it is not -- read this before quoting a ratio:
 
@@ -65,7 +66,7 @@ import time
 import tracemalloc
 from collections import Counter
 from decimal import Decimal
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import version
 from pathlib import Path
 from typing import Callable, Iterator
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -178,6 +179,14 @@ def eventsim_run(orders: int) -> dict[str, float]:
 
 # --- eventsourcing ---------------------------------------------------------
 
+def positive_money(amount: Decimal) -> Decimal:
+    """The same check as eventsim's decider: a Decimal with at most two places, above zero."""
+    amount = to_money(amount)
+    if amount <= 0:
+        raise ValueError(f"amount {amount} is not positive")
+    return amount
+
+
 if Aggregate is not None:
     class Order(Aggregate):
         """eventsim's rules for placing, paying and refunding, as an eventsourcing aggregate.
@@ -238,14 +247,6 @@ if Aggregate is not None:
             self.save(order)
 
 
-def positive_money(amount: Decimal) -> Decimal:
-    """The same check as eventsim's decider: a Decimal with at most two places, above zero."""
-    amount = to_money(amount)
-    if amount <= 0:
-        raise ValueError(f"amount {amount} is not positive")
-    return amount
-
-
 def new_app() -> OrderApp:
     return OrderApp(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})  # in memory, whatever the shell says
 
@@ -304,8 +305,9 @@ def eventsourcing_run(orders: int) -> dict[str, float]:
             app.repository.get(order_id)
 
     figures = {"commands": len(commands) / timed(handle), "rebuild": orders / timed(rebuild)}
-    last_id, last_amount, last_refund = list(workload(orders))[-1]
-    check("the last order's refunds", app.repository.get(order_ids[-1]).refunds, {f"{last_id}-R1": last_refund})
+    last_id, _, last_refund = list(workload(orders))[-1]
+    check("the last order's refunds", app.repository.get(order_ids[-1]).refunds,
+          {f"{last_id}-R1": last_refund})
     events = app.recorder.max_notification_id()
     rows: dict = {}
     figures["replay"] = events / timed(lambda: rows.update(project_orders(app)))
@@ -377,7 +379,8 @@ def report(ours: dict[str, tuple[float, float]], theirs: dict[str, tuple[float, 
                       target_text, result))
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     for row in table:
-        print("  ".join([row[0].ljust(widths[0])] + [text.rjust(width) for text, width in zip(row[1:], widths[1:])]))
+        cells = [row[0].ljust(widths[0])] + [text.rjust(width) for text, width in zip(row[1:], widths[1:])]
+        print("  ".join(cells).rstrip())
     print("ratio = eventsim / eventsourcing (for bytes, lower is better); ± = half the range of the runs")
 
 
@@ -393,8 +396,8 @@ def main() -> None:
     orders = args.orders or (1_000 if args.quick else 20_000)
     runs = args.runs or (1 if args.quick else 5)
 
-    theirs_version = installed_version("eventsourcing")
-    print(f"eventsim vs eventsourcing {theirs_version or '(not installed)'}: {orders:,} orders x "
+    theirs_version = version("eventsourcing") if Aggregate is not None else "(not installed)"
+    print(f"eventsim vs eventsourcing {theirs_version}: {orders:,} orders x "
           f"(place, pay, partial refund) = {3 * orders:,} commands and events; median of {runs} run(s)")
     print(f"Python {platform.python_version()} on {os.cpu_count()} CPU(s), load average "
           f"{os.getloadavg()[0]:.1f} at start; command: {' '.join([Path(sys.executable).name, *sys.argv])}")
@@ -428,13 +431,6 @@ def positive_int(text: str) -> int:
     return value
 
 
-def installed_version(package: str) -> str | None:
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return None
-
-
 # --- profiling -------------------------------------------------------------
 
 def profile_eventsim(orders: int) -> None:
@@ -459,7 +455,7 @@ def profile_eventsim(orders: int) -> None:
         frame = stat.traceback[0]
         print(f"{stat.size / len(store):7.1f} B/event  {stat.count:>8,} blocks  "
               f"{short_path(frame.filename)}:{frame.lineno}")
-    print(f"\n== the store's bytes by part (sys.getsizeof, each object counted once)")
+    print("\n== the store's bytes by part (sys.getsizeof, each object counted once)")
     parts = bytes_by_part(store)
     for part, size in parts.most_common():
         print(f"{size / len(store):7.1f} B/event  {part}")

@@ -37,10 +37,10 @@ MODES = (INLINE, EVENTUAL)
 class _CycleCollectorPaused:
     """Pause Python's cycle collector during a replay.
 
-    A replay makes many objects and no garbage cycles, yet every few hundred
-    new objects make the collector walk objects already alive, and after a
-    while all of them, the whole event log included: over a large log that
-    more than halves the speed.  ``timeit`` pauses it for the same reason.
+    A replay makes many objects and no garbage cycles, yet every 700 new
+    objects start a collection, and now and then a full one that walks every
+    object alive, the whole event log included: after a large log was just
+    written, that more than halves the speed.  ``timeit`` pauses it too.
     """
 
     def __enter__(self) -> None:

@@ -40,8 +40,9 @@ from .store import InMemoryEventStore, RecordedEvent
 
 __all__ = [
     "STATUSES", "OrderRow", "RefundRow", "DayRow", "DailyRevenue",
+    "apply_to_orders", "apply_to_refunds", "apply_to_daily_revenue",
     "orders_projection", "refunds_projection", "daily_revenue_projection",
-    "orders_frame", "refunds_frame", "daily_revenue_frame",
+    "orders_frame", "refunds_frame", "daily_revenue_frame", "utc_times",
     "ShopReadModels", "OrderQueries",
 ]
 
@@ -105,6 +106,7 @@ _ORDER_CHANGES = {OrderPaid: _order_paid, RefundCreated: _refund_created, Refund
 
 
 def apply_to_orders(orders: dict[str, OrderRow], recorded: RecordedEvent) -> dict[str, OrderRow]:
+    """A new row for a new order; otherwise one change to the order's row, found by the event's type."""
     event = recorded.event
     kind = type(event)
     if kind is OrderCreated:
@@ -175,6 +177,7 @@ class DailyRevenue:
     order_amounts: dict[str, Decimal] = field(default_factory=dict)
 
     def day(self, recorded: RecordedEvent) -> DayRow:
+        """The row of the UTC day the event was recorded on, made when first needed."""
         day = to_datetime(recorded.recorded_at).date()
         row = self.days.get(day)
         if row is None:
