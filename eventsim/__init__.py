@@ -1,7 +1,12 @@
 """eventsim: event sourcing and CQRS, taught on an e-commerce order domain.
 
-The write side: ``Shop`` handles commands with the order decider
-(``eventsim.order``) and records events in an ``InMemoryEventStore``.
+The top level holds the core, which needs nothing beyond the standard library:
+the write side (``Shop`` handling commands with the order decider in
+``eventsim.order``, recording events in an ``InMemoryEventStore``), the
+projection machinery, the refund process, the simulator and log replay.
+The parts that draw on pandas, matplotlib or ipywidgets are imported from
+their own modules: ``eventsim.read_models``, ``eventsim.history``,
+``eventsim.charts`` and ``eventsim.widgets``.
 """
 from .clock import SimulatedClock, system_clock, to_datetime, to_timestamp
 from .commands import CancelOrder, Command, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund, ShipOrder
@@ -11,7 +16,11 @@ from .ids import SeededIds, random_ids
 from .jsonl import EventFormatError, LoggedEvent, read_jsonl, write_jsonl
 from .money import to_money
 from .order import OrderError, OrderState, decide, evolve, fold, initial_state
+from .payments import FakePaymentProvider, RefundProcess
+from .projections import EVENTUAL, INLINE, Projection, ProjectionRunner
+from .replay import ReplayError, replay
 from .shop import Shop, stream_for
+from .simulator import SimulationConfig, simulate
 from .store import ANY, NO_STREAM, ConcurrencyError, InMemoryEventStore, RecordedEvent, Subscription
 
 __all__ = [
@@ -23,6 +32,10 @@ __all__ = [
     "EventFormatError", "LoggedEvent", "read_jsonl", "write_jsonl",
     "to_money",
     "OrderError", "OrderState", "decide", "evolve", "fold", "initial_state",
+    "FakePaymentProvider", "RefundProcess",
+    "EVENTUAL", "INLINE", "Projection", "ProjectionRunner",
+    "ReplayError", "replay",
     "Shop", "stream_for",
+    "SimulationConfig", "simulate",
     "ANY", "NO_STREAM", "ConcurrencyError", "InMemoryEventStore", "RecordedEvent", "Subscription",
 ]

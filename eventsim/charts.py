@@ -11,6 +11,7 @@ drawing only.
 """
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
@@ -39,6 +40,7 @@ LATER = "#C8C8C8"  # events after a time-travel cursor: recorded, but not yet "h
 CURRENCY = "€"
 WIDTH = 10  # inches, for every chart
 MAX_BUCKETS = 20_000
+HOUR = 3600  # seconds
 UTC = timezone.utc
 
 
@@ -81,7 +83,12 @@ def timeline(events: Iterable[Any], *, window: tuple[Any, Any] | None = None,
     every event is from one stream, otherwise a position in the log.  With
     more than ``max_lanes`` orders, the ``max_lanes`` placed last are drawn
     and the title says so.  Events appended together share a time, so they
-    are spread across their lane.
+    are spread across their lane.  When all the events share one time, the
+    axis shows the hour either side of it.
+
+    The markers of each event type are one collection, labelled with the
+    type, in time order: a time-travel cursor can repaint them without
+    drawing the chart again (``widgets.TimeTravel`` does).
     """
     events = sorted(_require(events, "timeline"), key=lambda e: e.recorded_at)  # stable: log order kept
     cursor = "version" if len({e.event.order_id for e in events}) == 1 else "position"
@@ -105,27 +112,31 @@ def timeline(events: Iterable[Any], *, window: tuple[Any, Any] | None = None,
         spans.setdefault(e.event.order_id, [e.recorded_at, e.recorded_at])[1] = e.recorded_at
     for order_id, (first, last) in spans.items():
         ax.plot([to_datetime(first), to_datetime(last)], [lanes[order_id]] * 2, color="0.85", zorder=1)
-    at_same_time: dict[tuple[str, int], list[Any]] = {}
+    together = Counter((e.event.order_id, e.recorded_at) for e in events)
+    placed: Counter[tuple[str, int]] = Counter()  # of the events recorded together, how many are placed
+    points: dict[str, list[tuple[datetime, float, str]]] = {}  # event type -> (x, y, colour), in time order
     for e in events:
-        at_same_time.setdefault((e.event.order_id, e.recorded_at), []).append(e)
-    points: dict[tuple[str, bool], list[tuple[datetime, float]]] = {}  # (type, later) -> (x, y)
-    for (order_id, recorded_at), group in at_same_time.items():
-        for k, e in enumerate(group):
-            later = highlight_until is not None and getattr(e, cursor) > highlight_until
-            y = lanes[order_id] + (k - (len(group) - 1) / 2) * 0.3
-            points.setdefault((e.event_type, later), []).append((to_datetime(recorded_at), y))
-    for (event_type, later), xy in points.items():
-        style = EVENT_STYLE[event_type]
-        ax.scatter(*zip(*xy), s=70 if len(lanes) <= 10 else 30, marker=style["marker"],
-                   color=LATER if later else style["color"], zorder=2)
+        moment = (e.event.order_id, e.recorded_at)
+        y = lanes[e.event.order_id] + (placed[moment] - (together[moment] - 1) / 2) * 0.3
+        placed[moment] += 1
+        later = highlight_until is not None and getattr(e, cursor) > highlight_until
+        color = LATER if later else EVENT_STYLE[e.event_type]["color"]
+        points.setdefault(e.event_type, []).append((to_datetime(e.recorded_at), y, color))
+    for event_type, drawn in points.items():
+        x, y, colors = zip(*drawn)
+        ax.scatter(x, y, s=70 if len(lanes) <= 10 else 30, marker=EVENT_STYLE[event_type]["marker"],
+                   color=list(colors), label=event_type, zorder=2)
 
     ax.set_yticks(range(len(lanes)), list(lanes), fontsize=10 if len(lanes) <= 20 else 7)
     ax.set_ylim(len(lanes) - 0.5, -0.5)  # first order at the top
     ax.set_ylabel("order id")
     _time_axis(ax)
-    if window is not None:
-        margin = (end - start) / 50  # keeps markers on the edges whole
-        ax.set_xlim(to_datetime(start - margin), to_datetime(end + margin))
+    if window is None:
+        start, end = events[0].recorded_at, events[-1].recorded_at
+    if start == end:  # one moment: matplotlib alone would show years around it
+        start, end = start - HOUR, end + HOUR
+    margin = (end - start) / 50  # keeps markers on the edges whole
+    ax.set_xlim(to_datetime(start - margin), to_datetime(end + margin))
     present = {e.event_type for e in events}
     handles = [_marker(name, **style) for name, style in EVENT_STYLE.items() if name in present]
     if highlight_until is not None and any(getattr(e, cursor) > highlight_until for e in events):

@@ -37,7 +37,8 @@ def history_frame(store: InMemoryEventStore, order_id: str) -> pd.DataFrame:
     events = store.read_stream(stream_for(order_id))
 
     def field(name: str) -> list:
-        return [getattr(r.event, name, None) for r in events]
+        values = (getattr(r.event, name, None) for r in events)
+        return [pd.NA if value is None else value for value in values]
 
     return pd.DataFrame({
         "position": pd.Series([r.position for r in events], dtype="int64"),

@@ -203,6 +203,14 @@ daily_revenue_projection = Projection("daily revenue", DailyRevenue, apply_to_da
 
 # --- DataFrames ------------------------------------------------------------
 
+CENT = Decimal("0.01")
+
+
+def money_column(amounts: list[Decimal]) -> pd.Series:
+    """Money to the cent, so that 100 and 35.5 show as 100.00 and 35.50."""
+    return pd.Series([amount.quantize(CENT) for amount in amounts], dtype=MONEY)
+
+
 def utc_times(seconds: list[int | None]) -> pd.Series:
     """Unix seconds (``None``: missing) as a ``datetime64[ns, UTC]`` Series."""
     return pd.to_datetime(pd.Series(seconds, dtype="Int64"), unit="s", utc=True).astype(TIME)
@@ -214,11 +222,11 @@ def orders_frame(orders: dict[str, OrderRow]) -> pd.DataFrame:
     return pd.DataFrame({
         "order_id": pd.Series([r.order_id for r in rows], dtype="string"),
         "customer_id": pd.Series([r.customer_id for r in rows], dtype="string"),
-        "amount": pd.Series([r.amount for r in rows], dtype=MONEY),
+        "amount": money_column([r.amount for r in rows]),
         "status": pd.Series([r.status for r in rows], dtype=pd.CategoricalDtype(STATUSES)),
-        "paid": pd.Series([r.paid for r in rows], dtype=MONEY),
-        "refunded": pd.Series([r.refunded for r in rows], dtype=MONEY),
-        "net": pd.Series([r.net for r in rows], dtype=MONEY),
+        "paid": money_column([r.paid for r in rows]),
+        "refunded": money_column([r.refunded for r in rows]),
+        "net": money_column([r.net for r in rows]),
         "events": pd.Series([r.events for r in rows], dtype="int64"),
         "last_version": pd.Series([r.last_version for r in rows], dtype="int64"),
         "created_at": utc_times([r.created_at for r in rows]),
@@ -232,7 +240,7 @@ def refunds_frame(refunds: dict[str, dict[str | None, RefundRow]]) -> pd.DataFra
     return pd.DataFrame({
         "refund_id": pd.Series([r.refund_id for r in rows], dtype="string"),
         "order_id": pd.Series([r.order_id for r in rows], dtype="string"),
-        "amount": pd.Series([r.amount for r in rows], dtype=MONEY),
+        "amount": money_column([r.amount for r in rows]),
         "reason": pd.Series([r.reason for r in rows], dtype="string"),
         "requested_at": utc_times([r.requested_at for r in rows]),
         "confirmed_at": utc_times([r.confirmed_at for r in rows]),
@@ -245,9 +253,9 @@ def daily_revenue_frame(daily: DailyRevenue) -> pd.DataFrame:
     return pd.DataFrame({
         "date": pd.Series(pd.DatetimeIndex([r.date for r in rows]).tz_localize("UTC"), dtype=TIME),
         "orders_placed": pd.Series([r.orders_placed for r in rows], dtype="int64"),
-        "gross_paid": pd.Series([r.gross_paid for r in rows], dtype=MONEY),
-        "refunded": pd.Series([r.refunded for r in rows], dtype=MONEY),
-        "net": pd.Series([r.net for r in rows], dtype=MONEY),
+        "gross_paid": money_column([r.gross_paid for r in rows]),
+        "refunded": money_column([r.refunded for r in rows]),
+        "net": money_column([r.net for r in rows]),
     })
 
 
@@ -310,7 +318,7 @@ class ShopReadModels:
 
 def _money(amount: Decimal) -> str:
     """Money for JSON: a string, since a JSON number is read back as a float."""
-    return format(amount, "f")
+    return format(amount.quantize(CENT), "f")
 
 
 def _iso(seconds: int | None) -> str | None:

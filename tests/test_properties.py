@@ -50,7 +50,10 @@ cancel = st.builds(CancelOrder, orders, command_id=command_ids)
 ship = st.builds(ShipOrder, orders, command_id=command_ids)
 retry = st.builds(Retry, st.integers(0, 99))
 # Repeats weight the choice: an order must be paid before most rules can be reached.
-steps = st.one_of(place, place, pay, pay, pay, refund, refund, refund, confirm, cancel, ship, retry)
+steps = st.one_of(place, pay, pay, pay, refund, refund, refund, confirm, cancel, ship, retry)
+# Orders are placed first, so that most of what follows finds one.
+stories = st.builds(lambda placed, rest: placed + rest, st.lists(place, min_size=1, max_size=3),
+                    st.lists(steps, min_size=20, max_size=60))
 
 
 def resolve(step, shop, handled):
@@ -139,7 +142,7 @@ def check_store(shop, model):
 
 
 @settings(max_examples=120, deadline=None)
-@given(commands=st.lists(steps, min_size=10, max_size=60), seed=st.integers(0, 2**32))
+@given(commands=stories, seed=st.integers(0, 2**32))
 def test_any_command_sequence_keeps_the_invariants(commands, seed):
     shop, model = run(commands, seed)
     check_store(shop, model)

@@ -42,8 +42,8 @@ def test_get_one_order_is_json_ready(shop_and_read_models):
     answer = queries.order("3")
     assert json.loads(json.dumps(answer)) == answer
     assert answer == {
-        "orderId": "3", "customerId": "customer 3", "amount": "30", "status": "partially refunded",
-        "paid": "30", "refunded": "7.50", "net": "22.50", "events": 3, "lastVersion": 3,
+        "orderId": "3", "customerId": "customer 3", "amount": "30.00", "status": "partially refunded",
+        "paid": "30.00", "refunded": "7.50", "net": "22.50", "events": 3, "lastVersion": 3,
         "createdAt": "2021-08-10T10:00:00+00:00", "updatedAt": "2021-08-10T10:00:00+00:00",
         "refunds": [{"refundId": "late-3", "amount": "7.50", "reason": "late",
                      "requestedAt": "2021-08-10T10:00:00+00:00", "confirmedAt": None}],
