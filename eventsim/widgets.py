@@ -8,8 +8,9 @@ when it is a cell's value.
 
 Callbacks read what they need and no more: one stream or one read-model row,
 never the whole log, so they stay fast on a store of any size.  Drawing a
-chart (matplotlib to PNG) costs far more than anything else here, so a panel
-draws each picture once, and ahead of time where it can.
+chart (matplotlib to PNG) costs far more than anything else here, mostly for
+its text, so a panel that shows one chart in many states draws it once and
+then redraws only what moves (see ``_Picture``).
 
 The core never imports this module: widgets are a view on the domain.
 """
@@ -24,6 +25,11 @@ from decimal import Decimal
 from typing import Any, Callable, Iterable
 
 import ipywidgets as widgets
+import matplotlib.image
+import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from . import charts
 from .clock import to_datetime, to_timestamp
@@ -44,6 +50,7 @@ LATER = 'class="eventsim-later" style="color:#aaa"'  # a row after the time-trav
 REJECTED = "color:#b00"
 LOG_TAIL = 8  # events the dashboard shows from the end of the log
 MATCHES = 50  # order ids the explorer offers at once
+DPI = 72  # of every picture: a 10-inch chart is 720 pixels wide, and fewer pixels draw faster
 
 
 # --- shared pieces ---------------------------------------------------------
@@ -63,10 +70,31 @@ def _html(css_class: str) -> widgets.HTML:
     return box
 
 
-def _png(figure: Any) -> bytes:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=72)
-    return buffer.getvalue()
+class _Picture:
+    """A figure drawn once, then as often as needed with only its ``moving`` artists redrawn.
+
+    Matplotlib spends most of a drawing on text (ticks, labels, legend), and
+    the text does not move.  So the first drawing leaves the moving artists
+    out and keeps its pixels; every ``png()`` puts those pixels back, draws
+    the moving artists on top and encodes the result.  This is "blitting".
+    """
+
+    def __init__(self, figure: Figure, moving: Iterable[Artist] = ()):
+        figure.dpi = DPI
+        self.canvas = FigureCanvasAgg(figure)  # drawn here, not by pyplot nor by savefig (which draws twice)
+        self.moving = list(moving)
+        for artist in self.moving:
+            artist.set_animated(True)  # left out of the full drawing
+        self.canvas.draw()
+        self.still = self.canvas.copy_from_bbox(figure.bbox)
+
+    def png(self) -> bytes:
+        self.canvas.restore_region(self.still)
+        for artist in self.moving:
+            self.canvas.figure.draw_artist(artist)
+        buffer = io.BytesIO()
+        matplotlib.image.imsave(buffer, np.asarray(self.canvas.buffer_rgba()), format="png")
+        return buffer.getvalue()
 
 
 def _image() -> widgets.Image:
@@ -146,8 +174,8 @@ class TimeTravel(_Panel):
 
     The state shown is ``fold`` of the events up to the cursor.  The later
     events stay in the table and on the timeline, greyed out: they are
-    recorded, but at that point they had not happened yet.  The timeline of
-    every version is drawn up front, so that the slider answers at once.
+    recorded, but at that point they had not happened yet.  The timeline is
+    drawn once; a move of the cursor repaints its markers and redraws only them.
     """
 
     def __init__(self, store: InMemoryEventStore, order_id: str, version: int | None = None):
@@ -160,7 +188,11 @@ class TimeTravel(_Panel):
             raise ValueError(f"order {order_id!r} has versions 0 to {last}, not {version}")
         version = last if version is None else version
         self._times = [e.recorded_at for e in self.events]
-        self._pictures = [_png(charts.timeline(self.events, highlight_until=v)) for v in range(last + 1)]
+        self.figure = charts.timeline(self.events)
+        in_time_order = sorted(self.events, key=lambda e: e.recorded_at)  # as the timeline places its markers
+        self._markers = {markers: [e.version for e in in_time_order if e.event_type == markers.get_label()]
+                         for markers in self.figure.axes[0].collections}  # one collection per event type
+        self._picture = _Picture(self.figure, moving=self._markers)
         self._syncing = False
 
         self.slider = widgets.IntSlider(version, min=0, max=last, description="version",
@@ -185,7 +217,10 @@ class TimeTravel(_Panel):
         self.state.value = (f"<b>version {version} of {len(self.events)}</b>: {state.status}"
                             + _state_table(state))
         self.table.value = _events_table(self.events, later_than=version)
-        self.timeline.value = self._pictures[version]
+        for markers, versions in self._markers.items():
+            color = charts.EVENT_STYLE[markers.get_label()]["color"]
+            markers.set_color([charts.LATER if v > version else color for v in versions])
+        self.timeline.value = self._picture.png()
 
     def _on_version(self, change: dict) -> None:
         self._show(change["new"])
@@ -445,7 +480,7 @@ class OrderExplorer(_Panel):
         self.history.value = history_frame(self.store, order_id).to_html(index=False) if events else ""
         drawn = (order_id, len(events))  # the same order at the same version: the same picture
         if drawn != self._drawn:
-            self.timeline.value = _png(charts.timeline(events)) if events else b""
+            self.timeline.value = _Picture(charts.timeline(events)).png() if events else b""
             self._drawn = drawn
 
 
@@ -561,5 +596,5 @@ class SimulationPanel(_Panel):
         events = self.shop.store.read_all()
         self.summary.value = (f"{len(events):,} events in {len(self.shop.store.stream_ids()):,} orders "
                               f"over {config.days} days (seed {config.seed})")
-        self.activity.value = _png(charts.store_activity(events, bucket="1D"))
-        self.timeline.value = _png(charts.timeline(events))
+        self.activity.value = _Picture(charts.store_activity(events, bucket="1D")).png()
+        self.timeline.value = _Picture(charts.timeline(events)).png()

@@ -153,6 +153,25 @@ def test_timeline_of_one_order_has_one_lane_and_a_marker_per_event(one_order):
     assert tuple(fig.get_size_inches()) == (charts.WIDTH, 2.5)
 
 
+def one_moment_log() -> list:
+    """Three orders placed within one second: every event at one time."""
+    shop = Shop(clock=SimulatedClock(step=0), ids=SeededIds(1))
+    for order_id in ("1", "2", "3"):
+        shop.handle(PlaceOrder(order_id, Decimal(5)))
+    return shop.store.read_all()
+
+
+@pytest.mark.parametrize("events", [lambda one: one[:1], lambda one: one_moment_log()],
+                         ids=["one event", "three orders at one second"])
+def test_timeline_of_one_moment_shows_the_hours_around_it(one_order, events):
+    events = events(one_order)
+    moment = matplotlib.dates.date2num(to_datetime(events[0].recorded_at))
+    low, high = charts.timeline(events).axes[0].get_xlim()
+    hours = (high - low) * 24  # date numbers count days
+    assert (low + high) / 2 == pytest.approx(moment), "centred on the moment"
+    assert 2 <= hours < 2.5, f"an hour either side and a small margin, not {hours:.0f} hours"
+
+
 def test_timeline_colours_each_marker_by_its_event_type(one_order):
     drawn = sorted(points(charts.timeline(one_order)))  # by time; one event per hour
     assert [color for _, _, color in drawn] == [to_rgba(charts.EVENT_STYLE[e.event_type]["color"])
