@@ -135,7 +135,7 @@ def timeline(events: Iterable[Any], *, window: tuple[Any, Any] | None = None,
         start, end = events[0].recorded_at, events[-1].recorded_at
     if start == end:  # one moment: matplotlib alone would show years around it
         start, end = start - HOUR, end + HOUR
-    margin = (end - start) / 50  # keeps markers on the edges whole
+    margin = (end - start) / 20  # 5%, as matplotlib would have: keeps the markers on the edges whole
     ax.set_xlim(to_datetime(start - margin), to_datetime(end + margin))
     present = {e.event_type for e in events}
     handles = [_marker(name, **style) for name, style in EVENT_STYLE.items() if name in present]

@@ -7,7 +7,6 @@ decide again (a bounded number of times).
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Callable
 
 from .clock import system_clock
@@ -49,21 +48,19 @@ class Shop:
         A command whose id was handled before records nothing and returns the
         events it recorded the first time.
         """
-        is_retry_possible = command.command_id is not None
-        if not is_retry_possible:
-            command = replace(command, command_id=self._ids())
+        command_id = command.command_id or self._ids()  # a command without an id cannot be a retry
         stream_id = stream_for(command.order_id)
         for attempt in range(self.max_retries + 1):
             history = self.store.read_stream(stream_id)
-            if is_retry_possible:
-                earlier = [r for r in history if r.causation_id == command.command_id]
+            if command.command_id is not None:
+                earlier = [r for r in history if r.causation_id == command_id]
                 if earlier:
                     return earlier
             events = decide(command, fold(r.event for r in history))
-            correlation_id = history[0].correlation_id if history else command.command_id
+            correlation_id = history[0].correlation_id if history else command_id
             try:
                 return self.store.append(stream_id, events, expected_version=len(history),
-                                         correlation_id=correlation_id, causation_id=command.command_id)
+                                         correlation_id=correlation_id, causation_id=command_id)
             except ConcurrencyError:
                 if attempt == self.max_retries:
                     raise

@@ -26,7 +26,6 @@ from typing import Any, Callable, Iterable
 
 import ipywidgets as widgets
 import matplotlib.image
-import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -93,7 +92,7 @@ class _Picture:
         for artist in self.moving:
             self.canvas.figure.draw_artist(artist)
         buffer = io.BytesIO()
-        matplotlib.image.imsave(buffer, np.asarray(self.canvas.buffer_rgba()), format="png")
+        matplotlib.image.imsave(buffer, self.canvas.buffer_rgba(), format="png")
         return buffer.getvalue()
 
 
@@ -174,8 +173,9 @@ class TimeTravel(_Panel):
 
     The state shown is ``fold`` of the events up to the cursor.  The later
     events stay in the table and on the timeline, greyed out: they are
-    recorded, but at that point they had not happened yet.  The timeline is
-    drawn once; a move of the cursor repaints its markers and redraws only them.
+    recorded, but at that point they had not happened yet.  The timeline,
+    ``figure``, is drawn once: a move of the cursor repaints its markers and
+    redraws only them.
     """
 
     def __init__(self, store: InMemoryEventStore, order_id: str, version: int | None = None):

@@ -189,6 +189,16 @@ def test_timeline_of_fifty_orders_has_a_lane_per_order_in_the_order_they_were_pl
     assert tuple(fig.get_size_inches()) == (charts.WIDTH, 12.0)
 
 
+def test_timeline_markers_are_one_collection_per_event_type_in_time_order(fifty_orders):
+    """What widgets.TimeTravel relies on to repaint the markers for a cursor."""
+    collections = charts.timeline(fifty_orders).axes[0].collections
+    assert sorted(c.get_label() for c in collections) == sorted(EVENT_TYPES)
+    for collection in collections:
+        xs = [x for x, _ in collection.get_offsets()]
+        assert xs == sorted(xs)
+        assert len(xs) == sum(e.event_type == collection.get_label() for e in fifty_orders)
+
+
 def test_events_recorded_together_are_spread_within_their_lane(fifty_orders):
     """A cancelled paid order gets RefundCreated and OrderCancelled at one time."""
     drawn = points(charts.timeline(fifty_orders))
