@@ -39,7 +39,12 @@ class Refund:
 
 @dataclass(frozen=True, slots=True)
 class OrderState:
-    """What the decider needs to know about one order, and nothing more."""
+    """What the decider needs to know about one order.
+
+    ``customer_id`` and ``version`` take no part in any rule; they are kept
+    so that a state computed for time travel says whose order it is and how
+    many events it folds.
+    """
     order_id: str | None = None
     customer_id: str | None = None
     amount: Decimal = ZERO
