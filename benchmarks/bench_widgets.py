@@ -4,10 +4,9 @@
 
 A callback should answer within 50 ms whatever the size of the store: it
 reads one stream or one read-model row, never the whole log.  Drawing a new
-chart is the exception (matplotlib takes 0.1-0.2 s for any PNG on a small
-machine, mostly for its text), so TimeTravel draws its timeline once and then
-redraws only the markers; the one callback that must draw a new chart is
-marked "draws".
+chart would break that (matplotlib takes 0.1-0.2 s for any PNG on a small
+machine, mostly for its text), so TimeTravel and OrderExplorer each draw
+their chart once and then redraw only the markers.
 """
 import argparse
 import statistics
@@ -97,7 +96,7 @@ def main():
     measure("OrderExplorer: search (Enter)", lambda: setattr(explorer.search, "value", next(prefixes)))
     measure("OrderExplorer: refresh", explorer.refresh)
     picks = iter(explorer.picker.options[1:] * args.repeat)
-    measure("OrderExplorer: pick another order (draws)", lambda: setattr(explorer.picker, "value", next(picks)))
+    measure("OrderExplorer: pick another order", lambda: setattr(explorer.picker, "value", next(picks)))
 
     dashboard, ms = timed_ms(lambda: LiveDashboard(shop, ShopReadModels(store, mode=EVENTUAL)))
     _, ms = timed_ms(dashboard.buttons["catch up"].click)

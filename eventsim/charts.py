@@ -1,13 +1,14 @@
 """Charts that let a learner see event sourcing: streams as lanes in time,
-state changing event by event, a read model lagging behind the log, and what
-a replay costs.
+one order's events by their time since it was placed, state changing event
+by event, a read model lagging behind the log, and what a replay costs.
 
-Every function takes plain data (recorded or logged events, or tuples) and
-returns a new ``Figure``.  Each figure is made with pyplot and closed at once:
-pyplot keeps nothing, and Jupyter shows the figure exactly once when it is a
-cell's value.  (A bare ``matplotlib.figure.Figure()`` shows only as
-``<Figure size ...>`` in a fresh kernel.)  Amounts become floats here, for
-drawing only.
+Every chart takes plain data (recorded or logged events, or tuples) and
+returns a new ``Figure``; ``place_by_age`` alone changes a figure, moving
+the markers of an ``order_age`` chart.  Each figure is made with pyplot and
+closed at once: pyplot keeps nothing, and Jupyter shows the figure exactly
+once when it is a cell's value.  (A bare ``matplotlib.figure.Figure()``
+shows only as ``<Figure size ...>`` in a fresh kernel.)  Amounts become
+floats here, for drawing only.
 """
 from __future__ import annotations
 
@@ -17,15 +18,17 @@ from typing import Any, Iterable
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import MaxNLocator, StrMethodFormatter
+from matplotlib.ticker import MaxNLocator, NullLocator, StrMethodFormatter
 
 from .clock import to_datetime, to_timestamp
 from .order import evolve, initial_state
 
-__all__ = ["EVENT_STYLE", "timeline", "order_state", "store_activity", "read_model_lag", "replay_cost"]
+__all__ = ["EVENT_STYLE", "timeline", "order_age", "place_by_age", "order_state", "store_activity",
+           "read_model_lag", "replay_cost"]
 
 #: One colour (Okabe-Ito, readable with colour blindness) and one marker per event type, in every chart.
 EVENT_STYLE = {
@@ -42,6 +45,9 @@ WIDTH = 10  # inches, for every chart
 MAX_BUCKETS = 20_000
 HOUR = 3600  # seconds
 UTC = timezone.utc
+#: The fixed ticks of ``order_age``, in seconds since the order was placed; the last is its right edge.
+AGES = {"0": 0, "1 min": 60, "1 h": HOUR, "1 day": 24 * HOUR, "1 week": 7 * 24 * HOUR, "3 weeks": 21 * 24 * HOUR}
+MAX_AGE = AGES["3 weeks"]
 
 
 def _figure(height: float) -> tuple[Figure, Any]:
@@ -55,6 +61,12 @@ def _require(items: Iterable[Any], chart: str, what: str = "events") -> list[Any
     if not items:
         raise ValueError(f"{chart}: no {what} to draw")
     return items
+
+
+def _one_order(events: list[Any], chart: str) -> None:
+    orders = sorted({e.event.order_id for e in events})
+    if len(orders) > 1:
+        raise ValueError(f"{chart} draws one order, but the events are from orders {', '.join(orders)}")
 
 
 def _time_axis(ax: Any, label: str = "recorded at (UTC)") -> None:
@@ -148,6 +160,58 @@ def timeline(events: Iterable[Any], *, window: tuple[Any, Any] | None = None,
     return fig
 
 
+def order_age(events: Iterable[Any] = ()) -> Figure:
+    """One order's events by their time since it was placed, one row per event type
+    (so that events recorded together stay apart).
+
+    The x axis is the same for every order: a linear first minute, then a
+    log scale out to three weeks (``MAX_AGE``), so that a payment a minute
+    after placing and a refund two weeks later both find room.  Events later
+    than that are drawn at three weeks, and the axis label says so.  With no
+    events, the empty chart.
+
+    Nothing but the markers depends on the order, so a widget can draw the
+    chart once and then move only its markers to another order with
+    ``place_by_age`` (``widgets.OrderExplorer`` does).
+    """
+    fig, ax = _figure(height=3.2)
+    for event_type, style in EVENT_STYLE.items():  # one collection per type, in this order, maybe empty
+        ax.scatter([], [], s=70, label=event_type, zorder=2, **style)
+    place_by_age(fig, events)
+
+    ax.set_xscale("symlog", linthresh=AGES["1 min"], linscale=0.5)  # the first minute: half a decade wide
+    ax.set_xticks(list(AGES.values()), list(AGES))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xlim(-AGES["1 min"] / 4, MAX_AGE * 1.3)  # a margin keeps the markers on the edges whole
+    ax.set_xlabel("time since the order was placed, log scale (events later than 3 weeks are drawn at 3 weeks)")
+    ax.set_yticks(range(len(EVENT_STYLE)), list(EVENT_STYLE))
+    for label, style in zip(ax.get_yticklabels(), EVENT_STYLE.values()):
+        label.set_color(style["color"])
+    ax.set_ylim(len(EVENT_STYLE) - 0.5, -0.5)  # OrderCreated at the top
+    ax.set_ylabel("event type")
+    ax.grid(color="0.9")
+    ax.set_axisbelow(True)
+    ax.set_title("This order's events, by time since it was placed")
+    return fig
+
+
+def place_by_age(fig: Figure, events: Iterable[Any]) -> None:
+    """Put the markers of an ``order_age`` chart at these events, one order's, and change nothing else.
+
+    x is the time since the order's first event (its ``OrderCreated``), at
+    most ``MAX_AGE``; y is the row of the event's type.
+    """
+    events = list(events)
+    _one_order(events, "order_age")
+    if events and events[0].event_type != "OrderCreated":
+        raise ValueError(f"order_age measures from the order's OrderCreated, "
+                         f"but the first event is {events[0].event_type}")
+    placed = events[0].recorded_at if events else 0
+    for row, markers in enumerate(fig.axes[0].collections):  # in the order of EVENT_STYLE
+        ages = [min(e.recorded_at - placed, MAX_AGE) for e in events if e.event_type == markers.get_label()]
+        markers.set_offsets(np.reshape([(age, row) for age in ages], (-1, 2)))  # (x, y) pairs, even none
+
+
 def order_state(events: Iterable[Any]) -> Figure:
     """Paid, refunded and net amount of one order after each of its events.
 
@@ -156,9 +220,7 @@ def order_state(events: Iterable[Any]) -> Figure:
     refunds, confirmed or not, as ``OrderState.refunded`` does.
     """
     events = _require(events, "order_state")
-    orders = sorted({e.event.order_id for e in events})
-    if len(orders) > 1:
-        raise ValueError(f"order_state draws one order, but the events are from orders {', '.join(orders)}")
+    _one_order(events, "order_state")
     if events[0].version not in (1, None):
         raise ValueError(f"order_state folds the whole stream, but it starts at version {events[0].version}")
     states = [initial_state]
@@ -190,7 +252,8 @@ def order_state(events: Iterable[Any]) -> Figure:
     ax.set_xlabel("event in the order's stream (version)")
     ax.set_ylabel(f"amount ({CURRENCY})")
     _legend(ax, ax.get_legend_handles_labels()[0])
-    ax.set_title(f"Order {orders[0]}: money after each of its {len(events)} events (now {states[-1].status})")
+    ax.set_title(f"Order {events[0].event.order_id}: money after each of its {len(events)} events "
+                 f"(now {states[-1].status})")
     return fig
 
 

@@ -428,7 +428,9 @@ class OrderExplorer(_Panel):
     timeline, and its row in the orders read model.
 
     The list of orders is a query, so it comes from the read model: an order
-    placed since the last catch-up is not there yet.
+    placed since the last catch-up is not there yet.  The timeline is an
+    ``order_age`` chart, whose axes are the same for every order: it is drawn
+    once, and a pick moves only its markers.
     """
 
     def __init__(self, store: InMemoryEventStore, read_models: ShopReadModels):
@@ -440,6 +442,8 @@ class OrderExplorer(_Panel):
         self.found = _html("eventsim-found")
         self.history = _html("eventsim-history")
         self.timeline = _image()
+        self.figure = charts.order_age()
+        self._picture = _Picture(self.figure, moving=self.figure.axes[0].collections)
         self.row = _html("eventsim-row")
         self._choosing = False
         self._drawn: tuple[str | None, int] | None = None
@@ -480,7 +484,8 @@ class OrderExplorer(_Panel):
         self.history.value = history_frame(self.store, order_id).to_html(index=False) if events else ""
         drawn = (order_id, len(events))  # the same order at the same version: the same picture
         if drawn != self._drawn:
-            self.timeline.value = _Picture(charts.timeline(events)).png() if events else b""
+            charts.place_by_age(self.figure, events)
+            self.timeline.value = self._picture.png() if events else b""
             self._drawn = drawn
 
 

@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from hypothesis import given, settings, strategies as st  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
@@ -25,6 +26,8 @@ from eventsim.order import OrderError, fold  # noqa: E402
 from eventsim.shop import Shop  # noqa: E402
 
 HOUR = 3600
+DAY = 24 * HOUR
+WEEK = 7 * DAY
 
 
 def new_shop() -> Shop:
@@ -99,6 +102,7 @@ def test_event_style_gives_each_event_type_its_own_colour_and_marker():
 
 CHARTS = {
     "timeline": lambda one, log: charts.timeline(log),
+    "order_age": lambda one, log: charts.order_age(one),
     "order_state": lambda one, log: charts.order_state(one),
     "store_activity": lambda one, log: charts.store_activity(log),
     "read_model_lag": lambda one, log: charts.read_model_lag([(0, 0, 0), (1, 3, 1), (2, 3, 3)]),
@@ -118,7 +122,7 @@ def test_each_chart_is_one_new_figure_with_a_title_that_pyplot_does_not_keep(nam
     fig.savefig(io.BytesIO(), format="png")  # draws without error
 
 
-@pytest.mark.parametrize("name", ["order_state", "store_activity", "read_model_lag", "replay_cost"])
+@pytest.mark.parametrize("name", ["order_age", "order_state", "store_activity", "read_model_lag", "replay_cost"])
 def test_figure_size_is_fixed(name, one_order, fifty_orders):
     small = CHARTS[name](one_order[:3], fifty_orders[:3])
     large = CHARTS[name](one_order, fifty_orders)
@@ -264,6 +268,93 @@ def test_highlight_needs_positions(fifty_orders):
     assert len(points(charts.timeline(without_positions))) == len(fifty_orders)
     with pytest.raises(ValueError, match="needs the position of every event"):
         charts.timeline(without_positions, highlight_until=3)
+
+
+# --- order_age -------------------------------------------------------------
+
+def ages(fig) -> dict[str, list[tuple[float, float]]]:
+    """Event type -> the (x, y) of each of its markers."""
+    return {markers.get_label(): [(float(x), float(y)) for x, y in markers.get_offsets()]
+            for markers in fig.axes[0].collections}
+
+
+def without_markers(fig) -> bytes:
+    """The pixels of the figure with its markers hidden: all that does not depend on the order."""
+    for markers in fig.axes[0].collections:
+        markers.set_visible(False)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return bytes(canvas.buffer_rgba())
+
+
+def story_with_gaps(gaps: list[int]) -> list:
+    """Order "G": placed, paid after ``gaps[0]`` seconds, then a 1.00 refund requested after each later gap."""
+    clock = SimulatedClock()
+    shop = Shop(clock=clock, ids=SeededIds(1))
+    shop.handle(PlaceOrder("G", Decimal(100)))
+    for k, gap in enumerate(gaps):
+        clock.advance(gap)
+        shop.handle(PayOrder("G", Decimal(100)) if k == 0 else RequestRefund("G", Decimal(1)))
+    return shop.store.read_stream("order-G")
+
+
+def test_order_age_puts_each_event_at_its_time_since_placed_in_the_row_of_its_type(one_order):
+    fig = charts.order_age(one_order)
+    row = {event_type: k for k, event_type in enumerate(EVENT_TYPES)}
+    expected = {event_type: [] for event_type in EVENT_TYPES}  # every type has its collection, maybe empty
+    for hours, e in enumerate(one_order):  # recorded an hour apart, the first when the order was placed
+        expected[e.event_type].append((hours * HOUR, row[e.event_type]))
+    assert ages(fig) == expected
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == list(EVENT_TYPES)
+    assert fig.axes[0].yaxis_inverted()  # OrderCreated, always at 0, in the top row
+    assert [tuple(markers.get_facecolors()[0]) for markers in fig.axes[0].collections] == \
+        [to_rgba(style["color"]) for style in charts.EVENT_STYLE.values()]
+
+
+def test_order_age_has_the_same_fixed_axes_for_every_order(one_order, fifty_orders):
+    cancelled = [e for e in fifty_orders if e.event.order_id == "1002"]  # placed, paid, refunded and cancelled
+    figures = [charts.order_age(one_order), charts.order_age(cancelled), charts.order_age()]
+    ax = figures[0].axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1 min", "1 h", "1 day", "1 week", "3 weeks"]
+    assert list(ax.get_xticks()) == [0, 60, HOUR, DAY, WEEK, 3 * WEEK]
+    low, high = ax.get_xlim()
+    assert low < 0 and high > 3 * WEEK, "markers at 0 and at 3 weeks are drawn whole"
+    assert ax.get_title() == "This order's events, by time since it was placed"
+    pixels = {without_markers(fig) for fig in figures}
+    assert len(pixels) == 1, "nothing but the markers may depend on the order"
+
+
+def test_order_age_draws_events_later_than_three_weeks_at_three_weeks():
+    fig = charts.order_age(story_with_gaps([HOUR, 3 * WEEK - HOUR, 2 * WEEK]))  # refunds at 3 and 5 weeks
+    assert ages(fig)["RefundCreated"] == [(3 * WEEK, 2), (3 * WEEK, 2)]
+    assert "later than 3 weeks are drawn at 3 weeks" in fig.axes[0].get_xlabel()
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(0, 6 * WEEK), min_size=1, max_size=4))
+def test_every_marker_is_at_its_time_since_placed_or_at_three_weeks(gaps):
+    fig = charts.order_age(story_with_gaps(gaps))
+    since_placed = [sum(gaps[:k + 1]) for k in range(len(gaps))]
+    drawn = ages(fig)
+    assert drawn["OrderCreated"] == [(0, 0)]
+    assert drawn["OrderPaid"] == [(min(since_placed[0], 3 * WEEK), 1)]
+    assert drawn["RefundCreated"] == [(min(age, 3 * WEEK), 2) for age in since_placed[1:]]
+
+
+def test_place_by_age_moves_the_markers_to_another_order(one_order, fifty_orders):
+    other = [e for e in fifty_orders if e.event.order_id == "1003"]
+    fig = charts.order_age(one_order)
+    charts.place_by_age(fig, other)
+    assert ages(fig) == ages(charts.order_age(other)) != ages(charts.order_age(one_order))
+    charts.place_by_age(fig, [])
+    assert all(markers == [] for markers in ages(fig).values())
+
+
+def test_order_age_refuses_several_orders_and_a_stream_without_its_start(one_order, fifty_orders):
+    with pytest.raises(ValueError, match="order_age draws one order, but the events are from orders 1001, 1002"):
+        charts.order_age(fifty_orders[:2])
+    with pytest.raises(ValueError, match="measures from the order's OrderCreated, but the first event is OrderPaid"):
+        charts.order_age(one_order[1:])
 
 
 # --- order_state -----------------------------------------------------------

@@ -327,6 +327,11 @@ def test_the_explorer_lists_what_the_read_model_knows(shop):
     assert explorer.picker.options == ("A2", "A1") and explorer.picker.value == "A1", "choice kept"
 
 
+def markers(figure) -> dict[str, list[tuple[float, float]]]:
+    return {collection.get_label(): [tuple(xy) for xy in collection.get_offsets()]
+            for collection in figure.axes[0].collections}
+
+
 def test_picking_an_order_updates_history_timeline_and_row_together(shop, drawn):
     shop.handle(PlaceOrder("B1", Decimal("7")))
     read_models = ShopReadModels(shop.store, mode=INLINE)
@@ -341,7 +346,22 @@ def test_picking_an_order_updates_history_timeline_and_row_together(shop, drawn)
     assert bytes(explorer.timeline.value).startswith(PNG)
     a1 = (explorer.history.value, explorer.timeline.value, explorer.row.value)
     assert all(old != new for old, new in zip(b1, a1)), "all three views should change together"
-    assert len(drawn) == 2
+
+
+def test_the_explorer_draws_its_chart_once_and_moves_the_markers_for_each_order(shop, drawn):
+    shop.handle(PlaceOrder("B1", Decimal("7")))
+    explorer = OrderExplorer(shop.store, ShopReadModels(shop.store, mode=INLINE))
+    figure = explorer.figure
+    pictures = {}
+    for order_id in ("B1", "A1", "B1", "A1"):
+        explorer.picker.value = order_id
+        events = shop.store.read_stream(stream_for(order_id))
+        assert markers(figure) == markers(charts.order_age(events)), f"{order_id}'s events, where order_age puts them"
+        picture = bytes(explorer.timeline.value)
+        assert picture.startswith(PNG) and picture == pictures.setdefault(order_id, picture), \
+            f"{order_id} looks the same every time it is picked"
+    assert pictures["A1"] != pictures["B1"]
+    assert explorer.figure is figure and drawn == [], "no new chart for a pick: not even a timeline"
 
 
 def test_search_filters_by_the_start_of_the_id():
