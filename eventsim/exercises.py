@@ -7,8 +7,20 @@ It never raises, so a notebook with open exercises still runs to the end.
 from __future__ import annotations
 
 import functools
+import json
+from collections import Counter
 from decimal import Decimal
 from typing import Any, Callable
+
+from .clock import SimulatedClock
+from .commands import PayOrder, PlaceOrder, RequestRefund
+from .events import OrderCreated, OrderPaid, OrderShipped, RefundCreated, RefundPaid
+from .ids import SeededIds
+from .jsonl import EventFormatError, loads
+from .order import InvalidAmount, OrderAlreadyPlaced, OrderError, decide, fold, initial_state
+from .read_models import orders_frame, orders_projection
+from .shop import Shop
+from .store import InMemoryEventStore
 
 CORRECT, WRONG, PENDING = "✅", "❌", "⏳"
 
@@ -32,6 +44,11 @@ def _answered(result: Any) -> Any:
     if result is Ellipsis:
         raise NotAnswered
     return result
+
+
+def _new_shop() -> Shop:
+    """A shop of the checks' own, with the same ids and times on every run."""
+    return Shop(clock=SimulatedClock(), ids=SeededIds(0))
 
 
 def exercise(number: str, title: str) -> Callable:
@@ -82,12 +99,53 @@ def check_predicted_net(predicted_net: Any) -> str | None:
     return None
 
 
+# --- 1 · Generating events -------------------------------------------------
+
+@exercise("1.1", "write an event by hand")
+def check_shipped_json(shipped: Any) -> str | None:
+    if not isinstance(shipped, dict):
+        return 'write a dict: {"eventType": ..., "orderId": ..., "timestamp": ...}.'
+    try:
+        logged = loads(json.dumps(shipped))
+    except EventFormatError as error:
+        return f"the store would refuse it: {error}."
+    if logged.event != OrderShipped("123456"):
+        return f"that reads as {logged.event}; the event is an OrderShipped of order 123456."
+    if logged.recorded_at != 1628409200:
+        return "the timestamp is 1628409200 (Unix seconds, a number)."
+    return None
+
+
+@exercise("1.2", "an order's story as events")
+def check_story(story: Any) -> str | None:
+    expected = [OrderCreated("A1", Decimal("42.50"), "carol"), OrderPaid("A1"),
+                RefundCreated("A1", Decimal("2.50"), "A1-R1", "late")]
+    if len(story) != 3:
+        return "the story has three events: created, paid, refund requested."
+    for given, wanted in zip(story, expected):
+        if type(given) is not type(wanted):
+            return f"expected a {type(wanted).__name__} where you have {type(given).__name__}."
+        if isinstance(getattr(given, "amount", None), float):
+            return "amounts must be Decimal, never float: Decimal(\"42.50\")."
+        if given != wanted:
+            return f"{given} should be {wanted}."
+    return None
+
+
+@exercise("1.3", "what happened in the simulation?")
+def check_type_counts(log: Any, counts: Any) -> str | None:
+    expected = Counter(r.event_type for r in log)
+    given = dict(counts)
+    for event_type, n in expected.items():
+        if given.get(event_type) != n:
+            return f"there are {n} {event_type} events; you have {given.get(event_type)}."
+    return None
+
+
 # --- 2 · Storing events ----------------------------------------------------
 
 @exercise("2.1", "your first stream")
 def check_first_stream(my_store: Any) -> str | None:
-    from .events import OrderCreated, OrderPaid
-    from .store import InMemoryEventStore
     if not isinstance(my_store, InMemoryEventStore):
         return "my_store should be an InMemoryEventStore: my_store = InMemoryEventStore()."
     events = [r.event for r in my_store.read_stream("order-9")]
@@ -110,8 +168,6 @@ def check_later_events(store: Any, later_events: Any) -> str | None:
 
 @exercise("2.3", "append, or try again")
 def check_append_checked(append_checked: Callable) -> str | None:
-    from .events import OrderCreated, OrderPaid
-    from .store import InMemoryEventStore
     store = InMemoryEventStore()
     first = _answered(append_checked(store, "order-1", [OrderCreated("1", Decimal(5))], 0))
     if first is not True or store.stream_version("order-1") != 1:
@@ -128,9 +184,6 @@ def check_append_checked(append_checked: Callable) -> str | None:
 
 @exercise("3.1", "predict the refusal")
 def check_expected_error(expected_error: Any) -> str | None:
-    from .commands import RequestRefund
-    from .events import OrderCreated, OrderPaid, RefundCreated
-    from .order import OrderError, decide, fold
     if not (isinstance(expected_error, type) and issubclass(expected_error, OrderError)):
         return "assign an error class such as RefundExceedsPayment (no quotes, no brackets)."
     state = fold([OrderCreated("1", Decimal(80)), OrderPaid("1"),
@@ -145,9 +198,6 @@ def check_expected_error(expected_error: Any) -> str | None:
 
 @exercise("3.2", "add a rule")
 def check_decide_with_limit(decide_with_limit: Callable) -> str | None:
-    from .commands import PayOrder, PlaceOrder
-    from .order import InvalidAmount, OrderAlreadyPlaced, decide, fold, initial_state
-    from .events import OrderCreated
     small = PlaceOrder("1", Decimal("10000"))
     if _answered(decide_with_limit(small, initial_state)) != decide(small, initial_state):
         return "an order of exactly 10000 is allowed: return decide(command, state) for it."
@@ -186,7 +236,6 @@ def check_retry(retry_shop: Any, version_after_retry: Any) -> str | None:
 
 @exercise("4.1", "a new read model: customer spend")
 def check_customer_spend(customer_spend: Callable, store: Any) -> str | None:
-    from .read_models import orders_frame, orders_projection
     state: dict = {}
     for recorded in store.read_all():
         state = _answered(customer_spend(state, recorded))
@@ -208,11 +257,7 @@ def check_customer_spend(customer_spend: Callable, store: Any) -> str | None:
 
 @exercise("4.2", "make it idempotent")
 def check_count_paid(count_paid: Callable) -> str | None:
-    from .commands import PayOrder, PlaceOrder
-    from .ids import SeededIds
-    from .clock import SimulatedClock
-    from .shop import Shop
-    shop = Shop(clock=SimulatedClock(), ids=SeededIds(0))
+    shop = _new_shop()
     for n in range(3):
         shop.handle(PlaceOrder(str(n), Decimal(10)))
         shop.handle(PayOrder(str(n), Decimal(10)))
@@ -243,7 +288,6 @@ def check_cancelled_ids(read_models: Any, cancelled_ids: Any) -> str | None:
 
 @exercise("5.1", "what was it then?")
 def check_status_at_v3(store: Any, status_at_v3: Any) -> str | None:
-    from .order import fold
     expected = fold(r.event for r in store.read_stream("order-123456")[:3]).status
     if status_at_v3 != expected:
         return "state_at_version(store, order_id, 3) returns a state; take its .status."
@@ -260,11 +304,7 @@ def check_refund_paid_cause(store: Any, refund_paid_cause: Any) -> str | None:
 
 @exercise("5.3", "compensate an overcharge")
 def check_fix_order(fix_order: Callable) -> str | None:
-    from .clock import SimulatedClock
-    from .commands import PayOrder, PlaceOrder
-    from .ids import SeededIds
-    from .shop import Shop
-    shop = Shop(clock=SimulatedClock(), ids=SeededIds(0))
+    shop = _new_shop()
     shop.handle(PlaceOrder("C", Decimal(90)))
     shop.handle(PayOrder("C", Decimal(90)))
     original = shop.store.read_stream("order-C")
@@ -276,54 +316,6 @@ def check_fix_order(fix_order: Callable) -> str | None:
         return f"the order's net is {state.net}; a refund of the difference brings it to 70."
     if state.cancelled:
         return "the order was sold, just overcharged: compensate the difference, do not cancel it."
-    return None
-
-
-# --- 1 · Generating events -------------------------------------------------
-
-@exercise("1.1", "write an event by hand")
-def check_shipped_json(shipped: Any) -> str | None:
-    import json
-    from .events import OrderShipped
-    from .jsonl import EventFormatError, loads
-    if not isinstance(shipped, dict):
-        return 'write a dict: {"eventType": ..., "orderId": ..., "timestamp": ...}.'
-    try:
-        logged = loads(json.dumps(shipped))
-    except EventFormatError as error:
-        return f"the store would refuse it: {error}."
-    if logged.event != OrderShipped("123456"):
-        return f"that reads as {logged.event}; the event is an OrderShipped of order 123456."
-    if logged.recorded_at != 1628409200:
-        return "the timestamp is 1628409200 (Unix seconds, a number)."
-    return None
-
-
-@exercise("1.2", "an order's story as events")
-def check_story(story: Any) -> str | None:
-    from .events import OrderCreated, OrderPaid, RefundCreated
-    expected = [OrderCreated("A1", Decimal("42.50"), "carol"), OrderPaid("A1"),
-                RefundCreated("A1", Decimal("2.50"), "A1-R1", "late")]
-    if len(story) != 3:
-        return "the story has three events: created, paid, refund requested."
-    for given, wanted in zip(story, expected):
-        if type(given) is not type(wanted):
-            return f"expected a {type(wanted).__name__} where you have {type(given).__name__}."
-        if isinstance(getattr(given, "amount", None), float):
-            return "amounts must be Decimal, never float: Decimal(\"42.50\")."
-        if given != wanted:
-            return f"{given} should be {wanted}."
-    return None
-
-
-@exercise("1.3", "what happened in the simulation?")
-def check_type_counts(log: Any, counts: Any) -> str | None:
-    from collections import Counter
-    expected = Counter(r.event_type for r in log)
-    given = dict(counts)
-    for event_type, n in expected.items():
-        if given.get(event_type) != n:
-            return f"there are {n} {event_type} events; you have {given.get(event_type)}."
     return None
 
 
@@ -366,8 +358,6 @@ def check_bank_account(decide_account: Callable, evolve_account: Callable, Depos
 
 @exercise("6.2", "load from a snapshot")
 def check_load_with_snapshot(load_with_snapshot: Callable) -> str | None:
-    from .events import OrderCreated, OrderPaid, OrderShipped, RefundCreated, RefundPaid
-    from .order import fold
     events = [OrderCreated("1", Decimal(50)), OrderPaid("1"), RefundCreated("1", Decimal(5), "1-R1"),
               RefundPaid("1", "1-R1"), OrderShipped("1")]
     for split in range(len(events) + 1):
