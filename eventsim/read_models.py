@@ -49,13 +49,14 @@ from .money import MAX_AMOUNT
 from .order import STATUSES, order_status
 from .projections import EVENTUAL, Projection, ProjectionFailed, ProjectionRunner
 from .store import InMemoryEventStore, RecordedEvent
+from .streams import stream_for
 
 __all__ = [
     "OrderRow", "RefundRow", "DayRow", "DailyRevenue",
     "apply_to_orders", "apply_to_refunds", "apply_to_daily_revenue",
     "orders_projection", "refunds_projection", "daily_revenue_projection",
     "orders_frame", "refunds_frame", "daily_revenue_frame", "utc_times",
-    "ShopReadModels", "OrderQueries",
+    "ShopReadModels", "OrderQueries", "history_frame",
 ]
 
 ZERO = Decimal("0.00")  # shown as 0.00 in tables, equal to Decimal(0)
@@ -478,3 +479,27 @@ class OrderQueries:
 
     def __repr__(self) -> str:
         return f"<OrderQueries over {len(self._orders)} orders>"
+
+# --- one order's history ----------------------------------------------------
+
+def history_frame(store: InMemoryEventStore, order_id: str) -> pd.DataFrame:
+    """The order's events, oldest first, one row each; fields an event lacks are missing."""
+    events = store.read_stream(stream_for(order_id))
+
+    def field(name: str) -> list:
+        values = (getattr(r.event, name, None) for r in events)
+        return [pd.NA if value is None else value for value in values]
+
+    return pd.DataFrame({
+        "position": pd.Series([r.position for r in events], dtype="int64"),
+        "version": pd.Series([r.version for r in events], dtype="int64"),
+        "event_type": pd.Series([r.event_type for r in events], dtype="string"),
+        "recorded_at": utc_times([r.recorded_at for r in events]),
+        "amount": pd.Series(field("amount"), dtype=MONEY),
+        "refund_id": pd.Series(field("refund_id"), dtype="string"),
+        "reason": pd.Series(field("reason"), dtype="string"),
+        "event_id": pd.Series([r.event_id for r in events], dtype="string"),
+        "causation_id": pd.Series([r.causation_id for r in events], dtype="string"),
+        "correlation_id": pd.Series([r.correlation_id for r in events], dtype="string"),
+        "actor": pd.Series([r.actor for r in events], dtype="string"),
+    })
