@@ -250,8 +250,8 @@ class RefundProcess:
     def run_until(self, time: int) -> list[Attempt]:
         """Make every attempt due at or before ``time``, retries included."""
         attempts = []
-        while (due := self.next_due) is not None and due <= time:
-            attempts.append(self.step())
+        while (due := self.next_due) is not None and due <= time and (attempt := self.step()):
+            attempts.append(attempt)
         return attempts
 
     def run_until_idle(self) -> list[Attempt]:

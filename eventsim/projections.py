@@ -134,7 +134,7 @@ class ProjectionRunner(Generic[S]):
         if mode == INLINE:  # the store first delivers what was missed, then every new event
             self._subscription = self.store.subscribe(self.handle, self.checkpoint + 1,
                                                       name=f"projection {self.projection.name}")
-        else:
+        elif self._subscription is not None:
             self._subscription.close()
             self._subscription = None
 

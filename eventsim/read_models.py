@@ -266,10 +266,10 @@ def apply_to_daily_revenue(daily: DailyRevenue, recorded: RecordedEvent) -> Dail
         daily.day(recorded).orders_placed += 1
         daily.order_amounts[event.order_id] = amount
     elif kind is OrderPaid:
-        amount = daily.order_amounts.get(event.order_id)
-        if amount is None:
+        paid = daily.order_amounts.get(event.order_id)
+        if paid is None:
             raise _refuse(recorded, f"order {event.order_id!r} was never created")
-        daily.day(recorded).gross_paid += amount
+        daily.day(recorded).gross_paid += paid
     elif kind is RefundCreated:
         amount, key = _amount(recorded), (event.order_id, event.refund_id)
         if event.order_id not in daily.order_amounts:
