@@ -21,10 +21,11 @@ position; it reads what comes after its checkpoint (``read_all(checkpoint +
 Two modes, switchable at any time with ``runner.mode = ...``:
 
 * ``INLINE``: the runner subscribes to the store, which hands it each event
-  right after the append that recorded it has committed, before ``append``
-  returns.  A query right after a command sees its effect; but a failing
-  read model does not fail the command (the events are recorded): it stops,
-  and says so in ``failure``.
+  right after the append that recorded it has committed (in a single thread,
+  before ``append`` returns, so a query right after a command sees its
+  effect).  The read model is not part of the write: if it fails, the command
+  still succeeds (its events are recorded) and the runner stops there, saying
+  why in ``failure``.
 * ``EVENTUAL``: appending does not touch the read model; it lags behind until
   someone calls ``catch_up()``, as a read model fed by a queue or a polling
   job would.
