@@ -102,8 +102,8 @@ class FakePaymentProvider:
         return payout
 
     def __repr__(self) -> str:
-        return (f"FakePaymentProvider(delay={self.delay}, failure_rate={self.failure_rate}): "
-                f"{len(self.payouts)} payouts")
+        return (f"<FakePaymentProvider: delay {self.delay} s, failure rate {self.failure_rate}, "
+                f"{len(self.payouts)} payouts>")
 
 
 _CONFIRM_REFUND = uuid.UUID("5d0c9a4e-3f65-4b8e-9a43-1f2a7c0e6b21")  # a fixed namespace for name-based ids

@@ -410,7 +410,9 @@ class ShopReadModels:
         return OrderQueries(self.orders.state, self.refunds.state, self.daily_revenue.state)
 
     def __repr__(self) -> str:
-        return f"<ShopReadModels: {self.mode}, {len(self.orders.state)} orders, lag {self.lag}>"
+        stopped = "".join(f", {r.projection.name} stopped at {r.failure.position}"
+                          for r in self._runners if r.failure is not None)
+        return f"<ShopReadModels: {self.mode}, {len(self.orders.state)} orders, lag {self.lag}{stopped}>"
 
 
 # --- queries ---------------------------------------------------------------

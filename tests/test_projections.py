@@ -388,3 +388,4 @@ def test_shop_read_models_each_go_as_far_as_they_can_then_raise():
         read_models.catch_up()
     assert read_models.refunds.checkpoint == 5 and read_models.refunds.failure is None
     assert read_models.orders.checkpoint == read_models.daily_revenue.checkpoint == 3
+    assert repr(read_models).endswith("lag 2, orders stopped at 4, daily revenue stopped at 4>")
