@@ -13,6 +13,8 @@ once.  Each part is at-least-once; together they are exactly once:
   a process restarted after a crash), it pays nothing and answers with the
   first payout.  So "the provider paid, then the process died before
   ``ConfirmRefund`` was recorded" pays nobody twice.
+- Before paying, the process looks at the order: a refund paid meanwhile (by
+  another process, or confirmed by hand) is not paid again.
 - ``ConfirmRefund`` has one command id per refund (``confirm_command_id``), so
   the shop answers a repeated confirmation with its first result and records
   nothing; the decider's ``RefundAlreadyPaid`` rule stops a confirmation sent
@@ -46,11 +48,12 @@ from .shop import Shop
 from .store import RecordedEvent
 
 __all__ = ["FakePaymentProvider", "Payout", "RefundProcess", "PendingRefund", "Attempt",
-           "PAID", "FAILED", "ALREADY_PAID", "ACTOR", "confirm_command_id"]
+           "PAID", "FAILED", "ALREADY_PAID", "UNKNOWN_REFUND", "ACTOR", "confirm_command_id"]
 
 PAID = "paid"                  # the provider paid and RefundPaid was recorded now
 FAILED = "failed"              # the provider failed; the refund waits for another attempt
 ALREADY_PAID = "already paid"  # the shop had recorded RefundPaid before: nothing new
+UNKNOWN_REFUND = "unknown refund"  # the order has no such refund (a RefundCreated outside its stream): nothing paid
 ACTOR = "refund process"       # who sends ConfirmRefund, as the store's envelope records it
 
 
@@ -162,8 +165,10 @@ class RefundProcess:
 
     def __init__(self, shop: Shop, provider: FakePaymentProvider, clock: SimulatedClock, *,
                  checkpoint: int = 0):
-        if not isinstance(checkpoint, int) or isinstance(checkpoint, bool) or checkpoint < 0:
-            raise ValueError(f"checkpoint is a position, an int at least 0, not {checkpoint!r}")
+        if not isinstance(checkpoint, int) or isinstance(checkpoint, bool):
+            raise TypeError(f"checkpoint is a position, an int, not {type(checkpoint).__name__}")
+        if checkpoint < 0:
+            raise ValueError(f"checkpoint is a position, at least 0, not {checkpoint}")
         self.shop = shop
         self.provider = provider
         self.clock = clock
@@ -231,11 +236,15 @@ class RefundProcess:
             return None
         at = max(self.clock.now, pending.due)
         self.clock.now = at
-        done = Attempt(pending.refund_id, pending.order_id, pending.attempt, at, FAILED)
+        attempt = Attempt(pending.refund_id, pending.order_id, pending.attempt, at, FAILED)
+        refund = self.shop.state(pending.order_id).refund(pending.refund_id)
+        if refund is None or refund.paid:  # look before paying: someone may have paid it meanwhile
+            self._waiting.pop(pending.key, None)
+            return replace(attempt, outcome=ALREADY_PAID if refund else UNKNOWN_REFUND)
         if self.provider.pay_out(pending.event_id, pending.order_id, pending.refund_id, pending.amount) is None:
             self._wait(replace(pending, due=at + self.provider.delay, seq=next(self._seq),
                                attempt=pending.attempt + 1))
-            return done
+            return attempt
         last_position = self.shop.store.last_position
         command = ConfirmRefund(pending.order_id, pending.refund_id,
                                 command_id=confirm_command_id(pending.order_id, pending.refund_id))
@@ -245,7 +254,7 @@ class RefundProcess:
         except RefundAlreadyPaid:
             outcome = ALREADY_PAID
         self._waiting.pop(pending.key, None)
-        return replace(done, outcome=outcome)
+        return replace(attempt, outcome=outcome)
 
     def run_until(self, time: int) -> list[Attempt]:
         """Make every attempt due at or before ``time``, retries included."""

@@ -3,15 +3,15 @@ from collections import Counter
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from eventsim.clock import SimulatedClock
 from eventsim.commands import CancelOrder, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund
 from eventsim.events import RefundCreated, RefundPaid
 from eventsim.ids import SeededIds, check_id
-from eventsim.payments import (ACTOR, ALREADY_PAID, FAILED, PAID, FakePaymentProvider, Payout, RefundProcess,
-                               confirm_command_id)
+from eventsim.payments import (ACTOR, ALREADY_PAID, FAILED, PAID, UNKNOWN_REFUND, FakePaymentProvider, Payout,
+                               RefundProcess, confirm_command_id)
 from eventsim.shop import Shop
 from eventsim.store import ConcurrencyError, InMemoryEventStore
 
@@ -42,7 +42,7 @@ class CrashingShop:
     """The shop as one process sees it: ``handle`` raises ``Crash`` while ``armed``."""
 
     def __init__(self, shop: Shop):
-        self.shop, self.store, self.armed = shop, shop.store, False
+        self.shop, self.store, self.state, self.armed = shop, shop.store, shop.state, False
 
     def handle(self, command, **options):
         if self.armed:
@@ -338,10 +338,11 @@ def test_the_checkpoint_stays_before_the_oldest_waiting_refund():
     assert process.checkpoint == shop.store.last_position
 
 
-@pytest.mark.parametrize("checkpoint", [-1, True, "3", 1.0, None])
-def test_a_checkpoint_is_a_position(checkpoint):
+@pytest.mark.parametrize("checkpoint, error", [(-1, ValueError), (True, TypeError), ("3", TypeError),
+                                               (1.0, TypeError), (None, TypeError)])
+def test_a_checkpoint_is_a_position(checkpoint, error):
     shop, clock = new_shop()
-    with pytest.raises(ValueError, match="checkpoint is a position"):
+    with pytest.raises(error, match="checkpoint is a position"):
         RefundProcess(shop, ScriptedProvider(), clock, checkpoint=checkpoint)
 
 
@@ -384,21 +385,35 @@ def test_a_stale_process_repeating_a_confirmation_records_nothing():
 
     attempt = stale.step()
 
-    assert attempt.outcome == ALREADY_PAID  # the shop knew the command id: nothing new recorded
-    assert len(shop.store) == events_before and len(provider.payouts) == 1
+    assert attempt.outcome == ALREADY_PAID  # the order says paid: nothing paid, nothing recorded
+    assert len(shop.store) == events_before and len(provider.payouts) == 1 and provider.calls == ["A-R1"]
     assert stale.pending == []
 
 
-def test_a_refund_confirmed_under_another_command_id_is_not_confirmed_again():
+def test_a_refund_confirmed_by_hand_is_neither_paid_nor_confirmed_again():
     shop, clock = new_shop()
-    process = RefundProcess(shop, ScriptedProvider(), clock)
+    provider = ScriptedProvider()
+    process = RefundProcess(shop, provider, clock)
     paid_order(shop)
     shop.handle(RequestRefund("A", Decimal("10.00"), refund_id="A-R1"))
     process.subscription.close()
-    shop.handle(ConfirmRefund("A", "A-R1"))  # confirmed by hand, behind the process's back
+    shop.handle(ConfirmRefund("A", "A-R1"), actor="clerk:ann")  # behind the process's back
 
-    assert process.step().outcome == ALREADY_PAID  # the decider's RefundAlreadyPaid rule
+    assert process.step().outcome == ALREADY_PAID  # it looked at the order before paying
+    assert provider.calls == [] and process.pending == []
     assert refunds_paid(shop) == Counter({("A", "A-R1"): 1})
+
+
+def test_a_refund_the_order_does_not_know_is_never_paid():
+    shop, clock = new_shop()
+    provider = ScriptedProvider()
+    process = RefundProcess(shop, provider, clock)
+    paid_order(shop)
+    shop.store.append("imported", [RefundCreated("A", Decimal("10.00"), "X9")])  # not in the order's stream
+
+    assert [p.refund_id for p in process.pending] == ["X9"]
+    assert process.step().outcome == UNKNOWN_REFUND
+    assert provider.calls == [] and process.pending == [] and refunds_paid(shop) == Counter()
 
 
 def test_an_error_while_confirming_loses_nothing(monkeypatch):
@@ -451,6 +466,7 @@ def test_every_refund_is_paid_and_confirmed_exactly_once_whatever_fails(seed, fa
             try:
                 attempts.append(processes[which].step())
             except Crash:
+                event("a process died after the provider paid")
                 processes[which].subscription.close()
                 processes[which] = RefundProcess(shops[which], provider, clock,
                                                  checkpoint=processes[which].checkpoint)
