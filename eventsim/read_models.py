@@ -20,9 +20,9 @@ lookups and attribute writes per event, and a failure changes nothing (the
 contract on ``Projection``).  Events of other types are passed over, as a read
 model only reads the facts it needs.
 
-Money is exact: amounts are ``Decimal`` and each amount read is checked to be
-positive, to the cent and at most ``MAX_AMOUNT`` (10**12), so the totals of
-up to 10**14 orders stay exact in ``Decimal``'s 28 digits.  In DataFrames
+Money is exact: amounts are ``Decimal``, and each amount read is checked to be
+positive and at most ``MAX_AMOUNT`` (10**12), so the totals of up to 10**14
+orders stay exact in ``Decimal``'s 28 digits.  In DataFrames
 money stays ``Decimal`` in columns of dtype ``object``: exact, and ``.sum()``
 gives a ``Decimal``.  ``float64`` would be faster but cannot hold 0.10
 exactly, so totals would drift by fractions of a cent; convert with
@@ -61,6 +61,7 @@ __all__ = [
 
 ZERO = Decimal("0.00")  # shown as 0.00 in tables, equal to Decimal(0)
 CENT = Decimal("0.01")
+SECONDS_PER_DAY = 86_400
 
 MONEY = object  # dtype of money columns: Decimal values, exact
 TIME = "datetime64[ns, UTC]"
@@ -73,9 +74,9 @@ def _refuse(recorded: RecordedEvent, problem: str) -> ValueError:
 def _amount(recorded: RecordedEvent) -> Decimal:
     """The event's amount, if a read model can add it up exactly; otherwise say why not."""
     amount = recorded.event.amount
-    if not (ZERO < amount <= MAX_AMOUNT and amount == amount.quantize(CENT)):
-        raise _refuse(recorded, f"amount {amount:.6g} is not a positive amount to the cent of at most "
-                                f"{MAX_AMOUNT:,}, so it cannot be added up exactly")
+    if not ZERO < amount <= MAX_AMOUNT:
+        raise _refuse(recorded, f"amount {amount:.6g} is not between 0 and {MAX_AMOUNT:,}, "
+                                "so it cannot be added up exactly")
     return amount
 
 
@@ -102,7 +103,7 @@ class OrderRow:
     last_version: int
     created_at: int
     updated_at: int
-    unpaid_refunds: dict[str | None, Decimal] = field(default_factory=dict, repr=False)
+    unpaid_refunds: dict[str | None, Decimal] | None = field(default=None, repr=False)  # None until a refund
 
     @property
     def net(self) -> Decimal:
@@ -122,16 +123,19 @@ def _order_paid(row: OrderRow, recorded: RecordedEvent) -> None:
 
 
 def _refund_created(row: OrderRow, recorded: RecordedEvent) -> None:
-    refund_id, amount = recorded.event.refund_id, _amount(recorded)
-    if refund_id in row.unpaid_refunds:
+    refund_id, amount, unpaid = recorded.event.refund_id, _amount(recorded), row.unpaid_refunds
+    if unpaid is None:
+        unpaid = {}  # most orders have no refund: no dict for them
+    elif refund_id in unpaid:
         raise _refuse(recorded, f"refund {refund_id!r} of order {row.order_id!r} was already requested")
-    row.unpaid_refunds[refund_id] = amount
+    unpaid[refund_id] = amount
+    row.unpaid_refunds = unpaid
     row.refunds_requested += amount
 
 
 def _refund_paid(row: OrderRow, recorded: RecordedEvent) -> None:
     refund_id = recorded.event.refund_id
-    amount = row.unpaid_refunds.pop(refund_id, None)  # the only change, made only if it succeeds
+    amount = row.unpaid_refunds.pop(refund_id, None) if row.unpaid_refunds else None  # the only change
     if amount is None:
         raise _refuse(recorded, f"refund {refund_id!r} of order {row.order_id!r} is not awaiting payout "
                                 "(never requested, or paid already)")
@@ -246,12 +250,19 @@ class DailyRevenue:
     order_amounts: dict[str, Decimal] = field(default_factory=dict)
     unpaid_refunds: dict[tuple[str, str | None], Decimal] = field(default_factory=dict)
 
+    by_number: dict[int, DayRow] = field(default_factory=dict, repr=False, compare=False)  # days since 1970
+
     def day(self, recorded: RecordedEvent) -> DayRow:
-        """The row of the UTC day the event was recorded on, made when first needed."""
-        day = to_datetime(recorded.recorded_at).date()
-        row = self.days.get(day)
+        """The row of the UTC day the event was recorded on, made when first needed.
+
+        Found by the day's number (a Unix day is exactly 86,400 seconds): no date
+        is computed for an event on a day already seen.
+        """
+        row = self.by_number.get(recorded.recorded_at // SECONDS_PER_DAY)
         if row is None:
-            row = self.days[day] = DayRow(day)
+            day = to_datetime(recorded.recorded_at).date()
+            row = self.days.get(day) or DayRow(day)
+            self.days[day] = self.by_number[recorded.recorded_at // SECONDS_PER_DAY] = row
         return row
 
 
@@ -292,9 +303,15 @@ daily_revenue_projection = Projection("daily revenue", DailyRevenue, apply_to_da
 
 # --- DataFrames ------------------------------------------------------------
 
+def _cents(amount: Decimal) -> Decimal:
+    """``amount`` to the cent (100 -> 100.00), never rounded: an amount with digits below the cent keeps them."""
+    cents = amount.quantize(CENT)
+    return cents if cents == amount else amount
+
+
 def money_column(amounts: list[Decimal]) -> pd.Series:
-    """Money to the cent, so that 100 and 35.5 show as 100.00 and 35.50 (exact: nothing below the cent)."""
-    return pd.Series([amount.quantize(CENT) for amount in amounts], dtype=MONEY)
+    """Money to the cent, so that 100 and 35.5 show as 100.00 and 35.50."""
+    return pd.Series([_cents(amount) for amount in amounts], dtype=MONEY)
 
 
 def utc_times(seconds: list[int | None]) -> pd.Series:
@@ -419,7 +436,7 @@ class ShopReadModels:
 
 def _money(amount: Decimal) -> str:
     """Money for JSON: a string, since a JSON number is read back as a float."""
-    return format(amount.quantize(CENT), "f")
+    return format(_cents(amount), "f")
 
 
 def _iso(seconds: int | None) -> str | None:
