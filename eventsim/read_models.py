@@ -89,7 +89,7 @@ class OrderRow:
     Listens to every order event.  ``refunds_requested`` counts
     ``RefundCreated``, ``refunds_paid`` counts ``RefundPaid``: only the second
     is money that left the shop.  ``RefundPaid`` carries no amount, so the row
-    keeps the amount of each refund awaiting payout (``unpaid_refunds``).
+    keeps the amount of each refund not paid out yet (``awaiting_payout``).
     """
     order_id: str
     customer_id: str | None
@@ -103,7 +103,7 @@ class OrderRow:
     last_version: int
     created_at: int
     updated_at: int
-    unpaid_refunds: dict[str | None, Decimal] | None = field(default=None, repr=False)  # None until a refund
+    awaiting_payout: dict[str | None, Decimal] | None = field(default=None, repr=False)  # None until a refund
 
     @property
     def net(self) -> Decimal:
@@ -123,19 +123,19 @@ def _order_paid(row: OrderRow, recorded: RecordedEvent) -> None:
 
 
 def _refund_created(row: OrderRow, recorded: RecordedEvent) -> None:
-    refund_id, amount, unpaid = recorded.event.refund_id, _amount(recorded), row.unpaid_refunds
+    refund_id, amount, unpaid = recorded.event.refund_id, _amount(recorded), row.awaiting_payout
     if unpaid is None:
         unpaid = {}  # most orders have no refund: no dict for them
     elif refund_id in unpaid:
         raise _refuse(recorded, f"refund {refund_id!r} of order {row.order_id!r} was already requested")
     unpaid[refund_id] = amount
-    row.unpaid_refunds = unpaid
+    row.awaiting_payout = unpaid
     row.refunds_requested += amount
 
 
 def _refund_paid(row: OrderRow, recorded: RecordedEvent) -> None:
     refund_id = recorded.event.refund_id
-    amount = row.unpaid_refunds.pop(refund_id, None) if row.unpaid_refunds else None  # the only change
+    amount = row.awaiting_payout.pop(refund_id, None) if row.awaiting_payout else None  # the only change
     if amount is None:
         raise _refuse(recorded, f"refund {refund_id!r} of order {row.order_id!r} is not awaiting payout "
                                 "(never requested, or paid already)")
@@ -248,7 +248,7 @@ class DailyRevenue:
     """
     days: dict[date, DayRow] = field(default_factory=dict)
     order_amounts: dict[str, Decimal] = field(default_factory=dict)
-    unpaid_refunds: dict[tuple[str, str | None], Decimal] = field(default_factory=dict)
+    awaiting_payout: dict[tuple[str, str | None], Decimal] = field(default_factory=dict)
 
     by_number: dict[int, DayRow] = field(default_factory=dict, repr=False, compare=False)  # days since 1970
 
@@ -285,16 +285,16 @@ def apply_to_daily_revenue(daily: DailyRevenue, recorded: RecordedEvent) -> Dail
         amount, key = _amount(recorded), (event.order_id, event.refund_id)
         if event.order_id not in daily.order_amounts:
             raise _refuse(recorded, f"order {event.order_id!r} was never created")
-        if key in daily.unpaid_refunds:
+        if key in daily.awaiting_payout:
             raise _refuse(recorded, f"refund {event.refund_id!r} of order {event.order_id!r} "
                                     "was already requested")
-        daily.unpaid_refunds[key] = amount
+        daily.awaiting_payout[key] = amount
     elif kind is RefundPaid:
         key = (event.order_id, event.refund_id)
-        if key not in daily.unpaid_refunds:
+        if key not in daily.awaiting_payout:
             raise _refuse(recorded, f"refund {event.refund_id!r} of order {event.order_id!r} is not "
                                     "awaiting payout (never requested, or paid already)")
-        daily.day(recorded).refunds_paid += daily.unpaid_refunds.pop(key)
+        daily.day(recorded).refunds_paid += daily.awaiting_payout.pop(key)
     return daily
 
 
