@@ -249,7 +249,6 @@ class DailyRevenue:
     days: dict[date, DayRow] = field(default_factory=dict)
     order_amounts: dict[str, Decimal] = field(default_factory=dict)
     awaiting_payout: dict[tuple[str, str | None], Decimal] = field(default_factory=dict)
-
     by_number: dict[int, DayRow] = field(default_factory=dict, repr=False, compare=False)  # days since 1970
 
     def day(self, recorded: RecordedEvent) -> DayRow:
