@@ -389,3 +389,29 @@ def test_shop_read_models_each_go_as_far_as_they_can_then_raise():
     assert read_models.refunds.checkpoint == 5 and read_models.refunds.failure is None
     assert read_models.orders.checkpoint == read_models.daily_revenue.checkpoint == 3
     assert repr(read_models).endswith("lag 2, orders stopped at 4, daily revenue stopped at 4>")
+
+
+@settings(deadline=None, max_examples=40)
+@given(shop_actions, st.lists(st.integers(0, 30), max_size=3), st.lists(st.integers(1, 5), min_size=1))
+def test_skipping_poison_events_gives_the_fold_of_the_other_events(actions, poison_at, steps):
+    """Poison events at random places, an inline and a stepped runner that skip each one: both end
+    where a fold of the log without the poison ends, and say which events they skipped."""
+    shop, clock = new_shop()
+    inline = ProjectionRunner(shop.store, orders_projection, mode=INLINE)
+    for n, action in enumerate(actions):
+        if n in poison_at:
+            ghost_paid(shop)
+            inline.skip()
+        run_actions(shop, clock, [action])
+    stepped = ProjectionRunner(shop.store, orders_projection)
+    for step in steps * (len(shop.store) + 1):
+        try:
+            stepped.catch_up(max_events=step)
+        except ProjectionFailed:
+            stepped.skip()
+    poison = [r.position for r in shop.store.read_all() if r.event == OrderPaid("ghost")]
+    expected = orders_projection.fold(r for r in shop.store.read_all() if r.position not in poison)
+    for runner in (inline, stepped):
+        assert runner.state == expected
+        assert [f.position for f in runner.skipped] == poison
+        assert runner.checkpoint == shop.store.last_position and runner.failure is None
