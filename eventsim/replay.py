@@ -31,7 +31,7 @@ from __future__ import annotations
 import uuid
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from typing import Any
 
 from .clock import SimulatedClock
@@ -76,7 +76,8 @@ class ReplayError(ValueError):
 
 def command_for(event: DomainEvent, state: OrderState, command_id: str | None = None) -> Command:
     """The command that records ``event`` (with any events the rules add before it)
-    when the order is in ``state``."""
+    when the order is in ``state``.  A ``RefundPaid`` without a refund id pays the
+    order's oldest unpaid refund."""
     match event:
         case OrderCreated():
             return PlaceOrder(event.order_id, event.amount, event.customer_id, command_id)
@@ -85,7 +86,9 @@ def command_for(event: DomainEvent, state: OrderState, command_id: str | None = 
         case RefundCreated():
             return RequestRefund(event.order_id, event.amount, event.reason, event.refund_id, command_id)
         case RefundPaid():
-            return ConfirmRefund(event.order_id, event.refund_id, command_id)
+            unpaid = state.unpaid_refunds()  # no refund id: the oldest unpaid refund
+            refund_id = event.refund_id or (unpaid[0].refund_id if unpaid else None)
+            return ConfirmRefund(event.order_id, refund_id, command_id)
         case OrderCancelled():
             return CancelOrder(event.order_id, event.reason, command_id)
         case OrderShipped():
@@ -187,16 +190,6 @@ class _Log:
         self.previous = line
 
 
-def _fill_in(event: DomainEvent, shop: Shop, state: OrderState) -> DomainEvent:
-    """A ``RefundPaid`` without a refund id pays the order's oldest unpaid refund."""
-    if isinstance(event, RefundPaid) and event.refund_id is None:
-        for recorded in shop.store.read_stream(stream_for(event.order_id)):
-            refund = recorded.event
-            if isinstance(refund, RefundCreated) and not state.refunds[refund.refund_id].paid:
-                return replace(event, refund_id=refund.refund_id)
-    return event
-
-
 def _matches(line: DomainEvent, decided: DomainEvent) -> str | None:
     """Why the event the rules recorded is not the line's event, or ``None`` if it is
     (a field the line leaves out takes what the rules give it)."""
@@ -255,7 +248,7 @@ def replay(log: Iterable[LoggedEvent | RecordedEvent]) -> Shop:
         state = shop.state(last.logged.event.order_id)
         clock.now = first.logged.recorded_at
         ids.pending.extend(line.event_id for line in command)
-        request = command_for(_fill_in(last.logged.event, shop, state), state, command_id)
+        request = command_for(last.logged.event, state, command_id)
         try:
             recorded = shop.handle(request, correlation_id=first.logged.correlation_id, actor=first.logged.actor,
                                    expected_version=state.version)
