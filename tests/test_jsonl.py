@@ -11,11 +11,29 @@ from hypothesis import strategies as st
 
 import eventsim.jsonl
 from eventsim.clock import SimulatedClock
-from eventsim.events import (EVENT_TYPES, OrderCancelled, OrderCreated, OrderPaid, OrderShipped,
-                             RefundCreated, RefundPaid)
+from eventsim.events import (
+    EVENT_TYPES,
+    OrderCancelled,
+    OrderCreated,
+    OrderPaid,
+    OrderShipped,
+    RefundCreated,
+    RefundPaid,
+)
 from eventsim.ids import MAX_ID_LENGTH, SeededIds, check_id
-from eventsim.jsonl import (MAX_COUNTER, MAX_TIMESTAMP, EventFormatError, LoggedEvent, event_from_payload,
-                            event_to_payload, loads, payload_json, read_jsonl, to_json, write_jsonl)
+from eventsim.jsonl import (
+    MAX_COUNTER,
+    MAX_TIMESTAMP,
+    EventFormatError,
+    LoggedEvent,
+    event_from_payload,
+    event_to_payload,
+    loads,
+    payload_json,
+    read_jsonl,
+    to_json,
+    write_jsonl,
+)
 from eventsim.money import MAX_AMOUNT
 from eventsim.order import fold
 from eventsim.store import InMemoryEventStore
@@ -244,7 +262,7 @@ def test_nothing_is_unpickled_or_evaluated():
 # --- hostile input: always an EventFormatError with the line, never anything else --------------
 
 def paid_at(timestamp: str) -> str:
-    return '{"eventType": "OrderPaid", "orderId": "1", "timestamp": %s}' % timestamp
+    return f'{{"eventType": "OrderPaid", "orderId": "1", "timestamp": {timestamp}}}'
 
 
 # (name, bad line, field the error must name or None, words the message must contain)

@@ -7,10 +7,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eventsim.commands import PayOrder, PlaceOrder, RequestRefund, fingerprint
-from eventsim.events import OrderCancelled, OrderCreated, OrderPaid, RefundCreated, RefundPaid
+from eventsim.events import (
+    OrderCancelled,
+    OrderCreated,
+    OrderPaid,
+    RefundCreated,
+    RefundPaid,
+)
 from eventsim.jsonl import LoggedEvent, read_jsonl, to_json, write_jsonl
-from eventsim.order import (OrderAlreadyCancelled, OrderAlreadyPaid, OrderNotFound, OrderNotPaid,
-                            RefundExceedsPayment, UnknownRefund)
+from eventsim.order import (
+    OrderAlreadyCancelled,
+    OrderAlreadyPaid,
+    OrderNotFound,
+    OrderNotPaid,
+    RefundExceedsPayment,
+    UnknownRefund,
+)
 from eventsim.replay import ReplayError, replay
 from eventsim.shop import CommandIdReused, Shop
 from eventsim.simulator import SimulationConfig, simulate
