@@ -6,8 +6,12 @@
 
 ``simulate`` writes a log; ``trace`` prints one order's history and its
 current state as JSON lines; ``replay`` checks a log against the business
-rules and summarises its read models.  Bad input exits with status 2 and one
-line on stderr that names the line and the problem; nothing is written then.
+rules and summarises its read models.  A log is read by the library's one
+reader (``eventsim.jsonl.read_jsonl``) and checked by ``eventsim.replay``.
+
+Never a traceback: bad input exits with status 2 and one line on stderr that
+names the file, the line and the problem, and nothing is written; Ctrl-C
+exits with 130, and a bug in eventsim with 1, each with one line too.
 """
 from __future__ import annotations
 

@@ -109,9 +109,10 @@ def _json_type(value: Any) -> str:
 
 
 # --- checks for one value: return it, or raise _Problem --------------------------------
+# Each first tests the common case with ``type(value) is ...`` (``True`` is not an ``int`` then).
 
 def _money(value: Any, name: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+    if type(value) is not Decimal and type(value) is not int:
         raise _Problem(f"must be a number, not {_json_type(value)}")
     try:
         return to_money(value, name)
@@ -122,7 +123,7 @@ def _money(value: Any, name: str) -> Decimal:
 
 
 def _string(value: Any, name: str) -> str:
-    if not isinstance(value, str):
+    if type(value) is not str:
         raise _Problem(f"must be a string, not {_json_type(value)}")
     return value
 
@@ -135,20 +136,23 @@ def _id(value: Any, name: str) -> str:
 
 
 def _whole(value: Any, low: int, high: int, meaning: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
+    if type(value) is int and low <= value <= high:
+        return value
+    if type(value) is not int:
         raise _Problem(f"must be a whole number (digits only), not {_json_type(value)}")
-    if not low <= value <= high:
-        raise _Problem(f"{_shown(value)} is out of range: {meaning}")
-    return value
+    raise _Problem(f"{_shown(value)} is out of range: {meaning}")
+
+
+_TIME_RANGE = f"a time is from {MIN_TIMESTAMP} (1970-01-01) to {MAX_TIMESTAMP} (2199-12-31 23:59:59 UTC)"
+_COUNTER_RANGE = f"it counts from 1 to {MAX_COUNTER:,}"
 
 
 def _timestamp(value: Any, name: str) -> int:
-    return _whole(value, MIN_TIMESTAMP, MAX_TIMESTAMP,
-                  f"a time is from {MIN_TIMESTAMP} (1970-01-01) to {MAX_TIMESTAMP} (2199-12-31 23:59:59 UTC)")
+    return _whole(value, MIN_TIMESTAMP, MAX_TIMESTAMP, _TIME_RANGE)
 
 
 def _counter(value: Any, name: str) -> int:
-    return _whole(value, 1, MAX_COUNTER, f"it counts from 1 to {MAX_COUNTER:,}")
+    return _whole(value, 1, MAX_COUNTER, _COUNTER_RANGE)
 
 
 # Envelope fields: JSON name -> (attribute, check).  ``timestamp`` is required, the rest optional.
@@ -160,6 +164,7 @@ _ENVELOPE: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "causationId": ("causation_id", _id),
     "actor": ("actor", _id),
 }
+_ENVELOPE_FIELDS = tuple((name, attr, check) for name, (attr, check) in _ENVELOPE.items())
 
 
 class _Field(NamedTuple):
@@ -183,8 +188,8 @@ def _camel(name: str) -> str:
 
 
 @cache
-def _spec(cls: type) -> _Spec:
-    event_type = event_type_name(cls)  # only registered event types get this far
+def _spec(event_type: str) -> _Spec:
+    cls = EVENT_TYPES[event_type]
     hints = get_type_hints(cls)
     fields = []
     for f in dataclasses.fields(cls):
@@ -206,7 +211,7 @@ def _spec_named(event_type: Any, line: int | None) -> _Spec:
         known = ", ".join(EVENT_TYPES)
         raise EventFormatError(f"unknown event type {_shown(repr(event_type))} (known: {known})", line=line,
                                field="eventType")
-    return _spec(EVENT_TYPES[event_type])
+    return _spec(event_type)
 
 
 # --- the codec: an event <-> its payload -------------------------------------------------
@@ -215,8 +220,7 @@ def event_to_payload(event: Any) -> dict[str, Any]:
     """The event's fields, camelCase, ids first; ``None`` left out; amounts as exact ``Decimal``.
 
     ``TypeError`` for anything that is not a registered domain event."""
-    event_type_name(event)
-    return {field.name: value for field in _spec(type(event)).fields
+    return {field.name: value for field in _spec(event_type_name(event)).fields
             if (value := getattr(event, field.attr)) is not None}
 
 
@@ -231,31 +235,29 @@ def event_from_payload(event_type: str, payload: Mapping[str, Any], *, line: int
 
 
 def _decode(spec: _Spec, obj: Mapping[str, Any], allowed: frozenset[str], line: int | None) -> Any:
-    for name in obj:
-        if name not in allowed:
-            raise EventFormatError("is not a field of this event type", line=line, event_type=spec.event_type,
-                                   field=name)
+    if not obj.keys() <= allowed:
+        name = next(name for name in obj if name not in allowed)
+        raise EventFormatError("is not a field of this event type", line=line, event_type=spec.event_type,
+                               field=name)
     values = {}
-    for field in spec.fields:
-        value = obj.get(field.name)
-        try:
-            if value is None:
-                if field.required:
-                    raise _Problem("missing")
-                continue
-            values[field.attr] = field.check(value, field.name)
-        except _Problem as problem:
-            raise EventFormatError(str(problem), line=line, event_type=spec.event_type,
-                                   field=field.name) from None
+    try:
+        for field in spec.fields:
+            value = obj.get(field.name)
+            if value is not None:
+                values[field.attr] = field.check(value, field.name)
+            elif field.required:
+                raise _Problem("missing")
+    except _Problem as problem:
+        raise EventFormatError(str(problem), line=line, event_type=spec.event_type, field=field.name) from None
     try:
         return spec.cls(**values)
     except (TypeError, ValueError) as problem:  # the event's own checks: "order_id is empty", ...
         text = str(problem)
-        field = next((f for f in spec.fields if text.startswith(f"{f.attr} ")), None)
-        if field:
-            text = text[len(field.attr) + 1:]
+        culprit = next((f for f in spec.fields if text.startswith(f"{f.attr} ")), None)
+        if culprit:
+            text = text[len(culprit.attr) + 1:]
         raise EventFormatError(text, line=line, event_type=spec.event_type,
-                               field=field.name if field else None) from None
+                               field=culprit.name if culprit else None) from None
 
 
 # --- writing --------------------------------------------------------------------------
@@ -299,11 +301,15 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number an event can hold")
 
 
+# One decoder for every line: json.loads(text, parse_float=...) would build one per call.
+_decoder = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant)
+
+
 def parse_json(text: str, *, line: int | None = None) -> Any:
     """The value of one JSON text, numbers with a point or exponent as ``Decimal``;
     ``EventFormatError`` for anything that is not JSON an event can come from."""
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        return _decoder.decode(text)
     except json.JSONDecodeError as error:
         problem = f"{error.msg} at column {error.colno}"
     except RecursionError:
@@ -324,10 +330,10 @@ def from_json(obj: Any, *, line: int | None = None) -> LoggedEvent:
     envelope: dict[str, Any] = {}
     try:
         name = "timestamp"
-        if "timestamp" not in obj:
+        if name not in obj:
             raise _Problem("missing")
-        recorded_at = _timestamp(obj["timestamp"], name)
-        for name, (attr, check) in _ENVELOPE.items():
+        recorded_at = _timestamp(obj[name], name)
+        for name, attr, check in _ENVELOPE_FIELDS:
             value = obj.get(name)
             if value is not None:
                 envelope[attr] = check(value, name)
@@ -373,6 +379,6 @@ def read_jsonl(source: str | Path | bytes | Iterable[str]) -> list[LoggedEvent]:
     for number, text in enumerate(lines, 1):
         if number == 1:
             text = text.removeprefix(_BOM)
-        if text.strip():
-            events.append(loads(text, line=number))
+        if text and not text.isspace():
+            events.append(from_json(parse_json(text, line=number), line=number))
     return events
