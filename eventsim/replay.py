@@ -21,8 +21,9 @@ ids, and actor; so a replayed log written out again is the same file.  A
 line without ids (``{"eventType": ..., "orderId": ..., "timestamp": ...}``)
 gets ids derived from the log itself, the same ones every time for the same
 log, different for different logs: its event id is a name-based UUID
-(version 5) of the line and the event id of the line before it, its command
-id one of its event id.  Fields the line leaves out, the rules fill in: a
+(version 5) of the line and the event id of the line before it, and its
+command id one of its event id; two logs share ids only where they begin
+with the same lines.  Fields the line leaves out, the rules fill in: a
 refund gets the id the rules give it, and a ``RefundPaid`` without a refund
 id pays the order's oldest unpaid refund.
 """
@@ -203,7 +204,7 @@ def _matches(line: DomainEvent, decided: DomainEvent) -> str | None:
 
 
 def _check_places(command: Sequence[_Line], store: InMemoryEventStore) -> None:
-    """Each line's version (and position) is where it lands, or a line is missing or misplaced."""
+    """Each line's version is where it lands in its stream, or a line is missing or misplaced."""
     version = store.stream_version(command[0].stream_id)
     for offset, line in enumerate(command, 1):
         if line.logged.version not in (None, version + offset):
