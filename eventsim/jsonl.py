@@ -305,11 +305,11 @@ def _reject_constant(name: str) -> Any:
 _decoder = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant)
 
 
-def parse_json(text: str, *, line: int | None = None) -> Any:
-    """The value of one JSON text, numbers with a point or exponent as ``Decimal``;
-    ``EventFormatError`` for anything that is not JSON an event can come from."""
+def parse_json(text: str | bytes, *, line: int | None = None) -> Any:
+    """The value of one JSON text (``bytes`` are UTF-8), numbers with a point or exponent
+    as ``Decimal``; ``EventFormatError`` for anything that is not JSON an event can come from."""
     try:
-        return _decoder.decode(text)
+        return _decoder.decode(text if isinstance(text, str) else text.decode())
     except json.JSONDecodeError as error:
         problem = f"{error.msg} at column {error.colno}"
     except RecursionError:
