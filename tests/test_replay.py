@@ -353,7 +353,7 @@ def edited_logs(draw):
             lines[at], lines[other] = lines[other], lines[at]
         elif edit == "text":
             lines[at] = draw(st.text(max_size=30))
-        else:
+        elif lines[at] in SMALL_LOG:  # a line still as written: change one of its fields
             obj = json.loads(lines[at], parse_float=Decimal)
             name = draw(st.sampled_from(sorted(obj) + ["extra"]))
             if edit == "drop field":
