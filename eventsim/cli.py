@@ -154,7 +154,8 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # or flushing at exit fails again
         return 1
     except KeyboardInterrupt:
-        print(f"\neventsim {args.command}: interrupted", file=sys.stderr)
+        end_progress = "\n" if args.command == "simulate" else ""  # its progress line has no end yet
+        print(f"{end_progress}eventsim {args.command}: interrupted", file=sys.stderr)
         return INTERRUPTED
     except OSError as error:  # a missing or unreadable file, a directory, a full disk
         where = f"eventsim {args.command}: {error.filename}: " if error.filename else prefix

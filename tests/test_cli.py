@@ -304,7 +304,7 @@ def test_ctrl_c_is_one_line_and_status_130(monkeypatch, log_path, capsys):
 
     monkeypatch.setattr(cli, "load", interrupted)
     assert main(["replay", str(log_path)]) == 130
-    assert capsys.readouterr().err == "\neventsim replay: interrupted\n"
+    assert capsys.readouterr().err == "eventsim replay: interrupted\n"
 
 
 def test_running_out_of_memory_is_one_line_with_status_1(monkeypatch, log_path, capsys):
