@@ -102,11 +102,11 @@ def run_replay(args: argparse.Namespace) -> int:
     return 0
 
 
-def as_text(frame: pd.DataFrame, **options) -> str:
+def as_text(frame: pd.DataFrame, *, index: bool = True) -> str:
     """A table as text, money in cents: 0 and 12.5 print as 0.00 and 12.50."""
     money = {column: "{:.2f}".format for column in frame.columns
              if column in ("amount", "paid", "refunded", "net", "gross_paid")}
-    return frame.to_string(formatters=money, **options)
+    return str(frame.to_string(formatters=money, index=index))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         return exit.code if isinstance(exit.code, int) else BAD_INPUT
     prefix = f"eventsim {args.command}: " + (f"{args.events}: " if "events" in args else "")
     try:
-        status = args.run(args)
+        status: int = args.run(args)
         sys.stdout.flush()  # here, so that a reader who stopped early is met below
         return status
     except BrokenPipeError:  # the reader stopped early (`| head`): not bad input, nothing to report
