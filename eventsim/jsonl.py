@@ -19,8 +19,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Union, get_args, get_type_hints
 
-from .events import EVENT_TYPES
+from .events import EVENT_TYPES, event_type_name
 from .money import to_money
+from .upcasting import SchemaVersionError, schema_version, upcast
 
 __all__ = ["LoggedEvent", "EventFormatError", "to_json", "dumps", "loads", "read_jsonl", "write_jsonl"]
 
@@ -99,8 +100,11 @@ def _value(value: Any) -> str:
 def to_json(recorded: Any) -> str:
     """One JSON object, on one line, for a recorded (or logged) event."""
     event = recorded.event
-    parts = [("eventType", type(event).__name__)]
+    event_type = event_type_name(event)
+    parts = [("eventType", event_type)]
     parts += [(name, getattr(event, attr)) for name, attr, _, _ in _fields(type(event))]
+    if (version := schema_version(event_type)) != 1:  # absent means 1: the seed's lines stay as they are
+        parts.append(("schemaVersion", version))
     parts.append(("timestamp", recorded.recorded_at))
     parts += [(name, getattr(recorded, attr, None)) for name, (attr, _) in _ENVELOPE.items()]
     return "{" + ", ".join(f'"{name}": {_value(value)}' for name, value in parts if value is not None) + "}"
@@ -150,6 +154,8 @@ def from_json(obj: Any, *, line: int | None = None,
     event_type = obj.get("eventType")
     if event_type is None:
         raise EventFormatError("missing", line=line, field="eventType")
+    if isinstance(event_type, str):
+        obj, event_type = _upcast_line(obj, event_type, line)
     if not isinstance(event_type, str) or event_type not in types:
         known = ", ".join(types)
         raise EventFormatError(f"unknown event type {event_type!r} (known: {known})", line=line,
@@ -178,6 +184,21 @@ def from_json(obj: Any, *, line: int | None = None,
         if obj.get(name) is not None:
             envelope[attr] = _check(obj[name], kind, error_for(name))
     return LoggedEvent(cls(**values), **envelope)
+
+
+def _upcast_line(obj: dict, event_type: Any, line: int | None) -> tuple[dict, Any]:
+    """The line with its payload in today's shape (``eventsim.upcasting``), without ``schemaVersion``."""
+    envelope = {name: value for name, value in obj.items() if name in _LINE_ENVELOPE}
+    payload = {name: value for name, value in obj.items() if name not in _LINE_ENVELOPE}
+    try:
+        event_type, payload = upcast(event_type, envelope.pop("schemaVersion", 1), payload)
+    except SchemaVersionError as error:
+        raise EventFormatError(error.problem, line=line, event_type=error.event_type,
+                               field="schemaVersion") from None
+    return {**envelope, **payload, "eventType": event_type}, event_type
+
+
+_LINE_ENVELOPE = frozenset({"eventType", "timestamp", "schemaVersion", *_ENVELOPE})
 
 
 def loads(text: str, *, line: int | None = None, types: Mapping[str, type] = EVENT_TYPES) -> LoggedEvent:

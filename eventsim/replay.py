@@ -49,7 +49,8 @@ def command_for(event: DomainEvent, state: OrderState) -> Command:
     """
     match event:
         case OrderCreated():
-            return PlaceOrder(event.order_id, event.amount, event.customer_id)
+            return PlaceOrder(event.order_id, event.amount, event.customer_id,
+                              currency=event.currency, personal_data=event.personal_data)
         case OrderPaid():
             return PayOrder(event.order_id, state.amount)
         case RefundCreated():

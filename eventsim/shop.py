@@ -27,6 +27,7 @@ from .commands import CancelOrder, Command, RequestRefund, fingerprint
 from .history import state_at_version
 from .ids import random_ids
 from .order import OrderNotFound, OrderState, decide, evolve, initial_state
+from .snapshots import Snapshots
 from .store import CommandRecord, ConcurrencyError, InMemoryEventStore, RecordedEvent
 from .streams import order_id_of, stream_for
 
@@ -51,12 +52,14 @@ class Shop:
     Give it a ``store`` to share one between shops; otherwise it makes an
     in-memory store stamped by ``clock``.  ``ids`` gives command ids to
     commands that arrive without one (and event ids to a store it makes).
-    ``cache_size`` is how many orders' states it keeps between commands.
+    ``cache_size`` is how many orders' states it keeps between commands;
+    ``snapshots`` (``eventsim.snapshots``) keeps them durably too, for the
+    orders it does not have in memory.
     """
 
     def __init__(self, store: InMemoryEventStore | None = None, *,
                  clock: Callable[[], int] | None = None, ids: Callable[[], str] = random_ids,
-                 max_retries: int = 3, cache_size: int = 10_000):
+                 max_retries: int = 3, cache_size: int = 10_000, snapshots: Snapshots | None = None):
         if store is None:
             store = InMemoryEventStore(clock=clock or system_clock, ids=ids)
         elif clock is not None:
@@ -65,6 +68,7 @@ class Shop:
         self.max_retries = max_retries
         self.cache_size = cache_size
         self._ids = ids
+        self.snapshots = snapshots
         # stream id -> (its state at some version, the stream's correlation id): most recent last
         self._states: OrderedDict[str, tuple[OrderState, str | None]] = OrderedDict()
 
@@ -116,7 +120,10 @@ class Shop:
 
     def _load(self, stream_id: str) -> tuple[OrderState, str | None]:
         """The stream's current state and correlation id: the cached state plus what was recorded since."""
-        state, correlation = self._states.get(stream_id, (initial_state, None))
+        cached = self._states.get(stream_id)
+        if cached is None and self.snapshots is not None:
+            cached = self.snapshots.load(stream_id)
+        state, correlation = cached or (initial_state, None)
         newer = self.store.read_stream(stream_id, state.version + 1)
         if newer:
             for recorded in newer:
@@ -129,6 +136,8 @@ class Shop:
     def _keep(self, stream_id: str, state: OrderState, correlation: str | None) -> None:
         states = self._states
         states[stream_id] = (state, correlation)
+        if self.snapshots is not None:
+            self.snapshots.consider(stream_id, state, correlation)
         states.move_to_end(stream_id)
         if len(states) > self.cache_size:
             states.popitem(last=False)

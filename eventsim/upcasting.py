@@ -1,0 +1,157 @@
+"""Old events, read in today's shape: schema versions and upcasters.
+
+A stored event never changes, but the code that reads it does.  So every
+event is stored with its type's registered name and its *schema version*, the
+shape of its payload when it was written.  Reading goes through a chain of
+upcasters: small pure functions, one per step, each taking a payload of one
+version and returning a new payload of the next.  The store is never
+rewritten; old events are converted every time they are read.
+
+    stored:  OrderCreated v1  {"orderId": "123456", "amount": 100}
+    read:    OrderCreated v2  {"orderId": "123456", "amount": 100, "currency": "EUR"}
+
+An event without a schema version is version 1: the shape every event had
+before versions were recorded (the seed's log never says).  An event *newer*
+than this code knows is refused (``SchemaVersionError``): guessing at a shape
+written by newer code is how data gets mis-read.
+
+An upcaster sees its payload as a read-only mapping, so one that tries to
+change its input fails at once instead of corrupting what the caller holds.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from .events import EVENT_TYPES
+
+__all__ = [
+    "ASSUMED_CURRENCY", "Upcaster", "Upcasters", "SchemaVersionError", "UPCASTERS",
+    "schema_version", "upcast", "add_currency",
+]
+
+#: The currency of every order placed before orders said which (see ``add_currency``).
+ASSUMED_CURRENCY = "EUR"
+
+Payload = Mapping[str, Any]
+
+
+class SchemaVersionError(ValueError):
+    """A stored event's schema version cannot be read by this code (newer, or no way up)."""
+
+    def __init__(self, event_type: str, version: object, problem: str):
+        self.event_type, self.version, self.problem = event_type, version, problem
+        super().__init__(f"{event_type} schema version {version!r}: {problem}")
+
+
+@dataclass(frozen=True, slots=True)
+class Upcaster:
+    """One step: a payload of ``event_type`` at ``version`` becomes ``to_type`` at ``to_version``.
+
+    ``function`` is pure: it returns a new payload and leaves its argument alone.
+    Most steps keep the type and add one to the version; a rename changes the type.
+    """
+    event_type: str
+    version: int
+    to_type: str
+    to_version: int
+    function: Callable[[Payload], dict[str, Any]]
+
+
+class Upcasters:
+    """A chain of upcasters and the current schema version of every event type.
+
+    ``current`` maps each type the code can build to the version it builds;
+    a type not in it is at version 1.  Every step must lead, step by step, to
+    a current version: checked here, when the chain is made.
+    """
+
+    def __init__(self, steps: Iterable[Upcaster], current: Mapping[str, int], types: Iterable[str]):
+        self.types = frozenset(types)
+        self.current = {name: current.get(name, 1) for name in self.types}
+        self._steps: dict[tuple[str, int], Upcaster] = {}
+        for step in steps:
+            key = (step.event_type, step.version)
+            if key in self._steps:
+                raise ValueError(f"two upcasters for {step.event_type} version {step.version}")
+            self._steps[key] = step
+        for name, version in self.current.items():  # each current version is reachable from version 1
+            for start in range(1, version):
+                self._path(name, start)
+
+    def extended(self, steps: Iterable[Upcaster]) -> Upcasters:
+        """This chain plus ``steps`` (for example, a rename from a type the code no longer has)."""
+        return Upcasters([*self._steps.values(), *steps], self.current, self.types)
+
+    def _path(self, event_type: str, version: int) -> list[Upcaster]:
+        path, key = [], (event_type, version)
+        while key[0] not in self.current or key[1] != self.current[key[0]]:
+            step = self._steps.get(key)
+            if step is None:
+                raise SchemaVersionError(key[0], key[1], "no upcaster reads this version")
+            if len(path) > len(self._steps):
+                raise ValueError(f"the upcasters from {event_type} version {version} go round in a circle")
+            path.append(step)
+            key = (step.to_type, step.to_version)
+        return path
+
+    def upcast(self, event_type: object, version: object, payload: Payload) -> tuple[str, dict[str, Any]]:
+        """``(type, payload)`` in today's shape, for a payload stored as ``event_type`` at ``version``.
+
+        ``payload`` is not changed.  ``SchemaVersionError`` for a version that
+        is not a whole number from 1, newer than the code, or with no way up.
+        """
+        if not isinstance(event_type, str):
+            raise SchemaVersionError(repr(event_type), version, "an event type is a name")
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise SchemaVersionError(event_type, version, "a schema version is a whole number from 1")
+        known = self.current.get(event_type)
+        if known is not None and version > known:
+            raise SchemaVersionError(
+                event_type, version, f"newer than this code, which knows up to version {known}: it was "
+                "written by a newer eventsim; upgrade eventsim to read it (it is not guessed at)")
+        if known == version:
+            return event_type, dict(payload)
+        if known is None and not any(key[0] == event_type for key in self._steps):
+            return event_type, dict(payload)  # an unknown type: the decoder names it
+        current: dict[str, Any] = dict(payload)
+        for step in self._path(event_type, version):
+            current = step.function(MappingProxyType(current))
+            if not isinstance(current, dict):
+                raise TypeError(f"the upcaster {step.function.__name__} returned "
+                                f"{type(current).__name__}, not a dict")
+            event_type = step.to_type
+        return event_type, current
+
+
+# --- the real history of eventsim's events ------------------------------------------------
+
+def add_currency(payload: Payload) -> dict[str, Any]:
+    """OrderCreated v1 -> v2: orders say their currency; the old ones were in ``ASSUMED_CURRENCY``.
+
+    The old events never said which currency they were in.  This is not a
+    fact found in the log but an assumption about the business, written down
+    once, here: the shop sold in one currency, euros, until orders carried one.
+    """
+    return {**payload, "currency": ASSUMED_CURRENCY}
+
+
+#: Every upcaster eventsim needs, and the current schema version of each event type.
+UPCASTERS = Upcasters(
+    [Upcaster("OrderCreated", 1, "OrderCreated", 2, add_currency)],
+    current={"OrderCreated": 2},
+    types=EVENT_TYPES,
+)
+
+
+def schema_version(event_type: str) -> int:
+    """The schema version this code writes for ``event_type``."""
+    return UPCASTERS.current[event_type]
+
+
+def upcast(event_type: object, version: object, payload: Payload,
+           upcasters: Upcasters = UPCASTERS) -> tuple[str, dict[str, Any]]:
+    """``UPCASTERS.upcast``: the one call every reader makes before decoding a payload."""
+    return upcasters.upcast(event_type, version, payload)
