@@ -39,8 +39,14 @@ from .events import OrderCreated
 from .ids import check_id
 
 __all__ = [
-    "PersonalData", "FORGOTTEN", "KeyStore", "InMemoryKeyStore", "SQLiteKeyStore", "PostgresKeyStore",
-    "Vault", "personal_data_rows",
+    "FORGOTTEN",
+    "InMemoryKeyStore",
+    "KeyStore",
+    "PersonalData",
+    "PostgresKeyStore",
+    "SQLiteKeyStore",
+    "Vault",
+    "personal_data_rows",
 ]
 
 #: What a reader shows in place of a forgotten customer's data.
@@ -140,15 +146,13 @@ class SQLiteKeyStore(_SQLKeyStore):
         self._connection.execute(self._CREATE.format(blob="BLOB"))
 
     def _run(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
-        with self._lock:
-            with self._connection:
-                return self._connection.execute(sql, tuple(params)).fetchall()
+        with self._lock, self._connection:
+            return self._connection.execute(sql, tuple(params)).fetchall()
 
     def forget(self, customer_id: str) -> int:
-        with self._lock:
-            with self._connection:
-                return self._connection.execute("DELETE FROM customer_keys WHERE customer_id = ?",
-                                                (customer_id,)).rowcount
+        with self._lock, self._connection:
+            return self._connection.execute("DELETE FROM customer_keys WHERE customer_id = ?",
+                                            (customer_id,)).rowcount
 
     def close(self) -> None:
         self._connection.close()
@@ -230,7 +234,7 @@ class Vault:
 
         ``ValueError`` if ``sealed`` is not sealed text of this customer (tampered, or moved).
         """
-        prefix, key_id, body = self._parts(sealed)
+        key_id, body = self._parts(sealed)
         key = self.keys.get(customer_id, key_id)
         if key is None:
             return None
@@ -258,11 +262,11 @@ class Vault:
         return f"eventsim personal data|{customer_id}|{key_id}".encode()
 
     @staticmethod
-    def _parts(sealed: str) -> tuple[str, str, str]:
+    def _parts(sealed: str) -> tuple[str, str]:
         parts = sealed.split(".") if isinstance(sealed, str) else []
         if len(parts) != 3 or parts[0] != _PREFIX:
             raise ValueError(f"not sealed personal data: {sealed!r:.40}")
-        return parts[0], parts[1], parts[2]
+        return parts[1], parts[2]
 
 
 def personal_data_rows(events: Iterable[Any], vault: Vault) -> list[dict[str, str | None]]:

@@ -37,9 +37,18 @@ from pyrsistent import pmap
 from .order import OrderState, Refund, evolve, initial_state
 
 __all__ = [
-    "STATE_VERSION", "STATE_SCHEMA", "Snapshot", "SnapshotStore", "InMemorySnapshotStore",
-    "SQLiteSnapshotStore", "PostgresSnapshotStore", "open_snapshot_store", "Snapshots",
-    "state_to_json", "state_from_json", "load_state",
+    "STATE_SCHEMA",
+    "STATE_VERSION",
+    "InMemorySnapshotStore",
+    "PostgresSnapshotStore",
+    "SQLiteSnapshotStore",
+    "Snapshot",
+    "SnapshotStore",
+    "Snapshots",
+    "load_state",
+    "open_snapshot_store",
+    "state_from_json",
+    "state_to_json",
 ]
 
 #: Bump when what a state field means changes (``evolve`` or an upcaster computes it differently).

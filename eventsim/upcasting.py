@@ -28,8 +28,14 @@ from typing import Any
 from .events import EVENT_TYPES
 
 __all__ = [
-    "ASSUMED_CURRENCY", "Upcaster", "Upcasters", "SchemaVersionError", "UPCASTERS",
-    "schema_version", "upcast", "add_currency",
+    "ASSUMED_CURRENCY",
+    "UPCASTERS",
+    "SchemaVersionError",
+    "Upcaster",
+    "Upcasters",
+    "add_currency",
+    "schema_version",
+    "upcast",
 ]
 
 #: The currency of every order placed before orders said which (see ``add_currency``).
