@@ -71,11 +71,16 @@ class Upcasters:
 
     ``current`` maps each type the code can build to the version it builds;
     a type not in it is at version 1.  Every step must lead, step by step, to
-    a current version: checked here, when the chain is made.
+    a current version: checked here, when the chain is made.  ``required``
+    names fields a payload of the current version must carry even where the
+    class has a default for them: a default for new events is not a statement
+    about old ones, and must never stand in for an upcaster.
     """
 
-    def __init__(self, steps: Iterable[Upcaster], current: Mapping[str, int], types: Iterable[str]):
+    def __init__(self, steps: Iterable[Upcaster], current: Mapping[str, int], types: Iterable[str],
+                 required: Mapping[str, Iterable[str]] | None = None):
         self.types = frozenset(types)
+        self.required = {name: frozenset(fields) for name, fields in (required or {}).items()}
         self.current = {name: current.get(name, 1) for name in self.types}
         self._steps: dict[tuple[str, int], Upcaster] = {}
         for step in steps:
@@ -89,10 +94,11 @@ class Upcasters:
 
     def extended(self, steps: Iterable[Upcaster]) -> Upcasters:
         """This chain plus ``steps`` (for example, a rename from a type the code no longer has)."""
-        return Upcasters([*self._steps.values(), *steps], self.current, self.types)
+        return Upcasters([*self._steps.values(), *steps], self.current, self.types, self.required)
 
     def _path(self, event_type: str, version: int) -> list[Upcaster]:
-        path, key = [], (event_type, version)
+        path: list[Upcaster] = []
+        key = (event_type, version)
         while key[0] not in self.current or key[1] != self.current[key[0]]:
             step = self._steps.get(key)
             if step is None:
@@ -118,17 +124,19 @@ class Upcasters:
             raise SchemaVersionError(
                 event_type, version, f"newer than this code, which knows up to version {known}: it was "
                 "written by a newer eventsim; upgrade eventsim to read it (it is not guessed at)")
-        if known == version:
-            return event_type, dict(payload)
-        if known is None and not any(key[0] == event_type for key in self._steps):
-            return event_type, dict(payload)  # an unknown type: the decoder names it
         current: dict[str, Any] = dict(payload)
+        if known is None and not any(key[0] == event_type for key in self._steps):
+            return event_type, current  # an unknown type: the decoder names it
         for step in self._path(event_type, version):
             current = step.function(MappingProxyType(current))
             if not isinstance(current, dict):
                 raise TypeError(f"the upcaster {step.function.__name__} returned "
                                 f"{type(current).__name__}, not a dict")
             event_type = step.to_type
+        missing = sorted(self.required.get(event_type, frozenset()) - current.keys())
+        if missing:
+            raise SchemaVersionError(event_type, self.current[event_type],
+                                     f"the payload has no {', '.join(missing)}, which this version always has")
         return event_type, current
 
 
@@ -149,6 +157,7 @@ UPCASTERS = Upcasters(
     [Upcaster("OrderCreated", 1, "OrderCreated", 2, add_currency)],
     current={"OrderCreated": 2},
     types=EVENT_TYPES,
+    required={"OrderCreated": ["currency"]},
 )
 
 

@@ -123,3 +123,10 @@ def test_renaming_the_python_class_orphans_no_stored_event():
         assert read_jsonl([before])[0].event == OrderPaid("5")
     finally:
         OrderPaid.__name__ = OrderPaid.__qualname__ = "OrderPaid"
+
+
+def test_a_current_version_payload_without_its_new_field_is_refused_not_defaulted():
+    """The class's default currency is for new orders; it must never stand in for the upcaster."""
+    line = '{"eventType": "OrderCreated", "orderId": "1", "amount": 5, "schemaVersion": 2, "timestamp": 1}'
+    with pytest.raises(EventFormatError, match="field 'schemaVersion': the payload has no currency"):
+        read_jsonl([line])
