@@ -9,9 +9,10 @@ personal data readable.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any, Callable
+from typing import Any
 
 from .events import OrderCreated, OrderPaid, RefundCreated, RefundPaid
 from .exercises import _answered, exercise
@@ -19,7 +20,7 @@ from .order import fold
 from .privacy import InMemoryKeyStore, PersonalData, Vault
 from .snapshots import STATE_SCHEMA, Snapshot, state_to_json
 
-__all__ = ["check_upcaster", "check_snapshot_loader", "check_forget_customer"]
+__all__ = ["check_forget_customer", "check_snapshot_loader", "check_upcaster"]
 
 
 @exercise("9.1", "an upcaster that leaves its input alone")

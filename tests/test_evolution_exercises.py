@@ -1,5 +1,9 @@
 """Notebook 09's checks accept the solutions and refuse the usual wrong answers, saying why."""
-from eventsim.evolution_exercises import check_forget_customer, check_snapshot_loader, check_upcaster
+from eventsim.evolution_exercises import (
+    check_forget_customer,
+    check_snapshot_loader,
+    check_upcaster,
+)
 from eventsim.exercises import CORRECT, PENDING, WRONG
 from eventsim.order import fold
 from eventsim.snapshots import STATE_SCHEMA, state_from_json
