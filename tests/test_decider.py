@@ -167,7 +167,7 @@ def test_decide_leaves_the_state_alone():
 # --- evolve and fold ----------------------------------------------------------
 
 placed_state = OrderState(O, "alice", D("30.00"), "EUR", version=1)
-paid_state = OrderState(O, "alice", D("30.00"), paid=D("30.00"), version=2)
+paid_state = OrderState(O, "alice", D("30.00"), "EUR", paid=D("30.00"), version=2)
 refund_state = dataclasses.replace(paid_state, refunds=pmap({"R1": Refund("R1", D("10.00"), 3)}),
                                    refunds_requested=D("10.00"), version=3)
 
