@@ -123,6 +123,8 @@ class Shop:
         cached = self._states.get(stream_id)
         if cached is None and self.snapshots is not None:
             cached = self.snapshots.load(stream_id)
+            if cached is not None:
+                self._keep(stream_id, *cached)
         state, correlation = cached or (initial_state, None)
         newer = self.store.read_stream(stream_id, state.version + 1)
         if newer:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -50,6 +51,8 @@ __all__ = [
     "state_from_json",
     "state_to_json",
 ]
+
+logger = logging.getLogger(__name__)
 
 #: Bump when what a state field means changes (``evolve`` or an upcaster computes it differently).
 #: 1: OrderState before orders had a currency.  2: with ``currency``.
@@ -228,10 +231,17 @@ class Snapshots:
         return state_from_json(snapshot.state), snapshot.correlation_id
 
     def consider(self, stream_id: str, state: OrderState, correlation_id: str | None) -> bool:
-        """Save a snapshot if the stream has grown by ``every`` events since the last one; say if it did."""
+        """Save a snapshot if the stream has grown by ``every`` events since the last one; say if it did.
+
+        A snapshot that cannot be saved is logged and skipped: the events are recorded, and they decide.
+        """
         if state.version // self.every <= self._saved.get(stream_id, 0) // self.every:
             return False
-        self.store.save(Snapshot(stream_id, state.version, STATE_SCHEMA, state_to_json(state), correlation_id))
+        try:
+            self.store.save(Snapshot(stream_id, state.version, STATE_SCHEMA, state_to_json(state), correlation_id))
+        except Exception as error:  # a cache that cannot be written must not fail a command that was recorded
+            logger.warning("snapshot of %s at version %d not saved: %r", stream_id, state.version, error)
+            return False
         self._saved[stream_id] = state.version
         return True
 

@@ -146,3 +146,27 @@ def test_loading_from_a_snapshot_gives_exactly_the_full_fold(snapshot_store, dat
     fresh = Shop(shop.store, snapshots=Snapshots(snapshot_store, every=every))
     assert fresh.state(order_id) == full
     assert load_state(shop.store, stream, Snapshots(snapshot_store)) == full
+
+
+def test_a_snapshot_that_cannot_be_saved_never_fails_a_recorded_command(caplog):
+    class Broken(InMemorySnapshotStore):
+        def save(self, snapshot):
+            raise OSError("disk full")
+    shop = new_shop(Snapshots(Broken(), every=1))
+    recorded = shop.handle(PlaceOrder("1", D(5)))
+    assert recorded and shop.state("1").version == 1
+    assert "snapshot of order-1 at version 1 not saved: OSError('disk full')" in caplog.text
+
+
+def test_a_state_loaded_from_a_snapshot_is_kept_in_memory_for_the_next_command(snapshot_store):
+    shop = new_shop(Snapshots(snapshot_store, every=5))
+    long_order(shop, 2)  # 5 events: the snapshot is the whole stream, nothing is recorded after it
+    assert snapshot_store.load("order-1").version == shop.store.stream_version("order-1") == 5
+    loads = []
+    snapshots = Snapshots(snapshot_store, every=5)
+    original = snapshots.load
+    snapshots.load = lambda stream_id: loads.append(stream_id) or original(stream_id)
+    fresh = Shop(shop.store, snapshots=snapshots)
+    fresh.state("1")
+    fresh.state("1")
+    assert loads == ["order-1"]
