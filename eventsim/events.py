@@ -11,7 +11,7 @@ from decimal import Decimal
 
 __all__ = [
     "OrderCreated", "OrderPaid", "RefundCreated", "RefundPaid",
-    "OrderCancelled", "OrderShipped", "DomainEvent", "EVENT_TYPES",
+    "OrderCancelled", "OrderShipped", "DomainEvent", "EVENT_TYPES", "event_type_name",
 ]
 
 
@@ -62,3 +62,14 @@ EVENT_TYPES: dict[str, type] = {
     cls.__name__: cls
     for cls in (OrderCreated, OrderPaid, RefundCreated, RefundPaid, OrderCancelled, OrderShipped)
 }
+
+_TYPE_NAMES: dict[type, str] = {cls: name for name, cls in EVENT_TYPES.items()}
+
+
+def event_type_name(event_or_class: object) -> str:
+    """The registered name of an event (or event class); ``TypeError`` if it is not a domain event."""
+    cls = event_or_class if isinstance(event_or_class, type) else type(event_or_class)
+    try:
+        return _TYPE_NAMES[cls]
+    except KeyError:
+        raise TypeError(f"{cls.__name__} is not a registered domain event") from None

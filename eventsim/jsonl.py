@@ -22,7 +22,8 @@ from typing import Any, Iterable, Mapping, Union, get_args, get_type_hints
 from .events import EVENT_TYPES
 from .money import to_money
 
-__all__ = ["LoggedEvent", "EventFormatError", "to_json", "dumps", "loads", "read_jsonl", "write_jsonl"]
+__all__ = ["LoggedEvent", "EventFormatError", "to_json", "dumps", "loads", "read_jsonl", "write_jsonl",
+           "event_to_payload", "event_from_payload"]
 
 # Envelope fields: JSON name -> (attribute, type).  ``timestamp`` is required.
 _ENVELOPE = {
@@ -82,6 +83,48 @@ def _fields(cls: type) -> tuple[tuple[str, str, type, bool], ...]:
     # Domain fields in a reading order: ids first, then amount, then the rest.
     order = {"orderId": 0, "customerId": 1, "refundId": 2, "amount": 3}
     return tuple(sorted(result, key=lambda r: order.get(r[0], 4)))
+
+
+# --- the codec: one event <-> its JSON object, shared with the durable stores ---
+
+def event_to_payload(event: Any) -> dict[str, Any]:
+    """The event's fields as a camelCase dict, without ``None`` fields; amounts stay ``Decimal``."""
+    payload = {}
+    for name, attr, _, _ in _fields(type(event)):
+        value = getattr(event, attr)
+        if value is not None:
+            payload[name] = value
+    return payload
+
+
+def event_from_payload(event_type: str, payload: Mapping[str, Any], *, line: int | None = None,
+                       types: Mapping[str, type] = EVENT_TYPES) -> Any:
+    """The domain event for a registered type name and its camelCase fields, or ``EventFormatError``.
+
+    Amounts are JSON numbers read as ``Decimal`` (``parse_float=Decimal``) or ``int``; never floats.
+    """
+    if not isinstance(event_type, str) or event_type not in types:
+        known = ", ".join(types)
+        raise EventFormatError(f"unknown event type {event_type!r} (known: {known})", line=line,
+                               field="eventType")
+    cls = types[event_type]
+
+    def error_for(field: str):
+        return lambda problem: EventFormatError(problem, line=line, event_type=event_type, field=field)
+
+    fields = _fields(cls)
+    known_names = {name for name, *_ in fields}
+    for name in payload:
+        if name not in known_names:
+            raise error_for(name)("is not a field of this event type")
+    values = {}
+    for name, attr, kind, required in fields:
+        if payload.get(name) is None:
+            if required:
+                raise error_for(name)("missing")
+            continue
+        values[attr] = _check(payload[name], kind, error_for(name))
+    return cls(**values)
 
 
 # --- writing ---------------------------------------------------------------
@@ -150,34 +193,20 @@ def from_json(obj: Any, *, line: int | None = None,
     event_type = obj.get("eventType")
     if event_type is None:
         raise EventFormatError("missing", line=line, field="eventType")
-    if not isinstance(event_type, str) or event_type not in types:
-        known = ", ".join(types)
-        raise EventFormatError(f"unknown event type {event_type!r} (known: {known})", line=line,
-                               field="eventType")
-    cls = types[event_type]
+    envelope_names = {"eventType", "timestamp", *_ENVELOPE}
+    event = event_from_payload(event_type, {k: v for k, v in obj.items() if k not in envelope_names},
+                               line=line, types=types)
 
     def error_for(field: str):
         return lambda problem: EventFormatError(problem, line=line, event_type=event_type, field=field)
 
-    fields = _fields(cls)
-    known_names = {"eventType", "timestamp", *_ENVELOPE, *(name for name, *_ in fields)}
-    for name in obj:
-        if name not in known_names:
-            raise error_for(name)("is not a field of this event type")
-    values = {}
-    for name, attr, kind, required in fields:
-        if obj.get(name) is None:
-            if required:
-                raise error_for(name)("missing")
-            continue
-        values[attr] = _check(obj[name], kind, error_for(name))
     if "timestamp" not in obj:
         raise error_for("timestamp")("missing")
     envelope = {"recorded_at": _check(obj["timestamp"], int, error_for("timestamp")), "line": line}
     for name, (attr, kind) in _ENVELOPE.items():
         if obj.get(name) is not None:
             envelope[attr] = _check(obj[name], kind, error_for(name))
-    return LoggedEvent(cls(**values), **envelope)
+    return LoggedEvent(event, **envelope)
 
 
 def loads(text: str, *, line: int | None = None, types: Mapping[str, type] = EVENT_TYPES) -> LoggedEvent:

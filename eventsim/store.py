@@ -18,7 +18,8 @@ from typing import Any, Callable, Iterable
 from .clock import system_clock
 from .ids import random_ids
 
-__all__ = ["InMemoryEventStore", "RecordedEvent", "Subscription", "ConcurrencyError", "ANY", "NO_STREAM"]
+__all__ = ["InMemoryEventStore", "RecordedEvent", "Subscription", "ConcurrencyError", "ANY", "NO_STREAM",
+           "CommandRecord"]
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,17 @@ class ConcurrencyError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class CommandRecord:
+    """What a handled command recorded, stored atomically with its events (idempotency)."""
+    command_id: str
+    fingerprint: str
+    stream_id: str
+    first_version: int
+    last_version: int
+    causation_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RecordedEvent:
     """The envelope the store puts around a domain event when it records it."""
     position: int           # place in the global log, from 1, no gaps
@@ -55,6 +67,7 @@ class RecordedEvent:
     event_id: str
     correlation_id: str | None = None  # shared by everything that followed from one order
     causation_id: str | None = None    # the id of the command that caused this event
+    actor: str | None = None
 
     @property
     def event_type(self) -> str:
