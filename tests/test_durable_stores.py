@@ -174,6 +174,17 @@ def test_amounts_are_exact_decimal_numbers_in_the_seeds_json_shape(url):
     assert "999999999999.99" in data and '"orderId": "1"' in data and '"customerId": "c1"' in data
 
 
+def test_sqlite_durability_is_wal_with_the_synchronous_level_asked_for(tmp_path):
+    levels = {"NORMAL": 1, "FULL": 2}
+    for name, level in levels.items():
+        store = SQLiteEventStore(tmp_path / "store.db", synchronous=name)
+        assert store._query("PRAGMA journal_mode") == [("wal",)]
+        assert store._query("PRAGMA synchronous") == [(level,)]
+    assert SQLiteEventStore(tmp_path / "store.db").synchronous == "NORMAL"
+    with pytest.raises(ValueError, match="synchronous"):
+        SQLiteEventStore(tmp_path / "store.db", synchronous="OFF")
+
+
 # --- bad files, newer schemas, servers that go away -------------------------------------
 
 def test_a_file_that_is_not_a_database_is_refused_and_left_alone(tmp_path):
