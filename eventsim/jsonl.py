@@ -85,6 +85,11 @@ def _fields(cls: type) -> tuple[tuple[str, str, type, bool], ...]:
     return tuple(sorted(result, key=lambda r: order.get(r[0], 4)))
 
 
+@cache
+def _names(cls: type) -> frozenset[str]:
+    return frozenset(name for name, *_ in _fields(cls))
+
+
 # --- the codec: one event <-> its JSON object, shared with the durable stores ---
 
 def event_to_payload(event: Any) -> dict[str, Any]:
@@ -113,17 +118,19 @@ def event_from_payload(event_type: str, payload: Mapping[str, Any], *, line: int
         return lambda problem: EventFormatError(problem, line=line, event_type=event_type, field=field)
 
     fields = _fields(cls)
-    known_names = {name for name, *_ in fields}
-    for name in payload:
-        if name not in known_names:
-            raise error_for(name)("is not a field of this event type")
+    if not _names(cls).issuperset(payload):
+        unknown = next(name for name in payload if name not in _names(cls))
+        raise error_for(unknown)("is not a field of this event type")
     values = {}
     for name, attr, kind, required in fields:
-        if payload.get(name) is None:
+        value = payload.get(name)
+        if value is None:
             if required:
                 raise error_for(name)("missing")
-            continue
-        values[attr] = _check(payload[name], kind, error_for(name))
+        elif type(value) is kind and kind is str:  # the common case, with no closure to build
+            values[attr] = value
+        else:
+            values[attr] = _check(value, kind, error_for(name))
     return cls(**values)
 
 

@@ -72,9 +72,12 @@ def payload_json(payload: dict[str, Any]) -> str:
     return "{" + ", ".join(f'"{name}": {_value(value)}' for name, value in payload.items()) + "}"
 
 
+_decode_json = json.JSONDecoder(parse_float=Decimal).decode  # one decoder for all: json.loads builds one per call
+
+
 def parse_json(text: str | bytes) -> Any:
     """JSON with every non-integer number read as ``Decimal``, never through float."""
-    return json.loads(text, parse_float=Decimal)
+    return _decode_json(text if isinstance(text, str) else text.decode())
 
 
 class SQLEventStore:
@@ -228,7 +231,7 @@ class SQLEventStore:
     def _decode(self, row: tuple) -> RecordedEvent:
         position, stream_id, version, event_type, data, *envelope = row
         try:
-            payload = parse_json(data) if isinstance(data, str) else data
+            payload = _decode_json(data) if isinstance(data, str) else data
             event = event_from_payload(event_type, payload)
         except (EventFormatError, ValueError, TypeError) as problem:
             raise StoreError(self.name, f"the event at position {position} cannot be read: {problem}") from None
