@@ -44,6 +44,7 @@ from ..store import (
     ExpectedVersion,
     RecordedEvent,
     Subscription,
+    check_expected_version,
 )
 
 __all__ = ["SCHEMA_VERSION", "SQLEventStore", "StoreError"]
@@ -91,8 +92,7 @@ class SQLEventStore:
         self._ids = ids
         self._lock = threading.RLock()  # one connection, used by one thread at a time
         self._subscriptions: list[Subscription] = []
-        self._dispatch_lock = threading.RLock()
-        self._dispatching = False
+        self._delivering = threading.Lock()  # not re-entrant: see _dispatch
 
     # --- what each database provides ----------------------------------------
 
@@ -122,15 +122,15 @@ class SQLEventStore:
                *, correlation_id: str | None = None, causation_id: str | None = None,
                actor: str | None = None, command: CommandRecord | None = None) -> list[RecordedEvent]:
         """Record ``events`` at the end of ``stream_id``, all or none, in one transaction; return them."""
-        _check_expected(expected_version)
+        events = list(events)
+        rows = [(event_type_name(event), payload_json(event_to_payload(event))) for event in events]
+        check_expected_version(expected_version)
         for what, value in (("stream_id", stream_id), ("correlation_id", correlation_id),
                             ("causation_id", causation_id), ("actor", actor)):
             if not isinstance(value, str) and (value is not None or what == "stream_id"):
                 raise TypeError(f"{what} must be a str, not {type(value).__name__}")
         if command is not None and not isinstance(command, CommandRecord):
             raise TypeError(f"command must be a CommandRecord, not {type(command).__name__}")
-        events = list(events)
-        rows = [(event_type_name(event), payload_json(event_to_payload(event))) for event in events]
         try:
             with self._write() as cursor:
                 recorded = self._append(cursor, stream_id, events, rows, expected_version,
@@ -160,8 +160,16 @@ class SQLEventStore:
                 or (expected_version is NO_STREAM and actual == 0)
                 or expected_version == actual):
             raise ConcurrencyError(stream_id, expected_version, actual)
-        if command_seen:  # someone else handled this command first
-            raise ConcurrencyError(stream_id, expected_version, actual)
+        if command is not None:
+            if command_seen:  # handled meanwhile by another writer
+                raise ConcurrencyError(stream_id, actual, actual, f"command {command.command_id!r} was already recorded")
+            if (command.stream_id, command.first_version, command.last_version) != \
+                    (stream_id, actual + 1, actual + len(events)):
+                raise ValueError(f"the command record says {command.stream_id!r} versions "
+                                 f"{command.first_version}-{command.last_version}, but the append records "
+                                 f"{stream_id!r} versions {actual + 1}-{actual + len(events)}")
+        if not events:
+            return []
         # The clock is clamped to the last recorded time: recorded_at never goes back,
         # whichever process's clock is behind.
         now = max(self._clock(), last_time or 0)
@@ -249,8 +257,7 @@ class SQLEventStore:
         subscription = Subscription(self,  # type: ignore[arg-type]  # it needs only _dispatch()
                                     handler, max(_whole(from_position, "from_position"), 1) - 1,
                                     name or str(getattr(handler, "__name__", repr(handler))))
-        with self._dispatch_lock:
-            self._subscriptions.append(subscription)
+        self._subscriptions.append(subscription)
         self._dispatch()
         return subscription
 
@@ -262,33 +269,40 @@ class SQLEventStore:
         """Deliver to the subscriptions every event committed since they last heard, by any process."""
         self._dispatch()
 
+    def _waiting(self) -> bool:
+        live = [s for s in self._subscriptions if s.active and s.error is None]
+        if not live:
+            return False
+        last = self.last_position
+        return any(s.position < last for s in live)
+
     def _dispatch(self) -> None:
-        """Deliver pending events to every subscription, a page at a time, in position order."""
-        with self._dispatch_lock:
-            if self._dispatching:  # a handler appended: the loop below delivers that too
+        """Deliver pending events to every subscription, a page at a time, in position order.
+
+        One thread delivers at a time.  Any other thread (a writer, or a
+        handler that appends) does not wait for it: the thread delivering
+        looks again before it stops, and delivers those events too.
+        """
+        while self._waiting():
+            if not self._delivering.acquire(blocking=False):
                 return
-            self._dispatching = True
             try:
-                pending = True
-                while pending:
-                    pending = False
-                    for subscription in self._subscriptions:
-                        while subscription.active and subscription.error is None:
-                            page = self.read_all(subscription.position + 1, limit=_PAGE)
-                            if not page:
+                for subscription in list(self._subscriptions):
+                    while subscription.active and subscription.error is None:
+                        page = self.read_all(subscription.position + 1, limit=_PAGE)
+                        if not page:
+                            break
+                        for recorded in page:
+                            if not self._deliver(subscription, recorded):
                                 break
-                            pending = True
-                            for recorded in page:
-                                if not self._deliver(subscription, recorded):
-                                    break
             finally:
-                self._dispatching = False
+                self._delivering.release()
 
     def _deliver(self, subscription: Subscription, recorded: RecordedEvent) -> bool:
         try:
             subscription.handler(recorded)
         except BaseException as error:  # noqa: BLE001 -- any failure stops the subscription at this event
-            subscription.error = error  # type: ignore[assignment]
+            subscription.error = error
             logger.error("subscriber %s failed on event %d (%s): %r; it is stopped until resume()",
                          subscription.name, recorded.position, recorded.event_type, error)
             return False
@@ -297,15 +311,6 @@ class SQLEventStore:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"
-
-
-def _check_expected(expected: object) -> None:
-    if isinstance(expected, ExpectedVersion):
-        return
-    if isinstance(expected, bool) or not isinstance(expected, int):
-        raise TypeError(f"expected_version must be ANY, NO_STREAM or an int, not {expected!r}")
-    if expected < 0:
-        raise ValueError(f"expected_version must be 0 or more, not {expected}")
 
 
 def _whole(value: object, what: str) -> int:
