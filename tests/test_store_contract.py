@@ -8,11 +8,13 @@ new, empty one).  The PostgreSQL run needs the test server from conftest.py.
 import dataclasses
 import logging
 import threading
+import time
 from decimal import Decimal as D
 
 import pytest
 
 from eventsim.clock import SimulatedClock
+from eventsim.commands import PlaceOrder
 from eventsim.events import (
     OrderCancelled,
     OrderCreated,
@@ -21,6 +23,7 @@ from eventsim.events import (
     RefundCreated,
 )
 from eventsim.ids import SeededIds
+from eventsim.shop import CommandIdReused, Shop
 from eventsim.store import (
     ANY,
     NO_STREAM,
@@ -350,3 +353,60 @@ def test_a_closed_subscription_receives_nothing_more(make_store):
     subscription.close()
     store.append("a", order(1)[1:])
     assert len(seen) == 1 and not subscription.active
+
+
+def test_a_slow_subscriber_does_not_delay_writers_on_other_threads(make_store):
+    store = make_store()
+    entered, release = threading.Event(), threading.Event()
+
+    def slow(recorded):
+        entered.set()
+        release.wait(5)
+
+    store.subscribe(slow)
+    first = threading.Thread(target=store.append, args=("order-A", [OrderCreated("A", D(1))]))
+    first.start()
+    assert entered.wait(5)
+    started = time.perf_counter()
+    store.append("order-B", [OrderCreated("B", D(1))])  # another stream, while the subscriber works
+    assert time.perf_counter() - started < 0.5
+    release.set()
+    first.join(5)
+    assert store.subscriptions[0].position == 2  # the busy thread delivered the second event too
+
+
+def test_an_interrupt_in_a_subscriber_does_not_make_a_committed_append_look_failed(make_store):
+    store = make_store()
+
+    def interrupted(recorded):
+        raise KeyboardInterrupt
+
+    subscription = store.subscribe(interrupted)
+    recorded = store.append("order-A", [OrderCreated("A", D(1))])
+    assert [r.position for r in recorded] == [1] and len(store) == 1
+    assert isinstance(subscription.error, KeyboardInterrupt) and subscription.position == 0
+
+
+# --- command records, continued ---------------------------------------------------------------
+
+def test_a_command_record_that_does_not_match_the_append_is_refused(make_store):
+    store = make_store()
+    with pytest.raises(ValueError, match="versions 1-2, but the append records 'order-o1' versions 1-3"):
+        store.append("order-o1", order(1), command=CommandRecord("c", "f", "order-o1", 1, 2))
+    assert len(store) == 0 and store.command_record("c") is None
+
+
+def test_appending_no_events_records_no_command(make_store):
+    store = make_store()
+    assert store.append("order-o1", [], command=CommandRecord("c", "f", "order-o1", 1, 0)) == []
+    assert store.command_record("c") is None
+
+
+def test_a_retried_command_is_answered_from_the_store_by_another_shop(make_store):
+    first_store = make_store()
+    other_store = first_store if isinstance(first_store, InMemoryEventStore) else make_store()  # another connection
+    first = Shop(first_store).handle(PlaceOrder("A", D("5.00"), "c1", command_id="place-A"), actor="customer")
+    assert Shop(other_store).handle(PlaceOrder("A", D(5), "c1", command_id="place-A")) == first
+    with pytest.raises(CommandIdReused):
+        Shop(other_store).handle(PlaceOrder("A", D(6), "c1", command_id="place-A"))
+    assert len(other_store) == 1 and first[0].actor == "customer"
