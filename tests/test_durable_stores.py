@@ -246,6 +246,15 @@ def test_a_postgresql_server_that_goes_away_gives_a_clear_error_and_loses_nothin
     assert PostgresEventStore(postgres_url).stream_version("a") == 3
 
 
+def test_a_store_that_cannot_be_reached_says_which_and_why(tmp_path, postgres_server):
+    with pytest.raises(StoreError, match="SQLite store .*no-such-folder.*cannot open the file"):
+        SQLiteEventStore(tmp_path / "no-such-folder" / "store.db")
+    url = f"postgresql://postgres@127.0.0.1:{postgres_server.port}/no_such_database"
+    with pytest.raises(StoreError, match="PostgreSQL store postgresql://postgres@127.0.0.1:.*/no_such_database: "
+                                         "cannot connect .*no_such_database"):
+        PostgresEventStore(url)
+
+
 # --- opening by URL ----------------------------------------------------------------------------
 
 def test_open_store_understands_memory_paths_and_urls(tmp_path, postgres_url):

@@ -135,6 +135,7 @@ def test_reading_from_a_version_or_a_position_with_a_limit(make_store):
     assert [r.position for r in store.read_all(from_position=5)] == [5, 6]
     assert [r.position for r in store.read_all(from_position=2, limit=3)] == [2, 3, 4]
     assert store.read_all(from_position=7) == []
+    assert store.read_all(limit=0) == [] and store.read_all(limit=-1) == []
 
 
 def test_amounts_come_back_as_the_exact_decimals_that_went_in(make_store):

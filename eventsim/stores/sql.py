@@ -207,7 +207,7 @@ class SQLEventStore:
         params: list[Any] = [_whole(from_position, "from_position")]
         if limit is not None:
             sql += f" LIMIT {p}"
-            params.append(_whole(limit, "limit"))
+            params.append(max(_whole(limit, "limit"), 0))  # as a list slice: a negative limit gives nothing
         return self._events(sql, params)
 
     def stream_version(self, stream_id: str) -> int:
