@@ -49,7 +49,7 @@ class SchemaVersionError(ValueError):
 
     def __init__(self, event_type: str, version: object, problem: str):
         self.event_type, self.version, self.problem = event_type, version, problem
-        super().__init__(f"{event_type} schema version {version!r}: {problem}")
+        super().__init__(f"{event_type}: {problem}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +102,7 @@ class Upcasters:
         while key[0] not in self.current or key[1] != self.current[key[0]]:
             step = self._steps.get(key)
             if step is None:
-                raise SchemaVersionError(key[0], key[1], "no upcaster reads this version")
+                raise SchemaVersionError(key[0], key[1], f"no upcaster reads schema version {key[1]}")
             if len(path) > len(self._steps):
                 raise ValueError(f"the upcasters from {event_type} version {version} go round in a circle")
             path.append(step)
@@ -116,14 +116,16 @@ class Upcasters:
         is not a whole number from 1, newer than the code, or with no way up.
         """
         if not isinstance(event_type, str):
-            raise SchemaVersionError(repr(event_type), version, "an event type is a name")
+            raise SchemaVersionError(repr(event_type), version, "an event type is a name, not "
+                                     f"{type(event_type).__name__}")
         if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-            raise SchemaVersionError(event_type, version, "a schema version is a whole number from 1")
+            raise SchemaVersionError(event_type, version,
+                                     f"a schema version is a whole number from 1, not {version!r:.20}")
         known = self.current.get(event_type)
         if known is not None and version > known:
             raise SchemaVersionError(
-                event_type, version, f"newer than this code, which knows up to version {known}: it was "
-                "written by a newer eventsim; upgrade eventsim to read it (it is not guessed at)")
+                event_type, version, f"schema version {version} is newer than this code, which knows up to "
+                f"version {known}: it was written by a newer eventsim; upgrade eventsim to read it")
         current: dict[str, Any] = dict(payload)
         if known is None and not any(key[0] == event_type for key in self._steps):
             return event_type, current  # an unknown type: the decoder names it
@@ -136,7 +138,8 @@ class Upcasters:
         missing = sorted(self.required.get(event_type, frozenset()) - current.keys())
         if missing:
             raise SchemaVersionError(event_type, self.current[event_type],
-                                     f"the payload has no {', '.join(missing)}, which this version always has")
+                                     f"the payload has no {', '.join(missing)}, which schema version "
+                                     f"{self.current[event_type]} always has")
         return event_type, current
 
 

@@ -112,7 +112,7 @@ def test_an_old_row_is_upcast_as_it_is_read_and_stays_unchanged(backend, tmp_pat
 def test_a_row_newer_than_the_code_is_refused_naming_the_store_and_position(backend, tmp_path, request, opened):
     url = str(tmp_path / "events.db") if backend == "sqlite" else request.getfixturevalue("postgres_url")
     write_like_an_older_eventsim(url, opened, first_version=3)
-    with pytest.raises(StoreError, match=r"position 1 cannot be read: OrderCreated schema version 3: newer than"):
+    with pytest.raises(StoreError, match=r"position 1 cannot be read: OrderCreated: field 'schemaVersion': schema version 3 is newer than"):
         open_(url, opened, 2).read_all()
 
 
