@@ -239,7 +239,7 @@ class Snapshots:
             return False
         try:
             self.store.save(Snapshot(stream_id, state.version, STATE_SCHEMA, state_to_json(state), correlation_id))
-        except Exception as error:  # a cache that cannot be written must not fail a command that was recorded
+        except Exception as error:  # noqa: BLE001 -- a cache that cannot be written must not fail a recorded command
             logger.warning("snapshot of %s at version %d not saved: %r", stream_id, state.version, error)
             return False
         self._saved[stream_id] = state.version

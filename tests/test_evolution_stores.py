@@ -9,11 +9,10 @@ import sqlite3
 from decimal import Decimal as D
 
 import pytest
-from eventsim.stores import StoreError, open_store
 
 from eventsim.clock import SimulatedClock
 from eventsim.commands import PayOrder, PlaceOrder, RequestRefund
-from eventsim.events import OrderCreated, OrderPaid, RefundCreated
+from eventsim.events import OrderCreated
 from eventsim.ids import SeededIds
 from eventsim.jsonl import read_jsonl, write_jsonl
 from eventsim.order import fold
@@ -28,6 +27,7 @@ from eventsim.privacy import (
 from eventsim.replay import replay
 from eventsim.shop import Shop
 from eventsim.snapshots import Snapshots, load_state, open_snapshot_store
+from eventsim.stores import StoreError, open_store
 
 SEED = [
     '{"eventType": "OrderCreated", "orderId": "123456", "amount": 100, "timestamp": 1628379200}',

@@ -45,8 +45,8 @@ ISSUE_LINES = [
 ]
 # The same events written today: OrderCreated is schema version 2, with the currency its upcaster assumes.
 ISSUE_LINES_TODAY = [
-    '{"eventType": "OrderCreated", "schemaVersion": 2, "orderId": "123456", "amount": 100, "currency": "EUR", '
-    '"timestamp": 1628379200}',
+    ('{"eventType": "OrderCreated", "schemaVersion": 2, "orderId": "123456", "amount": 100, "currency": "EUR", '
+     '"timestamp": 1628379200}'),
     *ISSUE_LINES[1:],
 ]
 

@@ -36,7 +36,6 @@ from ..clock import system_clock
 from ..events import event_type_name
 from ..ids import random_ids
 from ..jsonl import EventFormatError, _value, event_from_stored, event_to_payload
-from ..upcasting import schema_version
 from ..store import (
     ANY,
     NO_STREAM,
@@ -47,6 +46,7 @@ from ..store import (
     Subscription,
     check_expected_version,
 )
+from ..upcasting import schema_version
 
 __all__ = ["SCHEMA_VERSION", "SQLEventStore", "StoreError"]
 
