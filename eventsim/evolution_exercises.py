@@ -14,7 +14,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
-from .events import OrderCreated, OrderPaid, RefundCreated, RefundPaid
+from .events import DomainEvent, OrderCreated, OrderPaid, RefundCreated, RefundPaid
 from .exercises import _answered, exercise
 from .order import fold
 from .privacy import InMemoryKeyStore, PersonalData, Vault
@@ -75,7 +75,7 @@ ANN = PersonalData("Ann Example", "ann@example.org", "9 Elm Street")
 def check_forget_customer(forget_customer: Callable) -> str | None:
     vault = Vault(InMemoryKeyStore())
     sealed = vault.seal("ann", ANN)
-    events = [OrderCreated("8", Decimal(20), "ann", personal_data=sealed), OrderPaid("8")]
+    events: list[DomainEvent] = [OrderCreated("8", Decimal(20), "ann", personal_data=sealed), OrderPaid("8")]
     read_model = {"8": {"customer_id": "ann", "name": ANN.name, "email": ANN.email, "address": ANN.address}}
     _answered(forget_customer(vault, read_model, "ann"))
     left_in_read_model = [v for row in read_model.values() for v in row.values()

@@ -283,7 +283,7 @@ def to_json(recorded: Any) -> str:
     """One JSON object, on one line, for a recorded (or logged) event."""
     event = recorded.event
     event_type = event_type_name(event)
-    parts = [("eventType", event_type)]
+    parts: list[tuple[str, Any]] = [("eventType", event_type)]
     if (version := schema_version(event_type)) != 1:  # absent means 1: the seed's lines stay as they were
         parts.append(("schemaVersion", version))
     parts += [*event_to_payload(event).items(), ("timestamp", recorded.recorded_at)]
