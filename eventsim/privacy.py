@@ -287,3 +287,18 @@ def personal_data_rows(events: Iterable[Any], vault: Vault) -> list[dict[str, st
             row.update(dict.fromkeys(("name", "email", "address"), shown))
         rows.append(row)
     return rows
+
+
+def trace_rows(recorded: Iterable[Any], vault: Vault) -> list[dict[str, Any]]:
+    """A trace of recorded events for people to read: each event's fields, with personal data opened,
+    or ``FORGOTTEN`` once the customer was forgotten; never the sealed text."""
+    rows = []
+    for r in recorded:
+        fields = {k: v for k, v in asdict(r.event).items() if v is not None and k != "personal_data"}
+        shown = vault.reveal(r.event)
+        if isinstance(shown, PersonalData):
+            fields.update(asdict(shown))
+        elif shown == FORGOTTEN:
+            fields["personal_data"] = FORGOTTEN
+        rows.append({"version": r.version, "event_type": r.event_type, **fields})
+    return rows

@@ -17,6 +17,7 @@ from eventsim.privacy import (
     SQLiteKeyStore,
     Vault,
     personal_data_rows,
+    trace_rows,
 )
 from eventsim.shop import Shop
 from eventsim.store import InMemoryEventStore
@@ -119,3 +120,15 @@ def test_no_plaintext_in_an_exported_log_or_the_store_before_and_after_forgettin
     vault.forget("alice")
     logged = read_jsonl(path)  # the log still loads and replays
     assert personal_data_rows(logged, vault)[0]["name"] == FORGOTTEN
+
+
+def test_a_trace_shows_personal_data_until_it_is_forgotten_and_never_the_sealed_text(keys):
+    vault = Vault(keys)
+    shop = shop_with_two_customers(vault)
+    rows = trace_rows(shop.store.read_stream("order-1"), vault)
+    assert rows[0]["email"] == ALICE.email and "personal_data" not in rows[0]
+    assert rows[1] == {"version": 2, "event_type": "OrderPaid", "order_id": "1"}
+    vault.forget("alice")
+    rows = trace_rows(shop.store.read_stream("order-1"), vault)
+    assert rows[0]["personal_data"] == FORGOTTEN and "email" not in rows[0]
+    assert not any(str(v).startswith("pd1.") for row in rows for v in row.values())
