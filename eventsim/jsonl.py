@@ -283,10 +283,10 @@ def to_json(recorded: Any) -> str:
     """One JSON object, on one line, for a recorded (or logged) event."""
     event = recorded.event
     event_type = event_type_name(event)
-    parts: list[tuple[str, Any]] = [("eventType", event_type)]
+    parts: list[tuple[str, Any]] = [("eventType", event_type), *event_to_payload(event).items()]
     if (version := schema_version(event_type)) != 1:  # absent means 1: the seed's lines stay as they were
         parts.append(("schemaVersion", version))
-    parts += [*event_to_payload(event).items(), ("timestamp", recorded.recorded_at)]
+    parts.append(("timestamp", recorded.recorded_at))
     parts += [(name, value) for name, (attr, _) in _ENVELOPE.items()
               if (value := getattr(recorded, attr, None)) is not None]
     return "{" + ", ".join(f'"{name}": {_value(value)}' for name, value in parts) + "}"

@@ -45,7 +45,7 @@ ISSUE_LINES = [
 ]
 # The same events written today: OrderCreated is schema version 2, with the currency its upcaster assumes.
 ISSUE_LINES_TODAY = [
-    ('{"eventType": "OrderCreated", "schemaVersion": 2, "orderId": "123456", "amount": 100, "currency": "EUR", '
+    ('{"eventType": "OrderCreated", "orderId": "123456", "amount": 100, "currency": "EUR", "schemaVersion": 2, '
      '"timestamp": 1628379200}'),
     *ISSUE_LINES[1:],
 ]
@@ -325,8 +325,8 @@ def test_the_time_bounds_are_inclusive():
 
 
 def test_the_largest_amount_is_read_exactly():
-    line = ('{"eventType": "OrderCreated", "schemaVersion": 2, "orderId": "1", "amount": 1000000000000.00, '
-            '"currency": "EUR", "timestamp": 1}')
+    line = ('{"eventType": "OrderCreated", "orderId": "1", "amount": 1000000000000.00, "currency": "EUR", '
+            '"schemaVersion": 2, "timestamp": 1}')
     assert loads(line).event.amount == MAX_AMOUNT
     assert to_json(loads(line)) == line
 
