@@ -12,7 +12,7 @@ import pytest
 
 from eventsim.clock import SimulatedClock
 from eventsim.commands import PayOrder, PlaceOrder, RequestRefund
-from eventsim.events import OrderCreated
+from eventsim.events import OrderCreated, OrderPaid
 from eventsim.ids import SeededIds
 from eventsim.jsonl import read_jsonl, write_jsonl
 from eventsim.order import fold
@@ -150,3 +150,16 @@ def test_forgetting_on_every_store_leaves_no_plaintext_and_the_store_replays(url
     sealed = json.dumps(store.read_all()[0].event.personal_data).encode()[1:-1]
     assert any(sealed in p.read_bytes() for p in places)  # the search finds what is there
     assert not any(secret in p.read_bytes() for p in places for secret in SECRETS)
+
+
+def test_renaming_the_python_class_orphans_no_stored_event_in_any_store(url, opened):
+    store = open_(url, opened)
+    store.append("order-5", [OrderCreated("5", D(5)), OrderPaid("5")])
+    OrderPaid.__name__ = OrderPaid.__qualname__ = "PaymentReceived"  # as if renamed in the source
+    try:
+        store.append("order-5", [OrderPaid("5")])
+        reader = open_(url, opened, 2) if url != "memory:" else store
+        assert [r.event_type for r in reader.read_stream("order-5")] == ["OrderCreated", "OrderPaid", "OrderPaid"]
+        assert reader.read_stream("order-5")[2].event == OrderPaid("5")
+    finally:
+        OrderPaid.__name__ = OrderPaid.__qualname__ = "OrderPaid"
