@@ -19,19 +19,20 @@ import argparse
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from eventsim.clock import SimulatedClock
 from eventsim.commands import PayOrder, PlaceOrder, RequestRefund
 from eventsim.ids import SeededIds
 from eventsim.order import decide, evolve, initial_state
-from eventsim.snapshots import SQLiteSnapshotStore, Snapshots, load_state
+from eventsim.snapshots import Snapshots, SQLiteSnapshotStore, load_state
 from eventsim.stores import SQLiteEventStore
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_eventsourcing import INSTALL_HINT, Aggregate  # noqa: E402
+from bench_eventsourcing import INSTALL_HINT, Aggregate
 
 if Aggregate is not None:
     from bench_eventsourcing import Order, OrderApp
