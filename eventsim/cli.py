@@ -11,7 +11,8 @@ reader (``eventsim.jsonl.read_jsonl``) and checked by ``eventsim.replay``.
 
 Never a traceback: bad input exits with status 2 and one line on stderr that
 names the file, the line and the problem, and nothing is written; Ctrl-C
-exits with 130, and a bug in eventsim with 1, each with one line too.
+exits with 130, running out of memory or a bug in eventsim with 1, each with
+one line too.
 """
 from __future__ import annotations
 
@@ -153,13 +154,17 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # or flushing at exit fails again
         return 1
     except KeyboardInterrupt:
-        print(f"\neventsim {args.command}: interrupted", file=sys.stderr)
+        end_progress = "\n" if args.command == "simulate" else ""  # its progress line has no end yet
+        print(f"{end_progress}eventsim {args.command}: interrupted", file=sys.stderr)
         return INTERRUPTED
     except OSError as error:  # a missing or unreadable file, a directory, a full disk
         where = f"eventsim {args.command}: {error.filename}: " if error.filename else prefix
         print(f"{where}{error.strerror or error}", file=sys.stderr)
     except ValueError as error:  # EventFormatError and ReplayError are ValueErrors, with the line
         print(f"{prefix}{error}", file=sys.stderr)
+    except MemoryError:
+        print(f"{prefix}not enough memory for this log", file=sys.stderr)
+        return 1
     except Exception as error:  # noqa: BLE001  # a bug: still one line, never a traceback
         print(f"{prefix}unexpected {type(error).__name__}: {error} (a bug in eventsim: please report it)",
               file=sys.stderr)

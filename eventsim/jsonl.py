@@ -16,9 +16,9 @@ as exact ``Decimal``) and back, here and in any store that keeps payloads as
 JSON.  Reading checks what recording checks: ids are ids, amounts are money
 (``eventsim.money``), and a time lies between ``MIN_TIMESTAMP`` and
 ``MAX_TIMESTAMP``: from 1970 (no event of this shop was recorded before Unix
-time began, and negative Unix times are not portable: Windows refuses them)
-to the end of 2199 (every tool the workbook hands a time to can hold it;
-pandas' nanosecond timestamps end in April 2262).  A bad line is an
+time began, and negative Unix times are not portable: Python's datetime
+refuses them on Windows) to the end of 2199 (every tool the workbook hands a
+time to can hold it; pandas' nanosecond timestamps end in April 2262).  A bad line is an
 ``EventFormatError`` that names the line, the event type, the field and the
 problem, whatever the bytes were.
 """
@@ -312,11 +312,11 @@ def _reject_constant(name: str) -> Any:
 _decoder = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant)
 
 
-def parse_json(text: str, *, line: int | None = None) -> Any:
-    """The value of one JSON text, numbers with a point or exponent as ``Decimal``;
-    ``EventFormatError`` for anything that is not JSON an event can come from."""
+def parse_json(text: str | bytes, *, line: int | None = None) -> Any:
+    """The value of one JSON text (``bytes`` are UTF-8), numbers with a point or exponent
+    as ``Decimal``; ``EventFormatError`` for anything that is not JSON an event can come from."""
     try:
-        return _decoder.decode(text)
+        return _decoder.decode(text if isinstance(text, str) else text.decode())
     except json.JSONDecodeError as error:
         problem = f"{error.msg} at column {error.colno}"
     except RecursionError:

@@ -204,9 +204,9 @@ def _matches(line: DomainEvent, decided: DomainEvent) -> str | None:
     return None
 
 
-def _check_places(command: Sequence[_Line], store: InMemoryEventStore) -> None:
-    """Each line's version is where it lands in its stream, or a line is missing or misplaced."""
-    version = store.stream_version(command[0].stream_id)
+def _check_places(command: Sequence[_Line], version: int) -> None:
+    """Each line's version is where it lands in its stream (now at ``version``),
+    or a line is missing or misplaced."""
     for offset, line in enumerate(command, 1):
         if line.logged.version not in (None, version + offset):
             raise line.error(f"version {line.logged.version}, but it is event {version + offset} of its stream "
@@ -246,8 +246,8 @@ def replay(log: Iterable[LoggedEvent | RecordedEvent]) -> Shop:
     for command in lines.commands(log):
         first, last = command[0], command[-1]
         command_id = lines.check(command)
-        _check_places(command, store)
         state = shop.state(last.logged.event.order_id)
+        _check_places(command, state.version)
         clock.now = first.logged.recorded_at
         ids.pending.extend(line.event_id for line in command)
         request = command_for(last.logged.event, state, command_id)

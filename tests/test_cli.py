@@ -304,7 +304,16 @@ def test_ctrl_c_is_one_line_and_status_130(monkeypatch, log_path, capsys):
 
     monkeypatch.setattr(cli, "load", interrupted)
     assert main(["replay", str(log_path)]) == 130
-    assert capsys.readouterr().err == "\neventsim replay: interrupted\n"
+    assert capsys.readouterr().err == "eventsim replay: interrupted\n"
+
+
+def test_running_out_of_memory_is_one_line_with_status_1(monkeypatch, log_path, capsys):
+    def too_big(path):
+        raise MemoryError
+
+    monkeypatch.setattr(cli, "load", too_big)
+    assert main(["replay", str(log_path)]) == 1
+    assert capsys.readouterr().err == f"eventsim replay: {log_path}: not enough memory for this log\n"
 
 
 def test_a_bug_is_one_line_too_with_status_1(monkeypatch, log_path, capsys):

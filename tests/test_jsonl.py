@@ -29,6 +29,7 @@ from eventsim.jsonl import (
     event_from_payload,
     event_to_payload,
     loads,
+    parse_json,
     payload_json,
     read_jsonl,
     to_json,
@@ -418,3 +419,11 @@ def test_only_registered_event_types_are_written():
             event_to_payload(bad)
         with pytest.raises(TypeError, match="not a domain event"):
             to_json(LoggedEvent(bad, 1))
+
+
+def test_parse_json_reads_what_a_store_keeps():
+    assert parse_json(b'{"amount": 0.10}') == {"amount": D("0.10")}
+    with pytest.raises(EventFormatError, match=r"^line 4: not valid JSON \('utf-8' codec can't decode"):
+        parse_json(b'{"amount": "\xff"}', line=4)
+    with pytest.raises(EventFormatError, match="not valid JSON"):
+        parse_json("NaN")

@@ -14,7 +14,14 @@ from eventsim.events import (
     RefundCreated,
     RefundPaid,
 )
-from eventsim.jsonl import LoggedEvent, read_jsonl, to_json, write_jsonl
+from eventsim.jsonl import (
+    EventFormatError,
+    LoggedEvent,
+    payload_json,
+    read_jsonl,
+    to_json,
+    write_jsonl,
+)
 from eventsim.order import (
     OrderAlreadyCancelled,
     OrderAlreadyPaid,
@@ -320,3 +327,52 @@ def test_lines_that_are_not_one_command_are_refused(lines, bad_line, words):
         replay_lines(*lines)
     assert caught.value.line == bad_line
     assert str(caught.value).startswith(f"line {bad_line}: ") and words in str(caught.value)
+
+
+# --- any edit of a good log: accepted as a whole, or refused at a line -----------------------------
+
+SMALL_LOG = [to_json(r) for r in simulate(SimulationConfig(orders=12, days=1, seed=11)).store.read_all()]
+JSON_VALUES = st.decimals(allow_nan=False, allow_infinity=False) | st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=5)
+
+
+@st.composite
+def edited_logs(draw):
+    lines = list(SMALL_LOG)
+    for _ in range(draw(st.integers(1, 3))):
+        at = draw(st.integers(0, len(lines) - 1))
+        edit = draw(st.sampled_from(["drop", "copy", "swap", "field", "drop field", "text"]))
+        if edit == "drop":
+            del lines[at]
+        elif edit == "copy":
+            lines.insert(draw(st.integers(0, len(lines))), lines[at])
+        elif edit == "swap":
+            other = draw(st.integers(0, len(lines) - 1))
+            lines[at], lines[other] = lines[other], lines[at]
+        elif edit == "text":
+            lines[at] = draw(st.text(max_size=30))
+        elif lines[at] in SMALL_LOG:  # a line still as written: change one of its fields
+            obj = json.loads(lines[at], parse_float=Decimal)
+            name = draw(st.sampled_from(sorted(obj) + ["extra"]))
+            if edit == "drop field":
+                obj.pop(name, None)
+            else:
+                obj[name] = draw(JSON_VALUES)
+            lines[at] = payload_json(obj)
+    return lines
+
+
+@settings(max_examples=150, deadline=None)
+@given(lines=edited_logs())
+def test_an_edited_log_is_accepted_whole_or_refused_at_a_line(lines):
+    try:
+        shop = replay(read_jsonl("\n".join(lines).encode()))
+    except (EventFormatError, ReplayError) as error:
+        assert 1 <= error.line <= len(lines)
+        assert str(error).startswith(f"line {error.line}: ") and "\n" not in str(error)
+    else:
+        again = [to_json(r) for r in shop.store.read_all()]
+        assert len(again) == sum(1 for text in lines if text.strip())
+        assert len({r.event_id for r in shop.store.read_all()}) == len(again)
