@@ -31,7 +31,8 @@ Like for like, and where it is not:
   commit with ``synchronous_commit = on``, in fresh schemas on one server.
   Without ``--postgres``, a throwaway server is started (as in the tests)
   and stopped at the end.
-* Rebuild and replay read what the command phase wrote.  Neither side caches.
+* Rebuild and replay read what the command phase wrote.  The rebuild uses a
+  new ``Shop``, so its state cache holds nothing yet: every order is read back.
 """
 from __future__ import annotations
 
@@ -83,8 +84,9 @@ def eventsim_figures(store, orders: int) -> dict[str, float]:
     order_ids = [order_id for order_id, _, _ in workload(orders)]
     shop = Shop(store, ids=SeededIds(1))
     figures = {"commands": len(commands) / wall(lambda: [shop.handle(c) for c in commands])}
-    figures["rebuild"] = orders / wall(lambda: [shop.state(order_id) for order_id in order_ids])
-    check("the last order's status", shop.state(order_ids[-1]).status, "partially refunded")
+    rebuilder = Shop(store)  # a new shop: its state cache is empty, so every order is read and folded
+    figures["rebuild"] = orders / wall(lambda: [rebuilder.state(order_id) for order_id in order_ids])
+    check("the last order's status", rebuilder.state(order_ids[-1]).status, "paid, refund requested")
     runner = ProjectionRunner(store, orders_projection)
     figures["replay"] = 3 * orders / wall(runner.catch_up)
     check("the orders read model's net total", sum(row.net for row in runner.state.values()),

@@ -6,10 +6,10 @@ under its registered type name.  ``commands`` holds the idempotency records,
 written in the same transaction as the events they produced.
 
 An append is one transaction that holds the store's single write lock from
-its first read to its commit (``_write``; each database says how it takes
-it).  Under that lock it reads the stream's version, the last position and
-the last recorded time, then inserts.  Two things follow, in every process
-that shares the database:
+its first read to its commit (``_record``: each database says how it takes
+the lock).  Under that lock it reads the stream's version, the last position
+and the last recorded time, checks the expected version and the command id,
+then inserts.  Two things follow, in every process that shares the database:
 
 * positions are assigned in commit order, so a reader that follows the log
   by position (``read_all(last_seen + 1)``) never misses an event that
@@ -28,7 +28,6 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import AbstractContextManager
 from decimal import Decimal
 from typing import Any
 
@@ -101,8 +100,11 @@ class SQLEventStore:
     name: str  # "SQLite store '/path/shop.db'": how errors name the store
     _integrity_errors: tuple[type[BaseException], ...]  # the driver's unique-violation errors
 
-    def _write(self) -> AbstractContextManager[Any]:
-        """A transaction holding the store's write lock, yielding a cursor; commits on exit."""
+    def _record(self, stream_id: str, events: list[Any], rows: list[tuple[str, int, str]],
+                expected_version: int | ExpectedVersion, correlation_id: str | None, causation_id: str | None,
+                actor: str | None, command: CommandRecord | None) -> list[RecordedEvent]:
+        """The append itself, in one transaction under the write lock; ``rows`` are
+        (type name, schema version, JSON)."""
         raise NotImplementedError
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
@@ -136,9 +138,8 @@ class SQLEventStore:
         if command is not None and not isinstance(command, CommandRecord):
             raise TypeError(f"command must be a CommandRecord, not {type(command).__name__}")
         try:
-            with self._write() as cursor:
-                recorded = self._append(cursor, stream_id, events, rows, expected_version,
-                                        correlation_id, causation_id, actor, command)
+            recorded = self._record(stream_id, events, rows, expected_version, correlation_id, causation_id,
+                                    actor, command)
         except self._integrity_errors:  # a writer that skipped the lock lost to the constraints
             raise ConcurrencyError(stream_id, expected_version, self.stream_version(stream_id)) from None
         if recorded and self._subscriptions:
@@ -146,54 +147,6 @@ class SQLEventStore:
                 self._dispatch()
             except StoreError as error:  # committed is committed: the subscribers catch up on poll()
                 logger.error("%s; subscribers get the events on the next poll()", error)
-        return recorded
-
-    def _append(self, cursor: Any, stream_id: str, events: list[Any], rows: list[tuple[str, int, str]],
-                expected_version: int | ExpectedVersion, correlation_id: str | None, causation_id: str | None,
-                actor: str | None, command: CommandRecord | None) -> list[RecordedEvent]:
-        """The append itself, inside the write transaction."""
-        p = self._P
-        cursor.execute(
-            f"SELECT (SELECT coalesce(max(version), 0) FROM events WHERE stream_id = {p}),"
-            " (SELECT position FROM events ORDER BY position DESC LIMIT 1),"
-            " (SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1),"
-            f" (SELECT count(*) FROM commands WHERE command_id = {p})",
-            (stream_id, command.command_id if command else None))
-        actual, last_position, last_time, command_seen = cursor.fetchone()
-        if not (expected_version is ANY
-                or (expected_version is NO_STREAM and actual == 0)
-                or expected_version == actual):
-            raise ConcurrencyError(stream_id, expected_version, actual)
-        if command is not None:
-            if command_seen:  # handled meanwhile by another writer
-                raise ConcurrencyError(stream_id, actual, actual, f"command {command.command_id!r} was already recorded")
-            if (command.stream_id, command.first_version, command.last_version) != \
-                    (stream_id, actual + 1, actual + len(events)):
-                raise ValueError(f"the command record says {command.stream_id!r} versions "
-                                 f"{command.first_version}-{command.last_version}, but the append records "
-                                 f"{stream_id!r} versions {actual + 1}-{actual + len(events)}")
-        if not events:
-            return []
-        # The clock is clamped to the last recorded time: recorded_at never goes back,
-        # whichever process's clock is behind.
-        now = max(self._clock(), last_time or 0)
-        position = last_position or 0
-        recorded = [RecordedEvent(position + i, stream_id, actual + i, event, now, self._ids(),
-                                  correlation_id, causation_id, actor)
-                    for i, event in enumerate(events, 1)]
-        for start in range(0, len(recorded), _BATCH):  # one statement per batch: few round trips
-            batch = recorded[start:start + _BATCH]
-            cursor.execute(
-                f"INSERT INTO events ({_COLUMNS}) VALUES " + ", ".join([f"({', '.join([p] * 11)})"] * len(batch)),
-                [value for r, (event_type, type_version, data) in zip(batch, rows[start:start + _BATCH])
-                 for value in (r.position, stream_id, r.version, event_type, type_version, data, now, r.event_id,
-                               correlation_id, causation_id, actor)])
-        if command is not None:
-            cursor.execute(
-                "INSERT INTO commands (command_id, fingerprint, stream_id, first_version, last_version,"
-                f" causation_id) VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
-                (command.command_id, command.fingerprint, command.stream_id, command.first_version,
-                 command.last_version, command.causation_id))
         return recorded
 
     # --- reading ---------------------------------------------------------------
@@ -315,6 +268,24 @@ class SQLEventStore:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"
+
+
+def _refuse(stream_id: str, count: int, expected_version: int | ExpectedVersion, command: CommandRecord | None,
+            actual: int, command_seen: bool) -> None:
+    """Raise what an append of ``count`` events must raise, given the stream's version and whether
+    the command was seen; return if it may go ahead."""
+    if not (expected_version is ANY
+            or (expected_version is NO_STREAM and actual == 0)
+            or expected_version == actual):
+        raise ConcurrencyError(stream_id, expected_version, actual)
+    if command is not None:
+        if command_seen:  # handled meanwhile by another writer
+            raise ConcurrencyError(stream_id, actual, actual, f"command {command.command_id!r} was already recorded")
+        if (command.stream_id, command.first_version, command.last_version) != \
+                (stream_id, actual + 1, actual + count):
+            raise ValueError(f"the command record says {command.stream_id!r} versions "
+                             f"{command.first_version}-{command.last_version}, but the append records "
+                             f"{stream_id!r} versions {actual + 1}-{actual + count}")
 
 
 def _whole(value: object, what: str) -> int:

@@ -29,7 +29,8 @@ from urllib.parse import quote
 
 from ..clock import system_clock
 from ..ids import random_ids
-from .sql import SCHEMA_VERSION, SQLEventStore, StoreError
+from ..store import CommandRecord, ExpectedVersion, RecordedEvent
+from .sql import _BATCH, _COLUMNS, SCHEMA_VERSION, SQLEventStore, StoreError, _refuse
 
 __all__ = ["SQLiteEventStore"]
 
@@ -134,6 +135,44 @@ class SQLiteEventStore(SQLEventStore):
                 if isinstance(error, sqlite3.Error) and not isinstance(error, sqlite3.IntegrityError):
                     raise self._error(error, "nothing was appended") from None
                 raise
+
+    def _record(self, stream_id: str, events: list[Any], rows: list[tuple[str, int, str]],
+                expected_version: int | ExpectedVersion, correlation_id: str | None, causation_id: str | None,
+                actor: str | None, command: CommandRecord | None) -> list[RecordedEvent]:
+        """The append itself: one transaction under the write lock."""
+        p = self._P
+        with self._write() as cursor:
+            cursor.execute(
+                f"SELECT (SELECT coalesce(max(version), 0) FROM events WHERE stream_id = {p}),"
+                " (SELECT position FROM events ORDER BY position DESC LIMIT 1),"
+                " (SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1),"
+                f" (SELECT count(*) FROM commands WHERE command_id = {p})",
+                (stream_id, command.command_id if command else None))
+            actual, last_position, last_time, command_seen = cursor.fetchone()
+            _refuse(stream_id, len(events), expected_version, command, actual, bool(command_seen))
+            if not events:
+                return []
+            # The clock is clamped to the last recorded time: recorded_at never goes back,
+            # whichever process's clock is behind.
+            now = max(self._clock(), last_time or 0)
+            position = last_position or 0
+            recorded = [RecordedEvent(position + i, stream_id, actual + i, event, now, self._ids(),
+                                      correlation_id, causation_id, actor)
+                        for i, event in enumerate(events, 1)]
+            for start in range(0, len(recorded), _BATCH):  # one statement per batch: few round trips
+                batch = recorded[start:start + _BATCH]
+                cursor.execute(
+                    f"INSERT INTO events ({_COLUMNS}) VALUES " + ", ".join([f"({', '.join([p] * 11)})"] * len(batch)),
+                    [value for r, (event_type, type_version, data) in zip(batch, rows[start:start + _BATCH])
+                     for value in (r.position, stream_id, r.version, event_type, type_version, data, now,
+                                   r.event_id, correlation_id, causation_id, actor)])
+            if command is not None:
+                cursor.execute(
+                    "INSERT INTO commands (command_id, fingerprint, stream_id, first_version, last_version,"
+                    f" causation_id) VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
+                    (command.command_id, command.fingerprint, command.stream_id, command.first_version,
+                     command.last_version, command.causation_id))
+            return recorded
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         with self._lock:
