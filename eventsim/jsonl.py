@@ -359,12 +359,12 @@ def _upcast_line(obj: dict[str, Any], line: int | None) -> dict[str, Any]:
     if not isinstance(event_type, str):
         return obj  # _spec_named says what is wrong with it
     envelope = {name: value for name, value in obj.items() if name in _LINE_ENVELOPE}
-    payload = {name: value for name, value in obj.items() if name not in _LINE_ENVELOPE}
-    event_type, payload = _upcast(event_type, envelope.pop("schemaVersion", 1), payload, line)
+    stored = {name: value for name, value in obj.items() if name not in _LINE_ENVELOPE}
+    event_type, payload = _upcast(event_type, envelope.pop("schemaVersion", 1), stored, line)
     return {**envelope, "eventType": event_type, **payload}
 
 
-def _upcast(event_type: str, version: Any, payload: Mapping[str, Any], line: int | None) -> tuple[str, dict]:
+def _upcast(event_type: str, version: Any, payload: Mapping[str, Any], line: int | None) -> tuple[str, Mapping[str, Any]]:
     try:
         return upcast(event_type, version, payload)
     except SchemaVersionError as error:

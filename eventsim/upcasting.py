@@ -109,11 +109,14 @@ class Upcasters:
             key = (step.to_type, step.to_version)
         return path
 
-    def upcast(self, event_type: object, version: object, payload: Payload) -> tuple[str, dict[str, Any]]:
+    def upcast(self, event_type: object, version: object, payload: Payload) -> tuple[str, Payload]:
         """``(type, payload)`` in today's shape, for a payload stored as ``event_type`` at ``version``.
 
-        ``payload`` is not changed.  ``SchemaVersionError`` for a version that
-        is not a whole number from 1, newer than the code, or with no way up.
+        ``payload`` is never changed; one already in today's shape is returned
+        as it is (reading today's events costs one check).  ``SchemaVersionError``
+        for a version that is not a whole number from 1, is newer than the
+        code, or has no way up, and for a current payload that lacks a
+        ``required`` field.
         """
         if not isinstance(event_type, str):
             raise SchemaVersionError(repr(event_type), version, "an event type is a name, not "
@@ -126,20 +129,20 @@ class Upcasters:
             raise SchemaVersionError(
                 event_type, version, f"schema version {version} is newer than this code, which knows up to "
                 f"version {known}: it was written by a newer eventsim; upgrade eventsim to read it")
-        current: dict[str, Any] = dict(payload)
         if known is None and not any(key[0] == event_type for key in self._steps):
-            return event_type, current  # an unknown type: the decoder names it
-        for step in self._path(event_type, version):
-            current = step.function(MappingProxyType(current))
+            return event_type, payload  # an unknown type: the decoder names it
+        current = payload
+        for step in self._path(event_type, version) if version != known else ():
+            current = step.function(MappingProxyType(dict(current)))
             if not isinstance(current, dict):
                 raise TypeError(f"the upcaster {step.function.__name__} returned "
                                 f"{type(current).__name__}, not a dict")
             event_type = step.to_type
-        missing = sorted(self.required.get(event_type, frozenset()) - current.keys())
-        if missing:
-            raise SchemaVersionError(event_type, self.current[event_type],
-                                     f"the payload has no {', '.join(missing)}, which schema version "
-                                     f"{self.current[event_type]} always has")
+        required = self.required.get(event_type)
+        if required and not required <= current.keys():
+            missing = ", ".join(sorted(required - current.keys()))
+            raise SchemaVersionError(event_type, self.current[event_type], f"the payload has no {missing}, "
+                                     f"which schema version {self.current[event_type]} always has")
         return event_type, current
 
 
@@ -170,6 +173,6 @@ def schema_version(event_type: str) -> int:
 
 
 def upcast(event_type: object, version: object, payload: Payload,
-           upcasters: Upcasters = UPCASTERS) -> tuple[str, dict[str, Any]]:
+           upcasters: Upcasters = UPCASTERS) -> tuple[str, Payload]:
     """``UPCASTERS.upcast``: the one call every reader makes before decoding a payload."""
     return upcasters.upcast(event_type, version, payload)
