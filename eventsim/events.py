@@ -34,7 +34,7 @@ def _check_amount(value: object) -> None:
 #: ISO 4217 codes: three capital letters.
 _CURRENCY = re.compile(r"[A-Z]{3}")
 #: Personal data is only ever recorded sealed (``eventsim.privacy``): never as plain text.
-_SEALED = re.compile(r"pd1\.[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{20,4000}")
+_SEALED = re.compile(r"pd1\.[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{20,16000}")  # the longest PersonalData fits
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ around it still replay.
     vault = Vault(SQLiteKeyStore("keys.db"))
     sealed = vault.seal("alice", PersonalData("Alice", "alice@example.org", "1 Main St"))
     shop.handle(PlaceOrder("123", Decimal(100), "alice", personal_data=sealed))
-    vault.forget("alice")       # from now on vault.open(...) gives FORGOTTEN
+    vault.forget("alice")       # from now on vault.open(...) gives None, and readers show FORGOTTEN
 
 What this does not cover: the plain text anywhere it went besides the store
 (e-mails sent, logs of the web server, spreadsheets, other services); backups

@@ -132,3 +132,11 @@ def test_a_trace_shows_personal_data_until_it_is_forgotten_and_never_the_sealed_
     rows = trace_rows(shop.store.read_stream("order-1"), vault)
     assert rows[0]["personal_data"] == FORGOTTEN and "email" not in rows[0]
     assert not any(str(v).startswith("pd1.") for row in rows for v in row.values())
+
+
+def test_the_longest_personal_data_seals_into_an_event():
+    worst = PersonalData(*(["\U0001F600" * 250 + '"' * 250] * 3))  # 4-byte characters and escaped quotes
+    sealed = Vault(InMemoryKeyStore()).seal("alice", worst)
+    assert OrderCreated("1", D(1), "alice", personal_data=sealed).personal_data == sealed
+    with pytest.raises(ValueError, match="at most 500"):
+        PersonalData("x" * 501, "", "")
