@@ -121,7 +121,7 @@ class InMemorySnapshotStore:
 
     def save(self, snapshot: Snapshot) -> None:
         old = self._snapshots.get(snapshot.stream_id)
-        if old is None or old.version < snapshot.version:
+        if old is None or old.version < snapshot.version or old.schema != snapshot.schema:
             self._snapshots[snapshot.stream_id] = snapshot
 
     def load(self, stream_id: str) -> Snapshot | None:
@@ -129,7 +129,7 @@ class InMemorySnapshotStore:
 
 
 class _SQLSnapshotStore:
-    """One row per stream: a save replaces an older snapshot, never a newer one."""
+    """One row per stream: a save replaces an older snapshot (or one of another schema), never a newer one."""
 
     _P = "?"
     _CREATE = ("CREATE TABLE IF NOT EXISTS snapshots (stream_id TEXT PRIMARY KEY, version BIGINT NOT NULL,"
@@ -143,7 +143,8 @@ class _SQLSnapshotStore:
         self._run(f"INSERT INTO snapshots (stream_id, version, state_schema, state, correlation_id)"
                   f" VALUES ({p}, {p}, {p}, {p}, {p}) ON CONFLICT (stream_id) DO UPDATE SET"
                   " version = excluded.version, state_schema = excluded.state_schema, state = excluded.state,"
-                  " correlation_id = excluded.correlation_id WHERE excluded.version > snapshots.version",
+                  " correlation_id = excluded.correlation_id"
+                  " WHERE excluded.version > snapshots.version OR excluded.state_schema <> snapshots.state_schema",
                   (snapshot.stream_id, snapshot.version, snapshot.schema, snapshot.state, snapshot.correlation_id))
 
     def load(self, stream_id: str) -> Snapshot | None:
@@ -208,7 +209,8 @@ class Snapshots:
     """When to take a snapshot (every ``every`` events of a stream), and which to trust.
 
     ``ignored`` counts the snapshots found but not used because their schema
-    was not today's: their streams were folded from the first event instead.
+    was not today's: their streams were folded from the first event instead,
+    and the policy's next snapshot of the stream replaces them.
     """
 
     def __init__(self, store: SnapshotStore, *, every: int = 100):
@@ -224,10 +226,10 @@ class Snapshots:
         snapshot = self.store.load(stream_id)
         if snapshot is None:
             return None
-        self._saved[stream_id] = snapshot.version
-        if snapshot.schema != STATE_SCHEMA:
+        if snapshot.schema != STATE_SCHEMA:  # the next snapshot the policy takes replaces it
             self.ignored += 1
             return None
+        self._saved[stream_id] = snapshot.version
         return state_from_json(snapshot.state), snapshot.correlation_id
 
     def consider(self, stream_id: str, state: OrderState, correlation_id: str | None) -> bool:

@@ -170,3 +170,14 @@ def test_a_state_loaded_from_a_snapshot_is_kept_in_memory_for_the_next_command(s
     fresh.state("1")
     fresh.state("1")
     assert loads == ["order-1"]
+
+
+def test_a_snapshot_of_an_older_shape_is_rebuilt_in_todays(snapshot_store):
+    shop = new_shop()
+    long_order(shop, 4)  # 8 events
+    stale = Snapshot("order-1", 8, "1:0123456789ab", state_to_json(shop.state("1")))
+    snapshot_store.save(stale)
+    fresh = Shop(shop.store, snapshots=Snapshots(snapshot_store, every=5))
+    assert fresh.state("1") == shop.state("1") and fresh.snapshots.ignored == 1
+    rebuilt = snapshot_store.load("order-1")
+    assert (rebuilt.version, rebuilt.schema) == (8, STATE_SCHEMA)
