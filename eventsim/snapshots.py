@@ -154,7 +154,11 @@ class _SQLSnapshotStore:
 
 
 class SQLiteSnapshotStore(_SQLSnapshotStore):
-    """Snapshots in an SQLite file: the events' own file is a fine place (a table of its own)."""
+    """Snapshots in an SQLite file: the events' own file is a fine place (a table of its own).
+
+    Open the event store on a new file first: it refuses a file that already
+    holds tables of something else.
+    """
 
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
