@@ -330,3 +330,9 @@ def test_simulate_into_a_directory_is_one_line(tmp_path, capsys):
     assert main(["simulate", "--orders", "5", "--out", str(tmp_path)]) == 2
     assert capsys.readouterr().err == f"eventsim simulate: {tmp_path}: is a directory; give a file name\n"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_simulated_log_replayed_and_written_again_is_the_same_file(log_path, tmp_path):
+    again = tmp_path / "again.jsonl"
+    write_jsonl(cli.load(str(log_path)).store.read_all(), again)
+    assert again.read_bytes() == log_path.read_bytes()
