@@ -2,8 +2,9 @@
 
 The top level holds the core, which needs nothing beyond the standard library:
 the write side (``Shop`` handling commands with the order decider in
-``eventsim.order``, recording events in an ``InMemoryEventStore``), the
-projection machinery, the refund process, the simulator and log replay.
+``eventsim.order``, recording events in an ``InMemoryEventStore`` or an
+``SQLiteEventStore``), the projection machinery, the refund process, the
+simulator and log replay.  ``PostgresEventStore`` (psycopg) is imported on first use.
 The parts that draw on pandas, matplotlib or ipywidgets are imported from
 their own modules: ``eventsim.read_models``, ``eventsim.history``,
 ``eventsim.charts`` and ``eventsim.widgets``.
@@ -22,6 +23,7 @@ from .replay import ReplayError, replay
 from .shop import Shop, compensate, order_id_of, stream_for
 from .simulator import SimulationConfig, simulate
 from .store import ANY, NO_STREAM, ConcurrencyError, InMemoryEventStore, RecordedEvent, Subscription
+from .stores import SQLiteEventStore, StoreError, open_store
 
 __all__ = [
     "SimulatedClock", "system_clock", "to_datetime", "to_timestamp",
@@ -38,4 +40,12 @@ __all__ = [
     "Shop", "stream_for",
     "SimulationConfig", "simulate",
     "ANY", "NO_STREAM", "ConcurrencyError", "InMemoryEventStore", "RecordedEvent", "Subscription",
+    "SQLiteEventStore", "PostgresEventStore", "StoreError", "open_store",
 ]
+
+
+def __getattr__(name: str) -> object:  # psycopg is imported only by those who use PostgreSQL
+    if name == "PostgresEventStore":
+        from .stores.postgres import PostgresEventStore
+        return PostgresEventStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -28,6 +28,7 @@ from .commands import CancelOrder, Command, RequestRefund, fingerprint
 from .history import state_at_version
 from .ids import random_ids
 from .order import OrderNotFound, OrderState, decide, evolve, initial_state
+from .snapshots import Snapshots
 from .store import CommandRecord, ConcurrencyError, InMemoryEventStore, RecordedEvent
 from .streams import order_id_of, stream_for
 
@@ -52,12 +53,14 @@ class Shop:
     Give it a ``store`` to share one between shops; otherwise it makes an
     in-memory store stamped by ``clock``.  ``ids`` gives command ids to
     commands that arrive without one (and event ids to a store it makes).
-    ``cache_size`` is how many orders' states it keeps between commands.
+    ``cache_size`` is how many orders' states it keeps between commands;
+    ``snapshots`` (``eventsim.snapshots``) keeps them durably too, for the
+    orders it does not have in memory.
     """
 
     def __init__(self, store: InMemoryEventStore | None = None, *,
                  clock: Callable[[], int] | None = None, ids: Callable[[], str] = random_ids,
-                 max_retries: int = 3, cache_size: int = 10_000):
+                 max_retries: int = 3, cache_size: int = 10_000, snapshots: Snapshots | None = None):
         if store is None:
             store = InMemoryEventStore(clock=clock or system_clock, ids=ids)
         elif clock is not None:
@@ -66,6 +69,7 @@ class Shop:
         self.max_retries = max_retries
         self.cache_size = cache_size
         self._ids = ids
+        self.snapshots = snapshots
         # stream id -> (its state at some version, the stream's correlation id): most recent last
         self._states: OrderedDict[str, tuple[OrderState, str | None]] = OrderedDict()
         self._states_lock = threading.Lock()  # threads (a web server's) share one shop
@@ -119,7 +123,12 @@ class Shop:
     def _load(self, stream_id: str) -> tuple[OrderState, str | None]:
         """The stream's current state and correlation id: the cached state plus what was recorded since."""
         with self._states_lock:
-            state, correlation = self._states.get(stream_id, (initial_state, None))
+            cached = self._states.get(stream_id)
+        if cached is None and self.snapshots is not None:
+            cached = self.snapshots.load(stream_id)
+            if cached is not None:
+                self._keep(stream_id, *cached)
+        state, correlation = cached or (initial_state, None)
         newer = self.store.read_stream(stream_id, state.version + 1)
         if newer:
             for recorded in newer:
@@ -138,6 +147,8 @@ class Shop:
             self._states.move_to_end(stream_id)
             if len(self._states) > self.cache_size:
                 self._states.popitem(last=False)
+        if self.snapshots is not None:
+            self.snapshots.consider(stream_id, state, correlation)
 
     def state(self, order_id: str) -> OrderState:
         """The order's current state, as the fold of its whole stream would give it."""

@@ -1,0 +1,219 @@
+"""The event store in PostgreSQL, through psycopg 3.
+
+An append is one call of the ``eventsim_append`` SQL function (created with
+the tables), in its own transaction: one round trip to the server instead of
+one per statement.  The function takes the write lock, ``LOCK TABLE events
+IN EXCLUSIVE MODE``, held until the commit, and assigns positions under it
+(the last position plus one), so they are committed in order: a reader
+following the log by position never meets position N+1 before N is visible,
+which a ``bigserial`` alone would allow (the eventsourcing library takes the
+same lock).  Readers are not blocked by it (a plain ``SELECT`` takes a weaker
+lock); writers queue, up to ``lock_timeout``.  The cost is one append at a
+time per database, paid knowingly.  Event ids and the clock are read before
+the call, so an append that loses (``ConcurrencyError``) has used up ids.
+
+Durability: ``synchronous_commit = on`` (set on every connection, whatever
+the server's default): an append returns only once its commit is on disk.
+
+A lost connection (server restarted, network gone) is reported as
+``StoreError``; the next call connects again.  If the connection broke during
+an append, the append may or may not have been recorded (the commit may have
+happened just before): read the stream, or the command's record, to find out.
+A command handled with a command id is safe to retry.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.types.json import set_json_loads
+
+from ..clock import system_clock
+from ..ids import random_ids
+from ..store import ANY, NO_STREAM, CommandRecord, ExpectedVersion, RecordedEvent
+from .sql import SCHEMA_VERSION, SQLEventStore, StoreError, _refuse, parse_json
+
+__all__ = ["PostgresEventStore"]
+
+_SCHEMA = f"""
+CREATE TABLE eventsim_store (schema_version integer NOT NULL);
+INSERT INTO eventsim_store VALUES ({SCHEMA_VERSION});
+CREATE TABLE events (
+    position       bigint  PRIMARY KEY,              -- the global order; assigned under the write lock
+    stream_id      text    NOT NULL,
+    version        integer NOT NULL CHECK (version >= 1),
+    event_type     text    NOT NULL,                 -- the registered name, e.g. 'OrderCreated'
+    schema_version integer NOT NULL DEFAULT 1 CHECK (schema_version >= 1),  -- the shape of data (eventsim.upcasting)
+    data           jsonb   NOT NULL,                 -- the event: {{"orderId": "123456", "amount": 100.00}}
+    recorded_at    bigint  NOT NULL,                 -- Unix seconds
+    event_id       text    NOT NULL,
+    correlation_id text,
+    causation_id   text,
+    actor          text,
+    UNIQUE (stream_id, version)                      -- optimistic concurrency, kept by the database
+);
+CREATE TABLE commands (
+    command_id    text    PRIMARY KEY,               -- a command is handled once
+    fingerprint   text    NOT NULL,
+    stream_id     text    NOT NULL,
+    first_version integer NOT NULL,
+    last_version  integer NOT NULL,
+    causation_id  text
+);
+CREATE FUNCTION eventsim_append(
+    p_stream_id text, p_expected integer, p_types text[], p_versions integer[], p_data jsonb[],
+    p_event_ids text[], p_now bigint,
+    p_correlation_id text, p_causation_id text, p_actor text,
+    p_command_id text, p_fingerprint text, p_command_stream_id text, p_first_version integer,
+    p_last_version integer, p_command_causation_id text,
+    OUT written boolean, OUT actual integer, OUT command_seen boolean, OUT first_position bigint,
+    OUT stamped bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    n integer := coalesce(cardinality(p_types), 0);
+BEGIN
+    LOCK TABLE events IN EXCLUSIVE MODE;  -- held until commit: positions are assigned in commit order
+    SELECT coalesce(max(version), 0) INTO actual FROM events WHERE stream_id = p_stream_id;
+    command_seen := p_command_id IS NOT NULL AND EXISTS (SELECT 1 FROM commands WHERE command_id = p_command_id);
+    -- The rules of SQLEventStore.append (p_expected NULL: ANY); when one fails, Python says which.
+    written := n > 0 AND (p_expected IS NULL OR p_expected = actual) AND NOT command_seen
+        AND (p_command_id IS NULL
+             OR (p_command_stream_id, p_first_version, p_last_version) = (p_stream_id, actual + 1, actual + n));
+    IF NOT written THEN
+        RETURN;
+    END IF;
+    SELECT e.position, e.recorded_at INTO first_position, stamped FROM events e ORDER BY e.position DESC LIMIT 1;
+    first_position := coalesce(first_position, 0) + 1;
+    stamped := greatest(p_now, coalesce(stamped, 0));  -- the store's time never goes back
+    INSERT INTO events (position, stream_id, version, event_type, schema_version, data, recorded_at, event_id,
+                        correlation_id, causation_id, actor)
+    SELECT first_position + i - 1, p_stream_id, actual + i, p_types[i], p_versions[i], p_data[i], stamped,
+           p_event_ids[i], p_correlation_id, p_causation_id, p_actor
+    FROM generate_subscripts(p_types, 1) AS i;
+    IF p_command_id IS NOT NULL THEN
+        INSERT INTO commands VALUES (p_command_id, p_fingerprint, p_command_stream_id, p_first_version,
+                                     p_last_version, p_command_causation_id);
+    END IF;
+END $$;
+CREATE FUNCTION eventsim_events_never_change() RETURNS trigger LANGUAGE plpgsql AS
+$$ BEGIN RAISE EXCEPTION 'recorded events never change'; END $$;
+CREATE TRIGGER events_never_change BEFORE UPDATE OR DELETE ON events
+FOR EACH ROW EXECUTE FUNCTION eventsim_events_never_change();
+CREATE TRIGGER events_never_truncated BEFORE TRUNCATE ON events
+FOR EACH STATEMENT EXECUTE FUNCTION eventsim_events_never_change()
+"""
+
+
+_APPEND = ("SELECT * FROM eventsim_append(%s, %s, %s, %s, %s::jsonb[], %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+           " %s)")
+
+
+def display_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        parts = conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "(a connection string psycopg cannot read)"
+    user = f"{parts['user']}@" if parts.get("user") else ""
+    port = f":{parts['port']}" if parts.get("port") else ""
+    return f"postgresql://{user}{parts.get('host', '')}{port}/{parts.get('dbname', '')}"
+
+
+class PostgresEventStore(SQLEventStore):
+    """An event store in the PostgreSQL database at ``url``; its tables are created on first use
+    (in the connection's current schema)."""
+
+    _P = "%s"
+    _integrity_errors = (psycopg.errors.UniqueViolation,)
+
+    def __init__(self, url: str, *, clock: Callable[[], int] = system_clock, ids: Callable[[], str] = random_ids,
+                 lock_timeout: float = 30.0):
+        super().__init__(clock=clock, ids=ids)
+        self.url = url
+        self.name = f"PostgreSQL store {display_url(url)}"
+        self._lock_timeout_ms = int(lock_timeout * 1000)
+        self._conn: psycopg.Connection | None = None
+        with self._lock:
+            connection = self._connection()
+            with connection.transaction():
+                # One creator at a time; key: the first bytes of "eventsim".
+                connection.execute("SELECT pg_advisory_xact_lock(7310870969309975917)")
+                ours, theirs = connection.execute(
+                    "SELECT to_regclass('eventsim_store') IS NOT NULL,"
+                    " to_regclass('events') IS NOT NULL OR to_regclass('commands') IS NOT NULL").fetchall()[0]
+                if not ours:
+                    if theirs:
+                        raise StoreError(self.name, "not an eventsim store: it has a table 'events' or "
+                                         "'commands' but no eventsim_store table")
+                    connection.execute(_SCHEMA)
+        found = self._query("SELECT max(schema_version) FROM eventsim_store")[0][0]
+        if found != SCHEMA_VERSION:
+            newer = isinstance(found, int) and found > SCHEMA_VERSION
+            raise StoreError(self.name, f"schema version {found!r}: this eventsim reads version {SCHEMA_VERSION}"
+                             + ("; the store was written by a newer eventsim: upgrade eventsim" if newer else ""))
+
+    def _connection(self) -> psycopg.Connection:
+        if self._conn is None or self._conn.closed:
+            try:
+                connection = psycopg.connect(self.url, autocommit=True)
+            except psycopg.Error as error:
+                raise StoreError(self.name, f"cannot connect ({' '.join(str(error).split())})") from None
+            connection.execute("SET synchronous_commit = on")
+            connection.execute(f"SET lock_timeout = {self._lock_timeout_ms}")
+            set_json_loads(parse_json, connection)  # amounts come back as Decimal, never float
+            self._conn = connection
+        return self._conn
+
+    def _record(self, stream_id: str, events: list[Any], rows: list[tuple[str, int, str]],
+                expected_version: int | ExpectedVersion, correlation_id: str | None, causation_id: str | None,
+                actor: str | None, command: CommandRecord | None) -> list[RecordedEvent]:
+        """One call of ``eventsim_append``: one round trip, one transaction (the connection autocommits)."""
+        expected = None if expected_version is ANY else 0 if expected_version is NO_STREAM else expected_version
+        event_ids = [self._ids() for _ in events]
+        c = command
+        params = (stream_id, expected, [t for t, _, _ in rows], [v for _, v, _ in rows], [d for _, _, d in rows],
+                  event_ids, self._clock(), correlation_id, causation_id, actor, c and c.command_id, c and c.fingerprint, c and c.stream_id,
+                  c and c.first_version, c and c.last_version, c and c.causation_id)
+        with self._lock:
+            try:
+                connection = self._connection()
+            except StoreError as error:
+                raise StoreError(self.name, f"{error.problem}; nothing was appended") from None
+            try:
+                written, actual, command_seen, first, stamped = connection.execute(_APPEND, params).fetchall()[0]
+            except psycopg.errors.UniqueViolation:
+                raise
+            except psycopg.Error as error:
+                raise self._error(error, "the append may or may not have been recorded: read the stream "
+                                  "(or the command's record) to find out") from None
+        if not written:
+            _refuse(stream_id, len(events), expected_version, command, actual, command_seen)
+            return []
+        return [RecordedEvent(first + i, stream_id, actual + 1 + i, event, stamped, event_id,
+                              correlation_id, causation_id, actor)
+                for i, (event, event_id) in enumerate(zip(events, event_ids))]
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        with self._lock:
+            try:
+                return self._connection().execute(sql, params).fetchall()
+            except psycopg.Error as error:
+                raise self._error(error) from None
+
+    def _error(self, error: psycopg.Error, consequence: str = "") -> StoreError:
+        text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        if isinstance(error, psycopg.errors.LockNotAvailable):
+            problem = f"another writer held the write lock longer than lock_timeout ({text})"
+        elif isinstance(error, psycopg.OperationalError):
+            self.close()  # the next call connects again
+            problem = f"lost the connection to the server ({text})"
+        else:
+            problem = f"PostgreSQL error: {text}"
+        return StoreError(self.name, f"{problem}{'; ' + consequence if consequence else ''}")
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None

@@ -1,0 +1,273 @@
+"""What only a database-backed store has to get right, on SQLite and PostgreSQL alike:
+other processes writing at the same time, a tailing reader, a writer killed mid-append,
+files and servers that are not what they should be.  The contract itself is in
+test_store_contract.py."""
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+
+from eventsim.events import OrderCreated, OrderPaid
+from eventsim.store import InMemoryEventStore
+from eventsim.stores import PostgresEventStore, SQLiteEventStore, StoreError, open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def url(request, tmp_path):
+    if request.param == "sqlite":
+        return str(tmp_path / "store.db")
+    return request.getfixturevalue("postgres_url")
+
+
+def raw(url, sql):
+    """Run one statement on the store's database behind its back (a learner with a SQL console)."""
+    if url.startswith("postgresql://"):
+        import psycopg
+        with psycopg.connect(url, autocommit=True) as connection:
+            cursor = connection.execute(sql)
+            return cursor.fetchall() if cursor.description else None
+    with sqlite3.connect(url) as connection:
+        return connection.execute(sql).fetchall()
+
+
+# Each worker is a separate Python process; it prints one line per committed append.
+WORKER = """
+import sys
+from decimal import Decimal as D
+from eventsim.events import OrderCreated, RefundCreated
+from eventsim.store import NO_STREAM, CommandRecord, ConcurrencyError
+from eventsim.stores import open_store
+
+url, job, name, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+store = open_store(url)
+for r in range(rounds):
+    if job == "race":  # read the version, append expecting it, retry when another process got there first
+        while True:
+            version = store.stream_version("shared")
+            try:
+                store.append("shared", [OrderCreated(f"{name}-{r}", D(r))], expected_version=version)
+                break
+            except ConcurrencyError:
+                pass
+        store.append(f"own-{name}", [OrderCreated(f"{name}-own-{r}", D(1))])
+    elif job == "batches":  # big batches: a kill lands inside one
+        stream = f"order-{name}-{r}"
+        store.append(stream, [OrderCreated(stream, D("0.10"))]
+                     + [RefundCreated(stream, D("0.01"), refund_id=f"r{k}") for k in range(149)],
+                     NO_STREAM, command=CommandRecord(f"cmd-{stream}", "f", stream, 1, 150))
+        version = store.stream_version("ledger")
+        store.append("ledger", [OrderCreated(f"{stream}-{k}", D(1)) for k in range(3)], version)
+    print(r, flush=True)
+"""
+
+
+def start_worker(url, job, name, rounds):
+    return subprocess.Popen([sys.executable, "-c", WORKER, url, job, name, str(rounds)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish(worker):
+    out, err = worker.communicate(timeout=120)
+    assert worker.returncode == 0, err
+    return out
+
+
+# --- several processes -----------------------------------------------------------------
+
+def test_two_processes_racing_on_one_stream_behave_like_two_threads(url):
+    open_store(url).close()  # create the tables before the race
+    rounds = 60
+    workers = [start_worker(url, "race", name, rounds) for name in ("p", "q")]
+    for worker in workers:
+        finish(worker)
+    store = open_store(url)
+    shared = store.read_stream("shared")
+    assert [r.version for r in shared] == list(range(1, 2 * rounds + 1))  # none lost, none twice
+    assert sorted(r.event.order_id for r in shared) == sorted(f"{n}-{r}" for n in "pq" for r in range(rounds))
+    assert len(store) == 4 * rounds
+    positions = [r.position for r in store.read_all()]
+    assert positions == sorted(set(positions))
+
+
+def test_a_tailing_reader_never_misses_an_event_that_commits_late(url):
+    reader = open_store(url)
+    rounds = 80
+    workers = [start_worker(url, "race", name, rounds) for name in ("p", "q", "r")]
+    seen, last = [], 0
+    while any(worker.poll() is None for worker in workers) or len(seen) < len(reader):
+        page = reader.read_all(last + 1)  # follow the log by position, as a projection does
+        seen += page
+        if page:
+            last = page[-1].position
+    for worker in workers:
+        finish(worker)
+    assert len(seen) == 6 * rounds
+    assert seen == reader.read_all()  # every event, in order: nothing slipped in behind the reader
+
+
+def test_a_subscription_gets_other_processes_events_on_poll(url):
+    ours, theirs = open_store(url), open_store(url)
+    seen = []
+    ours.subscribe(seen.append)
+    theirs.append("a", [OrderCreated("o1", D(1)), OrderPaid("o1")])
+    assert seen == []  # nothing polls behind your back
+    ours.poll()
+    assert [r.event for r in seen] == [OrderCreated("o1", D(1)), OrderPaid("o1")]
+    ours.append("a", [OrderPaid("o1")])
+    assert [r.position for r in seen] == [1, 2, 3]
+
+
+# --- crashes ----------------------------------------------------------------------------
+
+def test_a_writer_killed_mid_append_leaves_whole_batches_and_gapless_versions(url):
+    watcher = open_store(url)
+    for kill in range(3):
+        worker = start_worker(url, "batches", f"k{kill}", 10_000)
+        before = len(watcher)
+        deadline = time.monotonic() + 60
+        while len(watcher) < before + 300 + 150 * kill and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.01 * kill)  # somewhere else in the next append each time
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.communicate(timeout=30)
+        assert worker.returncode == -signal.SIGKILL
+    watcher.close()
+
+    store = open_store(url)  # opens as it is: no repair step
+    streams = [s for s in store.stream_ids() if s.startswith("order-")]
+    assert len(streams) >= 6
+    for stream_id in streams:
+        versions = [r.version for r in store.read_stream(stream_id)]
+        assert versions == list(range(1, 151)), f"{stream_id} is not whole"
+        assert store.command_record(f"cmd-{stream_id}").last_version == 150
+    ledger = store.read_stream("ledger")
+    assert [r.version for r in ledger] == list(range(1, len(ledger) + 1)) and len(ledger) % 3 == 0
+    assert raw(url, "SELECT count(*) FROM commands")[0][0] == len(streams)
+    if not url.startswith("postgresql://"):
+        assert raw(url, "PRAGMA integrity_check") == [("ok",)]
+    store.append("ledger", [OrderPaid("after the crash")], len(ledger))  # and it takes writes again
+
+
+# --- what the database itself refuses ----------------------------------------------------
+
+def test_the_database_refuses_to_change_or_delete_a_recorded_event(url):
+    open_store(url).append("a", [OrderCreated("o1", D("0.10"))])
+    for sql in ("UPDATE events SET data = '{\"orderId\": \"o1\", \"amount\": 1000}'", "DELETE FROM events"):
+        with pytest.raises(Exception, match="recorded events"):
+            raw(url, sql)
+    assert open_store(url).read_all()[0].event.amount == D("0.10")
+
+
+def test_amounts_are_exact_decimal_numbers_in_the_seeds_json_shape(url):
+    open_store(url).append("order-1", [OrderCreated("1", D("999999999999.99"), customer_id="c1")])
+    [(event_type, data)] = raw(url, "SELECT event_type, data::text FROM events" if url.startswith("postgresql")
+                               else "SELECT event_type, data FROM events")
+    assert event_type == "OrderCreated"
+    assert "999999999999.99" in data and '"orderId": "1"' in data and '"customerId": "c1"' in data
+
+
+def test_sqlite_durability_is_wal_with_the_synchronous_level_asked_for(tmp_path):
+    levels = {"NORMAL": 1, "FULL": 2}
+    for name, level in levels.items():
+        store = SQLiteEventStore(tmp_path / "store.db", synchronous=name)
+        assert store._query("PRAGMA journal_mode") == [("wal",)]
+        assert store._query("PRAGMA synchronous") == [(level,)]
+    assert SQLiteEventStore(tmp_path / "store.db").synchronous == "NORMAL"
+    with pytest.raises(ValueError, match="synchronous"):
+        SQLiteEventStore(tmp_path / "store.db", synchronous="OFF")
+
+
+# --- bad files, newer schemas, servers that go away -------------------------------------
+
+def test_a_file_that_is_not_a_database_is_refused_and_left_alone(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_bytes(b"these are my notes, not a database\n" * 200)
+    with pytest.raises(StoreError, match="not an SQLite database") as caught:
+        SQLiteEventStore(path)
+    assert str(path) in str(caught.value)
+    assert path.read_bytes() == b"these are my notes, not a database\n" * 200
+
+
+def test_a_database_of_something_else_is_not_an_eventsim_store(url):
+    raw(url, "CREATE TABLE events (id integer)")
+    raw(url, "INSERT INTO events VALUES (42)")
+    with pytest.raises(StoreError, match="not an eventsim store") as caught:
+        open_store(url)
+    assert ("SQLite store" in str(caught.value)) != url.startswith("postgresql://")
+    assert raw(url, "SELECT id FROM events") == [(42,)]
+
+
+def test_a_store_written_by_a_newer_eventsim_is_refused_and_kept(url):
+    open_store(url).append("a", [OrderCreated("o1", D(1))])
+    raw(url, "UPDATE eventsim_store SET schema_version = 99")
+    with pytest.raises(StoreError, match="schema version 99.*newer eventsim"):
+        open_store(url)
+    assert raw(url, "SELECT count(*) FROM events") == [(1,)]
+
+
+def test_a_read_only_file_can_be_read_and_refuses_appends(tmp_path, monkeypatch):
+    path = tmp_path / "store.db"
+    SQLiteEventStore(path).append("a", [OrderCreated("o1", D(1))])
+    real_access = os.access
+    # As root every file is writable: pretend this one is not, as it is for a learner after chmod a-w.
+    monkeypatch.setattr(os, "access", lambda p, mode: False if mode == os.W_OK and Path(p) == path
+                        else real_access(p, mode))
+    store = SQLiteEventStore(path)
+    assert store.read_only and [r.event for r in store.read_all()] == [OrderCreated("o1", D(1))]
+    with pytest.raises(StoreError, match="read-only: nothing was appended") as caught:
+        store.append("a", [OrderPaid("o1")])
+    assert str(path) in str(caught.value)
+    monkeypatch.undo()
+    assert len(SQLiteEventStore(path)) == 1
+
+
+def test_a_postgresql_server_that_goes_away_gives_a_clear_error_and_loses_nothing(postgres_server, postgres_url):
+    store = PostgresEventStore(postgres_url)
+    committed = store.append("a", [OrderCreated("o1", D("0.10")), OrderPaid("o1")])
+    postgres_server.stop("immediate")  # a crash, not a polite shutdown
+    try:
+        with pytest.raises(StoreError) as caught:
+            store.append("a", [OrderPaid("o1")])
+        message = str(caught.value)  # the connection broke during the call: it cannot know whether it committed
+        assert message.startswith(f"PostgreSQL store postgresql://postgres@127.0.0.1:{postgres_server.port}/")
+        assert "lost the connection" in message and "may or may not have been recorded" in message
+        with pytest.raises(StoreError, match="cannot connect .*; nothing was appended"):
+            store.append("a", [OrderPaid("o1")])  # the next try finds no server at all
+    finally:
+        postgres_server.start()
+    assert store.read_all() == committed  # the same object connects again
+    store.append("a", [OrderPaid("o1")], 2)
+    assert PostgresEventStore(postgres_url).stream_version("a") == 3
+
+
+def test_a_store_that_cannot_be_reached_says_which_and_why(tmp_path, postgres_server):
+    with pytest.raises(StoreError, match="SQLite store .*no-such-folder.*cannot open the file"):
+        SQLiteEventStore(tmp_path / "no-such-folder" / "store.db")
+    url = f"postgresql://postgres@127.0.0.1:{postgres_server.port}/no_such_database"
+    with pytest.raises(StoreError, match="PostgreSQL store postgresql://postgres@127.0.0.1:.*/no_such_database: "
+                                         "cannot connect .*no_such_database"):
+        PostgresEventStore(url)
+
+
+# --- opening by URL ----------------------------------------------------------------------------
+
+def test_open_store_understands_memory_paths_and_urls(tmp_path, postgres_url):
+    assert isinstance(open_store("memory:"), InMemoryEventStore)
+    open_store(str(tmp_path / "a.db")).append("a", [OrderPaid("o1")])
+    assert len(open_store(f"sqlite:///{tmp_path / 'a.db'}")) == 1  # the same file, through a URL
+    assert isinstance(open_store(tmp_path / "b.db"), SQLiteEventStore)
+    assert isinstance(open_store(postgres_url), PostgresEventStore)
+
+
+@pytest.mark.parametrize("url", ["mysql://localhost/shop", "sqlite://shop.db", "", "redis://x"])
+def test_open_store_refuses_what_it_does_not_know(url):
+    with pytest.raises(ValueError, match="store URL"):
+        open_store(url)

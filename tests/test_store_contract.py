@@ -1,0 +1,413 @@
+"""One contract, three stores: the same tests run on the in-memory, SQLite and PostgreSQL stores.
+
+Each test gets ``make_store``, which opens a store on a fresh database (a new
+in-memory store, a new SQLite file, a new PostgreSQL schema); calling it again
+opens a second store object on the same database (for the in-memory store: a
+new, empty one).  The PostgreSQL run needs the test server from conftest.py.
+"""
+import dataclasses
+import logging
+import threading
+import time
+from decimal import Decimal as D
+
+import pytest
+
+from eventsim.clock import SimulatedClock
+from eventsim.commands import PlaceOrder
+from eventsim.events import (
+    OrderCancelled,
+    OrderCreated,
+    OrderPaid,
+    OrderShipped,
+    RefundCreated,
+)
+from eventsim.ids import SeededIds
+from eventsim.shop import CommandIdReused, Shop
+from eventsim.store import (
+    ANY,
+    NO_STREAM,
+    CommandRecord,
+    ConcurrencyError,
+    InMemoryEventStore,
+    RecordedEvent,
+)
+from eventsim.stores import open_store
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def store_url(request, tmp_path):
+    if request.param == "memory":
+        return "memory:"
+    if request.param == "sqlite":
+        return str(tmp_path / "store.db")
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def make_store(store_url):
+    opened = []
+
+    def make(clock=None, ids=None):
+        store = open_store(store_url, clock=clock or SimulatedClock(start=1_000, step=10), ids=ids or SeededIds(1))
+        opened.append(store)
+        return store
+
+    yield make
+    for store in opened:
+        if not isinstance(store, InMemoryEventStore):
+            store.close()
+
+
+def order(n):
+    """Three events for order ``n``."""
+    return [OrderCreated(f"o{n}", D(n)), OrderPaid(f"o{n}"), OrderShipped(f"o{n}")]
+
+
+def assert_gapless_streams(store):
+    log = store.read_all()
+    positions = [r.position for r in log]
+    assert positions == sorted(set(positions))
+    for stream_id in store.stream_ids():
+        stream = store.read_stream(stream_id)
+        assert [r.version for r in stream] == list(range(1, len(stream) + 1))
+        assert stream == [r for r in log if r.stream_id == stream_id]
+
+
+# --- recording ---------------------------------------------------------------------
+
+def test_append_returns_the_recorded_envelopes_and_reads_give_them_back(make_store):
+    store = make_store()
+    recorded = store.append("order-o1", order(1), correlation_id="corr", causation_id="cmd", actor="clerk:ann")
+    assert [r.event for r in recorded] == order(1)
+    assert [(r.position, r.version) for r in recorded] == [(1, 1), (2, 2), (3, 3)]
+    assert {r.stream_id for r in recorded} == {"order-o1"}
+    assert [r.event_type for r in recorded] == ["OrderCreated", "OrderPaid", "OrderShipped"]
+    assert {(r.correlation_id, r.causation_id, r.actor) for r in recorded} == {("corr", "cmd", "clerk:ann")}
+    assert all(isinstance(r, RecordedEvent) for r in recorded)
+    assert store.read_all() == recorded and store.read_stream("order-o1") == recorded
+
+
+def test_recorded_time_comes_from_the_clock_once_per_append_and_never_goes_back(make_store):
+    clock = SimulatedClock(start=1_000)
+    store = make_store(clock=clock)
+    first = store.append("a", order(1))
+    clock.advance(10)
+    second = store.append("b", order(2))
+    clock.advance(-500)  # the clock jumps back: recorded times are clamped, never earlier
+    third = store.append("c", order(3))
+    assert [{r.recorded_at for r in batch} for batch in (first, second, third)] == [{1_000}, {1_010}, {1_010}]
+
+
+def test_event_ids_come_from_the_ids_source(make_store):
+    store = make_store(ids=SeededIds(7))
+    for n in range(5):
+        store.append(f"order-o{n}", order(n))
+    expected = SeededIds(7)
+    assert [r.event_id for r in store.read_all()] == [expected() for _ in range(15)]
+
+
+def test_an_empty_store(make_store):
+    store = make_store()
+    assert store.stream_version("nothing") == 0 and store.read_stream("nothing") == []
+    assert store.read_all() == [] and store.last_position == 0 and len(store) == 0
+    assert store.stream_ids() == [] and store.command_record("c1") is None
+
+
+def test_versions_count_per_stream_and_positions_globally(make_store):
+    store = make_store()
+    store.append("a", order(1)[:2])
+    store.append("b", order(2))
+    store.append("a", order(1)[2:])
+    assert [(r.stream_id, r.version, r.position) for r in store.read_all()] == [
+        ("a", 1, 1), ("a", 2, 2), ("b", 1, 3), ("b", 2, 4), ("b", 3, 5), ("a", 3, 6)]
+    assert store.stream_version("a") == 3 and store.stream_version("b") == 3
+    assert store.last_position == len(store) == 6
+    assert store.stream_ids() == ["a", "b"]
+
+
+def test_reading_from_a_version_or_a_position_with_a_limit(make_store):
+    store = make_store()
+    store.append("a", order(1))
+    store.append("b", order(2))
+    assert [r.version for r in store.read_stream("a", from_version=2)] == [2, 3]
+    assert store.read_stream("a", from_version=4) == []
+    assert [r.position for r in store.read_all(from_position=5)] == [5, 6]
+    assert [r.position for r in store.read_all(from_position=2, limit=3)] == [2, 3, 4]
+    assert store.read_all(from_position=7) == []
+    assert store.read_all(limit=0) == [] and store.read_all(limit=-1) == []
+
+
+def test_amounts_come_back_as_the_exact_decimals_that_went_in(make_store):
+    amounts = [D("0.10"), D("999999999999.99"), D(100), D("100.00"), D("0.01")]
+    store = make_store()
+    store.append("order-o1", [OrderCreated("o1", amounts[0], customer_id="c1")]
+                 + [RefundCreated("o1", amount, refund_id=f"r{i}", reason="ünïcode ✓")
+                    for i, amount in enumerate(amounts[1:])])
+    reader = make_store() if not isinstance(store, InMemoryEventStore) else store  # a second connection
+    events = [r.event for r in reader.read_stream("order-o1")]
+    assert [e.amount for e in events] == amounts
+    assert [str(e.amount) for e in events] == ["0.10", "999999999999.99", "100", "100.00", "0.01"]
+    assert events[0].customer_id == "c1" and events[1].reason == "ünïcode ✓"
+
+
+def test_recorded_events_cannot_be_changed(make_store):
+    store = make_store()
+    recorded = store.append("a", order(1))[0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        recorded.version = 99
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        recorded.event.amount = D(0)
+
+
+def test_appending_nothing_records_nothing(make_store):
+    store = make_store()
+    assert store.append("a", []) == []
+    assert store.stream_ids() == [] and store.last_position == 0
+
+
+# --- expected versions ------------------------------------------------------------------
+
+def test_expected_versions_any_no_stream_and_exact(make_store):
+    store = make_store()
+    store.append("a", order(1)[:1], NO_STREAM)
+    store.append("a", order(1)[1:2], 1)
+    store.append("a", order(1)[2:], ANY)
+    assert store.stream_version("a") == 3
+
+
+@pytest.mark.parametrize("expected", [0, 1, 3, NO_STREAM])
+def test_a_wrong_expected_version_raises_and_records_nothing(make_store, expected):
+    store = make_store()
+    store.append("order-o1", order(1)[:2])
+    before = store.read_all()
+    with pytest.raises(ConcurrencyError) as caught:
+        store.append("order-o1", [OrderCancelled("o1")], expected)
+    assert (caught.value.stream_id, caught.value.expected, caught.value.actual) == ("order-o1", expected, 2)
+    assert store.read_all() == before and store.stream_version("order-o1") == 2
+
+
+@pytest.mark.parametrize("expected", [True, "1", None, 1.0])
+def test_an_expected_version_of_the_wrong_type_is_a_type_error(make_store, expected):
+    store = make_store()
+    with pytest.raises(TypeError):
+        store.append("a", order(1), expected)
+    assert len(store) == 0
+
+
+# --- atomicity ---------------------------------------------------------------------------
+
+def test_a_batch_with_something_that_is_not_an_event_records_nothing(make_store):
+    store = make_store()
+    with pytest.raises(TypeError):
+        store.append("a", [OrderCreated("o1", D(1)), {"eventType": "OrderPaid", "orderId": "o1"}])
+    assert store.read_all() == [] and store.stream_ids() == []
+
+
+def test_append_is_all_or_nothing_when_the_events_fail_half_way(make_store):
+    store = make_store()
+
+    def events():
+        yield OrderCreated("o1", D(1))
+        raise RuntimeError("the producer broke")
+
+    with pytest.raises(RuntimeError):
+        store.append("a", events())
+    assert store.read_all() == [] and store.stream_ids() == []
+
+
+def test_append_is_all_or_nothing_when_an_id_cannot_be_made(make_store):
+    ids = iter(["id-1", "id-2"])
+    store = make_store(ids=lambda: next(ids))
+    store.append("a", order(1)[:1])
+    with pytest.raises(StopIteration):
+        store.append("a", order(1)[1:] + order(2))  # needs 4 ids, only one is left
+    assert [r.event_id for r in store.read_all()] == ["id-1"]
+    assert store.stream_version("a") == 1 and store.last_position == 1
+
+
+# --- command records (idempotency) ---------------------------------------------------------
+
+def test_a_command_record_is_stored_with_its_events(make_store):
+    store = make_store()
+    record = CommandRecord("cmd-1", "PlaceOrder(o1, 1)", "order-o1", 1, 3, causation_id="evt-0")
+    store.append("order-o1", order(1), NO_STREAM, causation_id="cmd-1", command=record)
+    assert store.command_record("cmd-1") == record
+    assert store.command_record("cmd-2") is None
+
+
+def test_a_command_id_seen_before_is_a_concurrency_error_and_records_nothing(make_store):
+    store = make_store()
+    store.append("order-o1", order(1)[:1], command=CommandRecord("cmd-1", "f", "order-o1", 1, 1))
+    before = store.read_all()
+    with pytest.raises(ConcurrencyError):
+        store.append("order-o1", order(1)[1:], 1, command=CommandRecord("cmd-1", "g", "order-o1", 2, 3))
+    assert store.read_all() == before
+    assert store.command_record("cmd-1") == CommandRecord("cmd-1", "f", "order-o1", 1, 1)
+
+
+def test_a_failed_version_check_records_no_command(make_store):
+    store = make_store()
+    store.append("order-o1", order(1)[:1])
+    with pytest.raises(ConcurrencyError):
+        store.append("order-o1", order(1)[1:], 0, command=CommandRecord("cmd-1", "f", "order-o1", 1, 2))
+    assert store.command_record("cmd-1") is None
+
+
+# --- threads ----------------------------------------------------------------------------------
+
+def test_racing_threads_with_the_same_expected_version_exactly_one_wins(make_store):
+    store = make_store(clock=lambda: 1_000)
+    store.append("order-o1", order(1)[:1])
+    n = 6
+    barrier = threading.Barrier(n)
+    outcomes = [None] * n
+
+    def writer(i):
+        barrier.wait()
+        try:
+            store.append("order-o1", [OrderCancelled("o1", f"writer {i}")], expected_version=1)
+            outcomes[i] = "won"
+        except ConcurrencyError as error:
+            outcomes[i] = error
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    winners = [i for i, o in enumerate(outcomes) if o == "won"]
+    assert len(winners) == 1
+    assert {(o.expected, o.actual) for o in outcomes if o != "won"} == {(1, 2)}
+    assert store.read_stream("order-o1")[-1].event == OrderCancelled("o1", f"writer {winners[0]}")
+    assert_gapless_streams(store)
+
+
+# --- subscriptions ------------------------------------------------------------------------------
+
+def test_subscribe_catches_up_then_receives_new_events_in_order(make_store):
+    store = make_store()
+    store.append("a", order(1))
+    seen = []
+    subscription = store.subscribe(seen.append)
+    assert [r.position for r in seen] == [1, 2, 3] and subscription.position == 3
+    store.append("b", order(2))
+    assert seen == store.read_all() and subscription.position == 6
+    assert store.subscriptions == [subscription]
+
+
+def test_subscribe_from_a_position(make_store):
+    store = make_store()
+    store.append("a", order(1))
+    seen = []
+    store.subscribe(seen.append, from_position=3)
+    store.append("a", order(1)[:1])
+    assert [r.position for r in seen] == [3, 4]
+
+
+def test_a_handler_that_appends_sees_its_own_events_afterwards_in_order(make_store):
+    store = make_store()
+    seen, other = [], []
+
+    def ship_when_paid(recorded):
+        seen.append(recorded.position)
+        if isinstance(recorded.event, OrderPaid):
+            store.append(recorded.stream_id, [OrderShipped(recorded.event.order_id)])
+
+    store.subscribe(ship_when_paid)
+    store.subscribe(other.append)
+    store.append("a", order(1)[:2])
+    assert seen == [1, 2, 3] and [r.position for r in other] == [1, 2, 3]
+    assert store.read_stream("a")[-1].event == OrderShipped("o1")
+
+
+def test_a_failing_subscriber_stops_alone_and_resumes(make_store, caplog):
+    store = make_store()
+    good, flaky_seen = [], []
+    broken = {"o2"}
+
+    def flaky(recorded):
+        if recorded.event.order_id in broken:
+            raise ValueError(f"cannot handle {recorded.event.order_id}")
+        flaky_seen.append(recorded.position)
+
+    store.subscribe(good.append, name="good")
+    subscription = store.subscribe(flaky, name="flaky")
+    store.append("a", order(1))
+    with caplog.at_level(logging.ERROR):
+        recorded = store.append("b", order(2))  # the append itself succeeds
+        store.append("c", order(3))
+    assert [r.position for r in recorded] == [4, 5, 6]
+    assert good == store.read_all() and flaky_seen == [1, 2, 3]
+    assert isinstance(subscription.error, ValueError) and subscription.position == 3
+    assert len([r for r in caplog.records if "flaky" in r.getMessage()]) == 1  # reported once
+    broken.clear()
+    subscription.resume()
+    assert subscription.error is None and flaky_seen == list(range(1, 10))
+
+
+def test_a_closed_subscription_receives_nothing_more(make_store):
+    store = make_store()
+    seen = []
+    subscription = store.subscribe(seen.append)
+    store.append("a", order(1)[:1])
+    subscription.close()
+    store.append("a", order(1)[1:])
+    assert len(seen) == 1 and not subscription.active
+
+
+def test_a_slow_subscriber_does_not_delay_writers_on_other_threads(make_store):
+    store = make_store()
+    entered, release = threading.Event(), threading.Event()
+
+    def slow(recorded):
+        entered.set()
+        release.wait(5)
+
+    store.subscribe(slow)
+    first = threading.Thread(target=store.append, args=("order-A", [OrderCreated("A", D(1))]))
+    first.start()
+    assert entered.wait(5)
+    started = time.perf_counter()
+    store.append("order-B", [OrderCreated("B", D(1))])  # another stream, while the subscriber works
+    assert time.perf_counter() - started < 0.5
+    release.set()
+    first.join(5)
+    assert store.subscriptions[0].position == 2  # the busy thread delivered the second event too
+
+
+def test_an_interrupt_in_a_subscriber_does_not_make_a_committed_append_look_failed(make_store):
+    store = make_store()
+
+    def interrupted(recorded):
+        raise KeyboardInterrupt
+
+    subscription = store.subscribe(interrupted)
+    recorded = store.append("order-A", [OrderCreated("A", D(1))])
+    assert [r.position for r in recorded] == [1] and len(store) == 1
+    assert isinstance(subscription.error, KeyboardInterrupt) and subscription.position == 0
+
+
+# --- command records, continued ---------------------------------------------------------------
+
+def test_a_command_record_that_does_not_match_the_append_is_refused(make_store):
+    store = make_store()
+    with pytest.raises(ValueError, match="versions 1-2, but the append records 'order-o1' versions 1-3"):
+        store.append("order-o1", order(1), command=CommandRecord("c", "f", "order-o1", 1, 2))
+    assert len(store) == 0 and store.command_record("c") is None
+
+
+def test_appending_no_events_records_no_command(make_store):
+    store = make_store()
+    assert store.append("order-o1", [], command=CommandRecord("c", "f", "order-o1", 1, 0)) == []
+    assert store.command_record("c") is None
+
+
+def test_a_retried_command_is_answered_from_the_store_by_another_shop(make_store):
+    first_store = make_store()
+    other_store = first_store if isinstance(first_store, InMemoryEventStore) else make_store()  # another connection
+    first = Shop(first_store).handle(PlaceOrder("A", D("5.00"), "c1", command_id="place-A"), actor="customer")
+    assert Shop(other_store).handle(PlaceOrder("A", D(5), "c1", command_id="place-A")) == first
+    with pytest.raises(CommandIdReused):
+        Shop(other_store).handle(PlaceOrder("A", D(6), "c1", command_id="place-A"))
+    assert len(other_store) == 1 and first[0].actor == "customer"
