@@ -608,6 +608,10 @@ def bytes_by_part(store: InMemoryEventStore) -> Counter[str]:
         add("domain events", recorded.event)
         for field in dataclasses.fields(recorded.event):
             add("domain event fields (order ids, amounts, refund ids)", getattr(recorded.event, field.name))
+    for record in store._commands.values():
+        add("idempotency records (CommandRecord, fingerprint text)", record)
+        add("idempotency records (CommandRecord, fingerprint text)", record.fingerprint)
+    add("idempotency records (CommandRecord, fingerprint text)", store._commands)
     add("containers (log list, streams dict, stream lists)", store._log)
     add("containers (log list, streams dict, stream lists)", store._streams)
     for stream in store._streams.values():
