@@ -9,14 +9,13 @@ order is planned, with its commands at increasing times.
 Everything comes from one seed: the same ``SimulationConfig`` gives the same
 log, byte for byte.  The commands of all orders are handled in time order,
 the clock moved to each command's time first, since the store stamps events
-with its clock.  Each order's story is drawn when the order arrives and waits
-in a heap until its time comes, so a year of orders never sits in memory as
-commands.
+with its clock.  Orders are planned a simulated day at a time, so a year of
+orders never sits in memory as commands.
 """
 from __future__ import annotations
 
-import heapq
 import random
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from decimal import Decimal
@@ -117,10 +116,8 @@ def simulate(config: SimulationConfig = SimulationConfig(), *,
     payments = RefundProcess(shop, provider, clock)
 
     arrivals = sorted(config.start + rng.randrange(config.days * DAY) for _ in range(config.orders))
-    counting = random.Random()
-    counting.setstate(rng.getstate())  # the same stories drawn once more, only to count their commands
-    total = sum(len(story) for story in _stories(counting, config, arrivals))
-    for done, (time, command) in enumerate(_timeline(_stories(rng, config, arrivals)), 1):
+    total = _count_commands(rng, config, arrivals) if progress else 0
+    for done, (time, command) in enumerate(_timeline(_stories(rng, config, arrivals), config.start), 1):
         payments.run_until(time)  # refunds the provider answered before this command arrived
         clock.now = time
         shop.handle(command, actor="warehouse" if isinstance(command, ShipOrder) else "customer")
@@ -128,6 +125,14 @@ def simulate(config: SimulationConfig = SimulationConfig(), *,
             progress(done, total)
     payments.run_until_idle()
     return shop
+
+
+def _count_commands(rng: random.Random, config: SimulationConfig, arrivals: list[int]) -> int:
+    """How many commands the stories will hold: they are drawn once more, from a copy of ``rng``,
+    only to be counted (about a seventh of the run's time, so only when progress is watched)."""
+    copy = random.Random()
+    copy.setstate(rng.getstate())
+    return sum(len(story) for story in _stories(copy, config, arrivals))
 
 
 def _stories(rng: random.Random, config: SimulationConfig, arrivals: list[int]
@@ -138,22 +143,25 @@ def _stories(rng: random.Random, config: SimulationConfig, arrivals: list[int]
         yield list(plan_order(rng, config, f"{number:06d}", customer_id, placed_at))
 
 
-def _timeline(stories: Iterator[list[tuple[int, Command]]]) -> Iterator[tuple[int, Command]]:
+def _timeline(stories: Iterator[list[tuple[int, Command]]], start: int) -> Iterator[tuple[int, Command]]:
     """Every order's commands in time order; equal times in the order they were planned.
 
-    The commands wait in a heap until their time comes.  An order's story
-    starts when it is placed, and orders arrive in time order, so the heap
-    holds only the orders still going on, never the whole year's commands.
+    A simulated day at a time: once every order placed before the day ends is
+    planned, every command due that day is known (an order's story starts
+    when it is placed), so those are sorted and handed out, and only later
+    ones wait.  Memory holds the orders still going on, not a year of commands.
     """
-    waiting: list[tuple[int, int, Command]] = []  # a heap of (time, seq, command)
+    waiting: list[tuple[int, int, Command]] = []  # (time, seq, command)
     seq = count()
-    for story in stories:
-        placed_at = story[0][0]
-        while waiting and waiting[0][0] < placed_at:  # due before this order is placed
-            time, _, command = heapq.heappop(waiting)
+    story = next(stories, None)
+    day_ends = start
+    while story is not None or waiting:
+        day_ends += DAY
+        while story is not None and story[0][0] < day_ends:
+            waiting.extend((time, next(seq), command) for time, command in story)
+            story = next(stories, None)
+        waiting.sort()
+        due = bisect_left(waiting, (day_ends,))  # the first command of a later day
+        for time, _, command in waiting[:due]:
             yield time, command
-        for time, command in story:
-            heapq.heappush(waiting, (time, next(seq), command))
-    while waiting:
-        time, _, command = heapq.heappop(waiting)
-        yield time, command
+        del waiting[:due]
