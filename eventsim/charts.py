@@ -12,8 +12,10 @@ floats here, for drawing only.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any, Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from itertools import pairwise
+from typing import Any
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
@@ -27,8 +29,18 @@ from .clock import to_datetime, to_timestamp
 from .order import evolve, initial_state
 from .payments import confirm_command_id
 
-__all__ = ["EVENT_STYLE", "timeline", "order_age", "place_by_age", "paint", "order_state", "store_activity",
-           "read_model_lag", "replay_cost", "causation"]
+__all__ = [
+    "EVENT_STYLE",
+    "causation",
+    "order_age",
+    "order_state",
+    "paint",
+    "place_by_age",
+    "read_model_lag",
+    "replay_cost",
+    "store_activity",
+    "timeline",
+]
 
 #: One colour (Okabe-Ito, readable with colour blindness) and one marker per event type, in every chart.
 EVENT_STYLE = {
@@ -52,7 +64,6 @@ FONT = 10  # points, the smallest text in any chart
 MAX_HEIGHT = 6.5  # inches: about a laptop screen's height as shown, so the time axis stays in view
 MAX_BUCKETS = 20_000
 HOUR = 3600  # seconds
-UTC = timezone.utc
 #: The fixed ticks of ``order_age``, in seconds since the order was placed; the last is its right edge.
 AGES = {"0": 0, "1 min": 60, "1 h": HOUR, "1 day": 24 * HOUR, "1 week": 7 * 24 * HOUR, "3 weeks": 21 * 24 * HOUR}
 MAX_AGE = AGES["3 weeks"]
@@ -227,7 +238,7 @@ def order_age(events: Iterable[Any] = ()) -> Figure:
     ax.set_ylabel("event type")
     ax.grid(color="0.9")
     ax.set_axisbelow(True)
-    ax.set_title("One order's events, by time since it was placed")
+    ax.set_title("This order's events, by time since it was placed")
     return fig
 
 
@@ -249,11 +260,12 @@ def place_by_age(fig: Figure, events: Iterable[Any]) -> None:
 
 
 def order_state(events: Iterable[Any]) -> Figure:
-    """Paid, refunded and net amount of one order after each of its events.
+    """Paid, refunds requested, refunds paid out and net amount of one order after each of its events.
 
     The state is the fold of the events with ``evolve``, drawn one step per
-    event; a label marks each change of status.  "Refunded" counts requested
-    refunds, confirmed or not, as ``OrderState.refunded`` does.
+    event; a label marks each change of status.  "Refunds requested" counts
+    every refund asked for, paid out or not (``OrderState.refunds_requested``).
+    Lines differ in width and marker as well as colour, so that equal values stay visible.
     """
     events = _require(events, "order_state")
     _one_order(events, "order_state")
@@ -266,12 +278,14 @@ def order_state(events: Iterable[Any]) -> Figure:
 
     fig, ax = _figure(height=5)
     # Widest line underneath, so that lines with equal values all stay visible.
-    for name, amounts, color, width in (
-            ("net (paid − refunded)", [s.net for s in states], (0, 0, 0, 0.25), 8),
-            ("paid", [s.paid for s in states], EVENT_STYLE["OrderPaid"]["color"], 4),
-            ("refunded", [s.refunded for s in states], EVENT_STYLE["RefundCreated"]["color"], 1.5)):
+    for name, amounts, color, width, marker in (
+            ("net (paid − refunds requested)", [s.net for s in states], (0, 0, 0, 0.25), 8, "o"),
+            ("paid", [s.paid for s in states], EVENT_STYLE["OrderPaid"]["color"], 4, "s"),
+            ("refunds requested", [s.refunds_requested for s in states], EVENT_STYLE["RefundCreated"]["color"],
+             2.5, "v"),
+            ("refunds paid out", [s.refunds_paid for s in states], EVENT_STYLE["RefundPaid"]["color"], 1, "D")):
         ax.step(steps, [float(a) for a in amounts], where="post", color=color, linewidth=width,
-                marker="o", markersize=width + 2, label=name)
+                marker=marker, markersize=width + 3, label=name)
     top = float(max(s.amount for s in states)) or 1.0
     ax.set_ylim(-0.05 * top, 1.45 * top)  # headroom for the status labels
     row = 0
@@ -353,10 +367,10 @@ def read_model_lag(samples: Iterable[tuple[Any, int, int]] | pd.DataFrame) -> Fi
     x, store, checkpoint = list(samples[x_name]), samples["store_position"], samples["checkpoint"]
 
     fig, ax = _figure(height=4.5)
-    ax.step(x, store, where="post", color="black", label="store: last position recorded")
-    ax.step(x, checkpoint, where="post", color="#6A3D9A", label="read model: checkpoint projected")
+    ax.step(x, store, where="post", color="black", label="store: last\nposition recorded")
+    ax.step(x, checkpoint, where="post", color="#6A3D9A", label="read model:\ncheckpoint projected")
     ax.fill_between(x, checkpoint, store, step="post", color="#6A3D9A", alpha=0.2,
-                    label="lag: recorded, not yet projected")
+                    label="lag: recorded,\nnot yet projected")
     if pd.api.types.is_datetime64_any_dtype(samples[x_name]):
         _time_axis(ax, f"{x_name} (UTC)")
     else:
@@ -364,7 +378,7 @@ def read_model_lag(samples: Iterable[tuple[Any, int, int]] | pd.DataFrame) -> Fi
     ax.set_ylabel("position in the log (events)")
     _legend(ax, ax.get_legend_handles_labels()[0])
     lag = store - checkpoint
-    ax.set_title(f"Read model lag: at most {lag.max()} events, {lag.iloc[-1]} at the end")
+    ax.set_title(f"Read model lag: at most {lag.max()} events behind, {lag.iloc[-1]} at the last sample")
     return fig
 
 
@@ -390,7 +404,7 @@ def replay_cost(samples: Iterable[tuple[int, float]]) -> Figure:
     ax.set_ylabel("time to rebuild (ms)")
     ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     _legend(ax, ax.get_legend_handles_labels()[0])
-    ax.set_title(f"Replay cost: {ms[-1]:.3g} ms for {events[-1]:,} events")
+    ax.set_title(f"Replay cost: {ms[-1]:.3g} ms to rebuild from {events[-1]:,} events")
     return fig
 
 
@@ -399,9 +413,11 @@ def replay_cost(samples: Iterable[tuple[int, float]]) -> Figure:
 COMMAND_OF = {"OrderCreated": "PlaceOrder", "OrderPaid": "PayOrder", "RefundCreated": "RequestRefund",
               "RefundPaid": "ConfirmRefund", "OrderCancelled": "CancelOrder", "OrderShipped": "ShipOrder"}
 LANES = ("command", "order stream", "refund process", "payment provider")
-_BOX = {"command": dict(boxstyle="round,pad=0.3", facecolor="white", edgecolor="black"),
-        "refund process": dict(boxstyle="round,pad=0.3", facecolor="#EEEEEE", edgecolor="black", linestyle="--"),
-        "payment provider": dict(boxstyle="square,pad=0.3", facecolor="white", edgecolor="black", linestyle=":")}
+_BOX = {"command": {"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "black"},
+        "refund process": {"boxstyle": "round,pad=0.3", "facecolor": "#EEEEEE", "edgecolor": "black",
+                           "linestyle": "--"},
+        "payment provider": {"boxstyle": "square,pad=0.3", "facecolor": "white", "edgecolor": "black",
+                             "linestyle": ":"}}
 
 
 def causation(events: Iterable[Any], attempts: Iterable[Any] = ()) -> Figure:
@@ -412,7 +428,7 @@ def causation(events: Iterable[Any], attempts: Iterable[Any] = ()) -> Figure:
     follow the causation: a command to each event it recorded (the events'
     ``causation_id``); a ``RefundCreated`` to the refund process, which asks
     the provider to pay out and, once paid, sends ``ConfirmRefund`` (command
-    id ``confirm-<refund id>``), which records ``RefundPaid``.
+    id ``confirm_command_id(order id, refund id)``), which records ``RefundPaid``.
 
     ``attempts``: the process's ``Attempt`` records (what ``RefundProcess.step``
     returns), to show failed payouts too; without them, the provider's lane
@@ -453,7 +469,7 @@ def causation(events: Iterable[Any], attempts: Iterable[Any] = ()) -> Figure:
     for index, (time, _, lane, label, key) in enumerate(items):
         if lane == "order stream":
             style = EVENT_STYLE[label]
-            box = dict(boxstyle="round,pad=0.3", facecolor="white", edgecolor=style["color"], linewidth=2)
+            box = {"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": style["color"], "linewidth": 2}
             ax.plot(column[lane] + 0.42, index, linestyle="", marker=style["marker"], color=style["color"],
                     markersize=8)
             boxes[key] = ax.text(column[lane] - 0.05, index, label, va="center", ha="center", bbox=box)
@@ -469,7 +485,7 @@ def causation(events: Iterable[Any], attempts: Iterable[Any] = ()) -> Figure:
         start, end = {1: ((1, 0.5), (0, 0.5)), -1: ((0, 0.5), (1, 0.5)), 0: ((0.5, 0), (0.5, 1))}[
             (step > 0) - (step < 0)]
         ax.annotate("", xy=end, xycoords=boxes[target], xytext=start, textcoords=boxes[source],
-                    arrowprops=dict(arrowstyle="->", color="black", shrinkA=2, shrinkB=2))
+                    arrowprops={"arrowstyle": "->", "color": "black", "shrinkA": 2, "shrinkB": 2})
 
     for e in events:
         arrow(("command", e.causation_id), ("event", e.position or e.version))
@@ -478,9 +494,9 @@ def causation(events: Iterable[Any], attempts: Iterable[Any] = ()) -> Figure:
             arrow(("event", e.position or e.version), ("process", refund_id))
             tries = sorted(a.attempt for a in attempts if a.refund_id == refund_id) or [1]
             arrow(("process", refund_id), ("attempt", refund_id, tries[0]))
-            for first, then in zip(tries, tries[1:]):
+            for first, then in pairwise(tries):
                 arrow(("attempt", refund_id, first), ("attempt", refund_id, then))
-            arrow(("attempt", refund_id, tries[-1]), ("command", confirm_command_id(refund_id)))
+            arrow(("attempt", refund_id, tries[-1]), ("command", confirm_command_id(e.event.order_id, refund_id)))
 
     ax.set_xticks(range(len(LANES)), LANES)
     ax.xaxis.tick_top()

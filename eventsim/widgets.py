@@ -31,11 +31,12 @@ import html
 import io
 import re
 from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields, replace
 from decimal import Decimal
 from itertools import count, islice
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 import ipywidgets as widgets
 import matplotlib.image
@@ -45,7 +46,14 @@ from matplotlib.figure import Figure
 
 from . import charts
 from .clock import SimulatedClock, to_datetime, to_timestamp
-from .commands import CancelOrder, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund, ShipOrder
+from .commands import (
+    CancelOrder,
+    ConfirmRefund,
+    PayOrder,
+    PlaceOrder,
+    RequestRefund,
+    ShipOrder,
+)
 from .ids import SeededIds
 from .money import to_money
 from .order import OrderError, OrderState, fold
@@ -55,8 +63,14 @@ from .shop import Shop, stream_for
 from .simulator import SimulationConfig, simulate
 from .store import ConcurrencyError, InMemoryEventStore, RecordedEvent
 
-__all__ = ["OrderExplorer", "TimeTravel", "CommandConsole", "LiveDashboard", "ConcurrencyRace",
-           "SimulationPanel"]
+__all__ = [
+    "CommandConsole",
+    "ConcurrencyRace",
+    "LiveDashboard",
+    "OrderExplorer",
+    "SimulationPanel",
+    "TimeTravel",
+]
 
 LATER = "color:#595959;font-style:italic"  # a row not "happened" yet: 7:1 on white, and said in words too
 REJECTED = "color:#a00000"  # 7.7:1 on white
@@ -242,10 +256,11 @@ def _state_table(state: OrderState) -> str:
     if not state.placed:
         return "<p><i>no order yet: nothing recorded</i></p>"
     refunds = ", ".join(f"{r.refund_id} {r.amount:.2f} ({'paid out' if r.paid else 'requested'})"
-                        for r in state.refunds) or "none"
+                        for r in state.refunds.values()) or "none"
     return _table(("", ""), [("status", state.status), ("amount", state.amount), ("paid", state.paid),
-                             ("refunded", state.refunded), ("net", state.net), ("refunds", refunds),
-                             ("version", state.version)])
+                             ("refunds requested", state.refunds_requested),
+                             ("refunds paid out", state.refunds_paid), ("net", state.net),
+                             ("refunds", refunds), ("version", state.version)])
 
 
 def _behind(read_models: ShopReadModels) -> str:
@@ -260,8 +275,8 @@ def _row_table(order_id: str, row: OrderRow | None, read_models: ShopReadModels)
         return (f"<p><i>order {html.escape(order_id)} is not in the orders read model yet</i>: "
                 f"the events that place it are not projected.</p>" + _behind(read_models))
     return _table(("", ""), [("status", row.status), ("amount", row.amount), ("paid", row.paid),
-                             ("refunded", row.refunded), ("net", row.net),
-                             ("last version", row.last_version)]) + _behind(read_models)
+                             ("refunds requested", row.refunded), ("refunds paid out", row.refunds_paid),
+                             ("net", row.net), ("last version", row.last_version)]) + _behind(read_models)
 
 
 def _refusal(error: Exception) -> str:
@@ -294,7 +309,8 @@ def _copy(shop: Shop) -> Shop:
     store = InMemoryEventStore(clock=clock, ids=SeededIds(0))
     for e in shop.store.read_all():
         clock.now = e.recorded_at
-        store.append(e.stream_id, [e.event], correlation_id=e.correlation_id, causation_id=e.causation_id)
+        store.append(e.stream_id, [e.event], correlation_id=e.correlation_id, causation_id=e.causation_id,
+                     actor=e.actor)
     clock.now, clock.step = (clock.now + 60, 60)
     return Shop(store, ids=SeededIds(1))
 
@@ -351,7 +367,7 @@ class TimeTravel(_Panel):
                   "<code>2021-08-08 12:00</code>: the version is the number of events recorded at or before it."),
             self.note, _row([_column([self.state], "220px"), _column([self.table], "320px")]), self.timeline])
         self.widget.add_class("eventsim-time-travel")
-        self._show(version)
+        self._on_version({"new": version})
 
     def _show(self, version: int) -> None:
         state = fold(e.event for e in self.events[:version])
@@ -363,6 +379,7 @@ class TimeTravel(_Panel):
         _show_png(self.timeline, self._picture.png())
 
     def _on_version(self, change: dict) -> None:
+        """The slider moved: show that version, and the moment its last event was recorded."""
         self._show(change["new"])
         if not self._syncing:
             self._syncing = True
@@ -401,8 +418,8 @@ class TimeTravel(_Panel):
             self._syncing = False
 
     def _static(self) -> tuple[str, bytes | None]:
-        return (f"TimeTravel over order {self.order_id} ({len(self.events)} versions), "
-                f"at version {self.slider.value}: run the notebook to slide through them.", self._picture.png())
+        return ((f"TimeTravel over order {self.order_id} ({len(self.events)} versions), "
+                 f"at version {self.slider.value}: run the notebook to slide through them."), self._picture.png())
 
 
 # --- commands --------------------------------------------------------------
@@ -522,8 +539,8 @@ class CommandConsole(_Panel):
             self.row.value = _row_table(order_id, self.read_models.orders.state.get(order_id), self.read_models)
 
     def _static(self) -> tuple[str, bytes | None]:
-        return (f"CommandConsole on a shop of {len(self.shop.store)} events: run the notebook to send "
-                "commands with its buttons.", None)
+        return ((f"CommandConsole on a shop of {len(self.shop.store)} events: run the notebook to send "
+                 "commands with its buttons."), None)
 
 
 # --- optimistic concurrency ------------------------------------------------
@@ -581,7 +598,7 @@ class ConcurrencyRace(_Panel):
             _help("Each clerk <b>loads</b> the order (reads its stream and notes the version), picks what to do, "
                   "then <b>saves</b>: the shop records the clerk's events only if the stream is still at the "
                   "version the clerk loaded. Load both, save one, then save the other."),
-            _row(list(c.widget for c in self.clerks.values())),
+            _row([c.widget for c in self.clerks.values()]),
             widgets.HTML(f"<b>the stream {html.escape(self.stream_id)}</b>"), self.stream])
         self.widget.add_class("eventsim-race")
         self._show_stream()
@@ -642,8 +659,8 @@ class ConcurrencyRace(_Panel):
         self.stream.value = _events_table(self.shop.store.read_stream(self.stream_id))
 
     def _static(self) -> tuple[str, bytes | None]:
-        return (f"ConcurrencyRace: clerks {' and '.join(self.clerks)} on order {self.order_id} "
-                f"(a copy of the shop): run the notebook to load and save as each clerk.", None)
+        return ((f"ConcurrencyRace: clerks {' and '.join(self.clerks)} on order {self.order_id} "
+                 f"(a copy of the shop): run the notebook to load and save as each clerk."), None)
 
 
 # --- the read side ---------------------------------------------------------
@@ -683,6 +700,8 @@ class _IdIndex:
     def search(self, part: str, limit: int) -> list[str]:
         """Up to ``limit`` ids that contain ``part``: an exact match first, then the newest."""
         self._update()
+        if not part:
+            return self.ids[-limit:][::-1]
         found = [part] if part in self.rows else []
         end = len(self.text)
         while len(found) < limit:
@@ -739,12 +758,12 @@ class OrderExplorer(_Panel):
         matches = self.index.search(part, MATCHES)
         total = len(self.index)
         if not matches:
-            self.found.value = (f'<span style="{REJECTED}">no order matches {html.escape(repr(part))}</span> '
+            self.found.value = (f'<span style="{REJECTED}">no order matches {html.escape(repr(part), quote=False)}</span> '
                                 f"among the {total} orders in the read model" if total else
                                 "<i>the read model has no orders yet: catch it up first</i>")
         else:
             self.found.value = (f"{len(matches)}{'+' if len(matches) == MATCHES else ''} of {total} orders "
-                                + (f"contain {html.escape(repr(part))}" if part else "(the latest placed first)"))
+                                + (f"contain {html.escape(repr(part), quote=False)}" if part else "(the latest placed first)"))
         current = self.picker.value
         self._choosing = True  # one update below, not one per trait change
         try:
@@ -775,8 +794,8 @@ class OrderExplorer(_Panel):
             self._drawn = drawn
 
     def _static(self) -> tuple[str, bytes | None]:
-        return (f"OrderExplorer over {len(self.index)} orders, showing {self.picker.value}: "
-                "run the notebook to search and pick orders.", self._picture.png() if self._drawn else None)
+        return ((f"OrderExplorer over {len(self.index)} orders, showing {self.picker.value}: "
+                 "run the notebook to search and pick orders."), self._picture.png() if self._drawn else None)
 
 
 class LiveDashboard(_Panel):
@@ -851,15 +870,15 @@ class LiveDashboard(_Panel):
              for e, done in zip(tail, seen)], ["" if done else LATER for done in seen]))
         order_ids = dict.fromkeys(e.event.order_id for e in reversed(tail))
         rows = [runner.state.get(order_id) for order_id in order_ids]
-        self.rows.value = _table(("order", "status", "paid", "refunded", "last version"),
+        self.rows.value = _table(("order", "status", "paid", "refunds requested", "last version"),
                                  [(order_id, row.status, row.paid, row.refunded, row.last_version) if row
                                   else (order_id, "not in the read model yet", "", "", "")
                                   for order_id, row in zip(order_ids, rows)],
                                  ["" if row else LATER for row in rows])
 
     def _static(self) -> tuple[str, bytes | None]:
-        return (f"LiveDashboard on a copy of the shop ({len(self.store)} events), read model lag "
-                f"{self.read_models.lag}: run the notebook to send commands and catch up.", None)
+        return ((f"LiveDashboard on a copy of the shop ({len(self.store)} events), read model lag "
+                 f"{self.read_models.lag}: run the notebook to send commands and catch up."), None)
 
 
 # --- simulation ------------------------------------------------------------
@@ -882,7 +901,8 @@ class SimulationPanel(_Panel):
     the second click says so instead of queueing the work again.
     """
 
-    def __init__(self, config: SimulationConfig = SimulationConfig(orders=200)):
+    def __init__(self, config: SimulationConfig | None = None):
+        config = SimulationConfig(orders=200) if config is None else config
         self._base = config
         self.shop: Shop | None = None
         self._last: tuple[SimulationConfig, int] | None = None  # the last run's config and number

@@ -204,30 +204,29 @@ def jupyterlab(tmp_path_factory):
            "PYTHONPATH": str(ROOT)}
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    log = open(home / "server.log", "wb")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
-         f"--port={port}", f"--ServerApp.root_dir={notebooks}", "--IdentityProvider.token=",
-         "--ServerApp.password=", "--LabApp.news_url=None",
-         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-         "--LabApp.expose_app_in_browser=True"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if server.poll() is not None:
-                raise RuntimeError(f"JupyterLab exited with {server.returncode}; see {home / 'server.log'}")
-            try:
-                get_json(f"{url}/api/status")
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"JupyterLab did not answer on {url} within 60 s")
-                time.sleep(0.2)
-        yield url
-    finally:
-        stop_server(server, home / "runtime")
-        log.close()
+    with open(home / "server.log", "wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
+             f"--port={port}", f"--ServerApp.root_dir={notebooks}", "--IdentityProvider.token=",
+             "--ServerApp.password=", "--LabApp.news_url=None",
+             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+             "--LabApp.expose_app_in_browser=True"],
+            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                if server.poll() is not None:
+                    raise RuntimeError(f"JupyterLab exited with {server.returncode}; see {home / 'server.log'}")
+                try:
+                    get_json(f"{url}/api/status")
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"JupyterLab did not answer on {url} within 60 s")
+                    time.sleep(0.2)
+            yield url
+        finally:
+            stop_server(server, home / "runtime")
 
 
 def stop_server(server: subprocess.Popen, runtime: Path) -> None:
@@ -277,12 +276,20 @@ def panel_snapshot(panel) -> str:
 
 
 def open_notebook(page, url: str, name: str) -> None:
-    page.goto(f"{url}/lab/tree/{name}")
+    """Open the notebook alone in a fresh workspace (nothing restored from the last test), run it all."""
+    page.goto(f"{url}/lab/workspaces/{Path(name).stem}-{page.viewport_size['width']}/tree/{name}?reset")
     page.wait_for_function(KERNEL_IDLE)
-    # The file browser open, as JupyterLab opens it for a first visit.
-    page.evaluate("async () => { if (window.jupyterapp.shell.leftCollapsed)"
-                  " await window.jupyterapp.commands.execute('filebrowser:activate'); }")
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    # The file browser open, as JupyterLab opens it for a first visit.  Commands are started, not awaited:
+    # Playwright would wait for their promise, with no timeout.
+    page.evaluate("() => { if (window.jupyterapp.shell.leftCollapsed)"
+                  " window.jupyterapp.commands.execute('filebrowser:activate'); }")
+    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+
+
+def shut_down_kernels(page) -> None:
+    """Each test starts from a server with no kernel running (at most 10 s to say so)."""
+    page.evaluate("() => Promise.race([window.jupyterapp.serviceManager.sessions.shutdownAll(),"
+                  " new Promise(done => setTimeout(done, 10000))])")
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -316,6 +323,7 @@ def test_panels_fit_read_well_and_answer_every_click(browser, jupyterlab, notebo
             problems += [f"{notebook.stem} chart: {p}" for p in chart.evaluate(INSPECT, [MIN_TEXT_PX, MIN_CONTRAST])]
         problems += [f"{notebook.stem}: error shown: {text[:300]}" for text in errors_shown(page)]
     finally:
+        shut_down_kernels(page)
         page.close()
     problems = list(dict.fromkeys(problems))
     assert not problems, f"{len(problems)} problem(s) at {size}:\n" + "\n".join(problems)
