@@ -39,7 +39,7 @@ from itertools import count, islice
 from typing import Any
 
 import ipywidgets as widgets
-import matplotlib.image
+import PIL.Image
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -181,9 +181,10 @@ class _Picture:
         self.canvas.restore_region(self.still)
         for artist in self.moving:
             self.canvas.figure.draw_artist(artist)
-        buffer = io.BytesIO()  # the PNG says its dpi, so a reader knows the size it was drawn for
-        matplotlib.image.imsave(buffer, self.canvas.buffer_rgba(), format="png", dpi=DPI,
-                                pil_kwargs={"compress_level": 1})  # fast: a PNG lives for one frame
+        size = self.canvas.get_width_height()
+        pixels = PIL.Image.frombuffer("RGBA", size, self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        buffer = io.BytesIO()  # RGB and light compression: a PNG here lives for one frame, so fast beats small
+        pixels.convert("RGB").save(buffer, format="png", compress_level=1, dpi=(DPI, DPI))  # dpi: the size meant
         return buffer.getvalue()
 
 
@@ -577,11 +578,11 @@ class ConcurrencyRace(_Panel):
     expected version: the shop's one write path, which would retry by itself
     with no expected version given.  Here the losing clerk sees the
     ``ConcurrencyError`` and loads again, and only then learns whether the
-    action still makes sense.  The race runs on a copy of ``shop``.
+    action still makes sense.  The race runs on a copy of ``shop`` (``copy=False``: on ``shop``).
     """
 
-    def __init__(self, shop: Shop, order_id: str, clerks: tuple[str, str] = ("A", "B")):
-        self.shop = _copy(shop)
+    def __init__(self, shop: Shop, order_id: str, clerks: tuple[str, str] = ("A", "B"), *, copy: bool = True):
+        self.shop = _copy(shop) if copy else shop
         self.order_id = order_id
         self.stream_id = stream_for(order_id)
         if not self.shop.store.stream_version(self.stream_id):
@@ -594,7 +595,7 @@ class ConcurrencyRace(_Panel):
             clerk.amount.observe(lambda _, clerk=clerk: self._changed(clerk), "value")
         self.stream = _html("eventsim-stream")
         self.widget = widgets.VBox([
-            _help(_sharing(True, self.shop)),
+            _help(_sharing(copy, self.shop)),
             _help("Each clerk <b>loads</b> the order (reads its stream and notes the version), picks what to do, "
                   "then <b>saves</b>: the shop records the clerk's events only if the stream is still at the "
                   "version the clerk loaded. Load both, save one, then save the other."),
@@ -659,8 +660,8 @@ class ConcurrencyRace(_Panel):
         self.stream.value = _events_table(self.shop.store.read_stream(self.stream_id))
 
     def _static(self) -> tuple[str, bytes | None]:
-        return ((f"ConcurrencyRace: clerks {' and '.join(self.clerks)} on order {self.order_id} "
-                 f"(a copy of the shop): run the notebook to load and save as each clerk."), None)
+        return ((f"ConcurrencyRace: clerks {' and '.join(self.clerks)} on order {self.order_id}: "
+                 "run the notebook to load and save as each clerk."), None)
 
 
 # --- the read side ---------------------------------------------------------
@@ -805,17 +806,17 @@ class LiveDashboard(_Panel):
     orders read model follows.  In eventual mode it lags: the events it has
     not seen are marked in the log, until "catch up" (or "apply 1 event")
     brings it on.  In inline mode the store updates it inside every append.
-    It works on a copy of ``shop`` with read models of its own, which start
-    empty: as far behind as the copy has events.
+    It works on a copy of ``shop`` (``copy=False``: on ``shop``) with read
+    models of its own, which start empty: as far behind as the log is long.
     """
 
-    def __init__(self, shop: Shop):
-        self.shop = _copy(shop)
+    def __init__(self, shop: Shop, *, copy: bool = True):
+        self.shop = _copy(shop) if copy else shop
         self.store = self.shop.store
         self.read_models = ShopReadModels(self.store)
         self.console = CommandConsole(self.shop, self.read_models, copy=False)
         self.console.on_handled.append(self._show)
-        self.mode = widgets.ToggleButtons(options=[("eventually consistent", EVENTUAL), ("inline", INLINE)],
+        self.mode = widgets.RadioButtons(options=[("eventually consistent", EVENTUAL), ("inline", INLINE)],
                                           value=self.read_models.mode, description="read model", style=WORDS)
         self.buttons = {"catch up": widgets.Button(description="catch up"),
                         "apply 1 event": widgets.Button(description="apply 1 event")}
@@ -835,7 +836,7 @@ class LiveDashboard(_Panel):
                   "<i>Inline</i>: every append updates it at once. It starts empty, so it starts "
                   f"{self.read_models.lag} events behind the log."),
             _row(list(self.buttons.values())), self.answer.widget, self.lag, self.rows], "300px")
-        self.widget = widgets.VBox([_help(_sharing(True, self.shop)), _row([write_side, read_side])])
+        self.widget = widgets.VBox([_help(_sharing(copy, self.shop)), _row([write_side, read_side])])
         self.widget.add_class("eventsim-dashboard")
         self._show()
 
@@ -877,7 +878,7 @@ class LiveDashboard(_Panel):
                                  ["" if row else LATER for row in rows])
 
     def _static(self) -> tuple[str, bytes | None]:
-        return ((f"LiveDashboard on a copy of the shop ({len(self.store)} events), read model lag "
+        return ((f"LiveDashboard on a shop of {len(self.store)} events, read model lag "
                  f"{self.read_models.lag}: run the notebook to send commands and catch up."), None)
 
 

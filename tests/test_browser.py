@@ -86,7 +86,15 @@ INSPECT = """async (panel, [minPx, minContrast]) => {
     let inScrollBox = false;
     for (let a = el.parentElement; a && a !== panel.parentElement; a = a.parentElement) {
       const s = getComputedStyle(a);
-      if (scrolls(s)) { inScrollBox = true; break; }
+      if (scrolls(s) || s.overflowY === 'auto' || s.overflowY === 'scroll') {
+        inScrollBox = true;
+        if (a.classList.contains('eventsim-scroll')) break;  // a table's own box: made to scroll
+        const box = a.getBoundingClientRect();  // any other box: what only scrolling it shows is hidden
+        const right = box.left + a.clientLeft + a.clientWidth, bottom = box.top + a.clientTop + a.clientHeight;
+        if (r.right > right + 1 || r.bottom > bottom + 1)
+          problems.push(`hidden until its box is scrolled: ${name(el)} ends ${Math.round(Math.max(r.right - right, r.bottom - bottom))} px past ${name(a)}`);
+        break;
+      }
       if (hides(s) && r.right > a.getBoundingClientRect().right + 1) {
         problems.push(`clipped by its box: ${name(el)} ends ${Math.round(r.right - a.getBoundingClientRect().right)} px past ${name(a)}`);
         break;
@@ -314,7 +322,7 @@ def test_panels_fit_read_well_and_answer_every_click(browser, jupyterlab, notebo
             panel.scroll_into_view_if_needed()
             kind = panel.evaluate("p => [...p.classList].find(c => c.startsWith('eventsim-'))")
             where = f"{notebook.stem} {kind}"
-            panel.screenshot(path=str(SCREENS / f"{TAG}{notebook.stem}-{index}-{kind}-{size}.png"))
+            screenshots(page, panel, SCREENS / f"{TAG}{notebook.stem}-{index}-{kind}-{size}")
             problems += [f"{where}: {p}" for p in panel.evaluate(INSPECT, [MIN_TEXT_PX, MIN_CONTRAST])]
             problems += click_every_button_twice(page, panel, where)
             problems += [f"{where}: {p}" for p in panel.evaluate(INSPECT, [MIN_TEXT_PX, MIN_CONTRAST])]
@@ -327,6 +335,17 @@ def test_panels_fit_read_well_and_answer_every_click(browser, jupyterlab, notebo
         page.close()
     problems = list(dict.fromkeys(problems))
     assert not problems, f"{len(problems)} problem(s) at {size}:\n" + "\n".join(problems)
+
+
+def screenshots(page, panel, stem: Path, most: int = 3) -> None:
+    """What a learner sees scrolling through the panel: the screen with its top at the top, then on."""
+    panel.evaluate("p => p.scrollIntoView({block: 'start'})")
+    for part in range(1, most + 1):
+        page.wait_for_timeout(200)
+        page.screenshot(path=f"{stem}-{part}.png")
+        if not panel.evaluate("p => p.getBoundingClientRect().bottom > window.innerHeight"):
+            break
+        panel.evaluate("p => p.closest('.jp-WindowedPanel-outer').scrollBy(0, window.innerHeight - 200)")
 
 
 def click_every_button_twice(page, panel, where: str) -> list[str]:

@@ -696,7 +696,7 @@ def _play(panel):
         elif isinstance(w, (_widgets.IntSlider, _widgets.FloatSlider)):
             w.value = w.min
     for w in found:
-        if isinstance(w, (_widgets.Dropdown, _widgets.ToggleButtons)):
+        if isinstance(w, (_widgets.Dropdown, _widgets.RadioButtons)):
             for option in w.options:
                 w.value = option[1] if isinstance(option, tuple) else option
                 for button in (b for b in found if isinstance(b, _widgets.Button)):
