@@ -83,6 +83,16 @@ TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # UTC, 24-hour, everywhere in the panels
 MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
 WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 WORDS = {"description_width": "initial"}  # labels as wide as their words: never cut off
+#: Every box of a panel may shrink to the notebook column (flex items do not, by default, below their
+#: content); a table then scrolls sideways inside its own box, and a slider or a chart narrows.
+STYLE = """<style>
+.eventsim-panel, .eventsim-panel .widget-box, .eventsim-panel .widget-html,
+.eventsim-panel .widget-html-content { min-width: 0; max-width: 100%; }
+.eventsim-panel .widget-slider, .eventsim-panel .widget-text, .eventsim-panel .widget-dropdown,
+.eventsim-panel .widget-progress, .eventsim-panel .widget-image { max-width: 100%; }
+.eventsim-panel .widget-image { margin-left: 0; margin-right: 0; }
+.eventsim-panel .widget-html-content { white-space: normal; }
+</style>"""
 
 
 # --- shared pieces ---------------------------------------------------------
@@ -106,6 +116,15 @@ class _Panel:
     def _static(self) -> tuple[str, bytes | None]:
         """A line of text, and maybe a picture, that stand for the panel where widgets cannot run."""
         return f"{type(self).__name__}: run the notebook to use this panel.", None
+
+
+def _panel(children: list[widgets.Widget], css_class: str) -> widgets.VBox:
+    """A panel's outer box: the panel's CSS first, then its parts, one under the other."""
+    box = widgets.VBox([widgets.HTML(STYLE, layout=widgets.Layout(display="none")), *children],
+                       layout=widgets.Layout(max_width="100%"))
+    box.add_class("eventsim-panel")
+    box.add_class(css_class)
+    return box
 
 
 def _html(css_class: str, value: str = "") -> widgets.HTML:
@@ -361,13 +380,12 @@ class TimeTravel(_Panel):
         self.timeline = _image()
         self.slider.observe(self._on_version, "value")
         self.moment.observe(self._on_moment, "value")
-        self.widget = widgets.VBox([
+        self.widget = _panel([
             _row([self.slider, self.moment]),
             _help(f"The slider picks a <b>version</b>: the order as it was after that many of its {last} "
                   "events (0: before the first). Or type a moment in UTC, 24-hour, as "
                   "<code>2021-08-08 12:00</code>: the version is the number of events recorded at or before it."),
-            self.note, _row([_column([self.state], "220px"), _column([self.table], "320px")]), self.timeline])
-        self.widget.add_class("eventsim-time-travel")
+            self.note, _row([_column([self.state], "220px"), _column([self.table], "320px")]), self.timeline], "eventsim-time-travel")
         self._on_version({"new": version})
 
     def _show(self, version: int) -> None:
@@ -464,7 +482,7 @@ class CommandConsole(_Panel):
         sides = [_column([widgets.HTML("<b>write side: the order's stream</b>"), self.stream], "320px")]
         if read_models is not None:
             sides.append(_column([widgets.HTML("<b>read side: its row</b>"), self.row], "220px"))
-        self.widget = widgets.VBox([
+        self.widget = _panel([
             _help(_sharing(copy, self.shop)),
             _row([self.order_id, self.amount, self.reason, self.refund_id]),
             _row(list(self.buttons.values())),
@@ -472,8 +490,7 @@ class CommandConsole(_Panel):
                   "request refund; <i>refund id</i> names the refund to confirm; <i>reason</i> is kept with a "
                   "refund or a cancel. A second click with the same inputs resends the same command (same "
                   "command id): the shop answers it from its record and records nothing twice."),
-            self.result, _row(sides)])
-        self.widget.add_class("eventsim-console")
+            self.result, _row(sides)], "eventsim-console")
         self.refresh()
 
     def _on_input(self, change: dict) -> None:
@@ -594,14 +611,13 @@ class ConcurrencyRace(_Panel):
             clerk.action.observe(lambda _, clerk=clerk: self._changed(clerk), "value")
             clerk.amount.observe(lambda _, clerk=clerk: self._changed(clerk), "value")
         self.stream = _html("eventsim-stream")
-        self.widget = widgets.VBox([
+        self.widget = _panel([
             _help(_sharing(copy, self.shop)),
             _help("Each clerk <b>loads</b> the order (reads its stream and notes the version), picks what to do, "
                   "then <b>saves</b>: the shop records the clerk's events only if the stream is still at the "
                   "version the clerk loaded. Load both, save one, then save the other."),
             _row([c.widget for c in self.clerks.values()]),
-            widgets.HTML(f"<b>the stream {html.escape(self.stream_id)}</b>"), self.stream])
-        self.widget.add_class("eventsim-race")
+            widgets.HTML(f"<b>the stream {html.escape(self.stream_id)}</b>"), self.stream], "eventsim-race")
         self._show_stream()
 
     def _changed(self, clerk: _Clerk) -> None:
@@ -743,14 +759,13 @@ class OrderExplorer(_Panel):
         self._drawn: tuple[str | None, int] | None = None
         self.search.observe(lambda _: self.refresh(), "value")
         self.picker.observe(self._on_pick, "value")
-        self.widget = widgets.VBox([
+        self.widget = _panel([
             _row([self.search, self.picker]), self.found,
             _help("Type any part of an order id and press Enter: the list offers the matching orders, the "
                   f"latest placed first (at most {MATCHES}). The list comes from the read model."),
             _row([_column([widgets.HTML("<b>read model row</b>"), self.row], "220px"),
                   _column([widgets.HTML("<b>history (the stream)</b>"), self.history], "320px")]),
-            self.timeline])
-        self.widget.add_class("eventsim-explorer")
+            self.timeline], "eventsim-explorer")
         self.refresh()
 
     def refresh(self) -> None:
@@ -836,8 +851,7 @@ class LiveDashboard(_Panel):
                   "<i>Inline</i>: every append updates it at once. It starts empty, so it starts "
                   f"{self.read_models.lag} events behind the log."),
             _row(list(self.buttons.values())), self.answer.widget, self.lag, self.rows], "300px")
-        self.widget = widgets.VBox([_help(_sharing(copy, self.shop)), _row([write_side, read_side])])
-        self.widget.add_class("eventsim-dashboard")
+        self.widget = _panel([_help(_sharing(copy, self.shop)), _row([write_side, read_side])], "eventsim-dashboard")
         self._show()
 
     def _on_mode(self, change: dict) -> None:
@@ -926,14 +940,13 @@ class SimulationPanel(_Panel):
         self.activity = _image()
         self.timeline = _image()
         chances = "".join(f"<li><b>{label}</b>: {meaning}</li>" for label, meaning in CHANCES.values())
-        self.widget = widgets.VBox([
+        self.widget = _panel([
             _row([_column(list(self.controls.values())[:3], "280px"),
                   _column(list(self.controls.values())[3:], "280px")]),
             _help("<b>orders</b> arrive at random times <b>over days</b>; the <b>seed</b> (a whole number) "
                   "fixes every random choice, so the same settings make the same log. Each order's story "
                   f"is drawn from these chances (0 never, 1 always):<ul style='margin:2px 0'>{chances}</ul>"),
-            _row([self.buttons["run"], self.progress]), self.summary, self.activity, self.timeline])
-        self.widget.add_class("eventsim-simulation")
+            _row([self.buttons["run"], self.progress]), self.summary, self.activity, self.timeline], "eventsim-simulation")
 
     def config(self) -> SimulationConfig:
         """The configuration the controls show; ``ValueError`` in plain words if the seed is not a number."""
