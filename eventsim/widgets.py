@@ -89,8 +89,8 @@ STYLE = """<style>
 .eventsim-panel, .eventsim-panel .widget-box, .eventsim-panel .widget-html,
 .eventsim-panel .widget-html-content { min-width: 0; max-width: 100%; }
 .eventsim-panel .widget-slider, .eventsim-panel .widget-text, .eventsim-panel .widget-dropdown,
-.eventsim-panel .widget-progress, .eventsim-panel .widget-image { max-width: 100%; }
-.eventsim-panel .widget-image { margin-left: 0; margin-right: 0; }
+.eventsim-panel .widget-progress { max-width: calc(100% - 4px); }  /* 4px: their margins */
+.eventsim-panel .widget-image { max-width: 100%; margin-left: 0; margin-right: 0; }
 .eventsim-panel .widget-html-content { white-space: normal; }
 </style>"""
 
@@ -237,9 +237,11 @@ def _text(value: Any) -> str:
 
 
 def _details(event: Any) -> str:
-    """An event's fields other than its order id, e.g. ``amount 30.00, refund_id A1-R1``."""
-    return ", ".join(f"{f.name} {_text(value)}" for f in fields(event)
+    """An event's fields other than its order id, e.g. ``amount 30.00, refund_id R1``; the one
+    column of a table that wraps, so that the table stays narrow."""
+    text = ", ".join(f"{f.name} {_text(value)}" for f in fields(event)
                      if f.name != "order_id" and (value := getattr(event, f.name)) is not None)
+    return _Raw(f'<span style="white-space:normal">{html.escape(text, quote=False)}</span>')
 
 
 def _cell(value: Any) -> str:

@@ -320,10 +320,11 @@ def test_panels_fit_read_well_and_answer_every_click(browser, jupyterlab, notebo
         SCREENS.mkdir(parents=True, exist_ok=True)
         for index, panel in enumerate(panels):
             panel.scroll_into_view_if_needed()
-            kind = panel.evaluate("p => [...p.classList].find(c => c.startsWith('eventsim-'))")
+            kind = panel.evaluate("p => [...p.classList].find(c => c.startsWith('eventsim-') && c !== 'eventsim-panel')")
             where = f"{notebook.stem} {kind}"
             screenshots(page, panel, SCREENS / f"{TAG}{notebook.stem}-{index}-{kind}-{size}")
             problems += [f"{where}: {p}" for p in panel.evaluate(INSPECT, [MIN_TEXT_PX, MIN_CONTRAST])]
+            problems += impatient_clicks(page, panel, kind, where)
             problems += click_every_button_twice(page, panel, where)
             problems += [f"{where}: {p}" for p in panel.evaluate(INSPECT, [MIN_TEXT_PX, MIN_CONTRAST])]
         for chart in page.locator(".jp-RenderedImage").all():  # the notebook's own charts
@@ -346,6 +347,27 @@ def screenshots(page, panel, stem: Path, most: int = 3) -> None:
         if not panel.evaluate("p => p.getBoundingClientRect().bottom > window.innerHeight"):
             break
         panel.evaluate("p => p.closest('.jp-WindowedPanel-outer').scrollBy(0, window.innerHeight - 200)")
+
+
+def impatient_clicks(page, panel, kind: str, where: str) -> list[str]:
+    """A double-click on "place order" is one order placed, and no refusal; three quick clicks on "run"
+    are one run."""
+    if kind == "eventsim-console":
+        panel.get_by_placeholder("e.g. 42", exact=True).fill("dbl-1")
+        panel.get_by_placeholder("e.g. 42", exact=True).press("Enter")
+        panel.get_by_placeholder("e.g. 19.99").fill("5")
+        panel.get_by_role("button", name="place order", exact=True).dblclick()
+        settle(page)
+        answer = panel.locator(".eventsim-result").inner_text()
+        if "Rejected" in answer or "recorded" not in answer:
+            return [f"{where}: a double-click on 'place order' answers {answer[:120]!r}"]
+    if kind == "eventsim-simulation":
+        panel.get_by_role("button", name="run").click(click_count=3)
+        settle(page)
+        answer = panel.locator(".eventsim-result").inner_text()
+        if "run 2" in answer or "run 1" not in answer:
+            return [f"{where}: three quick clicks on 'run' answer {answer[:120]!r}"]
+    return []
 
 
 def click_every_button_twice(page, panel, where: str) -> list[str]:
