@@ -65,7 +65,8 @@ MAX_HEIGHT = 6.5  # inches: about a laptop screen's height as shown, so the time
 MAX_BUCKETS = 20_000
 HOUR = 3600  # seconds
 #: The fixed ticks of ``order_age``, in seconds since the order was placed; the last is its right edge.
-AGES = {"0": 0, "1 min": 60, "1 h": HOUR, "1 day": 24 * HOUR, "1 week": 7 * 24 * HOUR, "3 weeks": 21 * 24 * HOUR}
+#: (A tick at 1 week would crowd the one at 3 weeks: half a decade apart on the log scale.)
+AGES = {"0": 0, "1 min": 60, "1 h": HOUR, "1 day": 24 * HOUR, "3 weeks": 21 * 24 * HOUR}
 MAX_AGE = AGES["3 weeks"]
 
 
@@ -158,7 +159,7 @@ def timeline(events: Iterable[Any], *, window: tuple[Any, Any] | None = None,
         ax.plot([to_datetime(first), to_datetime(last)], [lanes[order_id]] * 2, color=LANE, zorder=1)
     first_time = events[0].recorded_at if window is None else start
     last_time = events[-1].recorded_at if window is None else end
-    near = max(1, (last_time - first_time) // 80)  # closer than this, two markers would overlap
+    near = max(1, (last_time - first_time) // 40)  # closer than this (a marker's width), markers would overlap
     groups = _close_together(events, near)
     points: dict[str, list[tuple[datetime, float, bool]]] = {}  # event type -> (x, y, later), in time order
     for e in events:

@@ -241,7 +241,8 @@ def _details(event: Any) -> str:
     column of a table that wraps, so that the table stays narrow."""
     text = ", ".join(f"{f.name} {_text(value)}" for f in fields(event)
                      if f.name != "order_id" and (value := getattr(event, f.name)) is not None)
-    return _Raw(f'<span style="white-space:normal">{html.escape(text, quote=False)}</span>')
+    return _Raw(f'<span style="white-space:normal;display:inline-block;min-width:14em">'
+                f'{html.escape(text, quote=False)}</span>')
 
 
 def _cell(value: Any) -> str:
@@ -337,11 +338,11 @@ def _copy(shop: Shop) -> Shop:
     return Shop(store, ids=SeededIds(1))
 
 
-def _sharing(copied: bool, shop: Shop) -> str:
+def _sharing(copied: bool, shop: Shop, shared_with: str = "the notebook") -> str:
     if copied:
         return (f"This panel works on <b>its own copy</b> of the shop ({len(shop.store)} events): "
                 "nothing you do here changes the notebook's shop.")
-    return "This panel <b>shares</b> its shop with the notebook: what you record here, later cells see."
+    return f"This panel <b>shares</b> its shop with {shared_with}: what you record here, they see."
 
 
 # --- time travel -----------------------------------------------------------
@@ -456,11 +457,12 @@ class CommandConsole(_Panel):
     says so).  With ``read_models``, the order's read-model row is shown
     beside its stream: in eventual mode it lags until the read models catch
     up; ``read_models`` must read the console's shop, so it implies
-    ``copy=False``.  ``on_handled`` holds functions called after every click.
+    ``copy=False``, and ``shared_with`` says with whom on screen.
+    ``on_handled`` holds functions called after every click.
     """
 
     def __init__(self, shop: Shop, read_models: ShopReadModels | None = None, order_id: str = "", *,
-                 copy: bool = True):
+                 copy: bool = True, shared_with: str = "the notebook"):
         copy = copy and read_models is None
         self.shop = _copy(shop) if copy else shop
         self.read_models = read_models
@@ -485,7 +487,7 @@ class CommandConsole(_Panel):
         if read_models is not None:
             sides.append(_column([widgets.HTML("<b>read side: its row</b>"), self.row], "220px"))
         self.widget = _panel([
-            _help(_sharing(copy, self.shop)),
+            _help(_sharing(copy, self.shop, shared_with)),
             _row([self.order_id, self.amount, self.reason, self.refund_id]),
             _row(list(self.buttons.values())),
             _help("Each button sends one command for the order id: <i>amount</i> is for place, pay and "
@@ -831,7 +833,7 @@ class LiveDashboard(_Panel):
         self.shop = _copy(shop) if copy else shop
         self.store = self.shop.store
         self.read_models = ShopReadModels(self.store)
-        self.console = CommandConsole(self.shop, self.read_models, copy=False)
+        self.console = CommandConsole(self.shop, self.read_models, copy=False, shared_with="the read side beside it")
         self.console.on_handled.append(self._show)
         self.mode = widgets.RadioButtons(options=[("eventually consistent", EVENTUAL), ("inline", INLINE)],
                                           value=self.read_models.mode, description="read model", style=WORDS)
@@ -955,7 +957,9 @@ class SimulationPanel(_Panel):
         seed = self.controls["seed"].value.strip()
         if not WHOLE_NUMBER.fullmatch(seed):
             raise ValueError(f"the seed must be a whole number such as 1, not {seed!r}")
-        values = {name: control.value for name, control in self.controls.items() if name != "seed"}
+        # A browser may send a slider's value back as 0.05000000000000001: chances are kept to their step.
+        values = {name: round(control.value, 2) if name in CHANCES else control.value
+                  for name, control in self.controls.items() if name != "seed"}
         return replace(self._base, seed=int(seed), **values)
 
     def _progress(self, done: int, total: int) -> None:
