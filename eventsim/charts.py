@@ -264,7 +264,7 @@ def order_state(events: Iterable[Any]) -> Figure:
     """Paid, refunds requested, refunds paid out and net amount of one order after each of its events.
 
     The state is the fold of the events with ``evolve``, drawn one step per
-    event; a label marks each change of status.  "Refunds requested" counts
+    event; an upright label marks each change of status.  "Refunds requested" counts
     every refund asked for, paid out or not (``OrderState.refunds_requested``).
     Lines differ in width and marker as well as colour, so that equal values stay visible.
     """
@@ -288,14 +288,12 @@ def order_state(events: Iterable[Any]) -> Figure:
         ax.step(steps, [float(a) for a in amounts], where="post", color=color, linewidth=width,
                 marker=marker, markersize=width + 3, label=name)
     top = float(max(s.amount for s in states)) or 1.0
-    ax.set_ylim(-0.05 * top, 1.45 * top)  # headroom for the status labels
-    row = 0
+    ax.set_ylim(-0.05 * top, 2.5 * top)  # the upper part for the status labels
     for step in steps[1:]:
         if states[step].status != states[step - 1].status:
             ax.axvline(step, color="0.75", linestyle=":", zorder=0)
-            ax.text(step, 0.97 - 0.09 * (row % 2), f" {states[step].status}", va="top",
-                    transform=ax.get_xaxis_transform(), fontsize=FONT)
-            row += 1
+            ax.text(step, 0.98, states[step].status, rotation=90, va="top", ha="right", fontsize=FONT,
+                    transform=ax.get_xaxis_transform())  # upright, along its line: never on another label
     ax.set_xticks(steps, ["start"] + [f"{step}. {e.event_type}" for step, e in enumerate(events, 1)],
                   rotation=25, ha="right")
     ax.set_xlabel("event in the order's stream (version)")

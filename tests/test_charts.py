@@ -386,7 +386,7 @@ def test_order_state_steps_are_the_fold_of_each_prefix_of_events(one_order):
 
 def test_order_state_annotates_each_change_of_status(one_order):
     fig = charts.order_state(one_order)
-    texts = [t.get_text().strip() for t in fig.axes[0].texts]
+    texts = [t.get_text().replace(",\n", ", ") for t in fig.axes[0].texts]
     assert texts == [fold(e.event for e in one_order[:k]).status for k in range(1, 8)
                      if k == 1 or fold(e.event for e in one_order[:k]).status !=
                      fold(e.event for e in one_order[:k - 1]).status]
