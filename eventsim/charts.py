@@ -157,9 +157,9 @@ def timeline(events: Iterable[Any], *, window: tuple[Any, Any] | None = None,
         spans.setdefault(e.event.order_id, [e.recorded_at, e.recorded_at])[1] = e.recorded_at
     for order_id, (first, last) in spans.items():
         ax.plot([to_datetime(first), to_datetime(last)], [lanes[order_id]] * 2, color=LANE, zorder=1)
-    first_time = events[0].recorded_at if window is None else start
-    last_time = events[-1].recorded_at if window is None else end
-    near = max(1, (last_time - first_time) // 40)  # closer than this (a marker's width), markers would overlap
+    if window is None:
+        start, end = events[0].recorded_at, events[-1].recorded_at
+    near = max(1, (end - start) // 40)  # closer than this (about a marker's width), markers would overlap
     groups = _close_together(events, near)
     points: dict[str, list[tuple[datetime, float, bool]]] = {}  # event type -> (x, y, later), in time order
     for e in events:
@@ -168,20 +168,18 @@ def timeline(events: Iterable[Any], *, window: tuple[Any, Any] | None = None,
         later = highlight_until is not None and getattr(e, cursor) > highlight_until
         points.setdefault(e.event_type, []).append((to_datetime(e.recorded_at), y, later))
     for event_type, drawn in points.items():
-        x, y, later = zip(*drawn)
-        markers = ax.scatter(x, y, s=70 if len(lanes) <= 10 else 36, marker=EVENT_STYLE[event_type]["marker"],
+        xs, ys, laters = zip(*drawn)
+        markers = ax.scatter(xs, ys, s=70 if len(lanes) <= 10 else 36, marker=EVENT_STYLE[event_type]["marker"],
                              label=event_type, zorder=2, linewidths=1.2)
-        paint(markers, list(later))
+        paint(markers, list(laters))
 
     ax.set_yticks(range(len(lanes)), list(lanes), fontsize=FONT)
     ax.set_ylim(len(lanes) - 0.5, -0.5)  # first order at the top
     ax.set_ylabel("order id")
     _time_axis(ax)
-    if window is None:
-        start, end = events[0].recorded_at, events[-1].recorded_at
     if start == end:  # one moment: matplotlib alone would show years around it
         start, end = start - HOUR, end + HOUR
-    margin = (end - start) / 20  # 5%, as matplotlib would have: keeps the markers on the edges whole
+    margin = (end - start) // 20  # 5%, as matplotlib would have: keeps the markers on the edges whole
     ax.set_xlim(to_datetime(start - margin), to_datetime(end + margin))
     present = {e.event_type for e in events}
     handles = [_marker(name, **style) for name, style in EVENT_STYLE.items() if name in present]

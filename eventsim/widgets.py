@@ -246,8 +246,12 @@ def _details(event: Any) -> str:
 
 
 def _cell(value: Any) -> str:
-    text = value if isinstance(value, _Raw) else html.escape(_text(value), quote=False)
-    return f'<td style="padding:2px 8px;white-space:nowrap">{text}</td>'
+    """A table cell: short values on one line, longer text wrapped, so that a table stays narrow."""
+    if isinstance(value, _Raw):
+        return f'<td style="padding:2px 8px;white-space:nowrap">{value}</td>'
+    text = _text(value)
+    wrap = "white-space:normal;min-width:8em" if len(text) > 16 and " " in text else "white-space:nowrap"
+    return f'<td style="padding:2px 8px;{wrap}">{html.escape(text, quote=False)}</td>'
 
 
 def _table(header: Iterable[str], rows: Iterable[Iterable[Any]], row_styles: list[str] | None = None) -> str:
