@@ -980,18 +980,24 @@ class SimulationPanel(_Panel):
             self.answer(f"same settings as run {self._last[1]}, so the same log: not run again "
                         "(change a setting, or the seed, for another shop)")
             return
+        changed = [f.name for f in fields(config) if self._last and
+                   getattr(config, f.name) != getattr(self._last[0], f.name)]
+        previous, number = self._last, next(self._runs)
+        self._last = (config, number)  # before the work: a click that arrives meanwhile is a repeat
         with _busy(self.buttons.values()):
             self.buttons["run"].description = "running…"
             try:
                 self.progress.value = 0
                 self.shop = simulate(config, progress=self._progress)
+            except BaseException:
+                self._last = previous
+                raise
             finally:
                 self.buttons["run"].description = "run"
-        number = next(self._runs)
-        self._last = (config, number)
         events = self.shop.store.read_all()
         self.answer(f"run {number}: {len(events):,} events in {len(self.shop.store.stream_ids()):,} orders "
-                    f"over {config.days} days (seed {config.seed})")
+                    f"over {config.days} days (seed {config.seed})"
+                    + (f"; changed since run {number - 1}: {', '.join(changed)}" if changed else ""))
         if events:
             _show_png(self.activity, _Picture(charts.store_activity(events, bucket="1D")).png())
             _show_png(self.timeline, _Picture(charts.timeline(events)).png())
