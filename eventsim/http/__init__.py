@@ -9,4 +9,4 @@
 from .app import create_app
 from .server import RunningServer, serve, start
 
-__all__ = ["create_app", "start", "serve", "RunningServer"]
+__all__ = ["RunningServer", "create_app", "serve", "start"]

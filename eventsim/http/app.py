@@ -38,11 +38,26 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..clock import to_timestamp
-from ..commands import CancelOrder, Command, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund, ShipOrder
+from ..commands import (
+    CancelOrder,
+    Command,
+    ConfirmRefund,
+    PayOrder,
+    PlaceOrder,
+    RequestRefund,
+    ShipOrder,
+)
 from ..history import state_at_time, state_at_version
 from ..ids import MAX_ID_LENGTH, check_id, check_text
 from ..money import to_money
-from ..order import STATUSES, InvalidAmount, OrderError, OrderNotFound, OrderState, UnknownRefund
+from ..order import (
+    STATUSES,
+    InvalidAmount,
+    OrderError,
+    OrderNotFound,
+    OrderState,
+    UnknownRefund,
+)
 from ..read_models import OrderQueries
 from ..shop import CommandIdReused, Shop
 from ..store import ConcurrencyError, InMemoryEventStore, RecordedEvent
@@ -50,7 +65,7 @@ from ..streams import stream_for
 from . import schemas
 from .worker import ProjectionWorker
 
-__all__ = ["create_app", "open_store", "event_json", "state_json", "PROBLEM_JSON"]
+__all__ = ["PROBLEM_JSON", "create_app", "event_json", "open_store", "state_json"]
 
 logger = logging.getLogger(__name__)
 
@@ -142,9 +157,9 @@ def command_result(recorded: list[RecordedEvent]) -> dict[str, Any]:
 
 # --- JSON in -----------------------------------------------------------------
 
-ID, MONEY, TEXT = "id", "money", "text"
+ORDER_ID, ID, MONEY, TEXT = "order id", "id", "money", "text"
 # Each command's body: field -> (kind, required).
-PLACE_BODY = {"orderId": (ID, True), "amount": (MONEY, True), "customerId": (ID, False)}
+PLACE_BODY = {"orderId": (ORDER_ID, True), "amount": (MONEY, True), "customerId": (ID, False)}
 PAY_BODY = {"amount": (MONEY, True)}
 REFUND_BODY = {"amount": (MONEY, True), "reason": (TEXT, False), "refundId": (ID, False)}
 CANCEL_BODY = {"reason": (TEXT, False)}
@@ -219,6 +234,9 @@ def parse_fields(body: dict[str, Any], spec: dict[str, tuple[str, bool]]) -> dic
                 if not isinstance(value, (int, Decimal, str)) or isinstance(value, bool):
                     raise ValueError(f"{name} must be a number or a decimal string, not {type(value).__name__}")
                 values[name] = to_money(value, name)
+            elif kind == ORDER_ID:
+                stream_for(check_id(value, name))  # an id, and an order's, not a stream's
+                values[name] = value
             elif kind == ID:
                 values[name] = check_id(value, name)
             else:

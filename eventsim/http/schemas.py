@@ -196,6 +196,7 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 _ID = {"type": "string", "minLength": 1, "maxLength": MAX_ID_LENGTH, "pattern": r"^\S(.*\S)?$"}
 _BODY_KINDS: dict[str, dict[str, Any]] = {
     "id": _ID,
+    "order id": _ID,
     "money": {"description": "A JSON number (read exactly, never as a float) or a decimal string; "
                              "positive, at most two decimals",
               "oneOf": [{"type": "number", "exclusiveMinimum": 0, "maximum": int(MAX_AMOUNT), "multipleOf": 0.01},

@@ -11,6 +11,7 @@ import os
 import socket
 import threading
 import time
+from typing import Self
 
 import uvicorn
 from fastapi import FastAPI
@@ -18,7 +19,7 @@ from fastapi import FastAPI
 from ..shop import Shop
 from .app import create_app
 
-__all__ = ["serve", "start", "RunningServer"]
+__all__ = ["RunningServer", "serve", "start"]
 
 LOCAL = "127.0.0.1"
 
@@ -48,7 +49,10 @@ def serve(shop_or_store_url: Shop | str = "memory:", *, host: str = LOCAL, port:
     print(f"eventsim serve: {url}  (API docs at {url}/docs; Ctrl-C stops)", flush=True)
     if host not in (LOCAL, "::1", "localhost"):
         print(f"eventsim serve: listening on {host}: other machines can reach this shop", flush=True)
-    uvicorn.Server(uvicorn.Config(app, log_level="info")).run(sockets=[sock])
+    try:
+        uvicorn.Server(uvicorn.Config(app, log_level="info")).run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn has shut down cleanly, then passes Ctrl-C on
+        pass
     print("eventsim serve: stopped", flush=True)
     return 0
 
@@ -76,7 +80,7 @@ class RunningServer:
         if self._thread.is_alive():
             raise TimeoutError(f"the server at {self.url} did not stop within {timeout} s")
 
-    def __enter__(self) -> RunningServer:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exception: object) -> None:
