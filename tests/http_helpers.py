@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -15,6 +16,7 @@ MONEY_FIELDS = {"amount", "paid", "refunded", "net", "refundsRequested", "refund
 # A server whose projection worker never runs: queries that wait for a position time out.
 PAUSED_SERVER = """
 import sys
+import threading
 from eventsim.http import create_app, start
 app = create_app(max_wait=0.3)
 app.state.worker.pause()
@@ -27,13 +29,21 @@ server.stop()
 
 @contextmanager
 def server_process(args: list[str], *, stdin: bool = False) -> Iterator[tuple[str, subprocess.Popen]]:
-    """Run ``python args`` until it prints a URL; yield the URL and the process; stop it after."""
-    process = subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    """Run ``python args`` until it prints a URL; yield the URL and the process; stop it after.
+
+    Its output is drained all along (into ``process.output``): uvicorn writes its access log to
+    stdout, and once a pipe nobody reads is full, the server stops answering.
+    """
+    process = subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                stdin=subprocess.PIPE if stdin else subprocess.DEVNULL, text=True)
+    found = None
     try:
         line = process.stdout.readline()
         found = re.search(r"http://127\.0\.0\.1:\d+", line)
-        assert found, f"the server printed {line!r}; stderr: {process.stderr.read() if process.poll() else ''}"
+        assert found, f"the server printed {line!r} and stopped" if process.poll() is not None else line
+        process.output = []
+        drain = threading.Thread(target=lambda: process.output.extend(process.stdout), daemon=True)
+        drain.start()
         yield found.group(0), process
     finally:
         if process.poll() is None:
@@ -46,6 +56,8 @@ def server_process(args: list[str], *, stdin: bool = False) -> Iterator[tuple[st
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        if found:
+            drain.join(10)
 
 
 def eventsim_serve():

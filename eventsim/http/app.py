@@ -28,7 +28,7 @@ from decimal import Decimal
 from itertools import islice
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Header, Path, Query, Request
+from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -246,6 +246,15 @@ def parse_fields(body: dict[str, Any], spec: dict[str, tuple[str, bool]]) -> dic
     return values
 
 
+def single_query_values(request: Request) -> None:
+    """Refuse a repeated query parameter: ``?limit=5&limit=500`` has no one meaning."""
+    names = [name for name, _ in request.query_params.multi_items()]
+    repeated = next((name for name in names if names.count(name) > 1), None)
+    if repeated is not None:
+        raise invalid(repeated, f"the query parameter {repeated} is given {names.count(repeated)} times; "
+                                "give it once", where="query")
+
+
 def path_order_id(order_id: str) -> str:
     """The order id from the URL, checked as an id (and not a stream id)."""
     try:
@@ -265,8 +274,8 @@ IfMatch = Annotated[str | None, Header(
                 'against that version of the order, and refused with 412 if the order has moved on. '
                 'Without it the server re-reads and retries when another writer got there first.')]
 IdempotencyKey = Annotated[str | None, Header(
-    alias="Idempotency-Key", min_length=1, max_length=MAX_ID_LENGTH,
-    description="The command id. Send the same key when retrying (after a timeout, say): the first "
+    alias="Idempotency-Key", pattern=f"^[!-~]{{1,{MAX_ID_LENGTH}}}$",
+    description="The command id: up to 64 visible ASCII characters, such as a UUID. Send the same key when retrying (after a timeout, say): the first "
                 "response comes back and nothing is recorded twice. A different request under a used "
                 "key is refused with 422.")]
 MinPosition = Annotated[int | None, Query(
@@ -301,7 +310,7 @@ def create_app(shop_or_store_url: Shop | str = "memory:", *, max_wait: float = 2
             worker.close()
 
     app = FastAPIOffline(title="eventsim shop", version="1.0", description=schemas.DESCRIPTION,
-                         lifespan=lifespan)
+                         lifespan=lifespan, dependencies=[Depends(single_query_values)])
     app.state.shop, app.state.worker = shop, worker
     if cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=cors_origins, allow_methods=["GET", "POST"],
@@ -355,11 +364,6 @@ def create_app(shop_or_store_url: Shop | str = "memory:", *, max_wait: float = 2
                   if_match: str | None, key: str | None, *, created: bool = False) -> JSONResponse:
         values = parse_fields(await read_body(request, max_body_bytes), spec)
         expected = None if if_match is None else int(if_match.strip('"'))
-        if key is not None:
-            try:
-                check_id(key, "Idempotency-Key")
-            except ValueError as error:
-                raise invalid("Idempotency-Key", str(error), where="header", status=400) from None
         command = make(values, key)
         try:
             recorded = await run_in_threadpool(handle, command, expected)

@@ -39,15 +39,15 @@ The eventsim shop over HTTP: commands are `POST`s, queries are `GET`s, and no `G
 MONEY_OUT = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["100.00"]}
 
 
-def _money() -> Any:
-    return Field(pattern=r"^-?\d+\.\d{2}$", examples=["100.00"], description="exact, to the cent")
+def _money(*default: None) -> Any:
+    return Field(*default, pattern=r"^-?\d+\.\d{2}$", examples=["100.00"], description="exact, to the cent")
 
 
 class Event(BaseModel):
     """A recorded event in the seed's JSON shape, with its envelope."""
     eventType: str = Field(json_schema_extra={"enum": list(EVENT_TYPES)})
     orderId: str
-    amount: str | None = _money()
+    amount: str | None = _money(None)
     customerId: str | None = None
     refundId: str | None = None
     reason: str | None = None
@@ -239,7 +239,12 @@ def query_docs(model: Any, *, etag: bool = False) -> dict[str, Any]:
 
 
 def finish_openapi(app: FastAPI) -> None:
-    """Errors are documented as ``application/problem+json``, which is what the app sends."""
+    """Say what the app does where FastAPI's defaults say otherwise.
+
+    Errors are ``application/problem+json``; an optional parameter is either
+    absent or a string (FastAPI writes ``anyOf [string, null]``, and a client
+    cannot send a null header or query parameter).
+    """
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -247,6 +252,10 @@ def finish_openapi(app: FastAPI) -> None:
             schema = build()  # FastAPI keeps it in app.openapi_schema
             for operations in schema["paths"].values():
                 for operation in operations.values():
+                    for parameter in operation.get("parameters", []):
+                        options = parameter["schema"].pop("anyOf", None)
+                        if options:
+                            parameter["schema"].update(next(o for o in options if o.get("type") != "null"))
                     for code, answer in operation.get("responses", {}).items():
                         content = answer.get("content", {})
                         if code[0] in "45" and "application/json" in content:
