@@ -90,11 +90,11 @@ class Problem(Exception):
     """
 
     def __init__(self, status: int, kind: str, title: str, detail: str, *,
-                 headers: dict[str, str] | None = None, **extra: Any):
+                 headers: dict[str, str] | None = None, where: str | None = None, **extra: Any):
         super().__init__(detail)
         self.status, self.kind, self.title, self.detail = status, kind, title, detail
         self.headers = headers or {}
-        self.extra = extra
+        self.extra = extra if where is None else {**extra, "in": where}  # body, query, path or header
 
     def response(self) -> JSONResponse:
         body = {"type": f"/problems/{self.kind}", "title": self.title, "status": self.status,
@@ -106,7 +106,7 @@ def invalid(field: str, detail: str, *, where: str = "body", status: int = 422) 
     """A field, parameter or header that is missing or wrong."""
     kind, title = ("invalid-header", "A header is malformed") if where == "header" else \
         ("invalid-request", "A field of the request is missing or invalid")
-    return Problem(status, kind, title, detail, field=field, **{"in": where})
+    return Problem(status, kind, title, detail, field=field, where=where)
 
 
 # --- JSON out ----------------------------------------------------------------
@@ -205,7 +205,7 @@ async def read_body(request: Request, max_bytes: int) -> dict[str, Any]:
                       f"the body could not be read as JSON: {reason}") from None
     if not isinstance(value, dict):
         raise Problem(422, "invalid-request", "A field of the request is missing or invalid",
-                      f"the body must be a JSON object, not {type(value).__name__}", field="", **{"in": "body"})
+                      f"the body must be a JSON object, not {type(value).__name__}", field="", where="body")
     return value
 
 
@@ -337,7 +337,7 @@ def create_app(shop_or_store_url: Shop | str = "memory:", *, max_wait: float = 2
         headers = dict(error.headers or {})
         if error.status_code == 405:  # every method the path takes, not only those of the first route found
             methods = {m for route in app.routes if isinstance(route, APIRoute)
-                       and route.path_regex.fullmatch(request.url.path) for m in route.methods}
+                       and route.path_regex.fullmatch(request.url.path) for m in route.methods or ()}
             headers["Allow"] = ", ".join(sorted(methods))
         return Problem(error.status_code, kind, title, detail, headers=headers).response()
 
@@ -369,7 +369,7 @@ def create_app(shop_or_store_url: Shop | str = "memory:", *, max_wait: float = 2
             recorded = await run_in_threadpool(handle, command, expected)
         except CommandIdReused as error:
             raise Problem(422, "idempotency-key-reused", "The Idempotency-Key was used for another request",
-                          f"{error}; nothing was recorded", field="Idempotency-Key", **{"in": "header"}) from None
+                          f"{error}; nothing was recorded", field="Idempotency-Key", where="header") from None
         except ConcurrencyError as error:
             if expected is None:
                 raise Problem(409, "write-conflict", "The order kept changing",
@@ -382,8 +382,7 @@ def create_app(shop_or_store_url: Shop | str = "memory:", *, max_wait: float = 2
                           headers={"ETag": f'"{error.actual}"'}) from None
         except InvalidAmount as error:
             raise Problem(422, "invalid-request", "A field of the request is missing or invalid",
-                          f"order {error.order_id}: {error.problem}", field="amount", rule=error.rule, orderId=error.order_id,
-                          **{"in": "body"}) from None
+                          f"order {error.order_id}: {error.problem}", field="amount", rule=error.rule, orderId=error.order_id, where="body") from None
         except (OrderNotFound, UnknownRefund) as error:
             raise Problem(404, "not-found", "No such resource", f"order {error.order_id}: {error.problem}",
                           rule=error.rule,
@@ -518,7 +517,8 @@ def create_app(shop_or_store_url: Shop | str = "memory:", *, max_wait: float = 2
         start = int(cursor or 0)
         with read_models(min_position) as queries:
             rows = worker.read_models.orders.state
-            page, scanned, more = [], start, False
+            page: list[dict[str, Any] | None] = []  # never None: every row is an order
+            scanned, more = start, False
             for row in islice(rows.values(), start, None):
                 if (status is None or row.status == status) and \
                         (customer_id is None or row.customer_id == customer_id):

@@ -248,7 +248,8 @@ def finish_openapi(app: FastAPI) -> None:
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
+        schema = app.openapi_schema
+        if schema is None:
             schema = build()  # FastAPI keeps it in app.openapi_schema
             for operations in schema["paths"].values():
                 for operation in operations.values():
@@ -260,6 +261,6 @@ def finish_openapi(app: FastAPI) -> None:
                         content = answer.get("content", {})
                         if code[0] in "45" and "application/json" in content:
                             content["application/problem+json"] = content.pop("application/json")
-        return app.openapi_schema
+        return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
