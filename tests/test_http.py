@@ -260,6 +260,8 @@ BAD_REQUESTS = [
      422, "invalid-request", "amount"),
     ("POST", "/orders", {"content": b'{"orderId": "x", "amount": 1e400}', "headers": {"content-type": "application/json"}},
      422, "invalid-request", "amount"),
+    ("POST", "/orders", {"content": b'{"orderId": "x", "amount": 1e999999999}',
+                         "headers": {"content-type": "application/json"}}, 422, "invalid-request", "amount"),
     ("POST", "/orders", {"json": {"orderId": "x", "amount": -5}}, 422, "invalid-request", "amount"),
     ("POST", "/orders", {"json": {"orderId": 42, "amount": 5}}, 422, "invalid-request", "orderId"),
     ("POST", "/orders", {"json": {"orderId": "order-1", "amount": 5}}, 422, "invalid-request", "orderId"),

@@ -243,6 +243,8 @@ def parse_fields(body: dict[str, Any], spec: dict[str, tuple[str, bool]]) -> dic
                 values[name] = check_text(value, name)
         except (TypeError, ValueError) as error:
             raise invalid(name, str(error)) from None
+        except ArithmeticError:  # 1e999999999: beyond what Decimal arithmetic holds (to_money's abs overflows)
+            raise invalid(name, f"{name} {str(value)[:20]} is not an amount") from None
     return values
 
 

@@ -49,7 +49,7 @@ def _types(shop: Shop, order_id: str) -> list[str]:
 
 @exercise("8.1", "read your own write")
 def check_place_and_read(place_and_read: Callable) -> str | None:
-    with _shop_server(lag=0.5) as (shop, server), httpx.Client(base_url=server.url) as client:
+    with _shop_server(lag=1.0) as (shop, server), httpx.Client(base_url=server.url) as client:
         answer = _answered(place_and_read(client))
         if _types(shop, "777") != ["OrderCreated"]:
             return 'place order 777 with POST /orders and the body {"orderId": "777", "amount": "19.99"}.'
