@@ -3,6 +3,7 @@
     eventsim simulate --orders 100000 --seed 1 --out events.jsonl
     eventsim trace events.jsonl 000042
     eventsim replay events.jsonl
+    eventsim serve --port 8000
 
 ``simulate`` writes a log; ``trace`` prints one order's history and its
 current state as JSON lines; ``replay`` checks a log against the business
@@ -102,6 +103,11 @@ def run_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_serve(args: argparse.Namespace) -> int:
+    from .http.server import serve  # FastAPI and uvicorn are loaded only to serve
+    return serve(args.db, host=args.host, port=args.port)
+
+
 def as_text(frame: pd.DataFrame, *, index: bool = True) -> str:
     """A table as text, money in cents: 0 and 12.5 print as 0.00 and 12.50."""
     money = {column: "{:.2f}".format for column in frame.columns
@@ -132,6 +138,12 @@ def parser() -> argparse.ArgumentParser:
     replay_parser = commands.add_parser("replay", help="check a log against the rules and summarise it")
     replay_parser.add_argument("events", metavar="EVENTS.jsonl")
     replay_parser.set_defaults(run=run_replay)
+
+    serve_parser = commands.add_parser("serve", help="serve the shop over HTTP until Ctrl-C")
+    serve_parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
+    serve_parser.add_argument("--port", type=int, default=8000, help="0 picks a free port (default 8000)")
+    serve_parser.add_argument("--db", default="memory:", metavar="URL", help="the event store (default memory:)")
+    serve_parser.set_defaults(run=run_serve)
     return main_parser
 
 
