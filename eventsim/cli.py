@@ -142,7 +142,8 @@ def parser() -> argparse.ArgumentParser:
     serve_parser = commands.add_parser("serve", help="serve the shop over HTTP until Ctrl-C")
     serve_parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
     serve_parser.add_argument("--port", type=int, default=8000, help="0 picks a free port (default 8000)")
-    serve_parser.add_argument("--db", default="memory:", metavar="URL", help="the event store (default memory:)")
+    serve_parser.add_argument("--db", default="eventsim.db", metavar="URL",
+                              help="the event store: an SQLite file (default eventsim.db), memory: or postgresql://…")
     serve_parser.set_defaults(run=run_serve)
     return main_parser
 

@@ -60,24 +60,18 @@ from ..order import (
 )
 from ..read_models import OrderQueries
 from ..shop import CommandIdReused, Shop
-from ..store import ConcurrencyError, InMemoryEventStore, RecordedEvent
+from ..store import ConcurrencyError, RecordedEvent
+from ..stores import open_store
 from ..streams import stream_for
 from . import schemas
 from .worker import ProjectionWorker
 
-__all__ = ["PROBLEM_JSON", "create_app", "event_json", "open_store", "state_json"]
+__all__ = ["PROBLEM_JSON", "create_app", "event_json", "state_json"]
 
 logger = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 CENT = Decimal("0.01")
-
-
-def open_store(url: str) -> InMemoryEventStore:
-    """The store a server opens from a URL.  Only ``memory:`` until durable stores land."""
-    if url != "memory:":
-        raise ValueError(f"store URL {url!r}: this version serves only memory:")
-    return InMemoryEventStore()
 
 
 # --- problems (RFC 9457) ---------------------------------------------------
