@@ -35,12 +35,13 @@ or before the checkpoint, so a repeat changes nothing.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Generic, Iterable, TypeVar
+from typing import Generic, TypeVar
 
 from .store import InMemoryEventStore, RecordedEvent, Subscription
 
-__all__ = ["Projection", "ProjectionRunner", "ProjectionFailed", "Failure", "INLINE", "EVENTUAL", "MODES"]
+__all__ = ["EVENTUAL", "INLINE", "MODES", "Failure", "Projection", "ProjectionFailed", "ProjectionRunner"]
 
 S = TypeVar("S")
 
