@@ -92,7 +92,8 @@ def run_replay(args: argparse.Namespace) -> int:
     orders = read_models.orders_frame()
     by_status = orders.groupby("status", observed=True).agg(
         orders=("order_id", "size"), amount=("amount", "sum"), paid=("paid", "sum"),
-        refunded=("refunded", "sum"), net=("net", "sum"))
+        refunds_requested=("refunds_requested", "sum"), refunds_paid=("refunds_paid", "sum"),
+        net=("net", "sum"))
     by_status.index = by_status.index.astype(str)
     by_status.loc["total"] = by_status.sum()
     daily = read_models.daily_revenue_frame()
@@ -111,7 +112,7 @@ def run_serve(args: argparse.Namespace) -> int:
 def as_text(frame: pd.DataFrame, *, index: bool = True) -> str:
     """A table as text, money in cents: 0 and 12.5 print as 0.00 and 12.50."""
     money = {column: "{:.2f}".format for column in frame.columns
-             if column in ("amount", "paid", "refunded", "net", "gross_paid")}
+             if column in ("amount", "paid", "refunds_requested", "refunds_paid", "net", "gross_paid")}
     return str(frame.to_string(formatters=money, index=index))
 
 

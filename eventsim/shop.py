@@ -10,9 +10,10 @@ of recently used orders together with the version it was folded to (an
 in-memory snapshot) and folds only the events recorded since that version:
 the cost of a command stays the same however long the stream grows.
 
-Every command has an id.  The store keeps a record of each handled command
-(``CommandRecord``): what it asked for (its fingerprint) and which events it
-recorded.  A command sent again under the same id (a retry after a timeout)
+Every command has an id.  For each command whose sender chose its id (only
+such a command can be sent again under it), and for each command caused by
+another message, the store keeps a record (``CommandRecord``): what it asked
+for (its fingerprint), which events it recorded, and what caused it.  A command sent again under the same id (a retry after a timeout)
 gets the first result back and records nothing; a *different* request under
 a used id is refused with ``CommandIdReused``: idempotency means "same
 request, same result", not "same id, ignore it".
@@ -87,7 +88,10 @@ class Shop:
         """
         command_id = command.command_id or self._ids()
         stream_id = stream_for(command.order_id)
-        wanted = fingerprint(command)
+        # A command sent without an id cannot be sent again under the id the shop gives it, so it
+        # needs no idempotency record, unless the record is kept to say what caused the command.
+        keep_record = command.command_id is not None or causation_id is not None
+        wanted = fingerprint(command) if keep_record else ""
         for attempt in range(self.max_retries + 1):
             if command.command_id is not None:  # an id of our own making cannot have been used before
                 earlier = self.store.command_record(command_id)
@@ -98,7 +102,7 @@ class Shop:
                 raise ConcurrencyError(stream_id, expected_version, state.version)
             events = decide(command, state)
             record = CommandRecord(command_id, wanted, stream_id, state.version + 1,
-                                   state.version + len(events), causation_id)
+                                   state.version + len(events), causation_id) if keep_record else None
             try:
                 recorded = self.store.append(
                     stream_id, events, expected_version=state.version,

@@ -87,7 +87,7 @@ def test_replay_reads_seed_style_lines(tmp_path, capsys):
         f'{{"eventType": "OrderPaid", "orderId": "123456", "timestamp": {T + 60}}}\n'
         f'{{"eventType": "RefundCreated", "orderId": "123456", "amount": 40, "timestamp": {T + 120}}}\n')
     assert main(["replay", str(path)]) == 0
-    row = r"^paid, refund requested +1 +100\.00 +100\.00 +40\.00 +60\.00$"  # orders amount paid refunded net
+    row = r"^paid, refund requested +1 +100\.00 +100\.00 +40\.00 +0\.00 +60\.00$"  # orders amount paid requested paid out net
     assert re.search(row, capsys.readouterr().out, re.MULTILINE)
 
 
@@ -226,7 +226,7 @@ HOSTILE = {  # name: (the file's bytes, the line, the problem)
     "amount 1e30": ((order_line(amount="1e30") + "\n").encode(), 1,
                     "OrderCreated: field 'amount': 1e+30 is more than the most an amount can be, 1,000,000,000,000"),
     "amount 1e1000000": ((order_line(amount="1e1000000") + "\n").encode(), 1,
-                         "field 'amount': 1E+1000000 is not an amount an event can hold"),
+                         "field 'amount': 1e+1000000 is more than the most an amount can be"),
     "a duplicate event id": ((created().replace("}", ', "eventId": "e1"}') + "\n"
                               + paid().replace("}", ', "eventId": "e1"}') + "\n").encode(), 2,
                              "OrderPaid: event id 'e1' is the id of line 1 too"),
@@ -284,7 +284,7 @@ def test_the_largest_amount_replays_and_traces(tmp_path, capsys):
     path.write_text("\n".join([created("1000000000000.00"), paid(), refund("999999999999.99")]) + "\n")
     assert main(["replay", str(path)]) == 0
     out = capsys.readouterr().out
-    assert re.search(r"^paid, refund requested +1 +1000000000000\.00 +1000000000000\.00 +999999999999\.99 +0\.01$",
+    assert re.search(r"^paid, refund requested +1 +1000000000000\.00 +1000000000000\.00 +999999999999\.99 +0\.00 +0\.01$",
                      out, re.MULTILINE)
     assert main(["trace", str(path), "123456"]) == 0
     state = json.loads(capsys.readouterr().out.splitlines()[-1])
