@@ -302,7 +302,7 @@ def _row_table(order_id: str, row: OrderRow | None, read_models: ShopReadModels)
         return (f"<p><i>order {html.escape(order_id)} is not in the orders read model yet</i>: "
                 f"the events that place it are not projected.</p>" + _behind(read_models))
     return _table(("", ""), [("status", row.status), ("amount", row.amount), ("paid", row.paid),
-                             ("refunds requested", row.refunded), ("refunds paid out", row.refunds_paid),
+                             ("refunds requested", row.refunds_requested), ("refunds paid out", row.refunds_paid),
                              ("net", row.net), ("last version", row.last_version)]) + _behind(read_models)
 
 
@@ -894,7 +894,7 @@ class LiveDashboard(_Panel):
         order_ids = dict.fromkeys(e.event.order_id for e in reversed(tail))
         rows = [runner.state.get(order_id) for order_id in order_ids]
         self.rows.value = _table(("order", "status", "paid", "refunds requested", "last version"),
-                                 [(order_id, row.status, row.paid, row.refunded, row.last_version) if row
+                                 [(order_id, row.status, row.paid, row.refunds_requested, row.last_version) if row
                                   else (order_id, "not in the read model yet", "", "", "")
                                   for order_id, row in zip(order_ids, rows)],
                                  ["" if row else LATER for row in rows])

@@ -104,7 +104,7 @@ def test_an_order_through_every_command_and_query(client):
     assert order.headers["etag"] == '"6"'
     order = order.json()
     money_is_text(order)
-    assert order["refunded"] == "0.30" and order["net"] == "79.70"  # exact: 0.10 + 0.20 is 0.30
+    assert order["refundsRequested"] == "0.30" and order["net"] == "79.70"  # exact: 0.10 + 0.20 is 0.30
     assert order["status"] == "shipped, refund requested" and order["customerId"] == "carol"
     assert [r["refundId"] for r in order["refunds"]] == ["R1", "late"]
 

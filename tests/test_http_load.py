@@ -126,5 +126,5 @@ def test_sixteen_clients_lose_nothing_duplicate_nothing_and_conflict_only_for_re
         refunds = sum(Decimal(e["amount"]) for e in stream if e["eventType"] == "RefundCreated")
         assert refunds <= Decimal(stream[0]["amount"])
         row = orders[order_id]
-        assert Decimal(row["refunded"]) == refunds and row["lastVersion"] == len(stream)
+        assert Decimal(row["refundsRequested"]) == refunds and row["lastVersion"] == len(stream)
         assert row["events"] == len(stream)

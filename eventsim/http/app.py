@@ -587,7 +587,7 @@ def create_app(shop_or_store_url: Shop | str = "memory:", *, max_wait: float = 2
             days = sorted(worker.read_models.daily_revenue.state.days.values(), key=lambda d: d.date)
             return read_answer({"days": [
                 {"date": d.date.isoformat(), "ordersPlaced": d.orders_placed, "grossPaid": money(d.gross_paid),
-                 "refunded": money(d.refunded), "net": money(d.net)} for d in days]})
+                 "refundsPaid": money(d.refunds_paid), "net": money(d.net)} for d in days]})
 
     schemas.finish_openapi(app)
     return app

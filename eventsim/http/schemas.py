@@ -74,7 +74,7 @@ class RefundRow(BaseModel):
     amount: str = _money()
     reason: str | None
     requestedAt: str | None
-    confirmedAt: str | None
+    paidAt: str | None = Field(description="When the payment provider paid it out; null while awaited")
 
 
 class Order(BaseModel):
@@ -84,7 +84,8 @@ class Order(BaseModel):
     amount: str = _money()
     status: str = Field(json_schema_extra={"enum": list(STATUSES)})
     paid: str = _money()
-    refunded: str = _money()
+    refundsRequested: str = _money()
+    refundsPaid: str = _money()
     net: str = _money()
     events: int
     lastVersion: int
@@ -137,7 +138,7 @@ class RevenueDay(BaseModel):
     date: str = Field(description="The UTC day, YYYY-MM-DD")
     ordersPlaced: int
     grossPaid: str = _money()
-    refunded: str = _money()
+    refundsPaid: str = _money()
     net: str = _money()
 
 
