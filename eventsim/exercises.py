@@ -216,7 +216,7 @@ def check_shipped_json(shipped: Any) -> str | None:
     return None
 
 
-_STORY = [OrderCreated("A1", Decimal("42.50"), "carol"), OrderPaid("A1"),
+_STORY: list[Any] = [OrderCreated("A1", Decimal("42.50"), "carol"), OrderPaid("A1"),
           RefundCreated("A1", Decimal("2.50"), "A1-R1", "late")]
 _STORY_STEPS = ["the order was placed", "it was paid", "a refund was requested"]
 
@@ -689,7 +689,7 @@ def check_reaction(ship_when_paid: Any) -> str | None:
 @exercise("6.1", "capstone: a bank account",
           shape="two functions, decide_account(command, balance) and evolve_account(balance, event)")
 def check_bank_account(decide_account: Any, evolve_account: Any, Deposit: type, Withdraw: type,
-                       InsufficientFunds: type) -> str | None:
+                       InsufficientFunds: type[Exception]) -> str | None:
     balance = Decimal(0)
 
     def run(command: Any) -> list:
