@@ -19,7 +19,7 @@ from .order import OrderError, OrderState, decide, evolve, fold, initial_state
 from .payments import FakePaymentProvider, RefundProcess
 from .projections import EVENTUAL, INLINE, Projection, ProjectionRunner
 from .replay import ReplayError, replay
-from .shop import Shop, stream_for
+from .shop import Shop, compensate, order_id_of, stream_for
 from .simulator import SimulationConfig, simulate
 from .store import ANY, NO_STREAM, ConcurrencyError, InMemoryEventStore, RecordedEvent, Subscription
 

@@ -2,17 +2,32 @@
 
 A command may be rejected; an event cannot.  ``command_id`` identifies one
 request so that a retry is recognised and not applied twice; leave it
-``None`` and the shop assigns a fresh one.
+``None`` and the shop assigns a fresh one.  Ids are checked when a command is
+made (``eventsim.ids.check_id``); amounts are checked by the rules in
+``decide``, which say which rule an amount broke.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
+
+from .ids import check_id, check_text
+from .money import to_money
+
+_CENT = Decimal("0.01")
 
 __all__ = [
     "PlaceOrder", "PayOrder", "RequestRefund", "ConfirmRefund",
-    "CancelOrder", "ShipOrder", "Command",
+    "CancelOrder", "ShipOrder", "Command", "fingerprint",
 ]
+
+
+def _check_ids(command: object, *names: str) -> None:
+    check_id(getattr(command, "order_id"), "order_id")
+    for name in (*names, "command_id"):
+        value = getattr(command, name)
+        if value is not None:
+            check_id(value, name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +37,9 @@ class PlaceOrder:
     customer_id: str | None = None
     command_id: str | None = None
 
+    def __post_init__(self) -> None:
+        _check_ids(self, "customer_id")
+
 
 @dataclass(frozen=True, slots=True)
 class PayOrder:
@@ -29,15 +47,22 @@ class PayOrder:
     amount: Decimal
     command_id: str | None = None
 
+    def __post_init__(self) -> None:
+        _check_ids(self)
+
 
 @dataclass(frozen=True, slots=True)
 class RequestRefund:
-    """Ask for money back; ``refund_id`` defaults to ``"<order id>-R<n>"``."""
+    """Ask for money back; ``refund_id`` defaults to the order's next ``"R<n>"``."""
     order_id: str
     amount: Decimal
     reason: str | None = None
     refund_id: str | None = None
     command_id: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_ids(self, "refund_id")
+        check_text(self.reason, "reason")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +71,9 @@ class ConfirmRefund:
     refund_id: str | None = None
     command_id: str | None = None
 
+    def __post_init__(self) -> None:
+        _check_ids(self, "refund_id")
+
 
 @dataclass(frozen=True, slots=True)
 class CancelOrder:
@@ -53,11 +81,40 @@ class CancelOrder:
     reason: str | None = None
     command_id: str | None = None
 
+    def __post_init__(self) -> None:
+        _check_ids(self)
+        check_text(self.reason, "reason")
+
 
 @dataclass(frozen=True, slots=True)
 class ShipOrder:
     order_id: str
     command_id: str | None = None
 
+    def __post_init__(self) -> None:
+        _check_ids(self)
+
 
 Command = PlaceOrder | PayOrder | RequestRefund | ConfirmRefund | CancelOrder | ShipOrder
+
+
+def fingerprint(command: Command) -> str:
+    """What the request asks for, as text: its type and every field but ``command_id``.
+
+    Two commands with one id and the same fingerprint are one request sent
+    twice (a retry); with different fingerprints they are two requests, and
+    the id was reused by mistake.  Equal amounts give equal text (``9`` and
+    ``Decimal("9.00")``).
+    """
+    parts = []
+    for f in fields(command):
+        if f.name == "command_id":
+            continue
+        value = getattr(command, f.name)
+        if f.name == "amount":
+            try:
+                value = format(to_money(value).quantize(_CENT), "f")
+            except ValueError:  # not an amount at all: the rules will refuse it
+                value = repr(value)
+        parts.append(f"{f.name}={value!r}")
+    return f"{type(command).__name__}({', '.join(parts)})"

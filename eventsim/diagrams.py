@@ -13,6 +13,7 @@ from collections import deque
 from decimal import Decimal
 
 from .commands import CancelOrder, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund, ShipOrder
+from .events import event_type_name
 from .order import OrderError, OrderState, decide, fold, initial_state
 
 __all__ = ["lifecycle_edges", "lifecycle_mermaid", "lifecycle_table"]
@@ -25,10 +26,10 @@ def _commands(state: OrderState) -> list:
     """Every command worth trying in ``state``: one of each kind, and each way to refund or confirm."""
     commands: list = [PlaceOrder("1", _AMOUNT), PayOrder("1", _AMOUNT), CancelOrder("1"), ShipOrder("1"),
                       RequestRefund("1", _PART)]
-    outstanding = state.paid - state.refunded
+    outstanding = state.paid - state.refunds_requested
     if outstanding > 0:
         commands.append(RequestRefund("1", outstanding))
-    commands += [ConfirmRefund("1", refund.refund_id) for refund in state.refunds if not refund.paid]
+    commands += [ConfirmRefund("1", refund.refund_id) for refund in state.unpaid_refunds()]
     return commands
 
 
@@ -52,7 +53,7 @@ def lifecycle_edges() -> list[tuple[str, str, str]]:
             rank.setdefault(after.status, len(rank))
             todo.append(after)
             if after.status != state.status:
-                label = " + ".join(type(e).__name__ for e in events)
+                label = " + ".join(event_type_name(e) for e in events)
                 edges.setdefault((state.status, after.status), set()).add(label)
     return sorted(((before, after, " / ".join(sorted(labels))) for (before, after), labels in edges.items()),
                   key=lambda edge: (rank[edge[0]], rank[edge[1]]))

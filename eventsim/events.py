@@ -1,18 +1,33 @@
 """Domain events: immutable facts about an order, named in the past tense.
 
 An event says what happened, never what should happen.  It carries only
-domain data; when and why it was recorded lives in the store's envelope
-(``eventsim.store.RecordedEvent``).
+domain data; when, why and by whom it was recorded lives in the store's
+envelope (``eventsim.store.RecordedEvent``).
+
+Recorded means frozen: each event checks its fields when it is made, and
+holds only strings, ``Decimal`` amounts and ``None``, which cannot change
+afterwards.  A list passed as a customer id is refused here, not recorded and
+mutated later.
+
+Each event type has a registered name, ``EVENT_TYPES``: that name, not
+whatever the Python class is called, is what a stored event says it is.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .ids import check_id, check_text
+
 __all__ = [
     "OrderCreated", "OrderPaid", "RefundCreated", "RefundPaid",
-    "OrderCancelled", "OrderShipped", "DomainEvent", "EVENT_TYPES",
+    "OrderCancelled", "OrderShipped", "DomainEvent", "EVENT_TYPES", "event_type_name",
 ]
+
+
+def _check_amount(value: object) -> None:
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise TypeError(f"an event's amount is a finite Decimal, not {value!r:.40}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,11 +36,20 @@ class OrderCreated:
     amount: Decimal
     customer_id: str | None = None
 
+    def __post_init__(self) -> None:
+        check_id(self.order_id, "order_id")
+        _check_amount(self.amount)
+        if self.customer_id is not None:
+            check_id(self.customer_id, "customer_id")
+
 
 @dataclass(frozen=True, slots=True)
 class OrderPaid:
     """The customer paid the order's full amount (the rule allows nothing else)."""
     order_id: str
+
+    def __post_init__(self) -> None:
+        check_id(self.order_id, "order_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +60,13 @@ class RefundCreated:
     refund_id: str | None = None
     reason: str | None = None
 
+    def __post_init__(self) -> None:
+        check_id(self.order_id, "order_id")
+        _check_amount(self.amount)
+        if self.refund_id is not None:
+            check_id(self.refund_id, "refund_id")
+        check_text(self.reason, "reason")
+
 
 @dataclass(frozen=True, slots=True)
 class RefundPaid:
@@ -43,22 +74,48 @@ class RefundPaid:
     order_id: str
     refund_id: str | None = None
 
+    def __post_init__(self) -> None:
+        check_id(self.order_id, "order_id")
+        if self.refund_id is not None:
+            check_id(self.refund_id, "refund_id")
+
 
 @dataclass(frozen=True, slots=True)
 class OrderCancelled:
     order_id: str
     reason: str | None = None
 
+    def __post_init__(self) -> None:
+        check_id(self.order_id, "order_id")
+        check_text(self.reason, "reason")
+
 
 @dataclass(frozen=True, slots=True)
 class OrderShipped:
     order_id: str
 
+    def __post_init__(self) -> None:
+        check_id(self.order_id, "order_id")
+
 
 DomainEvent = OrderCreated | OrderPaid | RefundCreated | RefundPaid | OrderCancelled | OrderShipped
 
-#: Event type name -> class, the one registry used to read events back.
+#: Registered event type name -> class: the one registry used to write events and read them back.
 EVENT_TYPES: dict[str, type] = {
-    cls.__name__: cls
-    for cls in (OrderCreated, OrderPaid, RefundCreated, RefundPaid, OrderCancelled, OrderShipped)
+    "OrderCreated": OrderCreated,
+    "OrderPaid": OrderPaid,
+    "RefundCreated": RefundCreated,
+    "RefundPaid": RefundPaid,
+    "OrderCancelled": OrderCancelled,
+    "OrderShipped": OrderShipped,
 }
+_NAMES: dict[type, str] = {cls: name for name, cls in EVENT_TYPES.items()}
+
+
+def event_type_name(event: object) -> str:
+    """The registered name of an event (or event class); ``TypeError`` for anything else."""
+    cls = event if isinstance(event, type) else type(event)
+    try:
+        return _NAMES[cls]
+    except KeyError:
+        raise TypeError(f"not a domain event: {event!r:.60}") from None

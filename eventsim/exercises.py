@@ -217,7 +217,7 @@ def check_shipped_json(shipped: Any) -> str | None:
 
 
 _STORY: list[Any] = [OrderCreated("A1", Decimal("42.50"), "carol"), OrderPaid("A1"),
-          RefundCreated("A1", Decimal("2.50"), "A1-R1", "late")]
+          RefundCreated("A1", Decimal("2.50"), "R1", "late")]
 _STORY_STEPS = ["the order was placed", "it was paid", "a refund was requested"]
 
 
@@ -404,7 +404,7 @@ def check_append_checked(append_checked: Any) -> str | None:
 # --- 3 · Processing commands -----------------------------------------------
 
 _REFUNDS_TOO_MUCH = fold([OrderCreated("1", Decimal(80)), OrderPaid("1"),
-                          RefundCreated("1", Decimal(50), "1-R1"), RefundCreated("1", Decimal(20), "1-R2")])
+                          RefundCreated("1", Decimal(50), "R1"), RefundCreated("1", Decimal(20), "R2")])
 
 
 @exercise("3.1", "predict the refusal", shape="an error class, such as one of those imported above")
@@ -479,14 +479,14 @@ class _RecordingShop(Shop):
 @exercise("3.3", "a retry that does not refund twice", shape="a function refund_with_retry(shop)")
 def check_retry(refund_with_retry: Any) -> str | None:
     shop = _RecordingShop()
-    shop.handle(PlaceOrder("R1", Decimal("20"), customer_id="rita"))
-    shop.handle(PayOrder("R1", Decimal("20")))
+    shop.handle(PlaceOrder("T1", Decimal("20"), customer_id="rita"))
+    shop.handle(PayOrder("T1", Decimal("20")))
     shop.commands.clear()
     result = _call("asking for the refund and retrying", refund_with_retry, shop, what="refund_with_retry",
                    on={DuplicateRefund: "the retry was refused as a second refund: the client gets an error instead "
                                    "of the answer it missed. A retry is the same command, recognised by its id."})
     requests = [c for c in shop.commands if isinstance(c, RequestRefund)]
-    refunds = [r for r in shop.store.read_stream("order-R1") if r.event_type == "RefundCreated"]
+    refunds = [r for r in shop.store.read_stream("order-T1") if r.event_type == "RefundCreated"]
     if not requests:
         return "ask for the refund through the shop you are given: shop.handle(a refund request)."
     if len(requests) < 2:
@@ -741,8 +741,8 @@ def check_bank_account(decide_account: Any, evolve_account: Any, Deposit: type, 
     return None
 
 
-_SNAPSHOT_EVENTS: list[Any] = [OrderCreated("1", Decimal(50)), OrderPaid("1"), RefundCreated("1", Decimal(5), "1-R1"),
-                    RefundPaid("1", "1-R1"), OrderShipped("1")]
+_SNAPSHOT_EVENTS: list[Any] = [OrderCreated("1", Decimal(50)), OrderPaid("1"), RefundCreated("1", Decimal(5), "R1"),
+                    RefundPaid("1", "R1"), OrderShipped("1")]
 
 
 @exercise("6.2", "load from a snapshot", shape="a function load_with_snapshot(snapshot, events_after) returning a state")

@@ -1,14 +1,22 @@
-"""Id sources: callables that return a new unique id on each call.
+"""Ids: where new ones come from, and what a valid one looks like.
 
 Inject ``SeededIds(seed)`` wherever output must be the same on every run
 (tests, notebooks, the simulator); ``random_ids`` is the default elsewhere.
+
+Every id that enters the domain (order, refund, customer, command) passes
+``check_id``: a non-empty string of printable characters, at most
+``MAX_ID_LENGTH`` long, with no space at either end.  Only strings are ids, so
+``42`` and ``"42"`` can never name the same order.
 """
 from __future__ import annotations
 
 import random
 import uuid
 
-__all__ = ["random_ids", "SeededIds"]
+__all__ = ["random_ids", "SeededIds", "check_id", "check_text", "MAX_ID_LENGTH", "MAX_TEXT_LENGTH"]
+
+MAX_ID_LENGTH = 64     # a UUID is 36; anything much longer is a mistake, not an id
+MAX_TEXT_LENGTH = 500  # a reason is a sentence, not a document
 
 
 def random_ids() -> str:
@@ -24,3 +32,31 @@ class SeededIds:
 
     def __call__(self) -> str:
         return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+
+
+def check_id(value: object, what: str = "id") -> str:
+    """Return ``value`` if it is a valid id; raise ``TypeError`` or ``ValueError`` saying why not."""
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a string, not {type(value).__name__} ({value!r:.40})")
+    if not value or value.isspace():
+        raise ValueError(f"{what} is empty")
+    if len(value) > MAX_ID_LENGTH:
+        raise ValueError(f"{what} is {len(value)} characters long; an id has at most {MAX_ID_LENGTH}")
+    if value != value.strip():
+        raise ValueError(f"{what} {value!r} starts or ends with a space")
+    if not value.isprintable():
+        raise ValueError(f"{what} {value!r} holds a control character")
+    return value
+
+
+def check_text(value: object, what: str = "text") -> str | None:
+    """Return ``value`` if it is ``None`` or a short printable string (a reason, say)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a string or None, not {type(value).__name__}")
+    if len(value) > MAX_TEXT_LENGTH:
+        raise ValueError(f"{what} is {len(value)} characters long; at most {MAX_TEXT_LENGTH}")
+    if not value.isprintable():
+        raise ValueError(f"{what} {value[:40]!r} holds a control character")
+    return value

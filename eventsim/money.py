@@ -1,15 +1,22 @@
-"""Money in the domain: always a ``Decimal`` with at most two decimal places.
+"""Money in the domain: always a ``Decimal``, exact to the cent, and bounded.
 
 Floats cannot hold 0.10 exactly, so ``0.10 + 0.20`` refunds would not add up
-to ``0.30``.  Every amount that enters the domain passes through ``to_money``.
+to ``0.30``.  Every amount that enters the domain passes through ``to_money``,
+which never rounds: an amount it cannot hold exactly is refused.
+
+The bound, ``MAX_AMOUNT`` (one trillion), is what keeps the arithmetic exact:
+Python's ``Decimal`` works to 28 significant digits, and beyond that it
+rounds silently.  An amount up to 10**12 with cents has at most 14 digits, so
+the totals of a million such orders (20 digits) are still exact.
 """
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-__all__ = ["Money", "to_money"]
+__all__ = ["Money", "MAX_AMOUNT", "to_money"]
 
 Money = Decimal
+MAX_AMOUNT = Decimal(10) ** 12
 _CENT = Decimal("0.01")
 
 
@@ -17,13 +24,20 @@ def to_money(value: object, what: str = "amount") -> Decimal:
     """Return ``value`` as a Decimal, or raise ``ValueError`` saying what is wrong.
 
     Accepts ``Decimal``, ``int`` and decimal strings such as ``"19.99"``;
-    rejects floats (and bools), non-finite numbers and sub-cent precision.
+    rejects floats (and bools), non-finite numbers, amounts beyond
+    ``MAX_AMOUNT`` either way, and non-zero digits below the cent.
+    ``"10.000"`` is the same amount as ``"10.00"`` and comes back as that.
     """
     if isinstance(value, Decimal):
         amount = value
     elif isinstance(value, int) and not isinstance(value, bool):
+        if abs(value) > MAX_AMOUNT:  # before Decimal(): a huge int would take long to convert
+            raise ValueError(f"{what} has {len(str(abs(value)))} digits; the most an amount can be is "
+                             f"{MAX_AMOUNT:,}")
         amount = Decimal(value)
     elif isinstance(value, str):
+        if len(value) > 64:
+            raise ValueError(f"{what} {value[:20]!r}… is {len(value)} characters long, not an amount")
         try:
             amount = Decimal(value.strip())
         except InvalidOperation:
@@ -35,6 +49,11 @@ def to_money(value: object, what: str = "amount") -> Decimal:
         )
     if not amount.is_finite():
         raise ValueError(f"{what} {value!r} is not a finite number")
-    if amount.as_tuple().exponent < -2 and amount.normalize().as_tuple().exponent < -2:
-        raise ValueError(f"{what} {value} has more than two decimal places")
+    if abs(amount) > MAX_AMOUNT:  # compared exactly: no context rounding in a comparison
+        raise ValueError(f"{what} {amount:.6g} is more than the most an amount can be, {MAX_AMOUNT:,}")
+    if amount.as_tuple().exponent < -2:  # type: ignore[operator]  # finite, so the exponent is an int
+        cents = amount.quantize(_CENT)  # exact here: at most 15 digits
+        if cents != amount:
+            raise ValueError(f"{what} {amount} has digits below the cent")
+        amount = cents
     return amount

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import heapq
 import random
+import uuid
 from dataclasses import dataclass, field
 from itertools import count
 
@@ -59,9 +60,15 @@ class FakePaymentProvider:
         return f"FakePaymentProvider(delay={self.delay}, failure_rate={self.failure_rate})"
 
 
-def confirm_command_id(refund_id: str) -> str:
-    """The one command id for confirming ``refund_id``: a retry is then recognisably the same command."""
-    return f"confirm-{refund_id}"
+_CONFIRMATIONS = uuid.UUID("6f1c1b9e-3d0a-4c41-9a57-2b8f3e0d7c11")  # namespace of confirmation ids
+
+
+def confirm_command_id(order_id: str, refund_id: str) -> str:
+    """The one command id for confirming a refund: a retry is then recognisably the same command.
+
+    Made from the order id and the refund id (a refund id is unique only within its order).
+    """
+    return str(uuid.uuid5(_CONFIRMATIONS, f"confirm/{order_id}/{refund_id}"))
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -96,7 +103,7 @@ class RefundProcess:
         self.shop = shop
         self.provider = provider
         self.clock = clock
-        self._waiting: dict[str, PendingRefund] = {}  # refund id -> its next attempt
+        self._waiting: dict[tuple[str, str], PendingRefund] = {}  # (order id, refund id) -> its next attempt
         self._queue: list[PendingRefund] = []         # a heap; entries no longer waiting are skipped
         self._seq = count()
         self.subscription = shop.store.subscribe(self._on_event, name="refund process")
@@ -104,18 +111,19 @@ class RefundProcess:
     def _on_event(self, recorded: RecordedEvent) -> None:
         """Queue each requested refund once (an event may be delivered twice); forget paid ones."""
         event = recorded.event
-        if isinstance(event, RefundCreated) and event.refund_id not in self._waiting:
+        if isinstance(event, RefundCreated) and (event.order_id, event.refund_id) not in self._waiting:
             self._wait(recorded.recorded_at + self.provider.delay, event.refund_id, event.order_id)
         elif isinstance(event, RefundPaid):
-            self._waiting.pop(event.refund_id, None)
+            self._waiting.pop((event.order_id, event.refund_id), None)
 
     def _wait(self, due: int, refund_id: str, order_id: str, attempt: int = 1) -> None:
         pending = PendingRefund(due, next(self._seq), refund_id, order_id, attempt)
-        self._waiting[pending.refund_id] = pending
+        self._waiting[pending.order_id, pending.refund_id] = pending
         heapq.heappush(self._queue, pending)
 
     def _next(self) -> PendingRefund | None:
-        while self._queue and self._waiting.get(self._queue[0].refund_id) is not self._queue[0]:
+        while self._queue and self._waiting.get((self._queue[0].order_id, self._queue[0].refund_id)) \
+                is not self._queue[0]:
             heapq.heappop(self._queue)  # paid meanwhile, or replaced by a later attempt
         return self._queue[0] if self._queue else None
 
@@ -146,13 +154,13 @@ class RefundProcess:
             return Attempt(pending.refund_id, pending.order_id, pending.attempt, at, FAILED)
         last_position = self.shop.store.last_position
         command = ConfirmRefund(pending.order_id, pending.refund_id,
-                                command_id=confirm_command_id(pending.refund_id))
+                                command_id=confirm_command_id(pending.order_id, pending.refund_id))
         try:
-            recorded = self.shop.handle(command)
+            recorded = self.shop.handle(command, actor="refund process")
             outcome = PAID if recorded[0].position > last_position else ALREADY_PAID
         except RefundAlreadyPaid:
             outcome = ALREADY_PAID
-        self._waiting.pop(pending.refund_id, None)
+        self._waiting.pop((pending.order_id, pending.refund_id), None)
         return Attempt(pending.refund_id, pending.order_id, pending.attempt, at, outcome)
 
     def run_until(self, time: int) -> list[Attempt]:

@@ -34,22 +34,21 @@ import pandas as pd
 
 from .clock import to_datetime, to_timestamp
 from .events import OrderCancelled, OrderCreated, OrderPaid, OrderShipped, RefundCreated, RefundPaid
-from .order import order_status
+from .order import STATUSES, order_status
 from .projections import EVENTUAL, Projection, ProjectionRunner
 from .store import InMemoryEventStore, RecordedEvent
+from .streams import stream_for
 
 __all__ = [
     "STATUSES", "OrderRow", "RefundRow", "DayRow", "DailyRevenue",
     "apply_to_orders", "apply_to_refunds", "apply_to_daily_revenue",
     "orders_projection", "refunds_projection", "daily_revenue_projection",
     "orders_frame", "refunds_frame", "daily_revenue_frame", "utc_times",
-    "ShopReadModels", "OrderQueries",
+    "ShopReadModels", "OrderQueries", "history_frame",
 ]
 
 ZERO = Decimal("0.00")  # shown as 0.00 in tables, equal to Decimal(0)
 
-#: Every status an order in the read model can have (``order_status`` minus "new").
-STATUSES = ("placed", "paid", "partially refunded", "refunded", "cancelled", "shipped")
 
 MONEY = object  # dtype of money columns: Decimal values, exact
 TIME = "datetime64[ns, UTC]"
@@ -64,13 +63,15 @@ class OrderRow:
     customer_id: str | None
     amount: Decimal
     paid: Decimal
-    refunded: Decimal  # requested refunds, confirmed or not, as in OrderState
+    refunded: Decimal  # requested refunds, confirmed or not, as OrderState.refunds_requested
     cancelled: bool
     shipped: bool
     events: int
     last_version: int
     created_at: int
     updated_at: int
+    refunds_paid: Decimal = ZERO  # refunds the provider has paid out
+    refund_amounts: dict[str | None, Decimal] = field(default_factory=dict)  # RefundPaid has no amount
 
     @property
     def net(self) -> Decimal:
@@ -78,7 +79,7 @@ class OrderRow:
 
     @property
     def status(self) -> str:
-        return order_status(True, self.paid, self.refunded, self.cancelled, self.shipped)
+        return order_status(True, self.paid, self.refunded, self.refunds_paid, self.cancelled, self.shipped)
 
 
 def _order_paid(row: OrderRow, event: OrderPaid) -> None:
@@ -87,10 +88,11 @@ def _order_paid(row: OrderRow, event: OrderPaid) -> None:
 
 def _refund_created(row: OrderRow, event: RefundCreated) -> None:
     row.refunded += event.amount
+    row.refund_amounts[event.refund_id] = event.amount
 
 
 def _refund_paid(row: OrderRow, event: RefundPaid) -> None:
-    """The money already counted as refunded when the refund was requested."""
+    row.refunds_paid += row.refund_amounts[event.refund_id]
 
 
 def _order_cancelled(row: OrderRow, event: OrderCancelled) -> None:
@@ -379,3 +381,28 @@ class OrderQueries:
 
     def __repr__(self) -> str:
         return f"<OrderQueries over {len(self._orders)} orders>"
+
+
+# --- one order's history ----------------------------------------------------
+
+def history_frame(store: InMemoryEventStore, order_id: str) -> pd.DataFrame:
+    """The order's events, oldest first, one row each; fields an event lacks are missing."""
+    events = store.read_stream(stream_for(order_id))
+
+    def field(name: str) -> list:
+        values = (getattr(r.event, name, None) for r in events)
+        return [pd.NA if value is None else value for value in values]
+
+    return pd.DataFrame({
+        "position": pd.Series([r.position for r in events], dtype="int64"),
+        "version": pd.Series([r.version for r in events], dtype="int64"),
+        "event_type": pd.Series([r.event_type for r in events], dtype="string"),
+        "recorded_at": utc_times([r.recorded_at for r in events]),
+        "amount": pd.Series(field("amount"), dtype=MONEY),
+        "refund_id": pd.Series(field("refund_id"), dtype="string"),
+        "reason": pd.Series(field("reason"), dtype="string"),
+        "event_id": pd.Series([r.event_id for r in events], dtype="string"),
+        "causation_id": pd.Series([r.causation_id for r in events], dtype="string"),
+        "correlation_id": pd.Series([r.correlation_id for r in events], dtype="string"),
+        "actor": pd.Series([r.actor for r in events], dtype="string"),
+    })

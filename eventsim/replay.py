@@ -55,8 +55,8 @@ def command_for(event: DomainEvent, state: OrderState) -> Command:
         case RefundCreated():
             return RequestRefund(event.order_id, event.amount, event.reason, event.refund_id)
         case RefundPaid():
-            unpaid = next((r.refund_id for r in state.refunds if not r.paid), None)
-            return ConfirmRefund(event.order_id, event.refund_id or unpaid)
+            unpaid = state.unpaid_refunds()
+            return ConfirmRefund(event.order_id, event.refund_id or (unpaid[0].refund_id if unpaid else None))
         case OrderCancelled():
             return CancelOrder(event.order_id, event.reason)
         case OrderShipped():

@@ -1,26 +1,48 @@
 """The command side: an application service around the order decider.
 
-``Shop.handle(command)`` is the whole write path of CQRS: read the order's
-stream, fold it into state, ``decide``, and append the new events expecting
-the version that was read.  If another writer appended in between, read and
+``Shop.handle(command)`` is the whole write path of CQRS, and the only one:
+load the order's state, ``decide``, and append the new events expecting the
+version that was loaded.  If another writer appended in between, load and
 decide again (a bounded number of times).
+
+Loading does not fold the whole stream every time.  The shop keeps the state
+of recently used orders together with the version it was folded to (an
+in-memory snapshot) and folds only the events recorded since that version:
+the cost of a command stays the same however long the stream grows.
+
+Every command has an id.  The store keeps a record of each handled command
+(``CommandRecord``): what it asked for (its fingerprint) and which events it
+recorded.  A command sent again under the same id (a retry after a timeout)
+gets the first result back and records nothing; a *different* request under
+a used id is refused with ``CommandIdReused``: idempotency means "same
+request, same result", not "same id, ignore it".
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Callable
 
 from .clock import system_clock
-from .commands import Command
+from .commands import CancelOrder, Command, RequestRefund, fingerprint
+from .history import state_at_version
 from .ids import random_ids
-from .order import OrderState, decide, fold
-from .store import ConcurrencyError, InMemoryEventStore, RecordedEvent
+from .order import OrderNotFound, OrderState, decide, evolve, initial_state
+from .store import CommandRecord, ConcurrencyError, InMemoryEventStore, RecordedEvent
+from .streams import order_id_of, stream_for
 
-__all__ = ["Shop", "stream_for"]
+__all__ = ["Shop", "CommandIdReused", "stream_for", "order_id_of", "compensate"]
 
+class CommandIdReused(ValueError):
+    """A command id that was used before arrived with a different request.
 
-def stream_for(order_id: str) -> str:
-    """The stream that holds one order's events."""
-    return f"order-{order_id}"
+    No business rule was broken (so this is not an ``OrderError``): the sender
+    reused an id, and the second request was not carried out.
+    """
+
+    def __init__(self, command_id: str, recorded: str, given: str):
+        self.command_id, self.recorded, self.given = command_id, recorded, given
+        super().__init__(f"command id {command_id!r} was already used for {recorded}; "
+                         f"this request is {given}: give a new request a new id")
 
 
 class Shop:
@@ -29,43 +51,113 @@ class Shop:
     Give it a ``store`` to share one between shops; otherwise it makes an
     in-memory store stamped by ``clock``.  ``ids`` gives command ids to
     commands that arrive without one (and event ids to a store it makes).
+    ``cache_size`` is how many orders' states it keeps between commands.
     """
 
     def __init__(self, store: InMemoryEventStore | None = None, *,
                  clock: Callable[[], int] | None = None, ids: Callable[[], str] = random_ids,
-                 max_retries: int = 3):
+                 max_retries: int = 3, cache_size: int = 10_000):
         if store is None:
             store = InMemoryEventStore(clock=clock or system_clock, ids=ids)
         elif clock is not None:
             raise TypeError("the store stamps events with its own clock: pass the clock to the store")
         self.store = store
         self.max_retries = max_retries
+        self.cache_size = cache_size
         self._ids = ids
+        # stream id -> (its state at some version, the stream's correlation id): most recent last
+        self._states: OrderedDict[str, tuple[OrderState, str | None]] = OrderedDict()
 
-    def handle(self, command: Command) -> list[RecordedEvent]:
+    def handle(self, command: Command, *, causation_id: str | None = None, correlation_id: str | None = None,
+               actor: str | None = None, expected_version: int | None = None) -> list[RecordedEvent]:
         """Decide and record; return the recorded events, or raise ``OrderError``.
 
-        A command whose id was handled before records nothing and returns the
-        events it recorded the first time.
+        ``causation_id`` is the id of the message that caused this command
+        (an event a process reacted to); ``correlation_id`` the conversation
+        it belongs to (by default the order's); ``actor`` who sent it.  With
+        ``expected_version`` the command is decided only against that version
+        of the order and is never retried: a ``ConcurrencyError`` says someone
+        else changed the order first.
         """
-        command_id = command.command_id or self._ids()  # a command without an id cannot be a retry
+        command_id = command.command_id or self._ids()
         stream_id = stream_for(command.order_id)
+        wanted = fingerprint(command)
         for attempt in range(self.max_retries + 1):
-            history = self.store.read_stream(stream_id)
-            if command.command_id is not None:
-                earlier = [r for r in history if r.causation_id == command_id]
-                if earlier:
-                    return earlier
-            events = decide(command, fold(r.event for r in history))
-            correlation_id = history[0].correlation_id if history else command_id
+            if command.command_id is not None:  # an id of our own making cannot have been used before
+                earlier = self.store.command_record(command_id)
+                if earlier is not None:
+                    return self._first_result(earlier, wanted)
+            state, stream_correlation = self._load(stream_id)
+            if expected_version is not None and expected_version != state.version:
+                raise ConcurrencyError(stream_id, expected_version, state.version)
+            events = decide(command, state)
+            record = CommandRecord(command_id, wanted, stream_id, state.version + 1,
+                                   state.version + len(events), causation_id)
             try:
-                return self.store.append(stream_id, events, expected_version=len(history),
-                                         correlation_id=correlation_id, causation_id=command_id)
+                recorded = self.store.append(
+                    stream_id, events, expected_version=state.version,
+                    correlation_id=correlation_id or stream_correlation or command_id,
+                    causation_id=command_id, actor=actor, command=record)
             except ConcurrencyError:
-                if attempt == self.max_retries:
+                if expected_version is not None or attempt == self.max_retries:
                     raise
+                continue
+            for r in recorded:
+                state = evolve(state, r.event)
+            self._keep(stream_id, state, stream_correlation or (recorded[0].correlation_id if recorded else None))
+            return recorded
         raise AssertionError("unreachable")
 
+    def _first_result(self, record: CommandRecord, wanted: str) -> list[RecordedEvent]:
+        if record.fingerprint != wanted:
+            raise CommandIdReused(record.command_id, record.fingerprint, wanted)
+        events = self.store.read_stream(record.stream_id, record.first_version)
+        return events[:record.last_version - record.first_version + 1]
+
+    def _load(self, stream_id: str) -> tuple[OrderState, str | None]:
+        """The stream's current state and correlation id: the cached state plus what was recorded since."""
+        state, correlation = self._states.get(stream_id, (initial_state, None))
+        newer = self.store.read_stream(stream_id, state.version + 1)
+        if newer:
+            for recorded in newer:
+                state = evolve(state, recorded.event)
+            if correlation is None:
+                correlation = newer[0].correlation_id if newer[0].version == 1 else None
+            self._keep(stream_id, state, correlation)
+        return state, correlation
+
+    def _keep(self, stream_id: str, state: OrderState, correlation: str | None) -> None:
+        states = self._states
+        states[stream_id] = (state, correlation)
+        states.move_to_end(stream_id)
+        if len(states) > self.cache_size:
+            states.popitem(last=False)
+
     def state(self, order_id: str) -> OrderState:
-        """The order's current state: the fold of its stream."""
-        return fold(r.event for r in self.store.read_stream(stream_for(order_id)))
+        """The order's current state, as the fold of its whole stream would give it."""
+        return self._load(stream_for(order_id))[0]
+
+
+def compensate(shop: Shop, order_id: str, *, to_version: int = 0,
+               reason: str = "compensation", actor: str | None = None) -> list[RecordedEvent]:
+    """Issue the commands that bring the order's *money* back to what it was at ``to_version``.
+
+    It restores money, not status: history is not undone, only balanced.
+    ``to_version=0`` undoes the whole order: cancel it (which refunds what was
+    paid), or, once it has shipped, refund it.  A later version keeps the
+    order and refunds whatever was paid since.  Returns the new events; none
+    when there is nothing to undo.  A refund cannot be taken back, so an order
+    with more refunded since ``to_version`` raises ``ValueError``.
+    """
+    current = shop.state(order_id)
+    if not current.placed:
+        raise OrderNotFound(order_id, "no such order")
+    target = state_at_version(shop.store, order_id, to_version)
+    if not target.placed and not current.cancelled and not current.shipped:
+        return shop.handle(CancelOrder(order_id, reason), actor=actor)
+    if current.net > target.net:
+        return shop.handle(RequestRefund(order_id, current.net - target.net, reason), actor=actor)
+    if current.net < target.net:
+        raise ValueError(f"order {order_id}: {target.net - current.net} was refunded after version "
+                         f"{to_version}, and a refund cannot be taken back")
+    return []

@@ -116,7 +116,7 @@ def simulate(config: SimulationConfig = SimulationConfig(), *,
     for done, (time, _, command) in enumerate(timeline, 1):
         payments.run_until(time)  # refunds the provider answered before this command arrived
         clock.now = time
-        shop.handle(command)
+        shop.handle(command, actor="warehouse" if isinstance(command, ShipOrder) else "customer")
         if progress and (done % PROGRESS_EVERY == 0 or done == total):
             progress(done, total)
     payments.run_until_idle()

@@ -1,10 +1,18 @@
 """The in-memory event store: append-only streams plus one global log.
 
 Every recorded event has a version in its stream (1, 2, 3, ...) and a
-position in the global log (1, 2, 3, ... with no gaps).  Optimistic
-concurrency: ``append`` states which version it expects the stream to be at,
-and loses cleanly (``ConcurrencyError``, nothing recorded) when another
-writer got there first.  Nothing can edit or delete a recorded event.
+position in the global log.  Here positions happen to be 1, 2, 3, ... with no
+gaps; a database's positions may have gaps and may commit out of order, so
+nothing that reads the log may count on ``position == previous + 1``.
+
+Optimistic concurrency: ``append`` states which version it expects the
+stream to be at, and loses cleanly (``ConcurrencyError``, nothing recorded)
+when another writer got there first.  Nothing can edit or delete a recorded
+event.  With the events, ``append`` can keep a ``CommandRecord``: which
+command recorded them, so that a retry of that command is recognised.
+
+This store is the teaching model of the contract that
+``eventsim.stores.SQLiteEventStore`` and ``PostgresEventStore`` keep too.
 """
 from __future__ import annotations
 
@@ -16,9 +24,11 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from .clock import system_clock
+from .events import event_type_name
 from .ids import random_ids
 
-__all__ = ["InMemoryEventStore", "RecordedEvent", "Subscription", "ConcurrencyError", "ANY", "NO_STREAM"]
+__all__ = ["InMemoryEventStore", "RecordedEvent", "CommandRecord", "Subscription", "ConcurrencyError",
+           "ExpectedVersion", "ANY", "NO_STREAM", "check_expected_version"]
 
 logger = logging.getLogger(__name__)
 
@@ -38,27 +48,56 @@ NO_STREAM = ExpectedVersion.NO_STREAM  # append only if the stream has no events
 class ConcurrencyError(Exception):
     """The stream was not at the expected version: someone else appended first."""
 
-    def __init__(self, stream_id: str, expected: int | ExpectedVersion, actual: int):
+    def __init__(self, stream_id: str, expected: int | ExpectedVersion, actual: int, detail: str = ""):
         self.stream_id, self.expected, self.actual = stream_id, expected, actual
         wanted = expected.value if isinstance(expected, ExpectedVersion) else f"version {expected}"
-        super().__init__(f"stream {stream_id!r}: expected {wanted}, but it is at version {actual}")
+        super().__init__(detail or f"stream {stream_id!r}: expected {wanted}, but it is at version {actual}")
+
+
+def check_expected_version(expected_version: object) -> None:
+    """``TypeError`` unless ``expected_version`` is ``ANY``, ``NO_STREAM`` or a version (an int, 0 or more)."""
+    if isinstance(expected_version, ExpectedVersion):
+        return
+    if isinstance(expected_version, bool) or not isinstance(expected_version, int):
+        raise TypeError(f"expected_version is ANY, NO_STREAM or a version number, "
+                        f"not {type(expected_version).__name__} {expected_version!r:.40}")
+    if expected_version < 0:
+        raise ValueError(f"expected_version is a version, 0 or more, not {expected_version}")
 
 
 @dataclass(frozen=True, slots=True)
 class RecordedEvent:
     """The envelope the store puts around a domain event when it records it."""
-    position: int           # place in the global log, from 1, no gaps
+    position: int           # place in the global log: increasing, not necessarily without gaps
     stream_id: str
-    version: int            # place in its stream, from 1
+    version: int            # place in its stream, from 1, no gaps
     event: Any              # the domain event itself
-    recorded_at: int        # Unix seconds, from the store's clock
+    recorded_at: int        # Unix seconds, from the store's clock, never earlier than the event before
     event_id: str
-    correlation_id: str | None = None  # shared by everything that followed from one order
-    causation_id: str | None = None    # the id of the command that caused this event
+    correlation_id: str | None = None  # shared by every message that followed from the first one
+    causation_id: str | None = None    # the id of the message that caused this event: its command
+    actor: str | None = None           # who or what sent the command: "customer", "clerk:ann", ...
 
     @property
     def event_type(self) -> str:
-        return type(self.event).__name__
+        return event_type_name(self.event)
+
+
+@dataclass(frozen=True, slots=True)
+class CommandRecord:
+    """What the store remembers of a handled command: its idempotency record.
+
+    ``fingerprint`` says what the command asked for; its events are versions
+    ``first_version`` to ``last_version`` of ``stream_id``.  ``causation_id``
+    is the id of the message that caused the command (the event a process
+    reacted to, say), so a chain can be traced back by ids.
+    """
+    command_id: str
+    fingerprint: str
+    stream_id: str
+    first_version: int
+    last_version: int
+    causation_id: str | None = None
 
 
 class Subscription:
@@ -75,7 +114,7 @@ class Subscription:
         self.handler = handler
         self.position = position
         self.name = name
-        self.error: Exception | None = None
+        self.error: BaseException | None = None
         self.active = True
 
     def resume(self) -> None:
@@ -93,7 +132,10 @@ class Subscription:
 class InMemoryEventStore:
     """Append-only, thread-safe, in memory.
 
-    ``clock`` and ``ids`` make recorded times and event ids injectable.
+    ``clock`` and ``ids`` make recorded times and event ids injectable.  The
+    store's time never runs backwards: if the clock reads earlier than the
+    last recorded event, the new events get that event's time (clamped, not
+    refused, since a clock stepping back a second is no reason to lose an order).
     ``redeliver`` (0 by default) is the probability that a subscriber gets an
     event twice, seeded by ``seed``: a way to meet at-least-once delivery.
     """
@@ -106,19 +148,27 @@ class InMemoryEventStore:
         self._ids = ids
         self._log: list[RecordedEvent] = []
         self._streams: dict[str, list[RecordedEvent]] = {}
+        self._commands: dict[str, CommandRecord] = {}
+        self._last_time = 0
         self._lock = threading.Lock()
         self._subscriptions: list[Subscription] = []
-        self._dispatch_lock = threading.RLock()
-        self._dispatching = False
+        self._delivering = threading.Lock()  # not re-entrant: see _dispatch
         self._redeliver = redeliver
         self._random = random.Random(seed)
 
     # --- writing ---------------------------------------------------------
 
     def append(self, stream_id: str, events: Iterable[Any], expected_version: int | ExpectedVersion = ANY,
-               *, correlation_id: str | None = None, causation_id: str | None = None) -> list[RecordedEvent]:
-        """Record ``events`` at the end of ``stream_id``, all or none; return them recorded."""
+               *, correlation_id: str | None = None, causation_id: str | None = None,
+               actor: str | None = None, command: CommandRecord | None = None) -> list[RecordedEvent]:
+        """Record ``events`` at the end of ``stream_id``, all or none; return them recorded.
+
+        Subscribers hear of them after the write is done and the lock is free.
+        """
         events = list(events)
+        for event in events:
+            event_type_name(event)  # TypeError for anything that is not a domain event
+        check_expected_version(expected_version)
         with self._lock:
             stream = self._streams.get(stream_id)
             actual = len(stream) if stream else 0
@@ -126,32 +176,52 @@ class InMemoryEventStore:
                     or (expected_version is NO_STREAM and actual == 0)
                     or expected_version == actual):
                 raise ConcurrencyError(stream_id, expected_version, actual)
+            if command is not None:
+                self._check_command(command, stream_id, actual, len(events))
+            if not events:
+                return []
             if stream:  # share the stream's id string: one copy per stream, not one per append
                 stream_id = stream[0].stream_id
-            now = self._clock()
+            now = self._last_time = max(self._clock(), self._last_time)
             start = len(self._log)
             recorded = [RecordedEvent(start + i, stream_id, actual + i, event, now, self._ids(),
-                                      correlation_id, causation_id)
+                                      correlation_id, causation_id, actor)
                         for i, event in enumerate(events, 1)]
             # Only now, with every envelope built, does anything change.
-            if recorded:
-                self._streams.setdefault(stream_id, []).extend(recorded)
-                self._log.extend(recorded)
-        if recorded:
-            self._dispatch()
+            self._streams.setdefault(stream_id, []).extend(recorded)
+            self._log.extend(recorded)
+            if command is not None:
+                self._commands[command.command_id] = command
+        self._dispatch()
         return recorded
+
+    def _check_command(self, command: CommandRecord, stream_id: str, version: int, count: int) -> None:
+        if command.command_id in self._commands:  # handled meanwhile by another writer
+            raise ConcurrencyError(stream_id, version, version,
+                                   f"command {command.command_id!r} was already recorded")
+        if (command.stream_id, command.first_version, command.last_version) != \
+                (stream_id, version + 1, version + count):
+            raise ValueError(f"the command record says {command.stream_id!r} versions "
+                             f"{command.first_version}-{command.last_version}, but the append records "
+                             f"{stream_id!r} versions {version + 1}-{version + count}")
 
     # --- reading ---------------------------------------------------------
 
     def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
         return self._streams.get(stream_id, [])[max(from_version, 1) - 1:]
 
-    def read_all(self, from_position: int = 1) -> list[RecordedEvent]:
-        return self._log[max(from_position, 1) - 1:]
+    def read_all(self, from_position: int = 1, limit: int | None = None) -> list[RecordedEvent]:
+        """The events at ``from_position`` and after, oldest first, at most ``limit`` of them."""
+        start = max(from_position, 1) - 1
+        return self._log[start:] if limit is None else self._log[start:start + max(limit, 0)]
 
     def stream_version(self, stream_id: str) -> int:
         """The version of the stream's last event; 0 for a stream with no events."""
         return len(self._streams.get(stream_id, ()))
+
+    def command_record(self, command_id: str) -> CommandRecord | None:
+        """The idempotency record of a handled command, or ``None``."""
+        return self._commands.get(command_id)
 
     @property
     def last_position(self) -> int:
@@ -175,8 +245,7 @@ class InMemoryEventStore:
         """Catch ``handler`` up from ``from_position``, then send it every new event."""
         subscription = Subscription(self, handler, max(from_position, 1) - 1,
                                     name or getattr(handler, "__name__", repr(handler)))
-        with self._dispatch_lock:
-            self._subscriptions.append(subscription)
+        self._subscriptions.append(subscription)
         self._dispatch()
         return subscription
 
@@ -184,30 +253,34 @@ class InMemoryEventStore:
     def subscriptions(self) -> list[Subscription]:
         return list(self._subscriptions)
 
+    def _waiting(self) -> bool:
+        last = len(self._log)
+        return any(s.active and s.error is None and s.position < last for s in self._subscriptions)
+
     def _dispatch(self) -> None:
-        """Deliver pending events to every subscription, one at a time, in position order."""
-        with self._dispatch_lock:
-            if self._dispatching:  # a handler appended: the loop below delivers that too
+        """Deliver pending events to every subscription, one at a time, in position order.
+
+        One thread delivers at a time.  Any other thread (a writer, or a
+        handler that appends) does not wait for it: the thread delivering
+        looks again before it stops, and delivers those events too.
+        """
+        while self._waiting():
+            if not self._delivering.acquire(blocking=False):
                 return
-            self._dispatching = True
             try:
-                pending = True
-                while pending:
-                    pending = False
-                    for subscription in self._subscriptions:
-                        while (subscription.active and subscription.error is None
-                               and subscription.position < len(self._log)):
-                            self._deliver(subscription, self._log[subscription.position])
-                            pending = True
+                for subscription in list(self._subscriptions):
+                    while (subscription.active and subscription.error is None
+                           and subscription.position < len(self._log)):
+                        self._deliver(subscription, self._log[subscription.position])
             finally:
-                self._dispatching = False
+                self._delivering.release()
 
     def _deliver(self, subscription: Subscription, recorded: RecordedEvent) -> None:
         try:
             subscription.handler(recorded)
             if self._redeliver and self._random.random() < self._redeliver:
                 subscription.handler(recorded)
-        except Exception as error:  # reported, and the subscription waits on this event
+        except BaseException as error:  # even Ctrl-C: the append that got here has committed
             subscription.error = error
             logger.error("subscriber %s failed on event %d (%s): %r; it is stopped until resume()",
                          subscription.name, recorded.position, recorded.event_type, error)

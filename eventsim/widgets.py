@@ -33,7 +33,7 @@ from matplotlib.figure import Figure
 from . import charts
 from .clock import to_datetime, to_timestamp
 from .commands import CancelOrder, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund, ShipOrder
-from .history import history_frame
+from .read_models import history_frame
 from .money import to_money
 from .order import OrderError, OrderState, decide, fold, initial_state
 from .projections import EVENTUAL, INLINE

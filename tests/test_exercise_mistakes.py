@@ -19,6 +19,7 @@ from eventsim import exercises as ex
 from eventsim import (ANY, NO_STREAM, CancelOrder, ConcurrencyError, ConfirmRefund, InMemoryEventStore,
                       OrderCreated, OrderPaid, OrderShipped, PayOrder, PlaceOrder, RefundCreated, RefundPaid,
                       RequestRefund, SeededIds, ShipOrder, Shop, SimulatedClock, evolve, fold)
+from eventsim.payments import confirm_command_id
 from eventsim.order import InvalidAmount, OrderAlreadyPaid, OrderNotPaid, RefundExceedsPayment, decide
 
 # Python's own messages that must never reach a learner.
@@ -65,7 +66,7 @@ def small_shop() -> Shop:
         shop.handle(PayOrder(order_id, Decimal(amount)))
     shop.handle(CancelOrder("2", reason="found it cheaper"))
     shop.handle(RequestRefund("1", Decimal("40"), reason="damaged"))
-    shop.handle(ConfirmRefund("1", refund_id="1-R1"))
+    shop.handle(ConfirmRefund("1", refund_id="R1"))
     shop.handle(CancelOrder("3", reason="changed mind"))
     shop.handle(ShipOrder("5"))
     shop.handle(RequestRefund("4", Decimal("80"), reason="never arrived"))
@@ -79,7 +80,7 @@ def story_shop() -> Shop:
     shop.handle(PlaceOrder("123456", Decimal("100"), customer_id="alice"))
     shop.handle(PayOrder("123456", Decimal("100")))
     shop.handle(RequestRefund("123456", Decimal("30"), reason="one cup broken"))
-    shop.handle(ConfirmRefund("123456", "123456-R1", command_id="confirm-123456-R1"))
+    shop.handle(ConfirmRefund("123456", "R1", command_id=confirm_command_id("123456", "R1")))
     shop.handle(ShipOrder("123456"))
     return shop
 
@@ -150,7 +151,7 @@ def test_1_1_write_an_event_by_hand(capsys):
 
 
 STORY = [OrderCreated("A1", Decimal("42.50"), customer_id="carol"), OrderPaid("A1"),
-         RefundCreated("A1", Decimal("2.50"), refund_id="A1-R1", reason="late")]
+         RefundCreated("A1", Decimal("2.50"), refund_id="R1", reason="late")]
 
 
 def test_1_2_an_orders_story(capsys):
@@ -159,7 +160,7 @@ def test_1_2_an_orders_story(capsys):
     # conceptual: commands instead of events; the refund paid out instead of requested
     assert_wrong(capsys, ex.check_story, [PlaceOrder("A1", Decimal("42.50"), "carol"), *STORY[1:]],
                  concept="commands")
-    assert_wrong(capsys, ex.check_story, [*STORY[:2], RefundPaid("A1", "A1-R1")], concept="only requested")
+    assert_wrong(capsys, ex.check_story, [*STORY[:2], RefundPaid("A1", "R1")], concept="only requested")
     # near misses: a wrong field, the wrong order
     wrong_customer = [OrderCreated("A1", Decimal("42.50"), "caroline"), *STORY[1:]]
     assert_wrong(capsys, ex.check_story, wrong_customer, concept="customer_id", never=("carol'",))
@@ -361,7 +362,7 @@ def test_3_2_add_a_rule(capsys):
 
 
 def refund_with_retry(shop):
-    request = RequestRefund("R1", Decimal("5"), reason="scratched", command_id="refund-R1-1")
+    request = RequestRefund("T1", Decimal("5"), reason="scratched", command_id="refund-T1-1")
     shop.handle(request)
     return shop.handle(request)
 
@@ -371,32 +372,32 @@ def test_3_3_a_retry_that_does_not_refund_twice(capsys):
     assert_pending(capsys, ex.check_retry, lambda shop: ...)
 
     def new_id_each_time(shop):  # the conceptual mistake
-        shop.handle(RequestRefund("R1", Decimal("5"), command_id="try-1"))
-        return shop.handle(RequestRefund("R1", Decimal("5"), command_id="try-2"))
+        shop.handle(RequestRefund("T1", Decimal("5"), command_id="try-1"))
+        return shop.handle(RequestRefund("T1", Decimal("5"), command_id="try-2"))
     assert_wrong(capsys, ex.check_retry, new_id_each_time, concept="new command id")
 
     def no_id(shop):
-        shop.handle(RequestRefund("R1", Decimal("5")))
-        return shop.handle(RequestRefund("R1", Decimal("5")))
+        shop.handle(RequestRefund("T1", Decimal("5")))
+        return shop.handle(RequestRefund("T1", Decimal("5")))
     assert_wrong(capsys, ex.check_retry, no_id, concept="without an id")
 
     def same_refund_id(shop):  # near miss: the rules refuse the second, the client gets an error
-        shop.handle(RequestRefund("R1", Decimal("5"), refund_id="R1-R1"))
-        return shop.handle(RequestRefund("R1", Decimal("5"), refund_id="R1-R1"))
+        shop.handle(RequestRefund("T1", Decimal("5"), refund_id="R1"))
+        return shop.handle(RequestRefund("T1", Decimal("5"), refund_id="R1"))
     assert_wrong(capsys, ex.check_retry, same_refund_id, concept="recognised by its id")
 
     def once(shop):
-        return shop.handle(RequestRefund("R1", Decimal("5"), command_id="refund-R1-1"))
+        return shop.handle(RequestRefund("T1", Decimal("5"), command_id="refund-T1-1"))
     assert_wrong(capsys, ex.check_retry, once, concept="send it again")
 
     def float_amount(shop):  # type slip
-        request = RequestRefund("R1", 5.0, command_id="refund-R1-1")
+        request = RequestRefund("T1", 5.0, command_id="refund-T1-1")
         shop.handle(request)
         return shop.handle(request)
     assert_wrong(capsys, ex.check_retry, float_amount, concept="refused")
 
     def returns_nothing(shop):
-        request = RequestRefund("R1", Decimal("5"), command_id="refund-R1-1")
+        request = RequestRefund("T1", Decimal("5"), command_id="refund-T1-1")
         shop.handle(request)
         shop.handle(request)
     assert_wrong(capsys, ex.check_retry, returns_nothing, concept="first attempt recorded")
@@ -555,7 +556,7 @@ def test_5_3_compensate(capsys):
     assert_wrong(capsys, ex.check_fix_order, lambda shop: shop.handle(RequestRefund("C", 20.0)),
                  concept="Decimal")
     assert_wrong(capsys, ex.check_fix_order,
-                 lambda shop: shop.store.append("order-C", [RefundCreated("C", Decimal(20), "C-R1")]),
+                 lambda shop: shop.store.append("order-C", [RefundCreated("C", Decimal(20), "R1")]),
                  concept="a command")
 
 

@@ -30,9 +30,9 @@ def recorded_story():
     store = InMemoryEventStore(clock=SimulatedClock(step=60), ids=SeededIds(3))
     store.append("order-A", [OrderCreated("A", D("19.99"), "zoë")], correlation_id="c-A", causation_id="m1")
     store.append("order-A", [OrderPaid("A")], correlation_id="c-A", causation_id="m2")
-    store.append("order-A", [RefundCreated("A", D("0.10"), "A-R1", "ein Kratzer — „leider“")],
+    store.append("order-A", [RefundCreated("A", D("0.10"), "R1", "ein Kratzer — „leider“")],
                  correlation_id="c-A", causation_id="m3")
-    store.append("order-A", [RefundPaid("A", "A-R1")], correlation_id="c-A", causation_id="m4")
+    store.append("order-A", [RefundPaid("A", "R1")], correlation_id="c-A", causation_id="m4")
     store.append("order-A", [OrderShipped("A")], correlation_id="c-A", causation_id="m5")
     store.append("order-B", [OrderCreated("B", D("12345678901234567.89")), OrderCancelled("B", "too slow")],
                  correlation_id="c-B", causation_id="m6")

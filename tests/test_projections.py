@@ -62,7 +62,7 @@ def run_actions(shop: Shop, clock: SimulatedClock, actions) -> None:
         elif action == "refund":
             command = RequestRefund(order_id, state.net if args[1] == "all" else Decimal(args[1]), "test")
         elif action == "confirm":
-            unpaid = [r.refund_id for r in state.refunds if not r.paid]
+            unpaid = [r.refund_id for r in state.unpaid_refunds()]
             command = ConfirmRefund(order_id, unpaid[0] if unpaid else "none")
         elif action == "cancel":
             command = CancelOrder(order_id, "test")

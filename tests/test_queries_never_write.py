@@ -25,7 +25,7 @@ def busy_shop() -> Shop:
     shop.handle(PayOrder("1", Decimal("30")))
     shop.handle(PayOrder("2", Decimal("30")))
     shop.handle(RequestRefund("1", Decimal("10")))
-    shop.handle(ConfirmRefund("1", "1-R1"))
+    shop.handle(ConfirmRefund("1", "R1"))
     shop.handle(ShipOrder("1"))
     shop.handle(CancelOrder("3"))
     return shop
