@@ -140,9 +140,10 @@ def _state_table(state: OrderState) -> str:
     if not state.placed:
         return "<i>no order: nothing recorded yet</i>"
     refunds = ", ".join(f"{r.refund_id} {r.amount:.2f} ({'paid out' if r.paid else 'requested'})"
-                        for r in state.refunds) or "none"
+                        for r in state.refunds.values()) or "none"
     return _table(("", ""), [("status", state.status), ("amount", state.amount), ("paid", state.paid),
-                             ("refunded", state.refunded), ("net", state.net), ("refunds", refunds),
+                             ("refunds requested", state.refunds_requested), ("net", state.net),
+                             ("refunds", refunds),
                              ("version", state.version)])
 
 

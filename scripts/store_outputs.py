@@ -18,6 +18,18 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 
 
+def coalesced(outputs):
+    """Join consecutive stream outputs of the same name: where a print is split depends on timing."""
+    joined = []
+    for output in outputs:
+        if (output.output_type == "stream" and joined and joined[-1].output_type == "stream"
+                and joined[-1].name == output.name):
+            joined[-1].text += output.text
+        else:
+            joined.append(output)
+    return joined
+
+
 def main(args):
     paths = [Path(arg).resolve() for arg in args] or sorted(NOTEBOOKS.glob("*.ipynb"))
     missing = [str(p) for p in paths if not p.is_file()]
@@ -31,6 +43,9 @@ def main(args):
         nb = nbformat.read(path, as_version=4)
         NotebookClient(nb, timeout=600, record_timing=False,
                        resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs = coalesced(cell.outputs)
         nbformat.write(nb, path)
     subprocess.run([sys.executable, "-m", "nbstripout", "--keep-output", "--keep-count",
                     *map(str, paths)], check=True)

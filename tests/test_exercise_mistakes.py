@@ -523,7 +523,10 @@ def test_5_1_what_was_it_then(capsys):
     events = [r.event for r in store.read_stream("order-123456")]
     assert_correct(capsys, ex.check_status_at_v3, store, fold(events[:3]).status)
     assert_pending(capsys, ex.check_status_at_v3, store, ...)
+    assert fold(events).status != fold(events[:3]).status  # "shipped, partially refunded" vs "paid, refund requested"
+    assert_wrong(capsys, ex.check_status_at_v3, store, fold(events).status, concept="status now")
     assert_wrong(capsys, ex.check_status_at_v3, store, fold(events[:2]).status, concept="one event off")
+    assert_wrong(capsys, ex.check_status_at_v3, store, fold(events[:4]).status, concept="one event off")
     assert_wrong(capsys, ex.check_status_at_v3, store, fold(events[:3]), concept="take its status")
     assert_wrong(capsys, ex.check_status_at_v3, store, 3, concept="a string")
     assert_wrong(capsys, ex.check_status_at_v3, store, "lost", concept="first three events")
