@@ -33,7 +33,7 @@ from .ids import SeededIds
 from .jsonl import EventFormatError, loads
 from .order import DuplicateRefund, InvalidAmount, OrderAlreadyPlaced, OrderError, decide, fold, initial_state
 from .read_models import ShopReadModels
-from .shop import Shop
+from .shop import CommandIdReused, Shop
 from .store import ANY, ConcurrencyError, InMemoryEventStore
 
 CORRECT, WRONG, PENDING = "✅", "❌", "⏳"
@@ -236,8 +236,6 @@ def check_story(story: Any) -> str | None:
                     "recorded when the payment provider has paid.")
         if type(given) is not type(wanted):
             return f"event {n} should record that {step}."
-        if isinstance(getattr(given, "amount", None), float):
-            return "amounts must be Decimal, never float: Decimal(\"…\") with quotes."
         for field in wanted.__dataclass_fields__:
             if getattr(given, field) != getattr(wanted, field):
                 return f"event {n} ({type(wanted).__name__}): check its {field} against the story."
@@ -483,7 +481,9 @@ def check_retry(refund_with_retry: Any) -> str | None:
     shop.handle(PayOrder("T1", Decimal("20")))
     shop.commands.clear()
     result = _call("asking for the refund and retrying", refund_with_retry, shop, what="refund_with_retry",
-                   on={DuplicateRefund: "the retry was refused as a second refund: the client gets an error instead "
+                   on={CommandIdReused: "the retry is not the same request as the first attempt (same id, other "
+                                         "fields): a retry is the very same command, sent again.",
+                       DuplicateRefund: "the retry was refused as a second refund: the client gets an error instead "
                                    "of the answer it missed. A retry is the same command, recognised by its id."})
     requests = [c for c in shop.commands if isinstance(c, RequestRefund)]
     refunds = [r for r in shop.store.read_stream("order-T1") if r.event_type == "RefundCreated"]

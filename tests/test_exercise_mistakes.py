@@ -222,6 +222,11 @@ def test_2_1_your_first_stream(capsys):
         store.append("9", [OrderCreated("9", Decimal("12.50"), "zoe"), OrderPaid("9")], NO_STREAM)
     assert_wrong(capsys, ex.check_first_stream, order_id_as_stream, concept="order-<order id>")
 
+    def float_amount(store):  # type slip: eventsim's own message is quoted, it is written for people
+        store.append("order-9", [OrderCreated("9", 12.5, "zoe"), OrderPaid("9")], NO_STREAM)
+    out = assert_wrong(capsys, ex.check_first_stream, float_amount, concept="eventsim refused a value")
+    assert "Decimal" in out
+
     def new_store(store):  # appends to a store of its own
         InMemoryEventStore().append("order-9", [OrderPaid("9")])
     assert_wrong(capsys, ex.check_first_stream, new_store, concept="not to a new one")
@@ -385,6 +390,11 @@ def test_3_3_a_retry_that_does_not_refund_twice(capsys):
         shop.handle(RequestRefund("T1", Decimal("5"), refund_id="R1"))
         return shop.handle(RequestRefund("T1", Decimal("5"), refund_id="R1"))
     assert_wrong(capsys, ex.check_retry, same_refund_id, concept="recognised by its id")
+
+    def changed_on_retry(shop):  # near miss: the retry is rebuilt with another reason
+        shop.handle(RequestRefund("T1", Decimal("5"), reason="scratched", command_id="refund-T1-1"))
+        return shop.handle(RequestRefund("T1", Decimal("5"), reason="scratched!", command_id="refund-T1-1"))
+    assert_wrong(capsys, ex.check_retry, changed_on_retry, concept="very same command")
 
     def once(shop):
         return shop.handle(RequestRefund("T1", Decimal("5"), command_id="refund-T1-1"))
