@@ -714,8 +714,13 @@ def check_bank_account(decide_account: Any, evolve_account: Any, Deposit: type, 
                 raise Hint("evolve_account returns the new balance, a Decimal.")
         return events
 
-    run(Deposit("a", Decimal("100")))
-    run(Withdraw("a", Decimal("30.50")))
+    try:
+        run(Deposit("a", Decimal("100")))
+        run(Withdraw("a", Decimal("30.50")))
+    except InsufficientFunds:
+        return "a deposit or a covered withdrawal was refused for lack of funds: only more than the balance is."
+    except ValueError:
+        return "a positive amount was refused as not positive: refuse only zero and below."
     if balance != Decimal("69.50"):
         return f"after depositing 100 and withdrawing 30.50 the balance should be 69.50, not {balance}."
     try:

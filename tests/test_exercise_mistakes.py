@@ -20,6 +20,7 @@ from eventsim import (ANY, NO_STREAM, CancelOrder, ConcurrencyError, ConfirmRefu
                       OrderCreated, OrderPaid, OrderShipped, PayOrder, PlaceOrder, RefundCreated, RefundPaid,
                       RequestRefund, SeededIds, ShipOrder, Shop, SimulatedClock, evolve, fold)
 from eventsim.payments import confirm_command_id
+from eventsim.read_models import ShopReadModels
 from eventsim.order import InvalidAmount, OrderAlreadyPaid, OrderNotPaid, RefundExceedsPayment, decide
 
 # Python's own messages that must never reach a learner.
@@ -485,6 +486,13 @@ def test_4_2_make_it_idempotent(capsys):
         return state
     assert_wrong(capsys, ex.check_count_paid, strictly_before, concept="delivered twice")
 
+    def checkpoint_first(state, recorded):  # moves the checkpoint before comparing: skips everything
+        state["checkpoint"] = recorded.position
+        if recorded.position <= state["checkpoint"]:
+            return state
+        return count_paid(state, recorded)
+    assert_wrong(capsys, ex.check_count_paid, checkpoint_first, concept="3 orders were paid")
+
     def checkpoint_on_paid_only(state, recorded):  # near miss: moves the checkpoint on OrderPaid only
         if recorded.position <= state.get("checkpoint", 0):
             return state
@@ -512,6 +520,13 @@ def test_4_3_ask_the_read_side(capsys):
         return sorted(s.removeprefix("order-") for s in store.stream_ids()
                       if fold(r.event for r in store.read_stream(s)).cancelled)
     assert_wrong(capsys, ex.check_cancelled_ids, from_the_event_store, store, concept="has not seen yet")
+
+    up_to_date = ShopReadModels(store)
+    up_to_date.catch_up()
+
+    def from_another_read_model(queries):  # the notebook's read model, not the one given
+        return cancelled_ids(up_to_date.queries())
+    assert_wrong(capsys, ex.check_cancelled_ids, from_another_read_model, store, concept="another read model")
 
     def unsorted(queries):  # near miss
         return list(reversed(cancelled_ids(queries)))
@@ -679,6 +694,14 @@ def test_6_1_capstone(capsys):
     def swapped(event, balance):  # type slip: arguments in the wrong order
         return evolve_account(balance, event)
     assert_wrong(capsys, check, decide_account, swapped, *ACCOUNT, concept="returns the new balance")
+
+    def deposit_needs_funds(command, balance):  # the balance checked for a deposit too
+        if command.amount <= 0:
+            raise ValueError("not positive")
+        if command.amount > balance:
+            raise InsufficientFunds("no")
+        return decide_account(command, balance)
+    assert_wrong(capsys, check, deposit_needs_funds, evolve_account, *ACCOUNT, concept="only more than the balance")
 
     def accepts_zero(command, balance):
         if isinstance(command, Withdraw) and command.amount > balance:
