@@ -19,6 +19,7 @@ request, same result", not "same id, ignore it".
 """
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from typing import Callable
 
@@ -67,6 +68,7 @@ class Shop:
         self._ids = ids
         # stream id -> (its state at some version, the stream's correlation id): most recent last
         self._states: OrderedDict[str, tuple[OrderState, str | None]] = OrderedDict()
+        self._states_lock = threading.Lock()  # threads (a web server's) share one shop
 
     def handle(self, command: Command, *, causation_id: str | None = None, correlation_id: str | None = None,
                actor: str | None = None, expected_version: int | None = None) -> list[RecordedEvent]:
@@ -116,7 +118,8 @@ class Shop:
 
     def _load(self, stream_id: str) -> tuple[OrderState, str | None]:
         """The stream's current state and correlation id: the cached state plus what was recorded since."""
-        state, correlation = self._states.get(stream_id, (initial_state, None))
+        with self._states_lock:
+            state, correlation = self._states.get(stream_id, (initial_state, None))
         newer = self.store.read_stream(stream_id, state.version + 1)
         if newer:
             for recorded in newer:
@@ -127,11 +130,14 @@ class Shop:
         return state, correlation
 
     def _keep(self, stream_id: str, state: OrderState, correlation: str | None) -> None:
-        states = self._states
-        states[stream_id] = (state, correlation)
-        states.move_to_end(stream_id)
-        if len(states) > self.cache_size:
-            states.popitem(last=False)
+        with self._states_lock:
+            cached = self._states.get(stream_id)
+            if cached is not None and cached[0].version > state.version:
+                return  # another thread has kept a newer state meanwhile
+            self._states[stream_id] = (state, correlation)
+            self._states.move_to_end(stream_id)
+            if len(self._states) > self.cache_size:
+                self._states.popitem(last=False)
 
     def state(self, order_id: str) -> OrderState:
         """The order's current state, as the fold of its whole stream would give it."""
