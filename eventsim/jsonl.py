@@ -122,8 +122,6 @@ def _money(value: Any, name: str) -> Decimal:
         return to_money(value, name)
     except ValueError as problem:
         raise _Problem(str(problem).removeprefix(f"{name} ")) from None
-    except ArithmeticError:  # an exponent beyond what Decimal arithmetic holds
-        raise _Problem(f"{_shown(value)} is not an amount an event can hold") from None
 
 
 def _string(value: Any, name: str) -> str:
