@@ -771,3 +771,213 @@ def check_load_with_snapshot(load_with_snapshot: Any) -> str | None:
 
 
 __all__ = [name for name in dir() if name.startswith("check_")] + ["CORRECT", "WRONG", "PENDING"]
+
+
+# --- 10 · Designing with events ----------------------------------------------
+
+FITS, CRUD = "event sourcing", "CRUD"
+
+#: System -> (the better fit, the question that decides it).
+_SYSTEMS = {
+    "a bank account's ledger": (FITS, "money moves and is disputed: every change must be kept and explained"),
+    "a company blog's pages": (CRUD, "people only ever ask for the current text; an edit decides nothing"),
+    "a warehouse's stock of each product": (FITS, "stock is the sum of movements, and each movement is audited"),
+    "a user's display settings (theme, language)": (CRUD, "only the latest value matters, and nobody asks "
+                                                           "what it was last Tuesday"),
+    "an insurance claim handled over weeks": (FITS, "a long process where who decided what, and when, matters"),
+}
+
+
+@exercise("10.1", "event sourcing or CRUD?", shape='a dict mapping each system to "event sourcing" or "CRUD"')
+def check_fit(answers: Any) -> str | None:
+    given = {system: str(answer).strip() for system, answer in dict(answers).items()}
+    for system in _SYSTEMS:
+        if system not in given:
+            return f"give an answer for {system!r} (copy the keys from the cell above)."
+    for system, answer in given.items():
+        if answer not in (FITS, CRUD):
+            return f"answer each system with exactly {FITS!r} or {CRUD!r}, not {answer!r}."
+    if set(given.values()) == {FITS}:
+        return ("event sourcing everywhere costs versioning, erasure and harder queries where nobody needs the "
+                "history: which of these systems only ever need their latest value?")
+    for system, (fit, reason) in _SYSTEMS.items():
+        if given[system] != fit:
+            return (f"look again at {system}: ask whether anyone needs the history of its changes, "
+                    "or only the latest value.")
+    return None
+
+
+#: Rule -> whether one order's stream can keep it alone.
+ONE_STREAM, ACROSS = "one order stream", "across streams"
+_RULES = {
+    "an order is paid once": ONE_STREAM,
+    "the refunds of an order never exceed its payment": ONE_STREAM,
+    "an order id is placed once": ONE_STREAM,
+    "a customer owes at most 100.00 over all unpaid orders": ACROSS,
+    "a coupon code is redeemed once, by any customer": ACROSS,
+}
+
+
+@exercise("10.2", "where does a rule live?",
+          shape='a dict mapping each rule to "one order stream" or "across streams"')
+def check_rule_boundaries(answers: Any) -> str | None:
+    given = {rule: str(answer).strip() for rule, answer in dict(answers).items()}
+    for rule in _RULES:
+        if rule not in given:
+            return f"give an answer for {rule!r} (copy the keys from the cell above)."
+        if given[rule] not in (ONE_STREAM, ACROSS):
+            return f"answer each rule with exactly {ONE_STREAM!r} or {ACROSS!r}, not {given[rule]!r}."
+    if given["an order id is placed once"] != ONE_STREAM:
+        return ("an order id being unique sounds global, but the order's own stream decides it: appending "
+                "with NO_STREAM fails if the stream exists. What does expected_version check?")
+    for rule, boundary in _RULES.items():
+        if given[rule] != boundary:
+            return (f"look again at {rule!r}: can the events of ONE order tell whether a new command breaks it, "
+                    "or does it need the events of other orders (or customers) too?")
+    return None
+
+
+#: The gift card storyboard's events, the names a learner may choose from, and what each must carry.
+GIFT_CARD_NAMES = ("CreateGiftCard", "GiftCardPurchased", "GiftCardUpdated", "BalanceChanged",
+                   "RedeemGiftCard", "GiftCardRedeemed", "GiftCardExpired", "GiftCardDeleted")
+_GIFT_CARD_STORY = (("GiftCardPurchased", {"cardId", "amount"}), ("GiftCardRedeemed", {"cardId", "amount"}),
+                    ("GiftCardExpired", {"cardId"}))
+
+
+@exercise("10.3", "events from a storyboard",
+          shape='a list of (event name, set of field names) pairs, e.g. [("GiftCardPurchased", {"cardId"}), ...]')
+def check_gift_card_events(story: Any) -> str | None:
+    pairs = [(str(name), {str(f) for f in fields}) for name, fields in list(story)]
+    names = [name for name, _ in pairs]
+    for name in names:
+        if name not in GIFT_CARD_NAMES:
+            return f"{name!r} is not one of the names offered; choose from GIFT_CARD_NAMES."
+        if name in ("CreateGiftCard", "RedeemGiftCard"):
+            return (f"{name!r} is a request, not a fact: commands are imperative and may be refused, "
+                    "events are in the past tense.")
+        if name in ("GiftCardUpdated", "GiftCardDeleted", "BalanceChanged"):
+            return (f"{name!r} says that data changed, not what happened in the business: name the event "
+                    "in the words of the storyboard (what did the customer, the till, the calendar do?).")
+    if len(names) != len(_GIFT_CARD_STORY):
+        return f"the storyboard has {len(_GIFT_CARD_STORY)} moments, so as many events; you have {len(names)}."
+    if names != [name for name, _ in _GIFT_CARD_STORY]:
+        return "put the events in the order the storyboard tells them."
+    for (name, fields), (_, needed) in zip(pairs, _GIFT_CARD_STORY):
+        if "cardId" not in fields:
+            return f"{name} must say which card it is about: every event of the card's stream carries its id."
+        if "amount" in needed and "amount" not in fields:
+            return (f"{name} without an amount forces every reader (the balance, the finance report) to find "
+                    "the amount elsewhere: an event carries the facts its readers need.")
+    return None
+
+
+@exercise("10.4", "an idempotent receiver", shape="a function receive(inbox, message, effect)")
+def check_receiver(receive: Any) -> str | None:
+    done: list[str] = []
+    inbox: set = set()
+    first = {"messageId": "m1", "refund": "A/R1", "amount": "5.00"}
+    again = dict(first)
+    twin = {"messageId": "m2", "refund": "A/R1", "amount": "5.00"}  # another message that happens to look alike
+    _call("receiving a message", receive, inbox, first, lambda m: done.append(m["messageId"]))
+    _call("receiving the same message again", receive, inbox, again, lambda m: done.append(m["messageId"]))
+    if done.count("m1") > 1:
+        return ("a message delivered twice had its effect twice: at-least-once delivery repeats messages, "
+                "so remember which message ids you have handled.")
+    if done != ["m1"]:
+        return "the first delivery of a message must have its effect once."
+    _call("receiving another message with the same content", receive, inbox, twin,
+          lambda m: done.append(m["messageId"]))
+    if done != ["m1", "m2"]:
+        return ("two messages with the same content are still two messages: recognise a repeat by its "
+                "message id, not by what it says.")
+    failing = {"messageId": "m3"}
+
+    def fails_once(message: dict) -> None:
+        if "m3-failed" not in done:
+            done.append("m3-failed")
+            raise ConnectionError("the provider did not answer")
+        done.append(message["messageId"])
+
+    try:
+        receive(inbox, failing, fails_once)
+    except ConnectionError:
+        pass
+    _call("receiving a redelivered message whose effect failed the first time", receive, inbox, failing,
+          fails_once)
+    if "m3" not in done:
+        return ("an effect that failed was never retried: record a message as handled only after its "
+                "effect succeeded, or a failure loses it for good.")
+    return None
+
+
+class RefundTooSmall(OrderError):
+    rule = "a refund is at least 1.00"
+
+
+_MIN_REFUND = Decimal("1.00")
+
+
+def decide_min_refund(command: Any, state: Any) -> list:
+    """The order decider plus one rule, a refund is at least 1.00: the reference for exercise 10.5.
+
+    The old rules decide first, so an order that cannot be refunded at all says so.
+    """
+    events = decide(command, state)
+    if isinstance(command, RequestRefund) and events[0].amount < _MIN_REFUND:
+        raise RefundTooSmall(command.order_id, f"a refund of {events[0].amount} is less than {_MIN_REFUND}")
+    return events
+
+
+def _mutants() -> dict[str, Callable]:
+    """Wrong versions of ``decide_min_refund``: a good test table fails each of them somewhere."""
+    def without_rule(command: Any, state: Any) -> list:
+        return decide(command, state)
+
+    def off_by_one(command: Any, state: Any) -> list:
+        if isinstance(command, RequestRefund) and state.paid and Decimal(command.amount) <= _MIN_REFUND:
+            raise RefundTooSmall(command.order_id, "too small")
+        return decide(command, state)
+
+    def every_amount(command: Any, state: Any) -> list:
+        amount = getattr(command, "amount", None)
+        if amount is not None and Decimal(amount) < _MIN_REFUND:
+            raise RefundTooSmall(command.order_id, "too small")
+        return decide(command, state)
+
+    def forgets_the_payment(command: Any, state: Any) -> list:
+        if isinstance(command, RequestRefund) and state.paid:
+            if Decimal(command.amount) < _MIN_REFUND:
+                raise RefundTooSmall(command.order_id, "too small")
+            return [RefundCreated(command.order_id, Decimal(command.amount), f"R{len(state.refunds) + 1}",
+                                  command.reason)]
+        return decide(command, state)
+
+    return {"the rule left out": without_rule, "a refund of exactly 1.00 refused": off_by_one,
+            "small orders refused too": every_amount, "refunds beyond the payment allowed": forgets_the_payment}
+
+
+def _passes(decider: Callable, cases: list) -> bool:
+    for given, when, then in cases:
+        try:
+            got: Any = decider(when, fold(given))
+        except OrderError as error:
+            got = type(error)
+        if got != then:
+            return False
+    return True
+
+
+@exercise("10.5", "write the tests", shape="a list of (given events, when command, then events or error class)")
+def check_min_refund_tests(cases: Any) -> str | None:
+    table = [(list(given), when, then if isinstance(then, type) else list(then)) for given, when, then in cases]
+    if not table:
+        return "write at least one given / when / then case."
+    for number, (given, when, then) in enumerate(table, 1):
+        if not _passes(decide_min_refund, [(given, when, then)]):
+            return (f"case {number} expects something the rule does not do: run it by hand with "
+                    "decide_min_refund and compare.")
+    missed = [name for name, mutant in _mutants().items() if _passes(mutant, table)]
+    if missed:
+        return (f"your cases all pass even on a decider with a mistake ({missed[0]}): add a case that "
+                "only the correct rule passes. Think of the edges: the exact limit, other commands, the old rules.")
+    return None
