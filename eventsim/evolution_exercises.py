@@ -23,7 +23,8 @@ from .snapshots import STATE_SCHEMA, Snapshot, state_to_json
 __all__ = ["check_forget_customer", "check_snapshot_loader", "check_upcaster"]
 
 
-@exercise("9.1", "an upcaster that leaves its input alone")
+@exercise("9.1", "an upcaster that leaves its input alone",
+          shape="a function upcaster(payload) returning a new dict")
 def check_upcaster(upcaster: Callable) -> str | None:
     stored = {"orderId": "77", "customerId": "dora", "amount": Decimal("12.50")}
     original = dict(stored)
@@ -49,7 +50,8 @@ def _order_events() -> list[Any]:
             RefundPaid("5", "R1"), RefundCreated("5", Decimal(5), "R2")]
 
 
-@exercise("9.2", "a snapshot of an older state shape")
+@exercise("9.2", "a snapshot of an older state shape",
+          shape="a function load_order(events, snapshot) returning a state")
 def check_snapshot_loader(load_order: Callable) -> str | None:
     events = _order_events()
     full = fold(events)
@@ -71,7 +73,7 @@ def check_snapshot_loader(load_order: Callable) -> str | None:
 ANN = PersonalData("Ann Example", "ann@example.org", "9 Elm Street")
 
 
-@exercise("9.3", "forget a customer")
+@exercise("9.3", "forget a customer", shape="a function forget_customer(vault, read_model, customer_id)")
 def check_forget_customer(forget_customer: Callable) -> str | None:
     vault = Vault(InMemoryKeyStore())
     sealed = vault.seal("ann", ANN)

@@ -47,7 +47,7 @@ def _types(shop: Shop, order_id: str) -> list[str]:
     return [r.event_type for r in shop.store.read_stream(stream_for(order_id))]
 
 
-@exercise("8.1", "read your own write")
+@exercise("8.1", "read your own write", shape="a function place_and_read(client) returning the order JSON")
 def check_place_and_read(place_and_read: Callable) -> str | None:
     with _shop_server(lag=1.0) as (shop, server), httpx.Client(base_url=server.url) as client:
         answer = _answered(place_and_read(client))
@@ -65,7 +65,7 @@ def check_place_and_read(place_and_read: Callable) -> str | None:
     return None
 
 
-@exercise("8.2", "retry without paying twice")
+@exercise("8.2", "retry without paying twice", shape="a function refund_with_retry(client, order_id, key)")
 def check_refund_with_retry(refund_with_retry: Callable) -> str | None:
     with _shop_server() as (shop, server):
         setup = httpx.Client(base_url=server.url)
@@ -90,7 +90,7 @@ def check_refund_with_retry(refund_with_retry: Callable) -> str | None:
     return None
 
 
-@exercise("8.3", "ship only what you saw")
+@exercise("8.3", "ship only what you saw", shape="a function ship_if_unchanged(client, order_id, seen)")
 def check_ship_if_unchanged(ship_if_unchanged: Callable) -> str | None:
     with _shop_server() as (shop, server), httpx.Client(base_url=server.url) as client:
         client.post("/orders", json={"orderId": "B1", "amount": 20})
