@@ -15,6 +15,7 @@ names the file, the line and the problem, and nothing is written; Ctrl-C
 exits with 130, running out of memory or a bug in eventsim with 1, each with
 one line too.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -68,8 +69,7 @@ def run_simulate(args: argparse.Namespace) -> int:
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    print(f"wrote {count:,} events of {config.orders:,} orders to {out} "
-          f"in {time.perf_counter() - started:.1f} s")
+    print(f"wrote {count:,} events of {config.orders:,} orders to {out} in {time.perf_counter() - started:.1f} s")
     return 0
 
 
@@ -91,9 +91,13 @@ def run_replay(args: argparse.Namespace) -> int:
     read_models.catch_up()
     orders = read_models.orders_frame()
     by_status = orders.groupby("status", observed=True).agg(
-        orders=("order_id", "size"), amount=("amount", "sum"), paid=("paid", "sum"),
-        refunds_requested=("refunds_requested", "sum"), refunds_paid=("refunds_paid", "sum"),
-        net=("net", "sum"))
+        orders=("order_id", "size"),
+        amount=("amount", "sum"),
+        paid=("paid", "sum"),
+        refunds_requested=("refunds_requested", "sum"),
+        refunds_paid=("refunds_paid", "sum"),
+        net=("net", "sum"),
+    )
     by_status.index = by_status.index.astype(str)
     by_status.loc["total"] = by_status.sum()
     daily = read_models.daily_revenue_frame()
@@ -106,28 +110,36 @@ def run_replay(args: argparse.Namespace) -> int:
 
 def run_serve(args: argparse.Namespace) -> int:
     from .http.server import serve  # FastAPI and uvicorn are loaded only to serve
+
     return serve(args.db, host=args.host, port=args.port)
 
 
 def as_text(frame: pd.DataFrame, *, index: bool = True) -> str:
     """A table as text, money in cents: 0 and 12.5 print as 0.00 and 12.50."""
-    money = {column: "{:.2f}".format for column in frame.columns
-             if column in ("amount", "paid", "refunds_requested", "refunds_paid", "net", "gross_paid")}
+    money = {
+        column: "{:.2f}".format
+        for column in frame.columns
+        if column in ("amount", "paid", "refunds_requested", "refunds_paid", "net", "gross_paid")
+    }
     return str(frame.to_string(formatters=money, index=index))
 
 
 def parser() -> argparse.ArgumentParser:
     defaults = SimulationConfig()
-    main_parser = argparse.ArgumentParser(prog="eventsim",
-                                          description="Simulate, trace and replay order event logs.")
+    main_parser = argparse.ArgumentParser(prog="eventsim", description="Simulate, trace and replay order event logs.")
     commands = main_parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     simulate_parser = commands.add_parser("simulate", help="write a simulated event log")
-    for option, meaning in [("orders", "orders to place"), ("customers", "customers who place them"),
-                            ("days", "days over which they arrive"), ("seed", "the same seed, the same log")]:
+    for option, meaning in [
+        ("orders", "orders to place"),
+        ("customers", "customers who place them"),
+        ("days", "days over which they arrive"),
+        ("seed", "the same seed, the same log"),
+    ]:
         default = getattr(defaults, option)
-        simulate_parser.add_argument(f"--{option}", type=int, default=default, metavar="N",
-                                     help=f"{meaning} (default {default})")
+        simulate_parser.add_argument(
+            f"--{option}", type=int, default=default, metavar="N", help=f"{meaning} (default {default})"
+        )
     simulate_parser.add_argument("--out", required=True, metavar="EVENTS.jsonl", help="the file to write")
     simulate_parser.set_defaults(run=run_simulate)
 
@@ -143,8 +155,12 @@ def parser() -> argparse.ArgumentParser:
     serve_parser = commands.add_parser("serve", help="serve the shop over HTTP until Ctrl-C")
     serve_parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
     serve_parser.add_argument("--port", type=int, default=8000, help="0 picks a free port (default 8000)")
-    serve_parser.add_argument("--db", default="eventsim.db", metavar="URL",
-                              help="the event store: an SQLite file (default eventsim.db), memory: or postgresql://…")
+    serve_parser.add_argument(
+        "--db",
+        default="eventsim.db",
+        metavar="URL",
+        help="the event store: an SQLite file (default eventsim.db), memory: or postgresql://…",
+    )
     serve_parser.set_defaults(run=run_serve)
     return main_parser
 
@@ -180,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{prefix}not enough memory for this log", file=sys.stderr)
         return 1
     except Exception as error:  # noqa: BLE001  # a bug: still one line, never a traceback
-        print(f"{prefix}unexpected {type(error).__name__}: {error} (a bug in eventsim: please report it)",
-              file=sys.stderr)
+        print(
+            f"{prefix}unexpected {type(error).__name__}: {error} (a bug in eventsim: please report it)", file=sys.stderr
+        )
         return 1
     return BAD_INPUT

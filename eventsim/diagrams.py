@@ -7,6 +7,7 @@ writes the result as a Mermaid state diagram, which GitHub draws in a
 notebook's markdown; tests/test_exercises.py checks that notebook 1 shows
 exactly this diagram.
 """
+
 from __future__ import annotations
 
 from collections import deque
@@ -24,8 +25,13 @@ _PART = Decimal(40)  # a partial refund; two of them and the rest cover every re
 
 def _commands(state: OrderState) -> list:
     """Every command worth trying in ``state``: one of each kind, and each way to refund or confirm."""
-    commands: list = [PlaceOrder("1", _AMOUNT), PayOrder("1", _AMOUNT), CancelOrder("1"), ShipOrder("1"),
-                      RequestRefund("1", _PART)]
+    commands: list = [
+        PlaceOrder("1", _AMOUNT),
+        PayOrder("1", _AMOUNT),
+        CancelOrder("1"),
+        ShipOrder("1"),
+        RequestRefund("1", _PART),
+    ]
     outstanding = state.paid - state.refunds_requested
     if outstanding > 0:
         commands.append(RequestRefund("1", outstanding))
@@ -55,8 +61,10 @@ def lifecycle_edges() -> list[tuple[str, str, str]]:
             if after.status != state.status:
                 label = " + ".join(event_type_name(e) for e in events)
                 edges.setdefault((state.status, after.status), set()).add(label)
-    return sorted(((before, after, " / ".join(sorted(labels))) for (before, after), labels in edges.items()),
-                  key=lambda edge: (rank[edge[0]], rank[edge[1]]))
+    return sorted(
+        ((before, after, " / ".join(sorted(labels))) for (before, after), labels in edges.items()),
+        key=lambda edge: (rank[edge[0]], rank[edge[1]]),
+    )
 
 
 def lifecycle_mermaid() -> str:
@@ -79,8 +87,9 @@ def lifecycle_table() -> str:
     return "\n".join(f"{before:>{width}}  --{label:-^{arrow + 2}}->  {after}" for before, after, label in edges)
 
 
-def sequence_diagram(lanes: list[str], messages: list[tuple[str, str, str]], title: str = "",
-                     notes: dict[int, str] | None = None):
+def sequence_diagram(
+    lanes: list[str], messages: list[tuple[str, str, str]], title: str = "", notes: dict[int, str] | None = None
+):
     """A sequence diagram as a matplotlib figure: one lifeline per lane, one arrow per message.
 
     ``messages`` are ``(from lane, to lane, label)`` in time order, top to
@@ -96,20 +105,41 @@ def sequence_diagram(lanes: list[str], messages: list[tuple[str, str, str]], tit
     figure, axes = plt.subplots(figsize=(1.9 * len(lanes) + (2.6 if notes else 0.4), height))
     for lane, i in x.items():
         axes.plot([i, i], [0.2, len(messages) + 0.6], color="#555555", linewidth=1, zorder=1)
-        axes.text(i, len(messages) + 0.8, lane, ha="center", va="bottom", fontsize=10, weight="bold",
-                  bbox={"boxstyle": "round", "facecolor": "#eef2f7", "edgecolor": "#555555"})
+        axes.text(
+            i,
+            len(messages) + 0.8,
+            lane,
+            ha="center",
+            va="bottom",
+            fontsize=10,
+            weight="bold",
+            bbox={"boxstyle": "round", "facecolor": "#eef2f7", "edgecolor": "#555555"},
+        )
     for n, (source, target, label) in enumerate(messages):
         y = len(messages) - n
         failed = label.startswith("✗")
         style = {"color": "#b00020" if failed else "#1f3b73", "linestyle": "--" if failed else "-"}
         if source == target:  # something the lane does by itself: a box on its lifeline
-            axes.text(x[source], y, label, ha="center", va="center", fontsize=9, color=style["color"],
-                      bbox={"boxstyle": "square", "facecolor": "white", "edgecolor": style["color"]})
+            axes.text(
+                x[source],
+                y,
+                label,
+                ha="center",
+                va="center",
+                fontsize=9,
+                color=style["color"],
+                bbox={"boxstyle": "square", "facecolor": "white", "edgecolor": style["color"]},
+            )
         else:
-            axes.annotate("", xy=(x[target], y), xytext=(x[source], y),
-                          arrowprops={"arrowstyle": "->", "linestyle": style["linestyle"], "color": style["color"]})
-            axes.text((x[source] + x[target]) / 2, y + 0.08, label, ha="center", va="bottom", fontsize=9,
-                      color=style["color"])
+            axes.annotate(
+                "",
+                xy=(x[target], y),
+                xytext=(x[source], y),
+                arrowprops={"arrowstyle": "->", "linestyle": style["linestyle"], "color": style["color"]},
+            )
+            axes.text(
+                (x[source] + x[target]) / 2, y + 0.08, label, ha="center", va="bottom", fontsize=9, color=style["color"]
+            )
         if n in notes:
             axes.text(len(lanes) - 0.4, y, notes[n], fontsize=9, va="center", color="#333333", style="italic")
     axes.set_xlim(-0.7, len(lanes) - 0.3 + (2.4 if notes else 0))

@@ -15,15 +15,16 @@ Python's own error messages: an exception from the learner's code is told
 back as what it means (eventsim's own errors are written for people and are
 quoted as they are).
 """
+
 from __future__ import annotations
 
 import functools
 import json
 import traceback
 from collections import Counter
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 from .clock import SimulatedClock
@@ -69,8 +70,11 @@ def _raised_by_eventsim(error: BaseException) -> bool:
     """True when ``error`` was raised inside eventsim (not by the learner's code or Python itself):
     eventsim's messages say what and where in plain words, so they can be shown as they are."""
     frames = traceback.extract_tb(error.__traceback__)
-    return bool(frames) and Path(frames[-1].filename).resolve().parent == PACKAGE \
+    return (
+        bool(frames)
+        and Path(frames[-1].filename).resolve().parent == PACKAGE
         and Path(frames[-1].filename).name != "exercises.py"
+    )
 
 
 def _meaning(error: BaseException) -> str:
@@ -94,8 +98,7 @@ def _meaning(error: BaseException) -> str:
     return f"it stopped with {type(error).__name__}"
 
 
-def _call(doing: str, function: Any, *args: Any, what: str = "your function",
-          on: dict[type, str] | None = None) -> Any:
+def _call(doing: str, function: Any, *args: Any, what: str = "your function", on: dict[type, str] | None = None) -> Any:
     """Call the learner's ``function``; turn whatever it raises into a ``Hint`` about ``doing``.
 
     ``on`` maps exception classes to hints specific to this exercise.
@@ -119,12 +122,14 @@ def exercise(number: str, title: str, shape: str) -> Callable:
     ``shape`` says what the answer should be; it is the hint when the check
     cannot even read the answer.
     """
+
     def wrap(check: Callable[..., str | None]) -> Callable[..., None]:
         @functools.wraps(check)
         def run(*answers: Any) -> None:
             label = f"Exercise {number} ({title})"
-            pending = (f"{PENDING} {label}: not answered yet — replace the ... with your answer "
-                       "and run both cells again.")
+            pending = (
+                f"{PENDING} {label}: not answered yet — replace the ... with your answer and run both cells again."
+            )
             if any(_unanswered(a) for a in answers):
                 print(pending)
                 return
@@ -141,7 +146,9 @@ def exercise(number: str, title: str, shape: str) -> Callable:
                 print(f"{CORRECT} {label}: correct!")
             else:
                 print(f"{WRONG} {label}: not yet. {hint}")
+
         return run
+
     return wrap
 
 
@@ -156,26 +163,34 @@ def _is_money(value: Any) -> bool:
 
 # --- 0 · Start here ------------------------------------------------------
 
+
 @exercise("0.1", "event or command", shape='a dict {"OrderPaid": "event" or "command", …}')
 def check_event_or_command(answer: dict) -> str | None:
     if not isinstance(answer, dict):
         raise Hint('answer should be a dict that maps each name to "event" or "command".')
-    expected = {"OrderPaid": "event", "PayOrder": "command", "RefundCreated": "event",
-                "CancelOrder": "command", "OrderShipped": "event"}
+    expected = {
+        "OrderPaid": "event",
+        "PayOrder": "command",
+        "RefundCreated": "event",
+        "CancelOrder": "command",
+        "OrderShipped": "event",
+    }
     for name, kind in expected.items():
         given = answer.get(name)
         if not isinstance(given, str) or given.strip().lower() not in ("event", "command"):
             return f'label {name} with the string "event" or "command".'
         if given.strip().lower() != kind:
-            return (f"look at {name} again: is it a fact in the past tense (an event) "
-                    f"or a request in the imperative (a command)?")
+            return (
+                f"look at {name} again: is it a fact in the past tense (an event) "
+                f"or a request in the imperative (a command)?"
+            )
     return None
 
 
 @exercise("0.2", "state is computed", shape="a number: a Decimal or an int")
 def check_predicted_net(predicted_net: Any) -> str | None:
     if isinstance(predicted_net, float):
-        return "use Decimal (or an int), never a float, for money: Decimal(\"…\")."
+        return 'use Decimal (or an int), never a float, for money: Decimal("…").'
     if not _is_money(predicted_net):
         return "predicted_net should be a number (a Decimal or an int), not text."
     if predicted_net == 70:
@@ -189,6 +204,7 @@ def check_predicted_net(predicted_net: Any) -> str | None:
 
 # --- 1 · Generating events -------------------------------------------------
 
+
 @exercise("1.1", "write an event by hand", shape='a dict such as {"eventType": …, "orderId": …, "timestamp": …}')
 def check_shipped_json(shipped: Any) -> str | None:
     if isinstance(shipped, str):
@@ -197,8 +213,10 @@ def check_shipped_json(shipped: Any) -> str | None:
         return 'write a dict: {"eventType": ..., "orderId": ..., "timestamp": ...}.'
     kind = shipped.get("eventType")
     if isinstance(kind, str) and kind.startswith("Ship"):
-        return ("the log records events, facts in the past tense; a name in the imperative is a command, "
-                "a request that may still be refused.")
+        return (
+            "the log records events, facts in the past tense; a name in the imperative is a command, "
+            "a request that may still be refused."
+        )
     if isinstance(shipped.get("timestamp"), str):
         return "a timestamp is a number of Unix seconds: a JSON number has no quotes."
     if isinstance(shipped.get("orderId"), int):
@@ -216,8 +234,11 @@ def check_shipped_json(shipped: Any) -> str | None:
     return None
 
 
-_STORY: list[Any] = [OrderCreated("A1", Decimal("42.50"), "carol"), OrderPaid("A1"),
-          RefundCreated("A1", Decimal("2.50"), "R1", "late")]
+_STORY: list[Any] = [
+    OrderCreated("A1", Decimal("42.50"), "carol"),
+    OrderPaid("A1"),
+    RefundCreated("A1", Decimal("2.50"), "R1", "late"),
+]
 _STORY_STEPS = ["the order was placed", "it was paid", "a refund was requested"]
 
 
@@ -226,14 +247,18 @@ def check_story(story: Any) -> str | None:
     if not isinstance(story, list):
         return "story should be a list of events, oldest first: [event, event, event]."
     if any(type(e).__name__ in {"PlaceOrder", "PayOrder", "RequestRefund"} for e in story):
-        return ("the story holds commands (requests, in the imperative): "
-                "what happened is told by events, in the past tense.")
+        return (
+            "the story holds commands (requests, in the imperative): "
+            "what happened is told by events, in the past tense."
+        )
     if len(story) != len(_STORY):
         return f"the story has {len(_STORY)} events, one for each thing that happened; you have {len(story)}."
     for n, (given, wanted, step) in enumerate(zip(story, _STORY, _STORY_STEPS), 1):
         if isinstance(given, RefundPaid):
-            return (f"event {n}: the refund was only requested; paying it out is a later fact, "
-                    "recorded when the payment provider has paid.")
+            return (
+                f"event {n}: the refund was only requested; paying it out is a later fact, "
+                "recorded when the payment provider has paid."
+            )
         if type(given) is not type(wanted):
             return f"event {n} should record that {step}."
         for field in wanted.__dataclass_fields__:
@@ -249,17 +274,19 @@ def check_type_counts(log: Any, counts: Any) -> str | None:
     expected = Counter(r.event_type for r in log)
     unknown = [k for k in counts if k not in expected]
     if unknown:
-        return (f"your keys include {unknown[0]!r}: count by the *name* of each event's type, "
-                "which the store's envelope gives as recorded.event_type.")
+        return (
+            f"your keys include {unknown[0]!r}: count by the *name* of each event's type, "
+            "which the store's envelope gives as recorded.event_type."
+        )
     for event_type, n in expected.items():
         given = counts.get(event_type, 0)
         if given != n:
-            return (f"your count of {event_type} is {given}: count every event in the whole log, "
-                    "all streams together.")
+            return f"your count of {event_type} is {given}: count every event in the whole log, all streams together."
     return None
 
 
 # --- 2 · Storing events ----------------------------------------------------
+
 
 class _StoreProxy:
     """Passes everything on to a real store; the checks override what they need to watch."""
@@ -298,9 +325,16 @@ def _checks_store() -> InMemoryEventStore:
 def check_first_stream(open_order_9: Any) -> str | None:
     store = _WatchedStore(_checks_store())
     try:
-        _call("opening order 9 in an empty store", open_order_9, store, what="open_order_9",
-              on={ConcurrencyError: "your function was refused on an empty store: once the first event "
-                                    "is in, the stream exists. Append both events in one call: all or nothing."})
+        _call(
+            "opening order 9 in an empty store",
+            open_order_9,
+            store,
+            what="open_order_9",
+            on={
+                ConcurrencyError: "your function was refused on an empty store: once the first event "
+                "is in, the stream exists. Append both events in one call: all or nothing."
+            },
+        )
     except NotAnswered:
         if not store.expected:
             raise  # returned ... and appended nothing: not answered yet
@@ -314,11 +348,15 @@ def check_first_stream(open_order_9: Any) -> str | None:
         return "order-9 should hold the order's creation (12.50, by zoe), then its payment, in that order."
     first = store.expected[0]
     if first is ANY:
-        return ("your append did not say that the stream must be new, so it would add to an order 9 "
-                "someone else created already: state the expected version that means 'no stream yet'.")
+        return (
+            "your append did not say that the stream must be new, so it would add to an order 9 "
+            "someone else created already: state the expected version that means 'no stream yet'."
+        )
     if first == 0:
-        return ("0 happens to work in this store, but say what you mean: 'no stream yet' has a name of its own "
-                "(in stores that count versions from 0, a 0 means one event is there).")
+        return (
+            "0 happens to work in this store, but say what you mean: 'no stream yet' has a name of its own "
+            "(in stores that count versions from 0, a 0 means one event is there)."
+        )
     taken = _WatchedStore(_checks_store())
     taken.append("order-9", [OrderCreated("9", Decimal("99"), "yann")])
     try:
@@ -371,29 +409,58 @@ class _RacyStore(_StoreProxy):
 
 @exercise("2.3", "append, or try again", shape="a function append_checked(store, stream_id, events, seen_version)")
 def check_append_checked(append_checked: Any) -> str | None:
-    escaped = ("the store refused a stale append and your function let the ConcurrencyError escape: "
-               "catch it and return False.")
+    escaped = (
+        "the store refused a stale append and your function let the ConcurrencyError escape: catch it and return False."
+    )
     store = _checks_store()
-    first = _call("appending with the right version", append_checked, store, "order-1",
-                  [OrderCreated("1", Decimal(5))], 0, what="append_checked", on={ConcurrencyError: escaped})
+    first = _call(
+        "appending with the right version",
+        append_checked,
+        store,
+        "order-1",
+        [OrderCreated("1", Decimal(5))],
+        0,
+        what="append_checked",
+        on={ConcurrencyError: escaped},
+    )
     if store.stream_version("order-1") != 1:
         return "with the version the stream is at, the append should happen."
     if first is not True:
         return f"after a successful append, return True (the boolean), not {first!r}."
-    stale = _call("appending with a stale version", append_checked, store, "order-1", [OrderPaid("1")], 0,
-                  what="append_checked", on={ConcurrencyError: escaped})
+    stale = _call(
+        "appending with a stale version",
+        append_checked,
+        store,
+        "order-1",
+        [OrderPaid("1")],
+        0,
+        what="append_checked",
+        on={ConcurrencyError: escaped},
+    )
     if store.stream_version("order-1") != 1:
-        return ("with a stale version nothing may be recorded: expect the version the clerk saw, "
-                "not the one the stream is at now.")
+        return (
+            "with a stale version nothing may be recorded: expect the version the clerk saw, "
+            "not the one the stream is at now."
+        )
     if stale is not False:
         return f"when the append is refused, return False (the boolean), not {stale!r}."
     racy = _RacyStore(store, "order-1", OrderCancelled("1", "another clerk cancelled"))
-    raced = _call("appending while another clerk writes", append_checked, racy, "order-1", [OrderPaid("1")], 1,
-                  what="append_checked", on={ConcurrencyError: escaped})
+    raced = _call(
+        "appending while another clerk writes",
+        append_checked,
+        racy,
+        "order-1",
+        [OrderPaid("1")],
+        1,
+        what="append_checked",
+        on={ConcurrencyError: escaped},
+    )
     if store.stream_version("order-1") == 3:
-        return ("another clerk cancelled the order between your version check and your append, and your payment "
-                "was recorded after the cancellation: a check made before the write leaves a gap for another "
-                "writer. Let the store compare the version in the append itself.")
+        return (
+            "another clerk cancelled the order between your version check and your append, and your payment "
+            "was recorded after the cancellation: a check made before the write leaves a gap for another "
+            "writer. Let the store compare the version in the append itself."
+        )
     if raced is not False and raced is not True:
         return "return True or False."
     return None
@@ -401,8 +468,14 @@ def check_append_checked(append_checked: Any) -> str | None:
 
 # --- 3 · Processing commands -----------------------------------------------
 
-_REFUNDS_TOO_MUCH = fold([OrderCreated("1", Decimal(80)), OrderPaid("1"),
-                          RefundCreated("1", Decimal(50), "R1"), RefundCreated("1", Decimal(20), "R2")])
+_REFUNDS_TOO_MUCH = fold(
+    [
+        OrderCreated("1", Decimal(80)),
+        OrderPaid("1"),
+        RefundCreated("1", Decimal(50), "R1"),
+        RefundCreated("1", Decimal(20), "R2"),
+    ]
+)
 
 
 @exercise("3.1", "predict the refusal", shape="an error class, such as one of those imported above")
@@ -429,8 +502,14 @@ def check_expected_error(expected_error: Any) -> str | None:
 def check_decide_with_limit(decide_with_limit: Any) -> str | None:
     name = "decide_with_limit"
     small = PlaceOrder("1", Decimal("10000"))
-    events = _call("deciding a PlaceOrder of exactly 10000", decide_with_limit, small, initial_state, what=name,
-                   on={InvalidAmount: "an order of exactly 10000 is allowed: the limit refuses only amounts above it."})
+    events = _call(
+        "deciding a PlaceOrder of exactly 10000",
+        decide_with_limit,
+        small,
+        initial_state,
+        what=name,
+        on={InvalidAmount: "an order of exactly 10000 is allowed: the limit refuses only amounts above it."},
+    )
     if events is None:
         return "your function returned None: return the list of events it decides."
     if events != decide(small, initial_state):
@@ -442,8 +521,10 @@ def check_decide_with_limit(decide_with_limit: Any) -> str | None:
     except OrderError:
         return "refuse with the error class of the amount rules, so the refusal names its rule."
     except Exception as error:
-        return (f"refuse a too large order with the order's error for amounts, not a plain "
-                f"{type(error).__name__}: an OrderError says which rule was broken.")
+        return (
+            f"refuse a too large order with the order's error for amounts, not a plain "
+            f"{type(error).__name__}: an OrderError says which rule was broken."
+        )
     else:
         return "a PlaceOrder of 10000.01 is above the limit and must be refused."
     placed = fold([OrderCreated("3", Decimal(5))])
@@ -480,11 +561,18 @@ def check_retry(refund_with_retry: Any) -> str | None:
     shop.handle(PlaceOrder("T1", Decimal("20"), customer_id="rita"))
     shop.handle(PayOrder("T1", Decimal("20")))
     shop.commands.clear()
-    result = _call("asking for the refund and retrying", refund_with_retry, shop, what="refund_with_retry",
-                   on={CommandIdReused: "the retry is not the same request as the first attempt (same id, other "
-                                         "fields): a retry is the very same command, sent again.",
-                       DuplicateRefund: "the retry was refused as a second refund: the client gets an error instead "
-                                   "of the answer it missed. A retry is the same command, recognised by its id."})
+    result = _call(
+        "asking for the refund and retrying",
+        refund_with_retry,
+        shop,
+        what="refund_with_retry",
+        on={
+            CommandIdReused: "the retry is not the same request as the first attempt (same id, other "
+            "fields): a retry is the very same command, sent again.",
+            DuplicateRefund: "the retry was refused as a second refund: the client gets an error instead "
+            "of the answer it missed. A retry is the same command, recognised by its id.",
+        },
+    )
     requests = [c for c in shop.commands if isinstance(c, RequestRefund)]
     refunds = [r for r in shop.store.read_stream("order-T1") if r.event_type == "RefundCreated"]
     if not requests:
@@ -493,10 +581,14 @@ def check_retry(refund_with_retry: Any) -> str | None:
         return "send the request, then send it again: the client never heard the first answer, so it retries."
     if len(refunds) > 1:
         if any(c.command_id is None for c in requests):
-            return ("the customer was refunded twice: a command without an id is new every time, "
-                    "so the shop cannot tell a retry from a second request.")
-        return ("the customer was refunded twice: the retry carried a new command id, so the shop took it "
-                "for a new request. A retry must carry the first attempt's id.")
+            return (
+                "the customer was refunded twice: a command without an id is new every time, "
+                "so the shop cannot tell a retry from a second request."
+            )
+        return (
+            "the customer was refunded twice: the retry carried a new command id, so the shop took it "
+            "for a new request. A retry must carry the first attempt's id."
+        )
     if refunds[0].event.amount != 5:
         return f"the refund is for 5, not {refunds[0].event.amount}."
     if not isinstance(result, list) or [r.event for r in result] != [refunds[0].event]:
@@ -505,6 +597,7 @@ def check_retry(refund_with_retry: Any) -> str | None:
 
 
 # --- 4 · Projections and queries -------------------------------------------
+
 
 def _net_by_customer(store: Any) -> dict:
     """Every customer's net spend, from the orders' own states (the write side's rule for net)."""
@@ -516,15 +609,24 @@ def _net_by_customer(store: Any) -> dict:
     return spend
 
 
-@exercise("4.1", "a new read model: customer spend", shape="a function customer_spend(state, recorded) returning the dict")
+@exercise(
+    "4.1", "a new read model: customer spend", shape="a function customer_spend(state, recorded) returning the dict"
+)
 def check_customer_spend(customer_spend: Any, store: Any) -> str | None:
     state: dict = {}
     for recorded in store.read_all():
-        state = _call(f"applying a {recorded.event_type} event", customer_spend, state, recorded,
-                      what="customer_spend",
-                      on={KeyError: f"customer_spend looked up something it had not remembered, at a "
-                                    f"{recorded.event_type}: remember each order's customer and amount when "
-                                    f"it is created, and start a customer's total at 0."})
+        state = _call(
+            f"applying a {recorded.event_type} event",
+            customer_spend,
+            state,
+            recorded,
+            what="customer_spend",
+            on={
+                KeyError: f"customer_spend looked up something it had not remembered, at a "
+                f"{recorded.event_type}: remember each order's customer and amount when "
+                f"it is created, and start a customer's total at 0."
+            },
+        )
         if not isinstance(state, dict):
             return "return the state (the dict) at the end of the function, every time."
     given = {k: v for k, v in state.items() if not str(k).startswith("_")}
@@ -533,12 +635,16 @@ def check_customer_spend(customer_spend: Any, store: Any) -> str | None:
     expected = _net_by_customer(store)
     for customer, net in expected.items():
         if given.get(customer) != net:
-            return (f"customer {customer}: you have {given.get(customer)}. Money counts when it is paid "
-                    "(not when an order is placed), and every refund requested comes off.")
+            return (
+                f"customer {customer}: you have {given.get(customer)}. Money counts when it is paid "
+                "(not when an order is placed), and every refund requested comes off."
+            )
     extra = set(given) - set(expected)
     if extra:
-        return (f"you have totals for {sorted(map(str, extra))}, who never paid anything: "
-                "a placed order is not spend until it is paid.")
+        return (
+            f"you have totals for {sorted(map(str, extra))}, who never paid anything: "
+            "a placed order is not spend until it is paid."
+        )
     return None
 
 
@@ -552,13 +658,14 @@ def check_count_paid(count_paid: Any) -> str | None:
     state: dict = {}
     for recorded in shop.store.read_all():
         for _ in range(2):  # at-least-once delivery: here every event arrives twice
-            state = _call(f"applying a {recorded.event_type} event", count_paid, state, recorded,
-                          what="count_paid")
+            state = _call(f"applying a {recorded.event_type} event", count_paid, state, recorded, what="count_paid")
             if not isinstance(state, dict):
                 return "return the state (the dict) at the end of the function, every time."
     if state.get("paid") != 3:
-        return (f"3 orders were paid but you counted {state.get('paid')}: an event delivered twice "
-                "must change nothing the second time.")
+        return (
+            f"3 orders were paid but you counted {state.get('paid')}: an event delivered twice "
+            "must change nothing the second time."
+        )
     if state.get("checkpoint") != shop.store.last_position:
         return "the checkpoint is the position of the last event applied, whatever its type."
     return None
@@ -581,13 +688,16 @@ def check_cancelled_ids(cancelled_ids: Any, store: Any) -> str | None:
     if sorted(answer) == expected:
         return "the ids are right; return them sorted."
     if set(expected) < set(answer):
-        return ("your answer holds a cancellation the read model you were given has not seen yet: it came from "
-                "somewhere else (the event store, or another read model). A query answers from its read model, "
-                "even when that lags.")
+        return (
+            "your answer holds a cancellation the read model you were given has not seen yet: it came from "
+            "somewhere else (the event store, or another read model). A query answers from its read model, "
+            "even when that lags."
+        )
     return "answer with the orders whose status is cancelled, asked of the queries object you are given."
 
 
 # --- 5 · Tracing and time travel -------------------------------------------
+
 
 @exercise("5.1", "what was it then?", shape="a status string, such as 'placed'")
 def check_status_at_v3(store: Any, status_at_v3: Any) -> str | None:
@@ -628,22 +738,33 @@ def check_fix_order(fix_order: Any) -> str | None:
     shop.handle(PlaceOrder("C", Decimal(90)))
     shop.handle(PayOrder("C", Decimal(90)))
     original = shop.store.read_stream("order-C")
-    _call("fixing order C", fix_order, shop, what="fix_order",
-          on={OrderAlreadyPlaced: "order C exists, and recorded events are never replaced: keep the order and "
-                                  "add a correction on top of it.",
-              InvalidAmount: "the shop refused the amount: money is an exact Decimal, positive, to the cent."})
+    _call(
+        "fixing order C",
+        fix_order,
+        shop,
+        what="fix_order",
+        on={
+            OrderAlreadyPlaced: "order C exists, and recorded events are never replaced: keep the order and "
+            "add a correction on top of it.",
+            InvalidAmount: "the shop refused the amount: money is an exact Decimal, positive, to the cent.",
+        },
+    )
     stream = shop.store.read_stream("order-C")
     state = shop.state("C")
     if stream[:2] != original:
         return "the original events must stay as they were."
     if any(r.causation_id is None for r in stream[2:]):
-        return ("you appended to the store directly, past the rules: a correction is a command, "
-                "handled by the shop like any other.")
+        return (
+            "you appended to the store directly, past the rules: a correction is a command, "
+            "handled by the shop like any other."
+        )
     if state.cancelled:
         return "the order was sold, just overcharged: compensate the difference, do not cancel it."
     if state.net != 70:
-        return (f"the order's net is now {state.net}: the customer should end up paying the right price, "
-                "so give back only what was charged too much.")
+        return (
+            f"the order's net is now {state.net}: the customer should end up paying the right price, "
+            "so give back only what was charged too much."
+        )
     return None
 
 
@@ -662,22 +783,27 @@ def check_reaction(ship_when_paid: Any) -> str | None:
     shop = _paid_orders_shop()
     for recorded in shop.store.read_all():
         for delivery in (1, 2):  # at-least-once: every event arrives twice
-            commands = _call(f"reacting to a {recorded.event_type}", ship_when_paid, recorded,
-                             what="ship_when_paid")
+            commands = _call(f"reacting to a {recorded.event_type}", ship_when_paid, recorded, what="ship_when_paid")
             if not isinstance(commands, list):
                 return "return a list of commands: an empty list when an event needs no reaction."
             for command in commands:
                 if type(command).__name__ in {e.__name__ for e in (OrderShipped, OrderPaid, RefundPaid)}:
-                    return ("a reaction sends commands (requests the rules may refuse), never events: "
-                            "only the shop records events.")
+                    return (
+                        "a reaction sends commands (requests the rules may refuse), never events: "
+                        "only the shop records events."
+                    )
                 try:
                     shop.handle(command)
                 except OrderError as error:
                     if delivery == 2 and type(error).__name__ == "OrderAlreadyShipped":
-                        return ("the second delivery of an event sent a second, new command, which the rules "
-                                "refused: derive the command id from the event, so a repeat is the same command.")
-                    return (f"your reaction to a {recorded.event_type} sent a command the shop refused "
-                            f"({error.rule}): react only to the event that makes shipping possible.")
+                        return (
+                            "the second delivery of an event sent a second, new command, which the rules "
+                            "refused: derive the command id from the event, so a repeat is the same command."
+                        )
+                    return (
+                        f"your reaction to a {recorded.event_type} sent a command the shop refused "
+                        f"({error.rule}): react only to the event that makes shipping possible."
+                    )
     shipped = sorted(order_id for order_id in ("P1", "P2", "P3") if shop.state(order_id).shipped)
     if shipped != ["P1", "P3"]:
         return f"the paid orders are P1 and P3; your reaction shipped {shipped or 'none'}."
@@ -686,10 +812,15 @@ def check_reaction(ship_when_paid: Any) -> str | None:
 
 # --- 6 · Trade-offs, measured ----------------------------------------------
 
-@exercise("6.1", "capstone: a bank account",
-          shape="two functions, decide_account(command, balance) and evolve_account(balance, event)")
-def check_bank_account(decide_account: Any, evolve_account: Any, Deposit: type, Withdraw: type,
-                       InsufficientFunds: type[Exception]) -> str | None:
+
+@exercise(
+    "6.1",
+    "capstone: a bank account",
+    shape="two functions, decide_account(command, balance) and evolve_account(balance, event)",
+)
+def check_bank_account(
+    decide_account: Any, evolve_account: Any, Deposit: type, Withdraw: type, InsufficientFunds: type[Exception]
+) -> str | None:
     balance = Decimal(0)
 
     def run(command: Any) -> list:
@@ -701,15 +832,18 @@ def check_bank_account(decide_account: Any, evolve_account: Any, Deposit: type, 
         except (InsufficientFunds, ValueError, NotAnswered):
             raise  # refusals are part of the answer; the check looks at them below
         except Exception as error:
-            raise Hint(f"decide_account failed while deciding a {type(command).__name__} of {command.amount}: "
-                       f"{_meaning(error)}.") from None
+            raise Hint(
+                f"decide_account failed while deciding a {type(command).__name__} of {command.amount}: "
+                f"{_meaning(error)}."
+            ) from None
         if isinstance(events, Decimal):
             raise Hint("decide_account returns the events (a list), not the new balance: evolve computes that.")
         if not isinstance(events, list):
             raise Hint("decide_account returns a list of events.")
         for event in events:
-            balance = _call(f"evolving with {type(event).__name__}", evolve_account, balance, event,
-                            what="evolve_account")
+            balance = _call(
+                f"evolving with {type(event).__name__}", evolve_account, balance, event, what="evolve_account"
+            )
             if not isinstance(balance, Decimal):
                 raise Hint("evolve_account returns the new balance, a Decimal.")
         return events
@@ -746,18 +880,32 @@ def check_bank_account(decide_account: Any, evolve_account: Any, Deposit: type, 
     return None
 
 
-_SNAPSHOT_EVENTS: list[Any] = [OrderCreated("1", Decimal(50)), OrderPaid("1"), RefundCreated("1", Decimal(5), "R1"),
-                    RefundPaid("1", "R1"), OrderShipped("1")]
+_SNAPSHOT_EVENTS: list[Any] = [
+    OrderCreated("1", Decimal(50)),
+    OrderPaid("1"),
+    RefundCreated("1", Decimal(5), "R1"),
+    RefundPaid("1", "R1"),
+    OrderShipped("1"),
+]
 
 
-@exercise("6.2", "load from a snapshot", shape="a function load_with_snapshot(snapshot, events_after) returning a state")
+@exercise(
+    "6.2", "load from a snapshot", shape="a function load_with_snapshot(snapshot, events_after) returning a state"
+)
 def check_load_with_snapshot(load_with_snapshot: Any) -> str | None:
     events = _SNAPSHOT_EVENTS
     for split in range(len(events) + 1):
-        loaded = _call(f"loading from a snapshot at version {split}", load_with_snapshot,
-                       fold(events[:split]), list(events[split:]), what="load_with_snapshot",
-                       on={TypeError: "load_with_snapshot passed a value where another kind was expected: "
-                                      "fold takes the events first, then the state to start from."})
+        loaded = _call(
+            f"loading from a snapshot at version {split}",
+            load_with_snapshot,
+            fold(events[:split]),
+            list(events[split:]),
+            what="load_with_snapshot",
+            on={
+                TypeError: "load_with_snapshot passed a value where another kind was expected: "
+                "fold takes the events first, then the state to start from."
+            },
+        )
         if loaded == fold(events):
             continue
         if not hasattr(loaded, "status"):
@@ -782,8 +930,10 @@ _SYSTEMS = {
     "a bank account's ledger": (FITS, "money moves and is disputed: every change must be kept and explained"),
     "a company blog's pages": (CRUD, "people only ever ask for the current text; an edit decides nothing"),
     "a warehouse's stock of each product": (FITS, "stock is the sum of movements, and each movement is audited"),
-    "a user's display settings (theme, language)": (CRUD, "only the latest value matters, and nobody asks "
-                                                           "what it was last Tuesday"),
+    "a user's display settings (theme, language)": (
+        CRUD,
+        "only the latest value matters, and nobody asks what it was last Tuesday",
+    ),
     "an insurance claim handled over weeks": (FITS, "a long process where who decided what, and when, matters"),
 }
 
@@ -794,16 +944,20 @@ def check_fit(answers: Any) -> str | None:
     for system in _SYSTEMS:
         if system not in given:
             return f"give an answer for {system!r} (copy the keys from the cell above)."
-    for system, answer in given.items():
+    for answer in given.values():
         if answer not in (FITS, CRUD):
             return f"answer each system with exactly {FITS!r} or {CRUD!r}, not {answer!r}."
     if set(given.values()) == {FITS}:
-        return ("event sourcing everywhere costs versioning, erasure and harder queries where nobody needs the "
-                "history: which of these systems only ever need their latest value?")
-    for system, (fit, reason) in _SYSTEMS.items():
+        return (
+            "event sourcing everywhere costs versioning, erasure and harder queries where nobody needs the "
+            "history: which of these systems only ever need their latest value?"
+        )
+    for system, (fit, _why) in _SYSTEMS.items():
         if given[system] != fit:
-            return (f"look again at {system}: ask whether anyone needs the history of its changes, "
-                    "or only the latest value.")
+            return (
+                f"look again at {system}: ask whether anyone needs the history of its changes, "
+                "or only the latest value."
+            )
     return None
 
 
@@ -818,8 +972,7 @@ _RULES = {
 }
 
 
-@exercise("10.2", "where does a rule live?",
-          shape='a dict mapping each rule to "one order stream" or "across streams"')
+@exercise("10.2", "where does a rule live?", shape='a dict mapping each rule to "one order stream" or "across streams"')
 def check_rule_boundaries(answers: Any) -> str | None:
     given = {rule: str(answer).strip() for rule, answer in dict(answers).items()}
     for rule in _RULES:
@@ -828,24 +981,42 @@ def check_rule_boundaries(answers: Any) -> str | None:
         if given[rule] not in (ONE_STREAM, ACROSS):
             return f"answer each rule with exactly {ONE_STREAM!r} or {ACROSS!r}, not {given[rule]!r}."
     if given["an order id is placed once"] != ONE_STREAM:
-        return ("an order id being unique sounds global, but the order's own stream decides it: appending "
-                "with NO_STREAM fails if the stream exists. What does expected_version check?")
+        return (
+            "an order id being unique sounds global, but the order's own stream decides it: appending "
+            "with NO_STREAM fails if the stream exists. What does expected_version check?"
+        )
     for rule, boundary in _RULES.items():
         if given[rule] != boundary:
-            return (f"look again at {rule!r}: can the events of ONE order tell whether a new command breaks it, "
-                    "or does it need the events of other orders (or customers) too?")
+            return (
+                f"look again at {rule!r}: can the events of ONE order tell whether a new command breaks it, "
+                "or does it need the events of other orders (or customers) too?"
+            )
     return None
 
 
 #: The gift card storyboard's events, the names a learner may choose from, and what each must carry.
-GIFT_CARD_NAMES = ("CreateGiftCard", "GiftCardPurchased", "GiftCardUpdated", "BalanceChanged",
-                   "RedeemGiftCard", "GiftCardRedeemed", "GiftCardExpired", "GiftCardDeleted")
-_GIFT_CARD_STORY = (("GiftCardPurchased", {"cardId", "amount"}), ("GiftCardRedeemed", {"cardId", "amount"}),
-                    ("GiftCardExpired", {"cardId"}))
+GIFT_CARD_NAMES = (
+    "CreateGiftCard",
+    "GiftCardPurchased",
+    "GiftCardUpdated",
+    "BalanceChanged",
+    "RedeemGiftCard",
+    "GiftCardRedeemed",
+    "GiftCardExpired",
+    "GiftCardDeleted",
+)
+_GIFT_CARD_STORY = (
+    ("GiftCardPurchased", {"cardId", "amount"}),
+    ("GiftCardRedeemed", {"cardId", "amount"}),
+    ("GiftCardExpired", {"cardId"}),
+)
 
 
-@exercise("10.3", "events from a storyboard",
-          shape='a list of (event name, set of field names) pairs, e.g. [("GiftCardPurchased", {"cardId"}), ...]')
+@exercise(
+    "10.3",
+    "events from a storyboard",
+    shape='a list of (event name, set of field names) pairs, e.g. [("GiftCardPurchased", {"cardId"}), ...]',
+)
 def check_gift_card_events(story: Any) -> str | None:
     pairs = [(str(name), {str(f) for f in fields}) for name, fields in list(story)]
     names = [name for name, _ in pairs]
@@ -853,11 +1024,15 @@ def check_gift_card_events(story: Any) -> str | None:
         if name not in GIFT_CARD_NAMES:
             return f"{name!r} is not one of the names offered; choose from GIFT_CARD_NAMES."
         if name in ("CreateGiftCard", "RedeemGiftCard"):
-            return (f"{name!r} is a request, not a fact: commands are imperative and may be refused, "
-                    "events are in the past tense.")
+            return (
+                f"{name!r} is a request, not a fact: commands are imperative and may be refused, "
+                "events are in the past tense."
+            )
         if name in ("GiftCardUpdated", "GiftCardDeleted", "BalanceChanged"):
-            return (f"{name!r} says that data changed, not what happened in the business: name the event "
-                    "in the words of the storyboard (what did the customer, the till, the calendar do?).")
+            return (
+                f"{name!r} says that data changed, not what happened in the business: name the event "
+                "in the words of the storyboard (what did the customer, the till, the calendar do?)."
+            )
     if len(names) != len(_GIFT_CARD_STORY):
         return f"the storyboard has {len(_GIFT_CARD_STORY)} moments, so as many events; you have {len(names)}."
     if names != [name for name, _ in _GIFT_CARD_STORY]:
@@ -866,8 +1041,10 @@ def check_gift_card_events(story: Any) -> str | None:
         if "cardId" not in fields:
             return f"{name} must say which card it is about: every event of the card's stream carries its id."
         if "amount" in needed and "amount" not in fields:
-            return (f"{name} without an amount forces every reader (the balance, the finance report) to find "
-                    "the amount elsewhere: an event carries the facts its readers need.")
+            return (
+                f"{name} without an amount forces every reader (the balance, the finance report) to find "
+                "the amount elsewhere: an event carries the facts its readers need."
+            )
     return None
 
 
@@ -881,15 +1058,20 @@ def check_receiver(receive: Any) -> str | None:
     _call("receiving a message", receive, inbox, first, lambda m: done.append(m["messageId"]))
     _call("receiving the same message again", receive, inbox, again, lambda m: done.append(m["messageId"]))
     if done.count("m1") > 1:
-        return ("a message delivered twice had its effect twice: at-least-once delivery repeats messages, "
-                "so remember which message ids you have handled.")
+        return (
+            "a message delivered twice had its effect twice: at-least-once delivery repeats messages, "
+            "so remember which message ids you have handled."
+        )
     if done != ["m1"]:
         return "the first delivery of a message must have its effect once."
-    _call("receiving another message with the same content", receive, inbox, twin,
-          lambda m: done.append(m["messageId"]))
+    _call(
+        "receiving another message with the same content", receive, inbox, twin, lambda m: done.append(m["messageId"])
+    )
     if done != ["m1", "m2"]:
-        return ("two messages with the same content are still two messages: recognise a repeat by its "
-                "message id, not by what it says.")
+        return (
+            "two messages with the same content are still two messages: recognise a repeat by its "
+            "message id, not by what it says."
+        )
     failing = {"messageId": "m3"}
 
     def fails_once(message: dict) -> None:
@@ -902,11 +1084,12 @@ def check_receiver(receive: Any) -> str | None:
         receive(inbox, failing, fails_once)
     except ConnectionError:
         pass
-    _call("receiving a redelivered message whose effect failed the first time", receive, inbox, failing,
-          fails_once)
+    _call("receiving a redelivered message whose effect failed the first time", receive, inbox, failing, fails_once)
     if "m3" not in done:
-        return ("an effect that failed was never retried: record a message as handled only after its "
-                "effect succeeded, or a failure loses it for good.")
+        return (
+            "an effect that failed was never retried: record a message as handled only after its "
+            "effect succeeded, or a failure loses it for good."
+        )
     return None
 
 
@@ -922,7 +1105,7 @@ def decide_min_refund(command: Any, state: Any) -> list:
 
     The old rules decide first, so an order that cannot be refunded at all says so.
     """
-    events = decide(command, state)
+    events: list[Any] = decide(command, state)
     if isinstance(command, RequestRefund) and events[0].amount < _MIN_REFUND:
         raise RefundTooSmall(command.order_id, f"a refund of {events[0].amount} is less than {_MIN_REFUND}")
     return events
@@ -930,6 +1113,7 @@ def decide_min_refund(command: Any, state: Any) -> list:
 
 def _mutants() -> dict[str, Callable]:
     """Wrong versions of ``decide_min_refund``: a good test table fails each of them somewhere."""
+
     def without_rule(command: Any, state: Any) -> list:
         return decide(command, state)
 
@@ -948,12 +1132,17 @@ def _mutants() -> dict[str, Callable]:
         if isinstance(command, RequestRefund) and state.paid:
             if Decimal(command.amount) < _MIN_REFUND:
                 raise RefundTooSmall(command.order_id, "too small")
-            return [RefundCreated(command.order_id, Decimal(command.amount), f"R{len(state.refunds) + 1}",
-                                  command.reason)]
+            return [
+                RefundCreated(command.order_id, Decimal(command.amount), f"R{len(state.refunds) + 1}", command.reason)
+            ]
         return decide(command, state)
 
-    return {"the rule left out": without_rule, "a refund of exactly 1.00 refused": off_by_one,
-            "small orders refused too": every_amount, "refunds beyond the payment allowed": forgets_the_payment}
+    return {
+        "the rule left out": without_rule,
+        "a refund of exactly 1.00 refused": off_by_one,
+        "small orders refused too": every_amount,
+        "refunds beyond the payment allowed": forgets_the_payment,
+    }
 
 
 def _passes(decider: Callable, cases: list) -> bool:
@@ -974,10 +1163,14 @@ def check_min_refund_tests(cases: Any) -> str | None:
         return "write at least one given / when / then case."
     for number, (given, when, then) in enumerate(table, 1):
         if not _passes(decide_min_refund, [(given, when, then)]):
-            return (f"case {number} expects something the rule does not do: run it by hand with "
-                    "decide_min_refund and compare.")
+            return (
+                f"case {number} expects something the rule does not do: run it by hand with "
+                "decide_min_refund and compare."
+            )
     missed = [name for name, mutant in _mutants().items() if _passes(mutant, table)]
     if missed:
-        return (f"your cases all pass even on a decider with a mistake ({missed[0]}): add a case that "
-                "only the correct rule passes. Think of the edges: the exact limit, other commands, the old rules.")
+        return (
+            f"your cases all pass even on a decider with a mistake ({missed[0]}): add a case that "
+            "only the correct rule passes. Think of the edges: the exact limit, other commands, the old rules."
+        )
     return None
