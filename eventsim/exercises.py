@@ -116,7 +116,7 @@ def _call(doing: str, function: Any, *args: Any, what: str = "your function", on
         raise Hint(f"{what} failed while {doing}: {_meaning(error)}.") from None
 
 
-def exercise(number: str, title: str, shape: str) -> Callable:
+def exercise(number: str, title: str, shape: str = "the kind of value the exercise asks for") -> Callable:
     """Turn ``check(answer) -> hint or None`` into a check that reports in plain words.
 
     ``shape`` says what the answer should be; it is the hint when the check
