@@ -6,12 +6,18 @@
 
 ``simulate`` writes a log; ``trace`` prints one order's history and its
 current state as JSON lines; ``replay`` checks a log against the business
-rules and summarises its read models.  Bad input exits with status 2 and one
-line on stderr that names the line and the problem; nothing is written then.
+rules and summarises its read models.  A log is read by the library's one
+reader (``eventsim.jsonl.read_jsonl``) and checked by ``eventsim.replay``.
+
+Never a traceback: bad input exits with status 2 and one line on stderr that
+names the file, the line and the problem, and nothing is written; Ctrl-C
+exits with 130, running out of memory or a bug in eventsim with 1, each with
+one line too.
 """
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -21,38 +27,31 @@ from pathlib import Path
 import pandas as pd
 
 from .history import history_jsonl
-from .jsonl import EventFormatError, LoggedEvent, read_jsonl, write_jsonl
+from .jsonl import read_jsonl, write_jsonl
 from .read_models import ShopReadModels
 from .replay import replay
-from .shop import Shop, stream_for
+from .shop import Shop
 from .simulator import SimulationConfig, simulate
+from .streams import stream_for
 
 __all__ = ["main"]
 
 BAD_INPUT = 2
-
-
-def read_log(path: str) -> list[LoggedEvent]:
-    """The events of a ``.jsonl`` file; a byte that is not UTF-8 is an error on its line too."""
-    data = Path(path).read_bytes()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise EventFormatError(f"not UTF-8 text (byte {data[error.start]:#04x})", line=line) from None
-    return read_jsonl(text.split("\n"))
+INTERRUPTED = 130  # what a shell reports for Ctrl-C
 
 
 def load(path: str) -> Shop:
     """A shop holding the log at ``path``, every line checked against the rules."""
-    return replay(read_log(path))
+    return replay(read_jsonl(path))
 
 
 def run_simulate(args: argparse.Namespace) -> int:
     config = SimulationConfig(orders=args.orders, customers=args.customers, days=args.days, seed=args.seed)
     out = Path(args.out)
     if not out.parent.is_dir():
-        raise FileNotFoundError(f"cannot write {out}: there is no directory {out.parent}")
+        raise FileNotFoundError(errno.ENOENT, f"cannot write here: there is no directory {out.parent}", str(out))
+    if out.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a directory; give a file name", str(out))
 
     def progress(done: int, total: int) -> None:
         print(f"\rsimulating: {done:,} of {total:,} commands", end="", file=sys.stderr, flush=True)
@@ -90,7 +89,7 @@ def run_replay(args: argparse.Namespace) -> int:
     read_models = ShopReadModels(shop.store)
     read_models.catch_up()
     orders = read_models.orders_frame()
-    by_status = orders.groupby("status", observed=False).agg(
+    by_status = orders.groupby("status", observed=True).agg(
         orders=("order_id", "size"), amount=("amount", "sum"), paid=("paid", "sum"),
         refunded=("refunded", "sum"), net=("net", "sum"))
     by_status.index = by_status.index.astype(str)
@@ -103,11 +102,11 @@ def run_replay(args: argparse.Namespace) -> int:
     return 0
 
 
-def as_text(frame: pd.DataFrame, **options) -> str:
+def as_text(frame: pd.DataFrame, *, index: bool = True) -> str:
     """A table as text, money in cents: 0 and 12.5 print as 0.00 and 12.50."""
     money = {column: "{:.2f}".format for column in frame.columns
              if column in ("amount", "paid", "refunded", "net", "gross_paid")}
-    return frame.to_string(formatters=money, **options)
+    return str(frame.to_string(formatters=money, index=index))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -137,21 +136,37 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; return the exit status (0, or 2 for bad input)."""
+    """Run one command; return the exit status: 0, 1 for a bug, 2 for bad input, 130 when interrupted.
+
+    Whatever goes wrong, the user reads one line on stderr (the command, the
+    file, the line and the problem), never a traceback.
+    """
     try:
         args = parser().parse_args(argv)
     except SystemExit as exit:  # --help, or a usage error argparse has explained
-        return exit.code
+        return exit.code if isinstance(exit.code, int) else BAD_INPUT
+    prefix = f"eventsim {args.command}: " + (f"{args.events}: " if "events" in args else "")
     try:
-        status = args.run(args)
+        status: int = args.run(args)
         sys.stdout.flush()  # here, so that a reader who stopped early is met below
         return status
     except BrokenPipeError:  # the reader stopped early (`| head`): not bad input, nothing to report
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # or flushing at exit fails again
         return 1
-    except OSError as error:  # a missing or unreadable file, a directory that is not there
-        print(f"eventsim {args.command}: {error}", file=sys.stderr)
+    except KeyboardInterrupt:
+        end_progress = "\n" if args.command == "simulate" else ""  # its progress line has no end yet
+        print(f"{end_progress}eventsim {args.command}: interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except OSError as error:  # a missing or unreadable file, a directory, a full disk
+        where = f"eventsim {args.command}: {error.filename}: " if error.filename else prefix
+        print(f"{where}{error.strerror or error}", file=sys.stderr)
     except ValueError as error:  # EventFormatError and ReplayError are ValueErrors, with the line
-        where = f"{args.events}: " if "events" in args else ""
-        print(f"eventsim {args.command}: {where}{error}", file=sys.stderr)
+        print(f"{prefix}{error}", file=sys.stderr)
+    except MemoryError:
+        print(f"{prefix}not enough memory for this log", file=sys.stderr)
+        return 1
+    except Exception as error:  # noqa: BLE001  # a bug: still one line, never a traceback
+        print(f"{prefix}unexpected {type(error).__name__}: {error} (a bug in eventsim: please report it)",
+              file=sys.stderr)
+        return 1
     return BAD_INPUT

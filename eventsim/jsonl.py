@@ -3,36 +3,60 @@
     {"eventType": "OrderCreated", "orderId": "123456", "amount": 100, "timestamp": 1628379200}
 
 ``timestamp`` is Unix seconds.  The envelope fields (``eventId``, ``version``,
-``position``, ``correlationId``, ``causationId``) are written when known and
-optional when read, so hand-written lines like the one above load as they
-stand.  Amounts are read as ``Decimal`` straight from the text, never through
-float.  Only JSON is parsed: nothing is ever unpickled or evaluated.
+``position``, ``correlationId``, ``causationId``, ``actor``) are written when
+known and optional when read, so hand-written lines like the one above load
+as they stand.  Amounts are read as ``Decimal`` straight from the text, never
+through float.  Only JSON is parsed: nothing is ever unpickled or evaluated.
+
+One codec serves every place an event is kept as data: ``event_to_payload``
+and ``event_from_payload`` turn an event into its fields (camelCase, amounts
+as exact ``Decimal``) and back, here and in any store that keeps payloads as
+JSON.  Reading checks what recording checks: ids are ids, amounts are money
+(``eventsim.money``), and a time lies between ``MIN_TIMESTAMP`` and
+``MAX_TIMESTAMP``: from 1970 (no event of this shop was recorded before Unix
+time began, and negative Unix times are not portable: Python's datetime
+refuses them on Windows) to the end of 2199 (every tool the workbook hands a
+time to can hold it; pandas' nanosecond timestamps end in April 2262).  A bad line is an
+``EventFormatError`` that names the line, the event type, the field and the
+problem, whatever the bytes were.
 """
 from __future__ import annotations
 
 import dataclasses
 import json
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Union, get_args, get_type_hints
+from typing import Any, NamedTuple, get_args, get_type_hints
 
-from .events import EVENT_TYPES
+from .events import EVENT_TYPES, event_type_name
+from .ids import check_id
 from .money import to_money
 
-__all__ = ["LoggedEvent", "EventFormatError", "to_json", "dumps", "loads", "read_jsonl", "write_jsonl",
-           "event_to_payload", "event_from_payload"]
+__all__ = [
+    "MAX_COUNTER",
+    "MAX_TIMESTAMP",
+    "MIN_TIMESTAMP",
+    "EventFormatError",
+    "LoggedEvent",
+    "dumps",
+    "event_from_payload",
+    "event_to_payload",
+    "from_json",
+    "loads",
+    "parse_json",
+    "payload_json",
+    "read_jsonl",
+    "to_json",
+    "write_jsonl",
+]
 
-# Envelope fields: JSON name -> (attribute, type).  ``timestamp`` is required.
-_ENVELOPE = {
-    "eventId": ("event_id", str),
-    "version": ("version", int),
-    "position": ("position", int),
-    "correlationId": ("correlation_id", str),
-    "causationId": ("causation_id", str),
-}
+MIN_TIMESTAMP = 0                # 1970-01-01T00:00:00Z
+MAX_TIMESTAMP = 7_258_118_399    # 2199-12-31T23:59:59Z
+MAX_COUNTER = 2**63 - 1          # the largest version or position: what a 64-bit SQL integer holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +70,12 @@ class LoggedEvent:
     position: int | None = None
     correlation_id: str | None = None
     causation_id: str | None = None
+    actor: str | None = None
     line: int | None = dataclasses.field(default=None, compare=False)  # where it was read from
 
     @property
     def event_type(self) -> str:
-        return type(self.event).__name__
+        return event_type_name(self.event)
 
 
 class EventFormatError(ValueError):
@@ -63,8 +88,99 @@ class EventFormatError(ValueError):
         if event_type:
             where.append(event_type)
         if field:
-            where.append(f"field {field!r}")
+            where.append(f"field {_shown(field)!r}")
         super().__init__(": ".join(where + [problem]))
+
+
+class _Problem(Exception):
+    """What is wrong with one value; the caller adds the line and the field."""
+
+
+def _shown(value: Any, width: int = 40) -> str:
+    """A value as text short enough for a one-line message."""
+    text = str(value)  # a Decimal as written: 1E+20, not 100000000000000000000
+    return text if len(text) <= width else f"{text[:width]}… ({len(text):,} characters)"
+
+
+def _json_type(value: Any) -> str:
+    names = {bool: "true/false", int: "a whole number", str: "a string", list: "a list", dict: "an object",
+             type(None): "null"}
+    return _shown(value) if isinstance(value, Decimal) else names.get(type(value), type(value).__name__)
+
+
+# --- checks for one value: return it, or raise _Problem --------------------------------
+# Each first tests the common case with ``type(value) is ...`` (``True`` is not an ``int`` then).
+
+def _money(value: Any, name: str) -> Decimal:
+    if type(value) is not Decimal and type(value) is not int:
+        raise _Problem(f"must be a number, not {_json_type(value)}")
+    try:
+        return to_money(value, name)
+    except ValueError as problem:
+        raise _Problem(str(problem).removeprefix(f"{name} ")) from None
+    except ArithmeticError:  # an exponent beyond what Decimal arithmetic holds
+        raise _Problem(f"{_shown(value)} is not an amount an event can hold") from None
+
+
+def _string(value: Any, name: str) -> str:
+    if type(value) is not str:
+        raise _Problem(f"must be a string, not {_json_type(value)}")
+    return value
+
+
+def _id(value: Any, name: str) -> str:
+    try:
+        return check_id(_string(value, name), name)
+    except ValueError as problem:
+        raise _Problem(str(problem).removeprefix(f"{name} ")) from None
+
+
+def _whole(value: Any, low: int, high: int, meaning: str) -> int:
+    if type(value) is int and low <= value <= high:
+        return value
+    if type(value) is not int:
+        raise _Problem(f"must be a whole number (digits only), not {_json_type(value)}")
+    raise _Problem(f"{_shown(value)} is out of range: {meaning}")
+
+
+_TIME_RANGE = f"a time is from {MIN_TIMESTAMP} (1970-01-01) to {MAX_TIMESTAMP} (2199-12-31 23:59:59 UTC)"
+_COUNTER_RANGE = f"it counts from 1 to {MAX_COUNTER:,}"
+
+
+def _timestamp(value: Any, name: str) -> int:
+    return _whole(value, MIN_TIMESTAMP, MAX_TIMESTAMP, _TIME_RANGE)
+
+
+def _counter(value: Any, name: str) -> int:
+    return _whole(value, 1, MAX_COUNTER, _COUNTER_RANGE)
+
+
+# Envelope fields: JSON name -> (attribute, check).  ``timestamp`` is required, the rest optional.
+_ENVELOPE: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
+    "eventId": ("event_id", _id),
+    "version": ("version", _counter),
+    "position": ("position", _counter),
+    "correlationId": ("correlation_id", _id),
+    "causationId": ("causation_id", _id),
+    "actor": ("actor", _id),
+}
+_ENVELOPE_FIELDS = tuple((name, attr, check) for name, (attr, check) in _ENVELOPE.items())
+
+
+class _Field(NamedTuple):
+    name: str       # camelCase, in JSON
+    attr: str       # snake_case, on the event
+    check: Callable[[Any, str], Any]
+    required: bool
+
+
+class _Spec(NamedTuple):
+    """How one event type is written and read."""
+    cls: type
+    event_type: str
+    fields: tuple[_Field, ...]
+    payload_names: frozenset[str]
+    line_names: frozenset[str]  # a line holds the payload, ``eventType``, ``timestamp`` and the envelope
 
 
 def _camel(name: str) -> str:
@@ -72,88 +188,101 @@ def _camel(name: str) -> str:
 
 
 @cache
-def _fields(cls: type) -> tuple[tuple[str, str, type, bool], ...]:
-    """(JSON name, attribute, type, required) for each field of an event class."""
+def _spec(event_type: str) -> _Spec:
+    cls = EVENT_TYPES[event_type]
     hints = get_type_hints(cls)
-    result = []
+    fields = []
     for f in dataclasses.fields(cls):
         kind = next((t for t in get_args(hints[f.name]) if t is not type(None)), hints[f.name])
-        required = f.default is dataclasses.MISSING
-        result.append((_camel(f.name), f.name, kind, required))
+        fields.append(_Field(_camel(f.name), f.name, _money if kind is Decimal else _string,
+                             f.default is dataclasses.MISSING))
     # Domain fields in a reading order: ids first, then amount, then the rest.
     order = {"orderId": 0, "customerId": 1, "refundId": 2, "amount": 3}
-    return tuple(sorted(result, key=lambda r: order.get(r[0], 4)))
+    fields.sort(key=lambda field: order.get(field.name, 4))
+    names = frozenset(field.name for field in fields)
+    return _Spec(cls, event_type, tuple(fields), names,
+                 names | {"eventType", "timestamp", *_ENVELOPE})
 
 
-@cache
-def _names(cls: type) -> frozenset[str]:
-    return frozenset(name for name, *_ in _fields(cls))
+def _spec_named(event_type: Any, line: int | None) -> _Spec:
+    if event_type is None:
+        raise EventFormatError("missing", line=line, field="eventType")
+    if not isinstance(event_type, str) or event_type not in EVENT_TYPES:
+        known = ", ".join(EVENT_TYPES)
+        raise EventFormatError(f"unknown event type {_shown(repr(event_type))} (known: {known})", line=line,
+                               field="eventType")
+    return _spec(event_type)
 
 
-# --- the codec: one event <-> its JSON object, shared with the durable stores ---
+# --- the codec: an event <-> its payload -------------------------------------------------
 
 def event_to_payload(event: Any) -> dict[str, Any]:
-    """The event's fields as a camelCase dict, without ``None`` fields; amounts stay ``Decimal``."""
-    payload = {}
-    for name, attr, _, _ in _fields(type(event)):
-        value = getattr(event, attr)
-        if value is not None:
-            payload[name] = value
-    return payload
+    """The event's fields, camelCase, ids first; ``None`` left out; amounts as exact ``Decimal``.
+
+    ``TypeError`` for anything that is not a registered domain event."""
+    return {field.name: value for field in _spec(event_type_name(event)).fields
+            if (value := getattr(event, field.attr)) is not None}
 
 
-def event_from_payload(event_type: str, payload: Mapping[str, Any], *, line: int | None = None,
-                       types: Mapping[str, type] = EVENT_TYPES) -> Any:
-    """The domain event for a registered type name and its camelCase fields, or ``EventFormatError``.
+def event_from_payload(event_type: str, payload: Mapping[str, Any], *, line: int | None = None) -> Any:
+    """The event of type ``event_type`` (a registered name) with these fields; ``EventFormatError``
+    naming the field and the problem (and ``line``, if given) when they do not make one."""
+    spec = _spec_named(event_type, line)
+    if not isinstance(payload, Mapping):
+        raise EventFormatError(f"expected an object of fields, got {_json_type(payload)}", line=line,
+                               event_type=event_type)
+    return _decode(spec, payload, spec.payload_names, line)
 
-    Amounts are JSON numbers read as ``Decimal`` (``parse_float=Decimal``) or ``int``; never floats.
-    """
-    if not isinstance(event_type, str) or event_type not in types:
-        known = ", ".join(types)
-        raise EventFormatError(f"unknown event type {event_type!r} (known: {known})", line=line,
-                               field="eventType")
-    cls = types[event_type]
 
-    def error_for(field: str):
-        return lambda problem: EventFormatError(problem, line=line, event_type=event_type, field=field)
-
-    fields = _fields(cls)
-    if not _names(cls).issuperset(payload):
-        unknown = next(name for name in payload if name not in _names(cls))
-        raise error_for(unknown)("is not a field of this event type")
+def _decode(spec: _Spec, obj: Mapping[str, Any], allowed: frozenset[str], line: int | None) -> Any:
+    if not obj.keys() <= allowed:
+        name = next(name for name in obj if name not in allowed)
+        raise EventFormatError("is not a field of this event type", line=line, event_type=spec.event_type,
+                               field=name)
     values = {}
-    for name, attr, kind, required in fields:
-        value = payload.get(name)
-        if value is None:
-            if required:
-                raise error_for(name)("missing")
-        elif type(value) is kind and kind is str:  # the common case, with no closure to build
-            values[attr] = value
-        else:
-            values[attr] = _check(value, kind, error_for(name))
-    return cls(**values)
+    try:
+        for field in spec.fields:
+            value = obj.get(field.name)
+            if value is not None:
+                values[field.attr] = field.check(value, field.name)
+            elif field.required:
+                raise _Problem("missing")
+    except _Problem as problem:
+        raise EventFormatError(str(problem), line=line, event_type=spec.event_type, field=field.name) from None
+    try:
+        return spec.cls(**values)
+    except (TypeError, ValueError) as problem:  # the event's own checks: "order_id is empty", ...
+        text = str(problem)
+        culprit = next((f for f in spec.fields if text.startswith(f"{f.attr} ")), None)
+        if culprit:
+            text = text[len(culprit.attr) + 1:]
+        raise EventFormatError(text, line=line, event_type=spec.event_type,
+                               field=culprit.name if culprit else None) from None
 
 
-# --- writing ---------------------------------------------------------------
+# --- writing --------------------------------------------------------------------------
 
 # One encoder for every value: json.dumps(value, ensure_ascii=False) would build one per call.
 _encode = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _value(value: Any) -> str:
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return _encode(value)
+    return format(value, "f") if isinstance(value, Decimal) else _encode(value)
+
+
+def payload_json(payload: Mapping[str, Any]) -> str:
+    """A JSON object on one line, amounts written as exact JSON numbers (``0.10``, never ``0.1``)."""
+    return "{" + ", ".join(f"{_encode(name)}: {_value(value)}" for name, value in payload.items()) + "}"
 
 
 def to_json(recorded: Any) -> str:
     """One JSON object, on one line, for a recorded (or logged) event."""
     event = recorded.event
-    parts = [("eventType", type(event).__name__)]
-    parts += [(name, getattr(event, attr)) for name, attr, _, _ in _fields(type(event))]
-    parts.append(("timestamp", recorded.recorded_at))
-    parts += [(name, getattr(recorded, attr, None)) for name, (attr, _) in _ENVELOPE.items()]
-    return "{" + ", ".join(f'"{name}": {_value(value)}' for name, value in parts if value is not None) + "}"
+    parts = [("eventType", event_type_name(event)), *event_to_payload(event).items(),
+             ("timestamp", recorded.recorded_at)]
+    parts += [(name, value) for name, (attr, _) in _ENVELOPE.items()
+              if (value := getattr(recorded, attr, None)) is not None]
+    return "{" + ", ".join(f'"{name}": {_value(value)}' for name, value in parts) + "}"
 
 
 dumps = to_json
@@ -166,75 +295,90 @@ def write_jsonl(events: Iterable[Any], path: str | Path) -> int:
     return len(lines)
 
 
-# --- reading ---------------------------------------------------------------
+# --- reading --------------------------------------------------------------------------
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number an event can hold")
 
 
-def _check(value: Any, kind: type, error: Any) -> Any:
-    if kind is Decimal:
-        if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-            raise error(f"must be a number, not {_json_type(value)}")
-        try:
-            return to_money(value)
-        except ValueError as problem:
-            raise error(str(problem).removeprefix("amount ")) from None
-    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-        raise error(f"must be a whole number, not {_json_type(value)}")
-    if kind is str and not isinstance(value, str):
-        raise error(f"must be a string, not {_json_type(value)}")
-    return value
+# One decoder for every line: json.loads(text, parse_float=...) would build one per call.
+_decoder = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant)
 
 
-def _json_type(value: Any) -> str:
-    return {bool: "true/false", int: "a whole number", Decimal: f"{value}", str: "a string",
-            list: "a list", dict: "an object", type(None): "null"}.get(type(value), type(value).__name__)
+def parse_json(text: str | bytes, *, line: int | None = None) -> Any:
+    """The value of one JSON text (``bytes`` are UTF-8), numbers with a point or exponent
+    as ``Decimal``; ``EventFormatError`` for anything that is not JSON an event can come from."""
+    try:
+        return _decoder.decode(text if isinstance(text, str) else text.decode())
+    except json.JSONDecodeError as error:
+        problem = f"{error.msg} at column {error.colno}"
+    except RecursionError:
+        problem = "nested too deeply"
+    except ValueError as error:  # NaN, or an integer with thousands of digits
+        problem = str(error).split(";")[0]
+    except ArithmeticError:  # a number Decimal cannot hold, such as 1e99999999999999999999
+        problem = "a number beyond what Decimal can hold"
+    raise EventFormatError(f"not valid JSON ({problem})", line=line)
 
 
-def from_json(obj: Any, *, line: int | None = None,
-              types: Mapping[str, type] = EVENT_TYPES) -> LoggedEvent:
+def from_json(obj: Any, *, line: int | None = None) -> LoggedEvent:
     """A ``LoggedEvent`` from one parsed JSON object, or ``EventFormatError``."""
     if not isinstance(obj, dict):
         raise EventFormatError(f"expected a JSON object, got {_json_type(obj)}", line=line)
-    event_type = obj.get("eventType")
-    if event_type is None:
-        raise EventFormatError("missing", line=line, field="eventType")
-    envelope_names = {"eventType", "timestamp", *_ENVELOPE}
-    event = event_from_payload(event_type, {k: v for k, v in obj.items() if k not in envelope_names},
-                               line=line, types=types)
-
-    def error_for(field: str):
-        return lambda problem: EventFormatError(problem, line=line, event_type=event_type, field=field)
-
-    if "timestamp" not in obj:
-        raise error_for("timestamp")("missing")
-    envelope = {"recorded_at": _check(obj["timestamp"], int, error_for("timestamp")), "line": line}
-    for name, (attr, kind) in _ENVELOPE.items():
-        if obj.get(name) is not None:
-            envelope[attr] = _check(obj[name], kind, error_for(name))
-    return LoggedEvent(event, **envelope)
-
-
-def loads(text: str, *, line: int | None = None, types: Mapping[str, type] = EVENT_TYPES) -> LoggedEvent:
-    """Parse one line of JSON into a ``LoggedEvent``."""
+    spec = _spec_named(obj.get("eventType"), line)
+    event = _decode(spec, obj, spec.line_names, line)
+    envelope: dict[str, Any] = {}
     try:
-        obj = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
-    except ValueError as error:
-        raise EventFormatError(f"not valid JSON ({error})", line=line) from None
-    return from_json(obj, line=line, types=types)
+        name = "timestamp"
+        if name not in obj:
+            raise _Problem("missing")
+        recorded_at = _timestamp(obj[name], name)
+        for name, attr, check in _ENVELOPE_FIELDS:
+            value = obj.get(name)
+            if value is not None:
+                envelope[attr] = check(value, name)
+    except _Problem as problem:
+        raise EventFormatError(str(problem), line=line, event_type=spec.event_type, field=name) from None
+    return LoggedEvent(event, recorded_at, line=line, **envelope)
 
 
-def read_jsonl(source: str | Path | Iterable[str], *,
-               types: Mapping[str, type] = EVENT_TYPES) -> list[LoggedEvent]:
-    """Every event in a ``.jsonl`` file (or iterable of lines); blank lines are skipped.
+def loads(text: str, *, line: int | None = None) -> LoggedEvent:
+    """Parse one line of JSON into a ``LoggedEvent``."""
+    return from_json(parse_json(text, line=line), line=line)
+
+
+_BOM = "\ufeff"
+
+
+def _lines_of(data: bytes) -> list[str]:
+    """The lines of UTF-8 bytes: a BOM is skipped; ``\\n``, ``\\r\\n`` and ``\\r`` end a line,
+    as in any text editor; a byte that is not UTF-8 is an error on its line."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = data[:error.start]
+        line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
+        raise EventFormatError(f"not UTF-8 text (byte {data[error.start]:#04x})", line=line) from None
+    return text.removeprefix(_BOM).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def read_jsonl(source: str | Path | bytes | Iterable[str]) -> list[LoggedEvent]:
+    """Every event in a ``.jsonl`` file (a path), its bytes, or an iterable of lines;
+    blank lines are skipped but counted.
 
     All or nothing: the first bad line raises ``EventFormatError`` naming it.
+    A file that cannot be opened raises ``OSError``.
     """
     if isinstance(source, (str, Path)):
-        with open(source, encoding="utf-8") as file:
-            lines = file.readlines()
+        lines: Iterable[str] = _lines_of(Path(source).read_bytes())
+    elif isinstance(source, bytes):
+        lines = _lines_of(source)
     else:
         lines = source
-    return [loads(text, line=number, types=types)
-            for number, text in enumerate(lines, 1) if text.strip()]
+    events = []
+    for number, text in enumerate(lines, 1):
+        if number == 1:
+            text = text.removeprefix(_BOM)
+        if text and not text.isspace():
+            events.append(from_json(parse_json(text, line=number), line=number))
+    return events

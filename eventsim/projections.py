@@ -5,51 +5,48 @@ A projection has the shape of the domain's ``evolve``: an initial state and
 from a store and remembers the position it has reached, its *checkpoint*, so
 that it can fall behind and catch up again, or start over from position 1.
 
+State and checkpoint move together, one event at a time: after an event the
+runner holds the new state *and* that event's position, or, if ``apply``
+failed, the old state and the old position.  A database read model gets this
+by committing both in one transaction; here ``apply`` keeps the contract
+written on ``Projection``.  An event that fails stops the runner there, with
+the reason in ``runner.failure``; the operator then either fixes the cause and
+calls ``catch_up()`` (the event is tried again), or ``skip()``s it.
+
+Positions increase but may have gaps: a database sequence skips the numbers of
+transactions that rolled back.  So the runner never computes the next
+position; it reads what comes after its checkpoint (``read_all(checkpoint +
+1)``) and takes each event's own position.
+
 Two modes, switchable at any time with ``runner.mode = ...``:
 
-* ``INLINE``: the runner subscribes to the store.  The store delivers to
-  subscribers inside ``append``, so the read model is already up to date when
-  the command that caused the events returns.
-* ``EVENTUAL``: appending does not touch the read model; it lags ``lag``
-  events behind until someone calls ``catch_up()``, as a read model fed by a
-  queue or a polling job would.
+* ``INLINE``: the runner subscribes to the store, which hands it each event
+  right after the append that recorded it has committed (in a single thread,
+  before ``append`` returns, so a query right after a command sees its
+  effect).  The read model is not part of the write: if it fails, the command
+  still succeeds (its events are recorded) and the runner stops there, saying
+  why in ``failure``.
+* ``EVENTUAL``: appending does not touch the read model; it lags behind until
+  someone calls ``catch_up()``, as a read model fed by a queue or a polling
+  job would.
 
-Delivery may repeat an event (at-least-once): ``handle`` compares the event's
-position with the checkpoint, so a repeat changes nothing.
+Delivery may repeat an event (at-least-once): ``handle`` ignores an event at
+or before the checkpoint, so a repeat changes nothing.
 """
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass
 from typing import Callable, Generic, Iterable, TypeVar
 
 from .store import InMemoryEventStore, RecordedEvent, Subscription
 
-__all__ = ["Projection", "ProjectionRunner", "INLINE", "EVENTUAL", "MODES"]
+__all__ = ["Projection", "ProjectionRunner", "ProjectionFailed", "Failure", "INLINE", "EVENTUAL", "MODES"]
 
 S = TypeVar("S")
 
-INLINE = "inline"      # updated inside store.append, by a live subscription
+INLINE = "inline"      # updated right after each append commits, by a live subscription
 EVENTUAL = "eventual"  # updated only by catch_up(); lags in between
 MODES = (INLINE, EVENTUAL)
-
-
-class _CycleCollectorPaused:
-    """Pause Python's cycle collector during a replay.
-
-    A replay makes many objects and no garbage cycles, yet every 700 new
-    objects start a collection, and now and then a full one that walks every
-    object alive, the whole event log included: after a large log was just
-    written, that more than halves the speed.  ``timeit`` pauses it too.
-    """
-
-    def __enter__(self) -> None:
-        self.was_enabled = gc.isenabled()
-        gc.disable()
-
-    def __exit__(self, *exception: object) -> None:
-        if self.was_enabled:
-            gc.enable()
 
 
 @dataclass(frozen=True)
@@ -59,6 +56,13 @@ class Projection(Generic[S]):
     ``initial`` is a function that makes a fresh empty state, not a state:
     read models are mutated in place for speed, so two runners (or a rebuild)
     must never share one.
+
+    ``apply`` must *check, then change*: first look up everything the event
+    needs and raise if it cannot be applied, and only then change the state.
+    A failure then leaves the state exactly as it was before the event, which
+    is what lets a runner keep its checkpoint where it was and try the event
+    again without counting anything twice.  An ``apply`` that returns a new
+    state instead of changing the old one keeps the contract by construction.
     """
     name: str
     initial: Callable[[], S]
@@ -67,18 +71,36 @@ class Projection(Generic[S]):
     def fold(self, events: Iterable[RecordedEvent]) -> S:
         """The state after ``events``, from a fresh start (no checkpoint kept)."""
         state, apply = self.initial(), self.apply
-        with _CycleCollectorPaused():
-            for recorded in events:
-                state = apply(state, recorded)
+        for recorded in events:
+            state = apply(state, recorded)
         return state
+
+
+@dataclass(frozen=True)
+class Failure:
+    """The event a runner could not apply, and why: it waits there until skipped or applied."""
+    position: int
+    event_type: str
+    reason: str
+
+
+class ProjectionFailed(Exception):
+    """A projection could not apply an event; its runner stopped there (``runner.failure``)."""
+
+    def __init__(self, name: str, failure: Failure):
+        self.failure = failure
+        super().__init__(f"projection {name!r} stopped at position {failure.position} ({failure.event_type}): "
+                         f"{failure.reason}; fix the cause and catch_up() to try it again, or skip() it")
 
 
 class ProjectionRunner(Generic[S]):
     """Feeds one projection from one store and keeps its checkpoint.
 
     ``state`` is the read model; ``checkpoint`` the position of the last
-    event applied to it (0: none yet).  ``rebuild()`` replaces ``state`` with
-    a new object, so read it from the runner rather than keeping it.
+    event it has dealt with (0: none yet).  ``failure`` is the event it is
+    stopped at, if any; ``skipped`` every event an operator chose to skip.
+    ``rebuild()`` replaces ``state`` with a new object, so read it from the
+    runner rather than keeping it.
     """
 
     def __init__(self, store: InMemoryEventStore, projection: Projection[S], *, mode: str = EVENTUAL):
@@ -86,12 +108,18 @@ class ProjectionRunner(Generic[S]):
         self.projection = projection
         self.state: S = projection.initial()
         self.checkpoint = 0
+        self.failure: Failure | None = None
+        self.skipped: list[Failure] = []
         self._subscription: Subscription | None = None
         self.mode = mode
 
     @property
     def lag(self) -> int:
-        """How many recorded events the read model has not seen yet."""
+        """How far behind the store the read model is, in positions.
+
+        The number of events not applied yet when positions have no gaps (as
+        in the in-memory store); at most that many when they do.
+        """
         return self.store.last_position - self.checkpoint
 
     @property
@@ -107,41 +135,84 @@ class ProjectionRunner(Generic[S]):
         if mode == INLINE:  # the store first delivers what was missed, then every new event
             self._subscription = self.store.subscribe(self.handle, self.checkpoint + 1,
                                                       name=f"projection {self.projection.name}")
-        else:
+        elif self._subscription is not None:
             self._subscription.close()
             self._subscription = None
 
     def handle(self, recorded: RecordedEvent) -> bool:
-        """Apply one event unless it was applied before; return whether it was applied."""
+        """Apply one event unless it was dealt with before; return whether it was applied.
+
+        Raises ``ProjectionFailed`` if it cannot be applied, or if the runner
+        is stopped at an earlier event (applying this one would skip that).
+        """
         if recorded.position <= self.checkpoint:
             return False  # a repeat delivery: the checkpoint says we have it already
-        if recorded.position != self.checkpoint + 1:
-            raise ValueError(f"projection {self.projection.name} is at position {self.checkpoint} and was "
-                             f"given event {recorded.position}: it would miss the events in between")
-        self.state = self.projection.apply(self.state, recorded)
-        self.checkpoint = recorded.position
+        if self.failure is not None and recorded.position != self.failure.position:
+            raise ProjectionFailed(self.projection.name, self.failure)
+        try:
+            state = self.projection.apply(self.state, recorded)
+        except Exception as error:
+            raise self._stop(recorded, error) from error
+        self.state, self.checkpoint, self.failure = state, recorded.position, None
         return True
 
     def catch_up(self, max_events: int | None = None) -> int:
-        """Apply the events after the checkpoint (at most ``max_events``); return how many."""
-        if max_events is not None and max_events < 0:
-            raise ValueError(f"max_events must be 0 or more, not {max_events}")
-        events = self.store.read_all(self.checkpoint + 1)[:max_events]
-        # read_all has no gaps and no repeats, so no event needs the check in ``handle``.
-        apply = self.projection.apply
-        with _CycleCollectorPaused():
+        """Apply the events after the checkpoint (at most ``max_events``); return how many.
+
+        After a failure this is how to try again: the event the runner stopped
+        at comes first.  In inline mode it also restarts the subscription.
+        """
+        if max_events is not None and (not isinstance(max_events, int) or max_events < 0):
+            raise ValueError(f"max_events must be an int, 0 or more, not {max_events!r}")
+        events = self.store.read_all(self.checkpoint + 1, limit=max_events)
+        apply, state, checkpoint, applied = self.projection.apply, self.state, self.checkpoint, 0
+        try:
             for recorded in events:
-                self.state = apply(self.state, recorded)
-                self.checkpoint = recorded.position
-        return len(events)
+                state = apply(state, recorded)
+                checkpoint = recorded.position
+                applied += 1
+        except Exception as error:
+            raise self._stop(recorded, error) from error
+        finally:  # both move together: to the last event applied, whatever happened after it
+            self.state, self.checkpoint = state, checkpoint
+        self.failure = None
+        self._follow_again()
+        return applied
+
+    def skip(self) -> Failure:
+        """Give up on the event the runner is stopped at: the checkpoint passes it, unapplied.
+
+        The event is listed in ``skipped``, so the read model says what it
+        left out.  In inline mode the runner then follows the store again;
+        in eventual mode the next ``catch_up()`` goes on after the event.
+        """
+        failure = self.failure
+        if failure is None:
+            raise ValueError(f"projection {self.projection.name!r} is not stopped at an event: nothing to skip")
+        self.skipped.append(failure)
+        self.checkpoint, self.failure = failure.position, None
+        self._follow_again()
+        return failure
 
     def rebuild(self) -> S:
         """Throw the read model away and replay the whole log into a fresh one."""
         self.state = self.projection.initial()
-        self.checkpoint = 0
+        self.checkpoint, self.failure, self.skipped = 0, None, []
         self.catch_up()
         return self.state
 
+    def _stop(self, recorded: RecordedEvent, error: Exception) -> ProjectionFailed:
+        self.failure = Failure(recorded.position, recorded.event_type, f"{type(error).__name__}: {error}")
+        return ProjectionFailed(self.projection.name, self.failure)
+
+    def _follow_again(self) -> None:
+        """In inline mode, restart a subscription that stopped at a failed event."""
+        if self._subscription is not None and self._subscription.error is not None:
+            self._subscription.resume()  # delivers what came since; a failure there stops us again
+            if self.failure is not None:
+                raise ProjectionFailed(self.projection.name, self.failure)
+
     def __repr__(self) -> str:
+        stopped = f", stopped at {self.failure.position}" if self.failure else ""
         return (f"<ProjectionRunner {self.projection.name}: {self.mode}, at position {self.checkpoint} "
-                f"of {self.store.last_position} (lag {self.lag})>")
+                f"of {self.store.last_position} (lag {self.lag}){stopped}>")

@@ -1,24 +1,35 @@
 """The shop's read models (the Q of CQRS) and the queries that read them.
 
-Three projections of the same log, each shaped for the questions it answers:
+Three projections of the same log, each shaped for the questions it answers,
+and each listening to the facts it needs, named in its docstring:
 
 * ``orders_projection``: one ``OrderRow`` per order, keyed by order id;
 * ``refunds_projection``: one ``RefundRow`` per refund, keyed by order id, then refund id;
 * ``daily_revenue_projection``: one ``DayRow`` per UTC day, across every order
   stream (a multi-stream projection).
 
-Each ``apply`` looks the event's type up in a dict, changes a row in place
-and returns the same state: a replay costs a dict lookup and a few attribute
-writes per event.  Events of other types are ignored, as a read model only
-reads the facts it needs.
+A refund is two facts: ``RefundCreated`` (someone asked for the money back:
+an intent) and ``RefundPaid`` (the payment provider paid it out: money moved).
+A read model that counts money out counts ``RefundPaid``, on the day it
+happened; until then the refund is only *requested*.
 
-In DataFrames money stays ``Decimal`` in columns of dtype ``object``: exact,
-and ``.sum()`` gives a ``Decimal``.  ``float64`` would be faster but cannot
-hold 0.10 exactly, so totals would drift by fractions of a cent; convert with
+Each ``apply`` looks the event's type up, checks everything it needs (and
+raises ``ValueError`` naming the event if something is missing), and only
+then changes a row in place and returns the same state: a replay costs a few
+lookups and attribute writes per event, and a failure changes nothing (the
+contract on ``Projection``).  Events of other types are passed over, as a read
+model only reads the facts it needs.
+
+Money is exact: amounts are ``Decimal``, and each amount read is checked to be
+positive and at most ``MAX_AMOUNT`` (10**12), so the totals of up to 10**14
+orders stay exact in ``Decimal``'s 28 digits.  In DataFrames
+money stays ``Decimal`` in columns of dtype ``object``: exact, and ``.sum()``
+gives a ``Decimal``.  ``float64`` would be faster but cannot hold 0.10
+exactly, so totals would drift by fractions of a cent; convert with
 ``.astype(float)`` only at the edge, to draw a chart.  Ids and reasons are
 pandas ``"string"`` (missing: ``<NA>``); counts are ``int64``; times are
 ``datetime64[ns, UTC]`` (missing: ``NaT``); ``status`` is a category listing
-``STATUSES``; ``date`` is the UTC midnight that starts the day.
+``eventsim.order.STATUSES``; ``date`` is the UTC midnight that starts the day.
 
 ``OrderQueries`` is the query API: it holds the read models' states and
 nothing else, so no query can reach a store to append an event.
@@ -34,13 +45,14 @@ import pandas as pd
 
 from .clock import to_datetime, to_timestamp
 from .events import OrderCancelled, OrderCreated, OrderPaid, OrderShipped, RefundCreated, RefundPaid
+from .money import MAX_AMOUNT
 from .order import STATUSES, order_status
-from .projections import EVENTUAL, Projection, ProjectionRunner
+from .projections import EVENTUAL, Projection, ProjectionFailed, ProjectionRunner
 from .store import InMemoryEventStore, RecordedEvent
 from .streams import stream_for
 
 __all__ = [
-    "STATUSES", "OrderRow", "RefundRow", "DayRow", "DailyRevenue",
+    "OrderRow", "RefundRow", "DayRow", "DailyRevenue",
     "apply_to_orders", "apply_to_refunds", "apply_to_daily_revenue",
     "orders_projection", "refunds_projection", "daily_revenue_projection",
     "orders_frame", "refunds_frame", "daily_revenue_frame", "utc_times",
@@ -48,58 +60,93 @@ __all__ = [
 ]
 
 ZERO = Decimal("0.00")  # shown as 0.00 in tables, equal to Decimal(0)
-
+CENT = Decimal("0.01")
+SECONDS_PER_DAY = 86_400
 
 MONEY = object  # dtype of money columns: Decimal values, exact
 TIME = "datetime64[ns, UTC]"
+
+
+def _refuse(recorded: RecordedEvent, problem: str) -> ValueError:
+    return ValueError(f"{recorded.event_type} at position {recorded.position}: {problem}")
+
+
+def _amount(recorded: RecordedEvent) -> Decimal:
+    """The event's amount, if a read model can add it up exactly; otherwise say why not."""
+    amount = recorded.event.amount
+    if not ZERO < amount <= MAX_AMOUNT:
+        raise _refuse(recorded, f"amount {amount:.6g} is not between 0 and {MAX_AMOUNT:,}, "
+                                "so it cannot be added up exactly")
+    return amount
 
 
 # --- orders ----------------------------------------------------------------
 
 @dataclass(slots=True)
 class OrderRow:
-    """One order as the read side shows it.  Times are Unix seconds."""
+    """One order as the read side shows it.  Times are Unix seconds.
+
+    Listens to every order event.  ``refunds_requested`` counts
+    ``RefundCreated``, ``refunds_paid`` counts ``RefundPaid``: only the second
+    is money that left the shop.  ``RefundPaid`` carries no amount, so the row
+    keeps the amount of each refund not paid out yet (``awaiting_payout``).
+    """
     order_id: str
     customer_id: str | None
     amount: Decimal
     paid: Decimal
-    refunded: Decimal  # requested refunds, confirmed or not, as OrderState.refunds_requested
+    refunds_requested: Decimal
+    refunds_paid: Decimal
     cancelled: bool
     shipped: bool
     events: int
     last_version: int
     created_at: int
     updated_at: int
-    refunds_paid: Decimal = ZERO  # refunds the provider has paid out
-    refund_amounts: dict[str | None, Decimal] = field(default_factory=dict)  # RefundPaid has no amount
+    awaiting_payout: dict[str | None, Decimal] | None = field(default=None, repr=False)  # None until a refund
 
     @property
     def net(self) -> Decimal:
-        return self.paid - self.refunded
+        """What the shop keeps once every requested refund is paid out, as ``OrderState.net``."""
+        return self.paid - self.refunds_requested
 
     @property
     def status(self) -> str:
-        return order_status(True, self.paid, self.refunded, self.refunds_paid, self.cancelled, self.shipped)
+        return order_status(True, self.paid, self.refunds_requested, self.refunds_paid,
+                            self.cancelled, self.shipped)
 
 
-def _order_paid(row: OrderRow, event: OrderPaid) -> None:
+# Each change checks what it needs and raises before it changes anything.
+
+def _order_paid(row: OrderRow, recorded: RecordedEvent) -> None:
     row.paid = row.amount
 
 
-def _refund_created(row: OrderRow, event: RefundCreated) -> None:
-    row.refunded += event.amount
-    row.refund_amounts[event.refund_id] = event.amount
+def _refund_created(row: OrderRow, recorded: RecordedEvent) -> None:
+    refund_id, amount, unpaid = recorded.event.refund_id, _amount(recorded), row.awaiting_payout
+    if unpaid is None:
+        unpaid = {}  # most orders have no refund: no dict for them
+    elif refund_id in unpaid:
+        raise _refuse(recorded, f"refund {refund_id!r} of order {row.order_id!r} was already requested")
+    unpaid[refund_id] = amount
+    row.awaiting_payout = unpaid
+    row.refunds_requested += amount
 
 
-def _refund_paid(row: OrderRow, event: RefundPaid) -> None:
-    row.refunds_paid += row.refund_amounts[event.refund_id]
+def _refund_paid(row: OrderRow, recorded: RecordedEvent) -> None:
+    refund_id = recorded.event.refund_id
+    amount = row.awaiting_payout.pop(refund_id, None) if row.awaiting_payout else None  # the only change
+    if amount is None:
+        raise _refuse(recorded, f"refund {refund_id!r} of order {row.order_id!r} is not awaiting payout "
+                                "(never requested, or paid already)")
+    row.refunds_paid += amount
 
 
-def _order_cancelled(row: OrderRow, event: OrderCancelled) -> None:
+def _order_cancelled(row: OrderRow, recorded: RecordedEvent) -> None:
     row.cancelled = True
 
 
-def _order_shipped(row: OrderRow, event: OrderShipped) -> None:
+def _order_shipped(row: OrderRow, recorded: RecordedEvent) -> None:
     row.shipped = True
 
 
@@ -112,15 +159,17 @@ def apply_to_orders(orders: dict[str, OrderRow], recorded: RecordedEvent) -> dic
     event = recorded.event
     kind = type(event)
     if kind is OrderCreated:
-        orders[event.order_id] = OrderRow(event.order_id, event.customer_id, event.amount, ZERO, ZERO,
+        amount = _amount(recorded)
+        if event.order_id in orders:
+            raise _refuse(recorded, f"order {event.order_id!r} was already created")
+        orders[event.order_id] = OrderRow(event.order_id, event.customer_id, amount, ZERO, ZERO, ZERO,
                                           False, False, 1, recorded.version,
                                           recorded.recorded_at, recorded.recorded_at)
     elif kind in _ORDER_CHANGES:
         row = orders.get(event.order_id)
         if row is None:
-            raise ValueError(f"{kind.__name__} at position {recorded.position} is for order "
-                             f"{event.order_id!r}, which the orders read model never saw created")
-        _ORDER_CHANGES[kind](row, event)
+            raise _refuse(recorded, f"order {event.order_id!r} was never created")
+        _ORDER_CHANGES[kind](row, recorded)
         row.events += 1
         row.last_version = recorded.version
         row.updated_at = recorded.recorded_at
@@ -134,23 +183,33 @@ orders_projection = Projection("orders", dict, apply_to_orders)
 
 @dataclass(slots=True)
 class RefundRow:
+    """One refund: requested (``RefundCreated``), then paid out (``RefundPaid``)."""
     refund_id: str | None
     order_id: str
     amount: Decimal
     reason: str | None
     requested_at: int
-    confirmed_at: int | None  # None until the payment provider confirms
+    paid_at: int | None = None  # None until the payment provider has paid it out
 
 
 def apply_to_refunds(refunds: dict[str, dict[str | None, RefundRow]],
                      recorded: RecordedEvent) -> dict[str, dict[str | None, RefundRow]]:
+    """Listens to ``RefundCreated`` (a new row) and ``RefundPaid`` (its ``paid_at``)."""
     event = recorded.event
     kind = type(event)
     if kind is RefundCreated:
+        amount = _amount(recorded)
+        if event.refund_id in refunds.get(event.order_id, ()):
+            raise _refuse(recorded, f"refund {event.refund_id!r} of order {event.order_id!r} "
+                                    "was already requested")
         refunds.setdefault(event.order_id, {})[event.refund_id] = RefundRow(
-            event.refund_id, event.order_id, event.amount, event.reason, recorded.recorded_at, None)
+            event.refund_id, event.order_id, amount, event.reason, recorded.recorded_at)
     elif kind is RefundPaid:
-        refunds[event.order_id][event.refund_id].confirmed_at = recorded.recorded_at
+        row = refunds.get(event.order_id, {}).get(event.refund_id)
+        if row is None or row.paid_at is not None:
+            raise _refuse(recorded, f"refund {event.refund_id!r} of order {event.order_id!r} is not "
+                                    "awaiting payout (never requested, or paid already)")
+        row.paid_at = recorded.recorded_at
     return refunds
 
 
@@ -161,42 +220,80 @@ refunds_projection = Projection("refunds", dict, apply_to_refunds)
 
 @dataclass(slots=True)
 class DayRow:
+    """Money in and out on one UTC day.
+
+    Money in is ``OrderPaid``; money out is ``RefundPaid``, counted on the day
+    the provider paid, not the day the refund was asked for: a refund that is
+    only requested has moved no money.
+    """
     date: date  # the UTC day
     orders_placed: int = 0
     gross_paid: Decimal = ZERO
-    refunded: Decimal = ZERO  # refunds requested that day, as orders count them
+    refunds_paid: Decimal = ZERO
 
     @property
     def net(self) -> Decimal:
-        return self.gross_paid - self.refunded
+        return self.gross_paid - self.refunds_paid
 
 
 @dataclass(slots=True)
 class DailyRevenue:
-    """Revenue per day, plus what it must remember to read later events:
-    ``OrderPaid`` carries no amount, so each order's amount is kept from its ``OrderCreated``."""
+    """Revenue per day, plus what it must remember to read later events.
+
+    Listens to ``OrderCreated`` (an order placed), ``OrderPaid`` (money in) and
+    ``RefundPaid`` (money out); reads ``RefundCreated`` only to remember the
+    amount.  Neither ``OrderPaid`` nor ``RefundPaid`` carries an amount, so
+    each order's amount is kept from its ``OrderCreated`` and each unpaid
+    refund's from its ``RefundCreated``.
+    """
     days: dict[date, DayRow] = field(default_factory=dict)
     order_amounts: dict[str, Decimal] = field(default_factory=dict)
+    awaiting_payout: dict[tuple[str, str | None], Decimal] = field(default_factory=dict)
+    by_number: dict[int, DayRow] = field(default_factory=dict, repr=False, compare=False)  # days since 1970
 
     def day(self, recorded: RecordedEvent) -> DayRow:
-        """The row of the UTC day the event was recorded on, made when first needed."""
-        day = to_datetime(recorded.recorded_at).date()
-        row = self.days.get(day)
+        """The row of the UTC day the event was recorded on, made when first needed.
+
+        Found by the day's number (a Unix day is exactly 86,400 seconds): no date
+        is computed for an event on a day already seen.
+        """
+        row = self.by_number.get(recorded.recorded_at // SECONDS_PER_DAY)
         if row is None:
-            row = self.days[day] = DayRow(day)
+            day = to_datetime(recorded.recorded_at).date()
+            row = self.days.get(day) or DayRow(day)
+            self.days[day] = self.by_number[recorded.recorded_at // SECONDS_PER_DAY] = row
         return row
 
 
 def apply_to_daily_revenue(daily: DailyRevenue, recorded: RecordedEvent) -> DailyRevenue:
+    """Check, then change: ``daily.day()`` (which may make a row) comes after every check."""
     event = recorded.event
     kind = type(event)
     if kind is OrderCreated:
-        daily.order_amounts[event.order_id] = event.amount
+        amount = _amount(recorded)
+        if event.order_id in daily.order_amounts:
+            raise _refuse(recorded, f"order {event.order_id!r} was already created")
         daily.day(recorded).orders_placed += 1
+        daily.order_amounts[event.order_id] = amount
     elif kind is OrderPaid:
-        daily.day(recorded).gross_paid += daily.order_amounts[event.order_id]
+        paid = daily.order_amounts.get(event.order_id)
+        if paid is None:
+            raise _refuse(recorded, f"order {event.order_id!r} was never created")
+        daily.day(recorded).gross_paid += paid
     elif kind is RefundCreated:
-        daily.day(recorded).refunded += event.amount
+        amount, key = _amount(recorded), (event.order_id, event.refund_id)
+        if event.order_id not in daily.order_amounts:
+            raise _refuse(recorded, f"order {event.order_id!r} was never created")
+        if key in daily.awaiting_payout:
+            raise _refuse(recorded, f"refund {event.refund_id!r} of order {event.order_id!r} "
+                                    "was already requested")
+        daily.awaiting_payout[key] = amount
+    elif kind is RefundPaid:
+        key = (event.order_id, event.refund_id)
+        if key not in daily.awaiting_payout:
+            raise _refuse(recorded, f"refund {event.refund_id!r} of order {event.order_id!r} is not "
+                                    "awaiting payout (never requested, or paid already)")
+        daily.day(recorded).refunds_paid += daily.awaiting_payout.pop(key)
     return daily
 
 
@@ -205,12 +302,15 @@ daily_revenue_projection = Projection("daily revenue", DailyRevenue, apply_to_da
 
 # --- DataFrames ------------------------------------------------------------
 
-CENT = Decimal("0.01")
+def _cents(amount: Decimal) -> Decimal:
+    """``amount`` to the cent (100 -> 100.00), never rounded: an amount with digits below the cent keeps them."""
+    cents = amount.quantize(CENT)
+    return cents if cents == amount else amount
 
 
 def money_column(amounts: list[Decimal]) -> pd.Series:
     """Money to the cent, so that 100 and 35.5 show as 100.00 and 35.50."""
-    return pd.Series([amount.quantize(CENT) for amount in amounts], dtype=MONEY)
+    return pd.Series([_cents(amount) for amount in amounts], dtype=MONEY)
 
 
 def utc_times(seconds: list[int | None]) -> pd.Series:
@@ -227,7 +327,8 @@ def orders_frame(orders: dict[str, OrderRow]) -> pd.DataFrame:
         "amount": money_column([r.amount for r in rows]),
         "status": pd.Series([r.status for r in rows], dtype=pd.CategoricalDtype(STATUSES)),
         "paid": money_column([r.paid for r in rows]),
-        "refunded": money_column([r.refunded for r in rows]),
+        "refunds_requested": money_column([r.refunds_requested for r in rows]),
+        "refunds_paid": money_column([r.refunds_paid for r in rows]),
         "net": money_column([r.net for r in rows]),
         "events": pd.Series([r.events for r in rows], dtype="int64"),
         "last_version": pd.Series([r.last_version for r in rows], dtype="int64"),
@@ -245,18 +346,18 @@ def refunds_frame(refunds: dict[str, dict[str | None, RefundRow]]) -> pd.DataFra
         "amount": money_column([r.amount for r in rows]),
         "reason": pd.Series([r.reason for r in rows], dtype="string"),
         "requested_at": utc_times([r.requested_at for r in rows]),
-        "confirmed_at": utc_times([r.confirmed_at for r in rows]),
+        "paid_at": utc_times([r.paid_at for r in rows]),
     })
 
 
 def daily_revenue_frame(daily: DailyRevenue) -> pd.DataFrame:
-    """One row per UTC day that saw an order placed, paid or refunded, oldest first."""
+    """One row per UTC day that saw an order placed, an order paid or a refund paid out, oldest first."""
     rows = sorted(daily.days.values(), key=lambda r: r.date)
     return pd.DataFrame({
         "date": pd.Series(pd.DatetimeIndex([r.date for r in rows]).tz_localize("UTC"), dtype=TIME),
         "orders_placed": pd.Series([r.orders_placed for r in rows], dtype="int64"),
         "gross_paid": money_column([r.gross_paid for r in rows]),
-        "refunded": money_column([r.refunded for r in rows]),
+        "refunds_paid": money_column([r.refunds_paid for r in rows]),
         "net": money_column([r.net for r in rows]),
     })
 
@@ -291,8 +392,20 @@ class ShopReadModels:
         return max(runner.lag for runner in self._runners)
 
     def catch_up(self, max_events: int | None = None) -> int:
-        """Move each read model on by up to ``max_events``; return the most any of them moved."""
-        return max(runner.catch_up(max_events) for runner in self._runners)
+        """Move each read model on by up to ``max_events``; return the most any of them moved.
+
+        A read model that fails does not hold the others back: each goes as far
+        as it can, then the first failure is raised (``ProjectionFailed``).
+        """
+        moved, failures = [0], []
+        for runner in self._runners:
+            try:
+                moved.append(runner.catch_up(max_events))
+            except ProjectionFailed as failure:
+                failures.append(failure)
+        if failures:
+            raise failures[0]
+        return max(moved)
 
     def rebuild(self) -> None:
         """Replay the whole log into fresh read models (make new ``queries()`` afterwards)."""
@@ -313,14 +426,16 @@ class ShopReadModels:
         return OrderQueries(self.orders.state, self.refunds.state, self.daily_revenue.state)
 
     def __repr__(self) -> str:
-        return f"<ShopReadModels: {self.mode}, {len(self.orders.state)} orders, lag {self.lag}>"
+        stopped = "".join(f", {r.projection.name} stopped at {r.failure.position}"
+                          for r in self._runners if r.failure is not None)
+        return f"<ShopReadModels: {self.mode}, {len(self.orders.state)} orders, lag {self.lag}{stopped}>"
 
 
 # --- queries ---------------------------------------------------------------
 
 def _money(amount: Decimal) -> str:
     """Money for JSON: a string, since a JSON number is read back as a float."""
-    return format(amount.quantize(CENT), "f")
+    return format(_cents(amount), "f")
 
 
 def _iso(seconds: int | None) -> str | None:
@@ -356,18 +471,19 @@ class OrderQueries:
             return None
         return {
             "orderId": row.order_id, "customerId": row.customer_id, "amount": _money(row.amount),
-            "status": row.status, "paid": _money(row.paid), "refunded": _money(row.refunded),
+            "status": row.status, "paid": _money(row.paid),
+            "refundsRequested": _money(row.refunds_requested), "refundsPaid": _money(row.refunds_paid),
             "net": _money(row.net), "events": row.events, "lastVersion": row.last_version,
             "createdAt": _iso(row.created_at), "updatedAt": _iso(row.updated_at),
             "refunds": [{"refundId": r.refund_id, "amount": _money(r.amount), "reason": r.reason,
-                         "requestedAt": _iso(r.requested_at), "confirmedAt": _iso(r.confirmed_at)}
+                         "requestedAt": _iso(r.requested_at), "paidAt": _iso(r.paid_at)}
                         for r in self._refunds.get(order_id, {}).values()],
         }
 
     def orders_by_status(self, status: str) -> pd.DataFrame:
-        """The orders now in ``status`` (one of ``STATUSES``), as in ``orders_frame``."""
+        """The orders now in ``status`` (one of ``eventsim.order.STATUSES``), as in ``orders_frame``."""
         if status not in STATUSES:
-            raise ValueError(f"unknown status {status!r}; an order is one of: {', '.join(STATUSES)}")
+            raise ValueError(f"unknown status {status!r}; an order is one of: {' | '.join(STATUSES)}")
         return orders_frame({order_id: row for order_id, row in self._orders.items() if row.status == status})
 
     def revenue_between(self, start: date | datetime | int | str, end: date | datetime | int | str
@@ -381,7 +497,6 @@ class OrderQueries:
 
     def __repr__(self) -> str:
         return f"<OrderQueries over {len(self._orders)} orders>"
-
 
 # --- one order's history ----------------------------------------------------
 

@@ -11,10 +11,31 @@ from hypothesis import strategies as st
 
 import eventsim.jsonl
 from eventsim.clock import SimulatedClock
-from eventsim.events import (EVENT_TYPES, OrderCancelled, OrderCreated, OrderPaid, OrderShipped,
-                             RefundCreated, RefundPaid)
-from eventsim.ids import SeededIds
-from eventsim.jsonl import EventFormatError, LoggedEvent, loads, read_jsonl, to_json, write_jsonl
+from eventsim.events import (
+    EVENT_TYPES,
+    OrderCancelled,
+    OrderCreated,
+    OrderPaid,
+    OrderShipped,
+    RefundCreated,
+    RefundPaid,
+)
+from eventsim.ids import MAX_ID_LENGTH, SeededIds, check_id
+from eventsim.jsonl import (
+    MAX_COUNTER,
+    MAX_TIMESTAMP,
+    EventFormatError,
+    LoggedEvent,
+    event_from_payload,
+    event_to_payload,
+    loads,
+    parse_json,
+    payload_json,
+    read_jsonl,
+    to_json,
+    write_jsonl,
+)
+from eventsim.money import MAX_AMOUNT
 from eventsim.order import fold
 from eventsim.store import InMemoryEventStore
 
@@ -33,9 +54,9 @@ def recorded_story():
     store.append("order-A", [RefundCreated("A", D("0.10"), "R1", "ein Kratzer — „leider“")],
                  correlation_id="c-A", causation_id="m3")
     store.append("order-A", [RefundPaid("A", "R1")], correlation_id="c-A", causation_id="m4")
-    store.append("order-A", [OrderShipped("A")], correlation_id="c-A", causation_id="m5")
-    store.append("order-B", [OrderCreated("B", D("12345678901234567.89")), OrderCancelled("B", "too slow")],
-                 correlation_id="c-B", causation_id="m6")
+    store.append("order-A", [OrderShipped("A")], correlation_id="c-A", causation_id="m5", actor="clerk:ann")
+    store.append("order-B", [OrderCreated("B", D("999999999999.99")), OrderCancelled("B", "too slow")],
+                 correlation_id="c-B", causation_id="m6", actor="customer")
     return store
 
 
@@ -49,7 +70,7 @@ def test_the_issue_lines_load_as_they_stand():
     assert all(e.event_id is None and e.version is None and e.causation_id is None for e in events)
     assert type(events[0].event.amount) is D
     state = fold(e.event for e in events)
-    assert (state.amount, state.paid, state.refunded) == (D(100), D(100), D(50))
+    assert (state.amount, state.paid, state.refunds_requested) == (D(100), D(100), D(50))
 
 
 def test_the_issue_lines_are_written_back_unchanged(tmp_path):
@@ -75,8 +96,9 @@ def test_export_import_export_is_identical_for_every_event_type(tmp_path):
     for original, back in zip(recorded, logged, strict=True):
         assert back.event == original.event
         assert (back.recorded_at, back.event_id, back.version, back.position, back.correlation_id,
-                back.causation_id) == (original.recorded_at, original.event_id, original.version,
-                                       original.position, original.correlation_id, original.causation_id)
+                back.causation_id, back.actor) == (original.recorded_at, original.event_id, original.version,
+                                                   original.position, original.correlation_id,
+                                                   original.causation_id, original.actor)
         assert back.event_type == original.event_type
 
 
@@ -93,14 +115,14 @@ def test_one_camel_case_object_per_line(tmp_path):
         assert isinstance(obj, dict)
         keys |= set(obj)
     assert keys == {"eventType", "orderId", "customerId", "refundId", "amount", "reason", "timestamp",
-                    "eventId", "version", "position", "correlationId", "causationId"}
+                    "eventId", "version", "position", "correlationId", "causationId", "actor"}
 
 
 def test_amounts_are_written_and_read_as_exact_decimals():
     line = to_json(recorded_story().read_all()[-2])
-    assert '"amount": 12345678901234567.89,' in line       # a JSON number, every digit kept
-    assert float("12345678901234567.89") != D("12345678901234567.89")  # so float would lose it
-    assert loads(line).event.amount == D("12345678901234567.89")
+    assert '"amount": 999999999999.99,' in line       # a JSON number, every digit kept
+    assert float("999999999999.99") != D("999999999999.99")  # so float would lose it
+    assert loads(line).event.amount == D("999999999999.99")
     cents = loads('{"eventType": "RefundCreated", "orderId": "1", "amount": 0.10, "timestamp": 0}')
     assert cents.event.amount == D("0.10") and type(cents.event.amount) is D
     assert '"amount": 0.10' in to_json(cents)
@@ -109,28 +131,36 @@ def test_amounts_are_written_and_read_as_exact_decimals():
 def test_a_logged_event_is_written_like_a_recorded_one():
     recorded = recorded_story().read_all()[2]
     logged = LoggedEvent(recorded.event, recorded.recorded_at, recorded.event_id, recorded.version,
-                         recorded.position, recorded.correlation_id, recorded.causation_id)
+                         recorded.position, recorded.correlation_id, recorded.causation_id, recorded.actor)
     assert to_json(logged) == to_json(recorded)
 
 
-amounts = st.decimals(min_value=D("0.01"), max_value=D("1e12"), places=2)
-ids = st.text(min_size=1, max_size=12)
-optional_text = st.none() | st.text(max_size=20)
+def valid_id(text: str) -> bool:
+    try:
+        return check_id(text) == text
+    except ValueError:
+        return False
+
+
+amounts = st.decimals(min_value=-MAX_AMOUNT, max_value=MAX_AMOUNT, places=2)
+ids = st.text(min_size=1, max_size=MAX_ID_LENGTH).filter(valid_id)
+optional_id = st.none() | ids
+optional_text = st.none() | st.text(max_size=20).filter(str.isprintable)
 any_event = st.one_of(
-    st.builds(OrderCreated, ids, amounts, optional_text),
+    st.builds(OrderCreated, ids, amounts, optional_id),
     st.builds(OrderPaid, ids),
-    st.builds(RefundCreated, ids, amounts, optional_text, optional_text),
-    st.builds(RefundPaid, ids, optional_text),
+    st.builds(RefundCreated, ids, amounts, optional_id, optional_text),
+    st.builds(RefundPaid, ids, optional_id),
     st.builds(OrderCancelled, ids, optional_text),
     st.builds(OrderShipped, ids),
 )
 
 
 @settings(max_examples=150, deadline=None)
-@given(event=any_event, timestamp=st.integers(0, 2**40), version=st.none() | st.integers(1, 10**6),
-       correlation=st.none() | ids)
-def test_round_trip_of_any_event(event, timestamp, version, correlation):
-    logged = LoggedEvent(event, timestamp, version=version, correlation_id=correlation)
+@given(event=any_event, timestamp=st.integers(0, MAX_TIMESTAMP), version=st.none() | st.integers(1, MAX_COUNTER),
+       correlation=st.none() | ids, actor=st.none() | ids)
+def test_round_trip_of_any_event(event, timestamp, version, correlation, actor):
+    logged = LoggedEvent(event, timestamp, version=version, correlation_id=correlation, actor=actor)
     line = to_json(logged)
     assert "\n" not in line
     back = loads(line)
@@ -174,7 +204,7 @@ BAD_LINES = [
     ("version a string", '{"eventType": "OrderPaid", "orderId": "1", "timestamp": 1, "version": "2"}',
      "version", "must be a whole number"),
     ("sub-cent amount", '{"eventType": "OrderCreated", "orderId": "1", "amount": 1.234, "timestamp": 1}',
-     "amount", "1.234 has more than two decimal places"),
+     "amount", "1.234 has digits below the cent"),
     ("NaN amount", '{"eventType": "OrderCreated", "orderId": "1", "amount": NaN, "timestamp": 1}', None,
      "NaN is not a number"),
     ("infinite amount", '{"eventType": "OrderCreated", "orderId": "1", "amount": -Infinity, "timestamp": 1}',
@@ -203,7 +233,7 @@ def test_loads_without_a_line_number_still_names_the_field():
     with pytest.raises(EventFormatError) as caught:
         loads('{"eventType": "OrderCreated", "orderId": "1", "amount": 1.234, "timestamp": 1}')
     assert caught.value.line is None
-    assert str(caught.value) == "OrderCreated: field 'amount': 1.234 has more than two decimal places"
+    assert str(caught.value) == "OrderCreated: field 'amount': 1.234 has digits below the cent"
 
 
 def test_read_jsonl_on_a_file_is_all_or_nothing(tmp_path):
@@ -228,3 +258,163 @@ def test_nothing_is_unpickled_or_evaluated():
     called = {node.func.id for node in ast.walk(tree)
               if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
     assert not called & {"eval", "exec", "compile", "__import__"}
+
+
+# --- hostile input: always an EventFormatError with the line, never anything else --------------
+
+def paid_at(timestamp: str) -> str:
+    return f'{{"eventType": "OrderPaid", "orderId": "1", "timestamp": {timestamp}}}'
+
+
+# (name, bad line, field the error must name or None, words the message must contain)
+HOSTILE_LINES = [
+    ("100,000 nested brackets", "[" * 100_000 + "]" * 100_000, None, "not valid JSON (nested too deeply)"),
+    ("an integer of 5,000 digits", paid_at("9" * 5000), None, "not valid JSON (Exceeds the limit"),
+    ("an exponent Decimal cannot hold", paid_at("1e99999999999999999999"), None,
+     "a number beyond what Decimal can hold"),
+    ("timestamp 1e20", paid_at("1e20"), "timestamp", "must be a whole number (digits only), not 1E+20"),
+    ("timestamp 10**20", paid_at(str(10**20)), "timestamp", "100000000000000000000 is out of range"),
+    ("timestamp before 1970", paid_at("-1"), "timestamp", "-1 is out of range: a time is from 0 (1970-01-01)"),
+    ("timestamp after 2199", paid_at(str(MAX_TIMESTAMP + 1)), "timestamp", "to 7258118399 (2199-12-31"),
+    ("amount 1e30", '{"eventType": "OrderCreated", "orderId": "1", "amount": 1e30, "timestamp": 1}', "amount",
+     "is more than the most an amount can be, 1,000,000,000,000"),
+    ("amount of 31 digits", '{"eventType": "OrderCreated", "orderId": "1", "amount": %s, "timestamp": 1}'
+     % (10**30), "amount", "the most an amount can be is 1,000,000,000,000"),
+    ("amount 1e1000000", '{"eventType": "OrderCreated", "orderId": "1", "amount": 1e1000000, "timestamp": 1}',
+     "amount", "1E+1000000"),
+    ("version 0", paid_at('1, "version": 0'), "version", "0 is out of range: it counts from 1"),
+    ("position 2**63", paid_at(f'1, "position": {2**63}'), "position", "out of range"),
+    ("empty order id", '{"eventType": "OrderPaid", "orderId": "", "timestamp": 1}', "orderId", "is empty"),
+    ("order id with a space at the end", '{"eventType": "OrderPaid", "orderId": "7 ", "timestamp": 1}',
+     "orderId", "starts or ends with a space"),
+    ("order id with a control character", '{"eventType": "OrderPaid", "orderId": "7\\u0000", "timestamp": 1}',
+     "orderId", "control character"),
+    ("an absurdly long order id", '{"eventType": "OrderPaid", "orderId": "%s", "timestamp": 1}' % ("7" * 10_000),
+     "orderId", "10000 characters long"),
+    ("empty event id", paid_at('1, "eventId": ""'), "eventId", "is empty"),
+    ("causation id a number", paid_at('1, "causationId": 7'), "causationId", "must be a string, not a whole number"),
+    ("actor with a newline", paid_at('1, "actor": "ann\\n"'), "actor", "ann"),
+    ("a field name of 100,000 characters", paid_at('1, "%s": 1' % ("x" * 100_000)), "x" * 100_000,
+     "is not a field of this event type"),
+]
+
+
+@pytest.mark.parametrize("bad, field, words", [c[1:] for c in HOSTILE_LINES], ids=[c[0] for c in HOSTILE_LINES])
+def test_hostile_input_is_one_short_error_naming_line_and_field(bad, field, words):
+    with pytest.raises(EventFormatError) as caught:
+        read_jsonl([GOOD, bad])
+    error = caught.value
+    assert error.line == 2 and str(error).startswith("line 2: ")
+    assert error.field == field
+    assert words in str(error)
+    assert len(str(error)) < 300 and "\n" not in str(error)
+
+
+def test_the_time_bounds_are_inclusive():
+    assert loads(paid_at("0")).recorded_at == 0
+    assert loads(paid_at(str(MAX_TIMESTAMP))).recorded_at == MAX_TIMESTAMP
+    from eventsim.clock import to_datetime
+    assert to_datetime(MAX_TIMESTAMP).isoformat() == "2199-12-31T23:59:59+00:00"
+
+
+def test_the_largest_amount_is_read_exactly():
+    line = '{"eventType": "OrderCreated", "orderId": "1", "amount": 1000000000000.00, "timestamp": 1}'
+    assert loads(line).event.amount == MAX_AMOUNT
+    assert to_json(loads(line)) == line
+
+
+# --- one reader for files, bytes and lines ------------------------------------------------
+
+SEED = "\n".join(ISSUE_LINES) + "\n"
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_a_file_reads_with_any_line_ending_and_an_optional_bom(newline, bom, tmp_path):
+    path = tmp_path / "seed.jsonl"
+    path.write_bytes(bom + SEED.replace("\n", newline).encode())
+    logged = read_jsonl(path)
+    assert [to_json(e) for e in logged] == ISSUE_LINES
+    assert [e.line for e in logged] == [1, 2, 3]
+    assert read_jsonl(path.read_bytes()) == logged
+    assert read_jsonl(str(path)) == logged
+
+
+def test_a_bom_is_accepted_on_the_first_of_the_lines_given():
+    assert read_jsonl(["\ufeff" + ISSUE_LINES[0]]) == [loads(ISSUE_LINES[0])]
+    with pytest.raises(EventFormatError, match="line 2: not valid JSON"):  # only a file starts with one
+        read_jsonl([ISSUE_LINES[0], "\ufeff" + ISSUE_LINES[1]])
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n", b"\r"])
+def test_a_byte_that_is_not_utf8_is_named_by_its_line(newline, tmp_path):
+    path = tmp_path / "binary.jsonl"
+    good = [line.encode() for line in ISSUE_LINES[:2]]
+    path.write_bytes(newline.join(good + [b'{"eventType": "Order\xffPaid"}', good[0]]) + newline)
+    with pytest.raises(EventFormatError) as caught:
+        read_jsonl(path)
+    assert str(caught.value) == "line 3: not UTF-8 text (byte 0xff)"
+
+
+def test_a_line_separator_inside_a_line_does_not_end_it():
+    """Only \\n, \\r\\n and \\r end a line: line numbers are the ones an editor shows."""
+    data = (ISSUE_LINES[0] + "\n" + '{"eventType": "OrderCancelled", "orderId": "1", "reason": "a\u2028b", '
+            '"timestamp": 1}' + "\n" + ISSUE_LINES[1]).encode()
+    with pytest.raises(EventFormatError) as caught:
+        read_jsonl(data)
+    assert caught.value.line == 2 and caught.value.field == "reason"  # refused by the event, on its line
+
+
+def test_a_missing_file_is_an_os_error(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        read_jsonl(tmp_path / "missing.jsonl")
+    with pytest.raises(IsADirectoryError):
+        read_jsonl(tmp_path)
+
+
+# --- the codec, shared with the stores ---------------------------------------------------
+
+def test_a_payload_is_the_seed_shape_without_type_and_envelope():
+    for recorded in recorded_story().read_all():
+        payload = event_to_payload(recorded.event)
+        assert event_from_payload(recorded.event_type, payload) == recorded.event
+        line = json.loads(to_json(recorded), parse_float=D)
+        assert payload == {k: v for k, v in line.items() if k not in (
+            "eventType", "timestamp", "eventId", "version", "position", "correlationId", "causationId", "actor")}
+    payload = event_to_payload(RefundCreated("A", D("0.10"), "R1"))
+    assert payload == {"orderId": "A", "refundId": "R1", "amount": D("0.10")}
+    assert type(payload["amount"]) is D
+    assert payload_json(payload) == '{"orderId": "A", "refundId": "R1", "amount": 0.10}'
+
+
+@pytest.mark.parametrize("event_type, payload, field, words", [
+    ("OrderLost", {"orderId": "1"}, "eventType", "unknown event type 'OrderLost'"),
+    ("OrderPaid", {}, "orderId", "missing"),
+    ("OrderPaid", {"orderId": "1", "timestamp": 5}, "timestamp", "is not a field of this event type"),
+    ("OrderCreated", {"orderId": "1", "amount": 1.5}, "amount", "must be a number, not float"),
+    ("OrderCreated", {"orderId": "1", "amount": D("0.001")}, "amount", "digits below the cent"),
+    ("OrderPaid", ["1"], None, "expected an object of fields, got a list"),
+])
+def test_a_payload_that_makes_no_event_is_refused_like_a_line(event_type, payload, field, words):
+    with pytest.raises(EventFormatError) as caught:
+        event_from_payload(event_type, payload, line=9)
+    assert caught.value.line == 9 and caught.value.field == field and words in str(caught.value)
+
+
+def test_only_registered_event_types_are_written():
+    class Renamed(OrderPaid):  # a subclass has a class name, not a registered name
+        pass
+
+    for bad in (Renamed("1"), None, 42, {"orderId": "1"}):
+        with pytest.raises(TypeError, match="not a domain event"):
+            event_to_payload(bad)
+        with pytest.raises(TypeError, match="not a domain event"):
+            to_json(LoggedEvent(bad, 1))
+
+
+def test_parse_json_reads_what_a_store_keeps():
+    assert parse_json(b'{"amount": 0.10}') == {"amount": D("0.10")}
+    with pytest.raises(EventFormatError, match=r"^line 4: not valid JSON \('utf-8' codec can't decode"):
+        parse_json(b'{"amount": "\xff"}', line=4)
+    with pytest.raises(EventFormatError, match="not valid JSON"):
+        parse_json("NaN")

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import gc
 from decimal import Decimal
 
@@ -14,9 +15,10 @@ from hypothesis import given, settings, strategies as st
 
 from eventsim.clock import SimulatedClock
 from eventsim.commands import CancelOrder, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund, ShipOrder
+from eventsim.events import OrderCreated, OrderPaid
 from eventsim.ids import SeededIds
 from eventsim.order import OrderError
-from eventsim.projections import EVENTUAL, INLINE, Projection, ProjectionRunner
+from eventsim.projections import EVENTUAL, INLINE, Failure, Projection, ProjectionFailed, ProjectionRunner
 from eventsim.read_models import (ShopReadModels, daily_revenue_projection, orders_projection,
                                   refunds_projection)
 from eventsim.shop import Shop
@@ -145,18 +147,17 @@ def test_redelivery_happens_and_each_event_is_applied_once():
     assert runner.state == list(range(1, shop.store.last_position + 1))
 
 
-def test_handle_skips_an_event_it_has_and_refuses_to_skip_ahead():
+def test_handle_ignores_an_event_it_has_and_takes_the_next_whatever_its_position():
     shop, _ = new_shop()
     placed_paid_refunded(shop, 1)
-    first, second, third = shop.store.read_all()
+    first, _, third = shop.store.read_all()
     runner = ProjectionRunner(shop.store, orders_projection)
     assert runner.handle(first) is True
     snapshot = copy.deepcopy(runner.state)
     assert runner.handle(first) is False
     assert runner.state == snapshot and runner.checkpoint == 1
-    with pytest.raises(ValueError, match="at position 1 and was given event 3"):
-        runner.handle(third)
-    assert runner.checkpoint == 1
+    assert runner.handle(third) is True  # positions may have gaps: 2 need not exist
+    assert runner.checkpoint == 3 and runner.state["1"].refunds_requested == Decimal("30.00")
 
 
 # --- lag and modes -----------------------------------------------------------
@@ -223,29 +224,194 @@ def test_a_projection_can_keep_an_immutable_state():
     assert runner.state == 6 == counter.fold(shop.store.read_all())
 
 
-def test_a_failing_apply_leaves_the_checkpoint_at_the_last_event_applied_and_the_collector_on():
+def test_library_code_never_switches_the_garbage_collector(monkeypatch):
+    switched = []
+    monkeypatch.setattr(gc, "disable", lambda: switched.append("disable"))
+    monkeypatch.setattr(gc, "enable", lambda: switched.append("enable"))
+    shop, _ = new_shop()
+    placed_paid_refunded(shop, 2)
+    orders_projection.fold(shop.store.read_all())
+    read_models = ShopReadModels(shop.store)
+    read_models.catch_up()
+    read_models.rebuild()
+    assert switched == []
+
+
+# --- gaps in positions -------------------------------------------------------
+
+class GappyStore:
+    """The reading side of a store whose positions go 10, 20, 30, ... as a database sequence may."""
+
+    def __init__(self, events):
+        self.events = [dataclasses.replace(r, position=10 * r.position) for r in events]
+
+    def read_all(self, from_position=1, limit=None):
+        found = [r for r in self.events if r.position >= from_position]
+        return found if limit is None else found[:limit]
+
+    @property
+    def last_position(self):
+        return self.events[-1].position if self.events else 0
+
+
+def test_a_runner_reads_on_after_its_checkpoint_when_positions_have_gaps():
+    shop, _ = new_shop()
+    placed_paid_refunded(shop, 3)
+    store = GappyStore(shop.store.read_all())
+    runner = ProjectionRunner(store, orders_projection)
+    assert runner.catch_up(max_events=4) == 4 and runner.checkpoint == 40
+    assert runner.catch_up() == 5 and runner.checkpoint == 90 and runner.lag == 0
+    assert runner.catch_up() == 0
+    assert runner.state == orders_projection.fold(shop.store.read_all())
+
+
+# --- failures: state and checkpoint move together ---------------------------
+
+def ghost_paid(shop: Shop) -> int:
+    """Record an OrderPaid for an order that was never created (a poison event); return its position."""
+    return shop.store.append("order-ghost", [OrderPaid("ghost")])[0].position
+
+
+def test_a_failing_event_leaves_state_and_checkpoint_as_they_were_and_says_why():
     shop, _ = new_shop()
     placed_paid_refunded(shop, 1)
+    ghost = ghost_paid(shop)
+    shop.handle(PlaceOrder("2", Decimal("5.00")))
+    runner = ProjectionRunner(shop.store, orders_projection)
+
+    with pytest.raises(ProjectionFailed, match=rf"'orders' stopped at position {ghost} \(OrderPaid\)"
+                                               ".*'ghost' was never created.*catch_up.*skip"):
+        runner.catch_up()
+
+    assert runner.state == orders_projection.fold(shop.store.read_all(1, limit=3))
+    assert (runner.checkpoint, runner.lag) == (3, 2)
+    assert runner.failure == Failure(ghost, "OrderPaid", f"ValueError: OrderPaid at position {ghost}: "
+                                                         "order 'ghost' was never created")
+    assert "stopped at 4" in repr(runner)
+    with pytest.raises(ProjectionFailed):  # tried again, unfixed: stopped at the same event
+        runner.catch_up()
+    assert runner.checkpoint == 3
+    with pytest.raises(ProjectionFailed, match=f"stopped at position {ghost}"):
+        runner.handle(shop.store.read_all()[-1])  # a later event would skip the one it is stopped at
+    assert "2" not in runner.state
+
+
+def test_the_operator_skips_a_poison_event_and_the_runner_goes_on():
+    shop, _ = new_shop()
+    placed_paid_refunded(shop, 1)
+    ghost = ghost_paid(shop)
+    shop.handle(PlaceOrder("2", Decimal("5.00")))
+    runner = ProjectionRunner(shop.store, orders_projection)
+    with pytest.raises(ProjectionFailed):
+        runner.catch_up()
+
+    skipped = runner.skip()
+
+    assert skipped.position == ghost and runner.skipped == [skipped] and runner.failure is None
+    assert runner.checkpoint == ghost and runner.lag == 1  # eventual: goes on when asked
+    assert runner.catch_up() == 1
+    assert list(runner.state) == ["1", "2"] and runner.state["1"].events == 3
+    with pytest.raises(ValueError, match="not stopped at an event: nothing to skip"):
+        runner.skip()
+    with pytest.raises(ProjectionFailed):
+        runner.rebuild()  # starts over: meets the poison event again
+    assert runner.failure.position == ghost and runner.skipped == []
+
+
+def test_a_fixed_cause_lets_the_event_be_applied_once():
+    """A projection that keeps check-then-change: a retry after the fix counts each event once."""
+    shop, _ = new_shop()
+    placed_paid_refunded(shop, 2)  # orders 1 and 2, of alice
+    regions = {}  # a lookup the projection needs, filled in late
+
+    def count_by_region(state, recorded):
+        if not isinstance(recorded.event, OrderCreated):
+            return state
+        region = regions[recorded.event.customer_id]  # check: may raise ...
+        state[region] = state.get(region, 0) + 1      # ... then change
+        return state
+
+    runner = ProjectionRunner(shop.store, Projection("orders by region", dict, count_by_region))
+    with pytest.raises(ProjectionFailed, match="KeyError: 'alice'"):
+        runner.catch_up()
+    assert (runner.state, runner.checkpoint) == ({}, 0)
+    regions["alice"] = "north"  # the operator fixes the cause
+    with pytest.raises(ProjectionFailed):
+        runner.handle(shop.store.read_all()[3])  # not the event it is stopped at
+    assert runner.catch_up() == 6
+    assert runner.state == {"north": 2} and runner.failure is None and runner.skipped == []
+
+
+def test_an_inline_read_model_that_fails_stops_without_failing_the_command_and_can_go_on():
+    shop, _ = new_shop()
+    runner = ProjectionRunner(shop.store, orders_projection, mode=INLINE)
+    shop.handle(PlaceOrder("1", Decimal("10.00")))
+    ghost = ghost_paid(shop)  # the append succeeds: its events are recorded
+    shop.handle(PlaceOrder("2", Decimal("10.00")))
+    assert runner.failure.position == ghost and runner.checkpoint == ghost - 1 and runner.lag == 2
+    assert list(runner.state) == ["1"]
+
+    runner.skip()  # inline: follows the store again at once
+
+    assert runner.lag == 0 and list(runner.state) == ["1", "2"]
+    shop.handle(PayOrder("2", Decimal("10.00")))
+    assert runner.lag == 0 and runner.state["2"].paid == Decimal("10.00")
+
+
+def test_an_inline_read_model_retried_after_a_fix_follows_the_store_again():
+    shop, _ = new_shop()
+    down = [True]
 
     def apply(seen, recorded):
-        if recorded.position == 3:
-            raise RuntimeError("boom")
+        if down[0]:
+            raise ConnectionError("the read model's database is down")
         return seen + [recorded.position]
 
-    runner = ProjectionRunner(shop.store, Projection("fails at 3", list, apply))
-    assert gc.isenabled()
-    with pytest.raises(RuntimeError, match="boom"):
-        runner.catch_up()
-    assert gc.isenabled()
-    assert (runner.state, runner.checkpoint, runner.lag) == ([1, 2], 2, 1)
+    runner = ProjectionRunner(shop.store, Projection("positions", list, apply), mode=INLINE)
+    shop.handle(PlaceOrder("1", Decimal("10.00")))
+    shop.handle(PayOrder("1", Decimal("10.00")))
+    assert runner.failure.reason == "ConnectionError: the read model's database is down"
+    assert (runner.state, runner.checkpoint) == ([], 0)
+    down[0] = False
+    assert runner.catch_up() == 2
+    shop.handle(ShipOrder("1"))
+    assert runner.state == [1, 2, 3] and runner.lag == 0 and runner.failure is None
 
 
-def test_a_replay_leaves_a_paused_collector_paused():
+def test_shop_read_models_each_go_as_far_as_they_can_then_raise():
     shop, _ = new_shop()
     placed_paid_refunded(shop, 1)
-    gc.disable()
-    try:
-        orders_projection.fold(shop.store.read_all())
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
+    shop.store.append("order-x", [OrderPaid("x")])  # the orders and daily revenue models fail here
+    shop.handle(PlaceOrder("2", Decimal("1.00")))
+    read_models = ShopReadModels(shop.store)
+    with pytest.raises(ProjectionFailed, match="'orders' stopped at position 4"):
+        read_models.catch_up()
+    assert read_models.refunds.checkpoint == 5 and read_models.refunds.failure is None
+    assert read_models.orders.checkpoint == read_models.daily_revenue.checkpoint == 3
+    assert repr(read_models).endswith("lag 2, orders stopped at 4, daily revenue stopped at 4>")
+
+
+@settings(deadline=None, max_examples=40)
+@given(shop_actions, st.lists(st.integers(0, 30), max_size=3), st.lists(st.integers(1, 5), min_size=1))
+def test_skipping_poison_events_gives_the_fold_of_the_other_events(actions, poison_at, steps):
+    """Poison events at random places, an inline and a stepped runner that skip each one: both end
+    where a fold of the log without the poison ends, and say which events they skipped."""
+    shop, clock = new_shop()
+    inline = ProjectionRunner(shop.store, orders_projection, mode=INLINE)
+    for n, action in enumerate(actions):
+        if n in poison_at:
+            ghost_paid(shop)
+            inline.skip()
+        run_actions(shop, clock, [action])
+    stepped = ProjectionRunner(shop.store, orders_projection)
+    for step in steps * (len(shop.store) + 1):
+        try:
+            stepped.catch_up(max_events=step)
+        except ProjectionFailed:
+            stepped.skip()
+    poison = [r.position for r in shop.store.read_all() if r.event == OrderPaid("ghost")]
+    expected = orders_projection.fold(r for r in shop.store.read_all() if r.position not in poison)
+    for runner in (inline, stepped):
+        assert runner.state == expected
+        assert [f.position for f in runner.skipped] == poison
+        assert runner.checkpoint == shop.store.last_position and runner.failure is None
