@@ -60,7 +60,7 @@ from .store import RecordedEvent
 from .stores.sql import SQLEventStore, StoreError
 from .stores.sqlite import SQLiteEventStore
 
-__all__ = ["SQLReadModel", "SQLReadModels"]
+__all__ = ["SQLReadModel", "SQLReadModels", "read_sql"]
 
 _IN_CHUNK = 500  # keys per "IN (...)" list: under every driver's limit on parameters
 
@@ -75,8 +75,8 @@ class _Database:
     def transaction(self) -> Any:
         raise NotImplementedError
 
-    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        """Rows of one read-only statement, outside any batch."""
+    def rows(self, sql: str, params: Sequence[Any] = (), names: list[str] | None = None) -> list[tuple]:
+        """Rows of one read-only statement, outside any batch; ``names`` gets the column names."""
         raise NotImplementedError
 
     def money(self, amount: Decimal) -> Any:
@@ -118,9 +118,12 @@ class _SQLite(_Database):
                 raise StoreError(self.name, f"read models: {error}; nothing of this batch was kept") from None
             raise
 
-    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    def rows(self, sql: str, params: Sequence[Any] = (), names: list[str] | None = None) -> list[tuple]:
         try:
-            return self.connection.execute(sql, params).fetchall()
+            cursor = self.connection.execute(sql, params)
+            if names is not None:
+                names += [column[0] for column in cursor.description or ()]
+            return cursor.fetchall()
         except sqlite3.Error as error:
             raise StoreError(self.name, f"read models: {error}") from None
 
@@ -157,9 +160,12 @@ class _Postgres(_Database):
             text = " ".join(str(error).split()) or type(error).__name__
             raise StoreError(self.name, f"read models: {text}; nothing of this batch was kept") from None
 
-    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    def rows(self, sql: str, params: Sequence[Any] = (), names: list[str] | None = None) -> list[tuple]:
         try:
-            return self.connection.execute(sql, params).fetchall()
+            cursor = self.connection.execute(sql, params)
+            if names is not None:
+                names += [column[0] for column in cursor.description or ()]
+            return cursor.fetchall() if cursor.description else []
         except self._psycopg.Error as error:
             raise StoreError(self.name, f"read models: {' '.join(str(error).split())}") from None
 
@@ -364,6 +370,20 @@ _ORDERS = _Model("orders", ("orders",), _orders_ddl, apply_to_orders, _load_orde
 _REFUNDS = _Model("refunds", ("refunds",), _refunds_ddl, apply_to_refunds, _load_refunds, _save_refunds)
 _DAILY = _Model("daily revenue", ("daily_revenue", "daily_revenue_order_amounts", "daily_revenue_awaiting_payout"),
                 _daily_ddl, apply_to_daily_revenue, _load_daily, _save_daily)
+
+
+def read_sql(store: Any, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+    """The rows of one query on the store's database as a DataFrame, as ``pandas.read_sql`` gives them
+    (on SQLite or PostgreSQL alike); placeholders are ``?`` for SQLite, ``%s`` for PostgreSQL."""
+    db = _database(store)
+    try:
+        db.rows("PRAGMA query_only = ON" if isinstance(db, _SQLite)  # this connection cannot write
+                else "SET default_transaction_read_only = on")
+        names: list[str] = []
+        rows = db.rows(sql, params, names)
+    finally:
+        db.close()
+    return pd.DataFrame.from_records(rows, columns=names)
 
 
 # --- a runner per read model ------------------------------------------------------------
