@@ -46,7 +46,7 @@ SOLUTION_7_1 = "SELECT event_type, count(*) AS events FROM events GROUP BY event
     (lambda s: read_sql(s, "SELECT event_type, count(*) FROM events GROUP BY event_type"), "name them event_type"),
     (lambda s: read_sql(s, "SELECT 'OrderCreated' AS event_type, count(DISTINCT stream_id) AS events FROM events"),
      "these count streams"),
-    (lambda s: read_sql(s, "SELECT event_type, count(DISTINCT version) AS events FROM events "
+    (lambda s: read_sql(s, "SELECT event_type, max(version) AS events FROM events "
                            "GROUP BY event_type ORDER BY event_type"), "once per event"),
     (lambda s: read_sql(s, "SELECT event_type, count(*) AS events FROM events GROUP BY event_type "
                            "ORDER BY event_type DESC"), "ORDER BY event_type"),
