@@ -403,6 +403,8 @@ class SQLReadModel:
         self.skipped: list[Failure] = []
         p = db.p
         with db.transaction() as cursor:
+            if isinstance(db, _Postgres):
+                cursor.execute("SELECT pg_advisory_xact_lock(8243101776932201573)")
             if not cursor.execute(f"SELECT 1 FROM read_model_checkpoints WHERE read_model = {p}",
                                   (self.name,)).fetchall():
                 self._create(cursor)
@@ -524,6 +526,8 @@ class SQLReadModels:
         self._db = _database(store)
         try:
             with self._db.transaction() as cursor:
+                if isinstance(self._db, _Postgres):  # one creator at a time; key: the first bytes of "readmode"
+                    cursor.execute("SELECT pg_advisory_xact_lock(8243101776932201573)")
                 cursor.execute(f"CREATE TABLE IF NOT EXISTS read_model_checkpoints ("
                                f"read_model TEXT PRIMARY KEY, position {self._db.types['int']} NOT NULL)")
             self.orders = SQLReadModel(store, _ORDERS, self._db, batch_size=batch_size)

@@ -1,6 +1,7 @@
 """Read models in tables: the same facts as the in-memory read models, and a checkpoint that moves
 with the rows, in one transaction, on SQLite and on PostgreSQL."""
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -19,9 +20,9 @@ from eventsim.projections import ProjectionFailed, ProjectionRunner
 from eventsim.read_models import ShopReadModels, orders_frame, orders_projection
 from eventsim.replay import replay
 from eventsim.simulator import SimulationConfig, simulate
-from eventsim.sql_read_models import SQLReadModel, SQLReadModels
+from eventsim.sql_read_models import SQLReadModel, SQLReadModels, read_sql
 from eventsim.store import InMemoryEventStore
-from eventsim.stores import SQLiteEventStore, open_store
+from eventsim.stores import SQLiteEventStore, StoreError, open_store
 
 FRAMES = ("orders_frame", "refunds_frame", "daily_revenue_frame")
 
@@ -129,7 +130,7 @@ def test_a_batch_that_fails_before_its_commit_keeps_nothing_and_the_next_catch_u
 
 KILLER = textwrap.dedent("""
     import os, signal, sys
-    from eventsim.sql_read_models import SQLReadModel, SQLReadModels
+    from eventsim.sql_read_models import SQLReadModel, SQLReadModels, read_sql
     from eventsim.stores import open_store
 
     advance, calls = SQLReadModel._advance, []
@@ -263,3 +264,31 @@ def test_an_unknown_status_or_an_empty_period_is_refused(tmp_path):
             SQLReadModels(store, batch_size=0)
     store.close()
     assert os.path.exists(tmp_path / "s.db")
+
+
+def test_read_sql_gives_any_query_as_a_frame_and_never_writes(simulated, url):
+    log = simulated.store.read_all()[:40]
+    store = copy_of(log, url)
+    events = read_sql(store, "SELECT position, stream_id, event_type FROM events ORDER BY position")
+    assert list(events.columns) == ["position", "stream_id", "event_type"]
+    assert list(events["event_type"]) == [r.event_type for r in log]
+    with pytest.raises(StoreError, match=f"{re.escape(store.name)}: .*read"):
+        read_sql(store, "DELETE FROM commands")
+    assert len(read_sql(store, "SELECT command_id FROM commands")) > 0
+    store.close()
+
+
+def test_two_processes_catching_up_at_once_apply_each_event_once(simulated, url):
+    log = simulated.store.read_all()
+    copy_of(log, url).close()
+    script = "import sys; from eventsim.sql_read_models import SQLReadModels; from eventsim.stores import open_store; " \
+             "SQLReadModels(open_store(sys.argv[1]), batch_size=9).catch_up()"
+    runs = [subprocess.Popen([sys.executable, "-c", script, url], stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    for run in runs:
+        assert run.wait(timeout=120) == 0, run.stderr.read()
+    store = open_store(url)
+    with SQLReadModels(store) as tables:
+        assert tables.lag == 0
+        assert_same_tables(tables, in_memory(log))
+    store.close()
