@@ -75,7 +75,7 @@ class _Database:
     def transaction(self) -> Any:
         raise NotImplementedError
 
-    def rows(self, sql: str, params: Sequence[Any] = (), names: list[str] | None = None) -> list[tuple]:
+    def rows(self, sql: str, params: Sequence[Any] = (), names: list[str] | None = None) -> list[tuple[Any, ...]]:
         """Rows of one read-only statement, outside any batch; ``names`` gets the column names."""
         raise NotImplementedError
 
@@ -118,7 +118,7 @@ class _SQLite(_Database):
                 raise StoreError(self.name, f"read models: {error}; nothing of this batch was kept") from None
             raise
 
-    def rows(self, sql: str, params: Sequence[Any] = (), names: list[str] | None = None) -> list[tuple]:
+    def rows(self, sql: str, params: Sequence[Any] = (), names: list[str] | None = None) -> list[tuple[Any, ...]]:
         try:
             cursor = self.connection.execute(sql, params)
             if names is not None:
@@ -160,7 +160,7 @@ class _Postgres(_Database):
             text = " ".join(str(error).split()) or type(error).__name__
             raise StoreError(self.name, f"read models: {text}; nothing of this batch was kept") from None
 
-    def rows(self, sql: str, params: Sequence[Any] = (), names: list[str] | None = None) -> list[tuple]:
+    def rows(self, sql: str, params: Sequence[Any] = (), names: list[str] | None = None) -> list[tuple[Any, ...]]:
         try:
             cursor = self.connection.execute(sql, params)
             if names is not None:
@@ -188,9 +188,9 @@ def _chunks(keys: Iterable[Any]) -> Iterator[list[Any]]:
         yield keys[start:start + _IN_CHUNK]
 
 
-def _select_in(db: _Database, cursor: Any, sql: str, keys: Iterable[Any]) -> list[tuple]:
+def _select_in(db: _Database, cursor: Any, sql: str, keys: Iterable[Any]) -> list[tuple[Any, ...]]:
     """Rows of ``sql`` (which ends in ``IN``) for every key, a chunk of keys per query."""
-    rows: list[tuple] = []
+    rows: list[tuple[Any, ...]] = []
     for chunk in _chunks(keys):
         rows += cursor.execute(f"{sql} ({', '.join([db.p] * len(chunk))})", chunk).fetchall()
     return rows
@@ -238,7 +238,7 @@ def _orders_ddl(t: dict[str, str]) -> list[str]:
 )""", "CREATE INDEX orders_by_status ON orders (status)"]
 
 
-def _load_orders(db: _Database, cursor: Any, events: list[RecordedEvent]) -> tuple[dict, dict]:
+def _load_orders(db: _Database, cursor: Any, events: list[RecordedEvent]) -> tuple[dict[str, Any], dict[Any, int]]:
     orders: dict[str, OrderRow] = {}
     placed: dict[str, int] = {}
     for (order_id, customer_id, amount, _, paid, requested, refunds_paid, _, cancelled, shipped, count, version,
@@ -284,7 +284,7 @@ def _refunds_ddl(t: dict[str, str]) -> list[str]:
 )"""]
 
 
-def _load_refunds(db: _Database, cursor: Any, events: list[RecordedEvent]) -> tuple[dict, dict]:
+def _load_refunds(db: _Database, cursor: Any, events: list[RecordedEvent]) -> tuple[dict[str, Any], dict[Any, int]]:
     refunds: dict[str, dict[str | None, RefundRow]] = {}
     positions: dict[tuple[str, str], int] = {}
     for order_id, refund_id, amount, reason, requested_at, paid_at, position in _select_in(
@@ -424,7 +424,7 @@ class SQLReadModel:
     @property
     def lag(self) -> int:
         """How far behind the store, in positions (at most that many events: positions may have gaps)."""
-        return self.store.last_position - self.checkpoint
+        return int(self.store.last_position) - self.checkpoint
 
     def catch_up(self, max_events: int | None = None) -> int:
         """Apply the events after the checkpoint, a batch per transaction; return how many.
