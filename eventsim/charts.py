@@ -12,9 +12,10 @@ floats here, for drawing only.
 """
 from __future__ import annotations
 
-from collections import Counter
-from datetime import datetime, timezone
-from typing import Any, Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from itertools import pairwise
+from typing import Any
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
@@ -26,9 +27,20 @@ from matplotlib.ticker import MaxNLocator, NullLocator, StrMethodFormatter
 
 from .clock import to_datetime, to_timestamp
 from .order import evolve, initial_state
+from .payments import confirm_command_id
 
-__all__ = ["EVENT_STYLE", "timeline", "order_age", "place_by_age", "order_state", "store_activity",
-           "read_model_lag", "replay_cost"]
+__all__ = [
+    "EVENT_STYLE",
+    "causation",
+    "order_age",
+    "order_state",
+    "paint",
+    "place_by_age",
+    "read_model_lag",
+    "replay_cost",
+    "store_activity",
+    "timeline",
+]
 
 #: One colour (Okabe-Ito, readable with colour blindness) and one marker per event type, in every chart.
 EVENT_STYLE = {
@@ -39,19 +51,28 @@ EVENT_STYLE = {
     "OrderCancelled": {"color": "#CC79A7", "marker": "X"},
     "OrderShipped": {"color": "#56B4E9", "marker": ">"},
 }
-LATER = "#C8C8C8"  # events after a time-travel cursor: recorded, but not yet "happened"
+#: A fill per event type for stacked areas, so that colour is never the only clue.
+HATCH = {"OrderCreated": "", "OrderPaid": "//", "RefundCreated": "xx", "RefundPaid": "..",
+         "OrderCancelled": "\\\\", "OrderShipped": "--"}
+LATER = "#767676"  # events after a time-travel cursor, drawn hollow: 4.5:1 on white, as WCAG asks of text
+LANE = "0.55"  # an order's life in its lane, first to last event: 3.4:1 on white, as WCAG asks of graphics
 CURRENCY = "€"
-WIDTH = 10  # inches, for every chart
+#: Inches, for every chart.  Text of ``FONT`` points stays at least 10 CSS px as long as a chart is shown
+#: at least ``WIDTH * 72`` px wide (540 px): the notebook column is 590 px at 1024×768 with the file browser open.
+WIDTH = 7.5
+FONT = 10  # points, the smallest text in any chart
+MAX_HEIGHT = 6.5  # inches: about a laptop screen's height as shown, so the time axis stays in view
 MAX_BUCKETS = 20_000
 HOUR = 3600  # seconds
-UTC = timezone.utc
 #: The fixed ticks of ``order_age``, in seconds since the order was placed; the last is its right edge.
-AGES = {"0": 0, "1 min": 60, "1 h": HOUR, "1 day": 24 * HOUR, "1 week": 7 * 24 * HOUR, "3 weeks": 21 * 24 * HOUR}
+#: (A tick at 1 week would crowd the one at 3 weeks: half a decade apart on the log scale.)
+AGES = {"0": 0, "1 min": 60, "1 h": HOUR, "1 day": 24 * HOUR, "3 weeks": 21 * 24 * HOUR}
 MAX_AGE = AGES["3 weeks"]
 
 
 def _figure(height: float) -> tuple[Figure, Any]:
-    fig, ax = plt.subplots(figsize=(WIDTH, height), layout="constrained")
+    with plt.rc_context({"font.size": FONT, "axes.titlesize": FONT + 1, "legend.fontsize": FONT}):
+        fig, ax = plt.subplots(figsize=(WIDTH, height), layout="constrained")
     plt.close(fig)  # returned, not kept: see the module docstring
     return fig, ax
 
@@ -77,26 +98,38 @@ def _time_axis(ax: Any, label: str = "recorded at (UTC)") -> None:
 
 
 def _legend(ax: Any, handles: list[Any]) -> None:
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=FONT)
 
 
-def _marker(label: str, color: str, marker: str) -> Line2D:
-    """A legend entry: a marker with no line."""
-    return Line2D([], [], linestyle="", markersize=8, label=label, color=color, marker=marker)
+def _marker(label: str, color: str, marker: str, fill: str | None = None) -> Line2D:
+    """A legend entry: a marker with no line (hollow with ``fill="white"``)."""
+    return Line2D([], [], linestyle="", markersize=8, label=label, color=color, marker=marker,
+                  markerfacecolor=fill or color)
+
+
+def paint(markers: Any, later: list[bool]) -> None:
+    """Colour one event type's markers: its own colour, or hollow and grey where ``later`` says so.
+
+    Hollow, not only grey, so that "later" never depends on seeing colour.
+    """
+    color = EVENT_STYLE[markers.get_label()]["color"]
+    markers.set_facecolors(["white" if is_later else color for is_later in later])
+    markers.set_edgecolors([LATER if is_later else color for is_later in later])
 
 
 def timeline(events: Iterable[Any], *, window: tuple[Any, Any] | None = None,
-             highlight_until: int | None = None, max_lanes: int = 50) -> Figure:
+             highlight_until: int | None = None, max_lanes: int = 25) -> Figure:
     """One lane per order, one marker per event at the time it was recorded.
 
     ``window=(start, end)`` keeps the events recorded between the two, both
     included (Unix seconds, datetimes or ISO strings).  ``highlight_until`` is
-    a time-travel cursor: later events are greyed out.  It is a version when
+    a time-travel cursor: later events are drawn hollow and grey.  It is a version when
     every event is from one stream, otherwise a position in the log.  With
     more than ``max_lanes`` orders, the ``max_lanes`` placed last are drawn
-    and the title says so.  Events appended together share a time, so they
-    are spread across their lane.  When all the events share one time, the
-    axis shows the hour either side of it.
+    and the title says so.  Events of one order too close in time to tell
+    apart (appended together, or paid in the minute it was placed) are
+    spread across their lane.  When all the events share one time, the axis
+    shows the hour either side of it.
 
     The markers of each event type are one collection, labelled with the
     type, in time order: a time-travel cursor can repaint them without
@@ -118,46 +151,60 @@ def timeline(events: Iterable[Any], *, window: tuple[Any, Any] | None = None,
     lanes = {order_id: lane for lane, order_id in enumerate(orders[-max_lanes:])}
     events = [e for e in events if e.event.order_id in lanes]
 
-    fig, ax = _figure(height=min(12.0, max(2.5, 1.5 + 0.22 * len(lanes))))
+    fig, ax = _figure(height=min(MAX_HEIGHT, max(2.5, 1.6 + 0.19 * len(lanes))))
     spans: dict[str, list[int]] = {}  # order id -> [first, last] recorded_at
     for e in events:
         spans.setdefault(e.event.order_id, [e.recorded_at, e.recorded_at])[1] = e.recorded_at
     for order_id, (first, last) in spans.items():
-        ax.plot([to_datetime(first), to_datetime(last)], [lanes[order_id]] * 2, color="0.85", zorder=1)
-    together = Counter((e.event.order_id, e.recorded_at) for e in events)
-    placed: Counter[tuple[str, int]] = Counter()  # of the events recorded together, how many are placed
-    points: dict[str, list[tuple[datetime, float, str]]] = {}  # event type -> (x, y, colour), in time order
+        ax.plot([to_datetime(first), to_datetime(last)], [lanes[order_id]] * 2, color=LANE, zorder=1)
+    if window is None:
+        start, end = events[0].recorded_at, events[-1].recorded_at
+    near = max(1, (end - start) // 40)  # closer than this (about a marker's width), markers would overlap
+    groups = _close_together(events, near)
+    points: dict[str, list[tuple[datetime, float, bool]]] = {}  # event type -> (x, y, later), in time order
     for e in events:
-        moment = (e.event.order_id, e.recorded_at)
-        y = lanes[e.event.order_id] + (placed[moment] - (together[moment] - 1) / 2) * 0.3
-        placed[moment] += 1
+        index, size = groups[id(e)]
+        y = lanes[e.event.order_id] + (index - (size - 1) / 2) * min(0.3, 0.8 / size)
         later = highlight_until is not None and getattr(e, cursor) > highlight_until
-        color = LATER if later else EVENT_STYLE[e.event_type]["color"]
-        points.setdefault(e.event_type, []).append((to_datetime(e.recorded_at), y, color))
+        points.setdefault(e.event_type, []).append((to_datetime(e.recorded_at), y, later))
     for event_type, drawn in points.items():
-        x, y, colors = zip(*drawn)
-        ax.scatter(x, y, s=70 if len(lanes) <= 10 else 30, marker=EVENT_STYLE[event_type]["marker"],
-                   color=list(colors), label=event_type, zorder=2)
+        xs, ys, laters = zip(*drawn)
+        markers = ax.scatter(xs, ys, s=70 if len(lanes) <= 10 else 36, marker=EVENT_STYLE[event_type]["marker"],
+                             label=event_type, zorder=2, linewidths=1.2)
+        paint(markers, list(laters))
 
-    ax.set_yticks(range(len(lanes)), list(lanes), fontsize=10 if len(lanes) <= 20 else 7)
+    ax.set_yticks(range(len(lanes)), list(lanes), fontsize=FONT)
     ax.set_ylim(len(lanes) - 0.5, -0.5)  # first order at the top
     ax.set_ylabel("order id")
     _time_axis(ax)
-    if window is None:
-        start, end = events[0].recorded_at, events[-1].recorded_at
     if start == end:  # one moment: matplotlib alone would show years around it
         start, end = start - HOUR, end + HOUR
-    margin = (end - start) / 20  # 5%, as matplotlib would have: keeps the markers on the edges whole
+    margin = (end - start) // 20  # 5%, as matplotlib would have: keeps the markers on the edges whole
     ax.set_xlim(to_datetime(start - margin), to_datetime(end + margin))
     present = {e.event_type for e in events}
     handles = [_marker(name, **style) for name, style in EVENT_STYLE.items() if name in present]
     if highlight_until is not None and any(getattr(e, cursor) > highlight_until for e in events):
-        handles.append(_marker(f"after {cursor} {highlight_until}", LATER, "o"))
+        handles.append(_marker(f"after {cursor} {highlight_until}", LATER, "o", fill="white"))
+    handles.append(Line2D([], [], color=LANE, label="an order, first\nto last event"))
     _legend(ax, handles)
     shown = f"the last {len(lanes)} of {len(orders)} orders" if len(orders) > len(lanes) else \
         f"{len(lanes)} order{'s' * (len(lanes) != 1)}"
-    ax.set_title(f"Event streams: {len(events)} events in {shown}, one lane per order")
+    ax.set_title(f"{len(events)} events in {shown}, a lane each")
     return fig
+
+
+def _close_together(events: list[Any], near: int) -> dict[int, tuple[int, int]]:
+    """For each event (by ``id``), its place in its group and the group's size: a group is the
+    events of one order recorded within ``near`` seconds of the group's first."""
+    groups: list[list[Any]] = []
+    last: dict[str, list[Any]] = {}  # order id -> its current group
+    for e in events:  # in time order
+        group = last.get(e.event.order_id)
+        if group is None or e.recorded_at - group[0].recorded_at > near:
+            group = last[e.event.order_id] = []
+            groups.append(group)
+        group.append(e)
+    return {id(e): (index, len(group)) for group in groups for index, e in enumerate(group)}
 
 
 def order_age(events: Iterable[Any] = ()) -> Figure:
@@ -174,19 +221,18 @@ def order_age(events: Iterable[Any] = ()) -> Figure:
     chart once and then move only its markers to another order with
     ``place_by_age`` (``widgets.OrderExplorer`` does).
     """
-    fig, ax = _figure(height=3.2)
+    fig, ax = _figure(height=3.4)
     for event_type, style in EVENT_STYLE.items():  # one collection per type, in this order, maybe empty
         ax.scatter([], [], s=70, label=event_type, zorder=2, **style)
+    _legend(ax, [_marker(name, **style) for name, style in EVENT_STYLE.items()])
     place_by_age(fig, events)
 
     ax.set_xscale("symlog", linthresh=AGES["1 min"], linscale=0.5)  # the first minute: half a decade wide
     ax.set_xticks(list(AGES.values()), list(AGES))
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xlim(-AGES["1 min"] / 4, MAX_AGE * 1.3)  # a margin keeps the markers on the edges whole
-    ax.set_xlabel("time since the order was placed, log scale (events later than 3 weeks are drawn at 3 weeks)")
+    ax.set_xlabel("time since the order was placed, log scale\n(events later than 3 weeks are drawn at 3 weeks)")
     ax.set_yticks(range(len(EVENT_STYLE)), list(EVENT_STYLE))
-    for label, style in zip(ax.get_yticklabels(), EVENT_STYLE.values()):
-        label.set_color(style["color"])
     ax.set_ylim(len(EVENT_STYLE) - 0.5, -0.5)  # OrderCreated at the top
     ax.set_ylabel("event type")
     ax.grid(color="0.9")
@@ -213,11 +259,12 @@ def place_by_age(fig: Figure, events: Iterable[Any]) -> None:
 
 
 def order_state(events: Iterable[Any]) -> Figure:
-    """Paid, refunded and net amount of one order after each of its events.
+    """Paid, refunds requested, refunds paid out and net amount of one order after each of its events.
 
     The state is the fold of the events with ``evolve``, drawn one step per
-    event; a label marks each change of status.  "Refunded" counts requested
-    refunds, confirmed or not, as ``OrderState.refunded`` does.
+    event; an upright label marks each change of status.  "Refunds requested" counts
+    every refund asked for, paid out or not (``OrderState.refunds_requested``).
+    Lines differ in width and marker as well as colour, so that equal values stay visible.
     """
     events = _require(events, "order_state")
     _one_order(events, "order_state")
@@ -230,30 +277,27 @@ def order_state(events: Iterable[Any]) -> Figure:
 
     fig, ax = _figure(height=5)
     # Widest line underneath, so that lines with equal values all stay visible.
-    for name, amounts, color, width in (
-            ("net (paid − refunded)", [s.net for s in states], (0, 0, 0, 0.25), 8),
-            ("paid", [s.paid for s in states], EVENT_STYLE["OrderPaid"]["color"], 4),
-            ("refunded", [s.refunded for s in states], EVENT_STYLE["RefundCreated"]["color"], 1.5)):
+    for name, amounts, color, width, marker in (
+            ("net (paid − refunds requested)", [s.net for s in states], (0, 0, 0, 0.25), 8, "o"),
+            ("paid", [s.paid for s in states], EVENT_STYLE["OrderPaid"]["color"], 4, "s"),
+            ("refunds requested", [s.refunds_requested for s in states], EVENT_STYLE["RefundCreated"]["color"],
+             2.5, "v"),
+            ("refunds paid out", [s.refunds_paid for s in states], EVENT_STYLE["RefundPaid"]["color"], 1, "D")):
         ax.step(steps, [float(a) for a in amounts], where="post", color=color, linewidth=width,
-                marker="o", markersize=width + 2, label=name)
+                marker=marker, markersize=width + 3, label=name)
     top = float(max(s.amount for s in states)) or 1.0
-    ax.set_ylim(-0.05 * top, 1.45 * top)  # headroom for the status labels
-    row = 0
+    ax.set_ylim(-0.05 * top, 2.5 * top)  # the upper part for the status labels
     for step in steps[1:]:
         if states[step].status != states[step - 1].status:
             ax.axvline(step, color="0.75", linestyle=":", zorder=0)
-            ax.text(step, 0.97 - 0.08 * (row % 2), f" {states[step].status}", va="top",
-                    transform=ax.get_xaxis_transform(), fontsize=9)
-            row += 1
+            ax.text(step, 0.98, states[step].status, rotation=90, va="top", ha="right", fontsize=FONT,
+                    transform=ax.get_xaxis_transform())  # upright, along its line: never on another label
     ax.set_xticks(steps, ["start"] + [f"{step}. {e.event_type}" for step, e in enumerate(events, 1)],
                   rotation=25, ha="right")
-    for label, e in zip(ax.get_xticklabels()[1:], events):
-        label.set_color(EVENT_STYLE[e.event_type]["color"])
     ax.set_xlabel("event in the order's stream (version)")
     ax.set_ylabel(f"amount ({CURRENCY})")
     _legend(ax, ax.get_legend_handles_labels()[0])
-    ax.set_title(f"Order {events[0].event.order_id}: money after each of its {len(events)} events "
-                 f"(now {states[-1].status})")
+    ax.set_title(f"Order {events[0].event.order_id}: money after each event (now {states[-1].status})")
     return fig
 
 
@@ -283,13 +327,14 @@ def store_activity(events: Iterable[Any], bucket: str = "1h") -> Figure:
     fig, ax = _figure(height=4.5)
     for name in counts:  # one filled step outline per type: fast however many buckets
         ax.stairs(tops[name], mdates.date2num(edges.to_numpy()), baseline=tops[name] - counts[name],
-                  fill=True, color=EVENT_STYLE[name]["color"], label=name)
+                  fill=True, facecolor=EVENT_STYLE[name]["color"], edgecolor="0.15", linewidth=0.4,
+                  hatch=HATCH[name], label=name)
     _time_axis(ax, f"recorded at (UTC), in buckets of {bucket}")
     ax.set_ylim(0, tops.iloc[:, -1].max() * 1.1)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(f"events per {bucket}")
     _legend(ax, ax.get_legend_handles_labels()[0])
-    ax.set_title(f"Store activity: {len(events)} events, counted per {bucket}")
+    ax.set_title(f"Store activity: {len(events)} events, per {bucket}")
     return fig
 
 
@@ -319,10 +364,10 @@ def read_model_lag(samples: Iterable[tuple[Any, int, int]] | pd.DataFrame) -> Fi
     x, store, checkpoint = list(samples[x_name]), samples["store_position"], samples["checkpoint"]
 
     fig, ax = _figure(height=4.5)
-    ax.step(x, store, where="post", color="black", label="store: last position recorded")
-    ax.step(x, checkpoint, where="post", color="#6A3D9A", label="read model: checkpoint projected")
+    ax.step(x, store, where="post", color="black", label="store: last\nposition recorded")
+    ax.step(x, checkpoint, where="post", color="#6A3D9A", label="read model:\ncheckpoint projected")
     ax.fill_between(x, checkpoint, store, step="post", color="#6A3D9A", alpha=0.2,
-                    label="lag: recorded, not yet projected")
+                    label="lag: recorded,\nnot yet projected")
     if pd.api.types.is_datetime64_any_dtype(samples[x_name]):
         _time_axis(ax, f"{x_name} (UTC)")
     else:
@@ -358,3 +403,113 @@ def replay_cost(samples: Iterable[tuple[int, float]]) -> Figure:
     _legend(ax, ax.get_legend_handles_labels()[0])
     ax.set_title(f"Replay cost: {ms[-1]:.3g} ms to rebuild from {events[-1]:,} events")
     return fig
+
+
+#: The command that records each event type (a command's last event names it: a paid order's
+#: ``CancelOrder`` records a ``RefundCreated``, then the ``OrderCancelled``).
+COMMAND_OF = {"OrderCreated": "PlaceOrder", "OrderPaid": "PayOrder", "RefundCreated": "RequestRefund",
+              "RefundPaid": "ConfirmRefund", "OrderCancelled": "CancelOrder", "OrderShipped": "ShipOrder"}
+LANES = ("command", "order stream", "refund process", "payment provider")
+_BOX = {"command": {"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "black"},
+        "refund process": {"boxstyle": "round,pad=0.3", "facecolor": "#EEEEEE", "edgecolor": "black",
+                           "linestyle": "--"},
+        "payment provider": {"boxstyle": "square,pad=0.3", "facecolor": "white", "edgecolor": "black",
+                             "linestyle": ":"}}
+
+
+def causation(events: Iterable[Any], attempts: Iterable[Any] = ()) -> Figure:
+    """One order as a swimlane: who caused what, in time order, top to bottom.
+
+    Lanes: the commands sent to the shop, the events they recorded in the
+    order's stream, the refund process, and the payment provider.  Arrows
+    follow the causation: a command to each event it recorded (the events'
+    ``causation_id``); a ``RefundCreated`` to the refund process, which asks
+    the provider to pay out and, once paid, sends ``ConfirmRefund`` (command
+    id ``confirm_command_id(order id, refund id)``), which records ``RefundPaid``.
+
+    ``attempts``: the process's ``Attempt`` records (what ``RefundProcess.step``
+    returns), to show failed payouts too; without them, the provider's lane
+    shows the payout that succeeded, at the time its confirmation was recorded.
+    """
+    events = _require(events, "causation")
+    _one_order(events, "causation")
+    attempts = [a for a in attempts if a.order_id == events[0].event.order_id]
+    items: list[tuple[int, int, str, str, Any]] = []  # (time, rank, lane, label, key); rank orders one moment
+    commands: dict[str, tuple[int, str]] = {}  # causation id -> (time, command name), from its events
+    for e in events:
+        time, name = commands.get(e.causation_id, (e.recorded_at, ""))
+        commands[e.causation_id] = (min(time, e.recorded_at), COMMAND_OF[e.event_type])
+    for command_id, (time, name) in commands.items():
+        items.append((time, 1, "command", name, ("command", command_id)))
+    paid_at = {}
+    for e in events:
+        items.append((e.recorded_at, 2, "order stream", e.event_type, ("event", e.position or e.version)))
+        refund_id = getattr(e.event, "refund_id", None)
+        if e.event_type == "RefundCreated":
+            items.append((e.recorded_at, 3, "refund process", f"asks to pay\nout {refund_id}",
+                          ("process", refund_id)))
+        elif e.event_type == "RefundPaid":
+            paid_at[refund_id] = e.recorded_at
+    if attempts:
+        for a in attempts:
+            items.append((a.at, 0, "payment provider", f"attempt {a.attempt}:\n{a.outcome}",
+                          ("attempt", a.refund_id, a.attempt)))
+    else:
+        for refund_id, time in paid_at.items():
+            items.append((time, 0, "payment provider", f"pays out\n{refund_id}", ("attempt", refund_id, 1)))
+    items.sort(key=lambda item: (item[0], item[1]))
+    row = {item[4]: index for index, item in enumerate(items)}
+    column = {lane: index for index, lane in enumerate(LANES)}
+
+    fig, ax = _figure(height=min(MAX_HEIGHT, 1.4 + 0.36 * len(items)))
+    boxes = {}
+    for index, (time, _, lane, label, key) in enumerate(items):
+        if lane == "order stream":
+            style = EVENT_STYLE[label]
+            box = {"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": style["color"], "linewidth": 2}
+            ax.plot(column[lane] + 0.42, index, linestyle="", marker=style["marker"], color=style["color"],
+                    markersize=8)
+            boxes[key] = ax.text(column[lane] - 0.05, index, label, va="center", ha="center", bbox=box)
+        else:
+            boxes[key] = ax.text(column[lane], index, label, va="center", ha="center", bbox=_BOX[lane],
+                                 linespacing=1.0)
+
+    def arrow(source: Any, target: Any) -> None:
+        """From the side of the cause's box that faces the effect, to the facing side of the effect's."""
+        if source not in boxes or target not in boxes:
+            return
+        step = column[items[row[target]][2]] - column[items[row[source]][2]]
+        start, end = {1: ((1, 0.5), (0, 0.5)), -1: ((0, 0.5), (1, 0.5)), 0: ((0.5, 0), (0.5, 1))}[
+            (step > 0) - (step < 0)]
+        ax.annotate("", xy=end, xycoords=boxes[target], xytext=start, textcoords=boxes[source],
+                    arrowprops={"arrowstyle": "->", "color": "black", "shrinkA": 2, "shrinkB": 2})
+
+    for e in events:
+        arrow(("command", e.causation_id), ("event", e.position or e.version))
+        if e.event_type == "RefundCreated":
+            refund_id = e.event.refund_id
+            arrow(("event", e.position or e.version), ("process", refund_id))
+            tries = sorted(a.attempt for a in attempts if a.refund_id == refund_id) or [1]
+            arrow(("process", refund_id), ("attempt", refund_id, tries[0]))
+            for first, then in pairwise(tries):
+                arrow(("attempt", refund_id, first), ("attempt", refund_id, then))
+            arrow(("attempt", refund_id, tries[-1]), ("command", confirm_command_id(e.event.order_id, refund_id)))
+
+    ax.set_xticks(range(len(LANES)), LANES)
+    ax.xaxis.tick_top()
+    ax.set_xlim(-0.6, len(LANES) - 0.4)
+    ax.set_ylim(len(items) - 0.5, -0.5)  # time flows down
+    times = [_utc_label(item[0]) for item in items]
+    ax.set_yticks(range(len(items)), [t if i == 0 or t != times[i - 1] else "" for i, t in enumerate(times)])
+    ax.set_ylabel("recorded at (UTC)")
+    ax.set_xlabel("an arrow points from a cause to what it caused")
+    for x in range(1, len(LANES)):
+        ax.axvline(x - 0.5, color=LANE, linewidth=0.8)
+    for side in ("right", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.set_title(f"Order {events[0].event.order_id}: who caused what")
+    return fig
+
+
+def _utc_label(seconds: int) -> str:
+    return to_datetime(seconds).strftime("%Y-%m-%d %H:%M")

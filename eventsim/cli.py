@@ -3,6 +3,7 @@
     eventsim simulate --orders 100000 --seed 1 --out events.jsonl
     eventsim trace events.jsonl 000042
     eventsim replay events.jsonl
+    eventsim serve --port 8000
 
 ``simulate`` writes a log; ``trace`` prints one order's history and its
 current state as JSON lines; ``replay`` checks a log against the business
@@ -210,6 +211,11 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_serve(args: argparse.Namespace) -> int:
+    from .http.server import serve  # FastAPI and uvicorn are loaded only to serve
+    return serve(args.db, host=args.host, port=args.port)
+
+
 MONEY_COLUMNS = ("amount", "paid", "refunds_requested", "refunds_paid", "net", "gross_paid")
 
 
@@ -251,6 +257,13 @@ def parser() -> argparse.ArgumentParser:
     export_parser.add_argument("--db", metavar="URL", required=True, help="the store to read")
     export_parser.add_argument("--out", metavar="EVENTS.jsonl", required=True, help="the file to write")
     export_parser.set_defaults(run=run_export)
+
+    serve_parser = commands.add_parser("serve", help="serve the shop over HTTP until Ctrl-C")
+    serve_parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
+    serve_parser.add_argument("--port", type=int, default=8000, help="0 picks a free port (default 8000)")
+    serve_parser.add_argument("--db", default="eventsim.db", metavar="URL",
+                              help="the event store: an SQLite file (default eventsim.db), memory: or postgresql://…")
+    serve_parser.set_defaults(run=run_serve)
     return main_parser
 
 

@@ -32,10 +32,13 @@ def _check_ids(command: object, *names: str) -> None:
 
 @dataclass(frozen=True, slots=True)
 class PlaceOrder:
+    """Place an order; ``personal_data`` arrives already sealed (``eventsim.privacy.Vault.seal``)."""
     order_id: str
     amount: Decimal
     customer_id: str | None = None
     command_id: str | None = None
+    currency: str = "EUR"
+    personal_data: str | None = None
 
     def __post_init__(self) -> None:
         _check_ids(self, "customer_id")

@@ -14,6 +14,7 @@ whatever the Python class is called, is what a stored event says it is.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -30,17 +31,36 @@ def _check_amount(value: object) -> None:
         raise TypeError(f"an event's amount is a finite Decimal, not {value!r:.40}")
 
 
+#: ISO 4217 codes: three capital letters.
+_CURRENCY = re.compile(r"[A-Z]{3}")
+#: Personal data is only ever recorded sealed (``eventsim.privacy``): never as plain text.
+_SEALED = re.compile(r"pd1\.[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{20,16000}")  # the longest PersonalData fits
+
+
 @dataclass(frozen=True, slots=True)
 class OrderCreated:
+    """An order was placed.  Schema version 2: version 1 had no ``currency`` (``eventsim.upcasting``).
+
+    ``personal_data`` is the customer's name, e-mail and address sealed with
+    the customer's own key (``eventsim.privacy``); forgetting the customer
+    deletes the key, and this field can no longer be read by anyone.
+    """
     order_id: str
     amount: Decimal
     customer_id: str | None = None
+    currency: str = "EUR"
+    personal_data: str | None = None
 
     def __post_init__(self) -> None:
         check_id(self.order_id, "order_id")
         _check_amount(self.amount)
         if self.customer_id is not None:
             check_id(self.customer_id, "customer_id")
+        if not isinstance(self.currency, str) or not _CURRENCY.fullmatch(self.currency):
+            raise ValueError(f"currency is an ISO 4217 code such as 'EUR', not {self.currency!r:.40}")
+        if self.personal_data is not None and (
+                not isinstance(self.personal_data, str) or not _SEALED.fullmatch(self.personal_data)):
+            raise ValueError("personal_data is recorded only sealed by eventsim.privacy, never as plain text")
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,9 @@
 
     {"eventType": "OrderCreated", "orderId": "123456", "amount": 100, "timestamp": 1628379200}
 
-``timestamp`` is Unix seconds.  The envelope fields (``eventId``, ``version``,
+``timestamp`` is Unix seconds.  ``schemaVersion`` is the shape of the event's
+fields when it was written; a line without one is version 1, and older
+versions are read through ``eventsim.upcasting`` into today's shape.  The envelope fields (``eventId``, ``version``,
 ``position``, ``correlationId``, ``causationId``, ``actor``) are written when
 known and optional when read, so hand-written lines like the one above load
 as they stand.  Amounts are read as ``Decimal`` straight from the text, never
@@ -35,6 +37,7 @@ from typing import Any, NamedTuple, get_args, get_type_hints
 from .events import EVENT_TYPES, event_type_name
 from .ids import check_id
 from .money import to_money
+from .upcasting import SchemaVersionError, schema_version, upcast
 
 __all__ = [
     "MAX_COUNTER",
@@ -44,6 +47,7 @@ __all__ = [
     "LoggedEvent",
     "dumps",
     "event_from_payload",
+    "event_from_stored",
     "event_to_payload",
     "from_json",
     "loads",
@@ -278,8 +282,11 @@ def payload_json(payload: Mapping[str, Any]) -> str:
 def to_json(recorded: Any) -> str:
     """One JSON object, on one line, for a recorded (or logged) event."""
     event = recorded.event
-    parts = [("eventType", event_type_name(event)), *event_to_payload(event).items(),
-             ("timestamp", recorded.recorded_at)]
+    event_type = event_type_name(event)
+    parts: list[tuple[str, Any]] = [("eventType", event_type), *event_to_payload(event).items()]
+    if (version := schema_version(event_type)) != 1:  # absent means 1: the seed's lines stay as they were
+        parts.append(("schemaVersion", version))
+    parts.append(("timestamp", recorded.recorded_at))
     parts += [(name, value) for name, (attr, _) in _ENVELOPE.items()
               if (value := getattr(recorded, attr, None)) is not None]
     return "{" + ", ".join(f'"{name}": {_value(value)}' for name, value in parts) + "}"
@@ -325,6 +332,7 @@ def from_json(obj: Any, *, line: int | None = None) -> LoggedEvent:
     """A ``LoggedEvent`` from one parsed JSON object, or ``EventFormatError``."""
     if not isinstance(obj, dict):
         raise EventFormatError(f"expected a JSON object, got {_json_type(obj)}", line=line)
+    obj = _upcast_line(obj, line)
     spec = _spec_named(obj.get("eventType"), line)
     event = _decode(spec, obj, spec.line_names, line)
     envelope: dict[str, Any] = {}
@@ -340,6 +348,35 @@ def from_json(obj: Any, *, line: int | None = None) -> LoggedEvent:
     except _Problem as problem:
         raise EventFormatError(str(problem), line=line, event_type=spec.event_type, field=name) from None
     return LoggedEvent(event, recorded_at, line=line, **envelope)
+
+
+_LINE_ENVELOPE = frozenset({"eventType", "schemaVersion", "timestamp", *_ENVELOPE})
+
+
+def _upcast_line(obj: dict[str, Any], line: int | None) -> dict[str, Any]:
+    """The line with its payload in today's shape (``eventsim.upcasting``), without ``schemaVersion``."""
+    event_type = obj.get("eventType")
+    if not isinstance(event_type, str):
+        return obj  # _spec_named says what is wrong with it
+    envelope = {name: value for name, value in obj.items() if name in _LINE_ENVELOPE}
+    stored = {name: value for name, value in obj.items() if name not in _LINE_ENVELOPE}
+    event_type, payload = _upcast(event_type, envelope.pop("schemaVersion", 1), stored, line)
+    return {**envelope, "eventType": event_type, **payload}
+
+
+def _upcast(event_type: str, version: Any, payload: Mapping[str, Any], line: int | None) -> tuple[str, Mapping[str, Any]]:
+    try:
+        return upcast(event_type, version, payload)
+    except SchemaVersionError as error:
+        raise EventFormatError(error.problem, line=line, event_type=error.event_type,
+                               field="schemaVersion") from None
+
+
+def event_from_stored(event_type: str, version: Any, payload: Mapping[str, Any], *,
+                      line: int | None = None) -> Any:
+    """The event a store kept as ``event_type`` at schema ``version``: upcast to today's shape, then
+    decoded (``event_from_payload``).  The one call every store makes to read an event back."""
+    return event_from_payload(*_upcast(event_type, version, payload, line), line=line)
 
 
 def loads(text: str, *, line: int | None = None) -> LoggedEvent:

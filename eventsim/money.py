@@ -49,7 +49,7 @@ def to_money(value: object, what: str = "amount") -> Decimal:
         )
     if not amount.is_finite():
         raise ValueError(f"{what} {value!r} is not a finite number")
-    if abs(amount) > MAX_AMOUNT:  # compared exactly: no context rounding in a comparison
+    if amount.copy_abs() > MAX_AMOUNT:  # exact, and unlike abs() never overflows the context
         raise ValueError(f"{what} {amount:.6g} is more than the most an amount can be, {MAX_AMOUNT:,}")
     if amount.as_tuple().exponent < -2:  # type: ignore[operator]  # finite, so the exponent is an int
         cents = amount.quantize(_CENT)  # exact here: at most 15 digits

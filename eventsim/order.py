@@ -80,13 +80,14 @@ class OrderState:
     entries instead of copying them, so ``evolve`` does the same small amount
     of work for the 4,000th refund as for the first.
 
-    ``customer_id`` and ``version`` take no part in any rule; they are kept
-    so that a state computed for time travel says whose order it is and how
-    many events it folds.
+    ``customer_id``, ``currency`` and ``version`` take no part in any rule;
+    they are kept so that a state computed for time travel says whose order it
+    is, in which currency, and how many events it folds.
     """
     order_id: str | None = None
     customer_id: str | None = None
     amount: Decimal = ZERO
+    currency: str | None = None
     paid: Decimal = ZERO
     refunds: PMap = pmap()
     refunds_requested: Decimal = ZERO  # every refund asked for, paid out or not
@@ -221,7 +222,8 @@ def decide(command: Command, state: OrderState) -> list[DomainEvent]:
             if state.placed:
                 raise OrderAlreadyPlaced(order_id, "this order id was already placed")
             amount = _valid_amount(order_id, command.amount)
-            return [OrderCreated(order_id, amount, command.customer_id)]
+            return [OrderCreated(order_id, amount, command.customer_id, command.currency,
+                                 command.personal_data)]
 
         case PayOrder():
             _require_placed(command, state)
@@ -293,7 +295,7 @@ def evolve(state: OrderState, event: DomainEvent) -> OrderState:
     version = state.version + 1
     match event:
         case OrderCreated():
-            return OrderState(event.order_id, event.customer_id, event.amount, version=version)
+            return OrderState(event.order_id, event.customer_id, event.amount, event.currency, version=version)
         case OrderPaid():
             return replace(state, paid=state.amount, version=version)
         case RefundCreated():

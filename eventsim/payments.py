@@ -47,8 +47,19 @@ from .order import RefundAlreadyPaid
 from .shop import Shop
 from .store import RecordedEvent
 
-__all__ = ["FakePaymentProvider", "Payout", "RefundProcess", "PendingRefund", "Attempt",
-           "PAID", "FAILED", "ALREADY_PAID", "UNKNOWN_REFUND", "ACTOR", "confirm_command_id"]
+__all__ = [
+    "ACTOR",
+    "ALREADY_PAID",
+    "FAILED",
+    "PAID",
+    "UNKNOWN_REFUND",
+    "Attempt",
+    "FakePaymentProvider",
+    "Payout",
+    "PendingRefund",
+    "RefundProcess",
+    "confirm_command_id",
+]
 
 PAID = "paid"                  # the provider paid and RefundPaid was recorded now
 FAILED = "failed"              # the provider failed; the refund waits for another attempt

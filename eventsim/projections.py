@@ -35,12 +35,13 @@ or before the checkpoint, so a repeat changes nothing.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Generic, Iterable, TypeVar
+from typing import Generic, TypeVar
 
 from .store import InMemoryEventStore, RecordedEvent, Subscription
 
-__all__ = ["Projection", "ProjectionRunner", "ProjectionFailed", "Failure", "INLINE", "EVENTUAL", "MODES"]
+__all__ = ["EVENTUAL", "INLINE", "MODES", "Failure", "Projection", "ProjectionFailed", "ProjectionRunner"]
 
 S = TypeVar("S")
 
@@ -133,7 +134,7 @@ class ProjectionRunner(Generic[S]):
         if mode == self.mode:
             return
         if mode == INLINE:  # the store first delivers what was missed, then every new event
-            self._subscription = self.store.subscribe(self.handle, self.checkpoint + 1,
+            self._subscription = self.store.subscribe(self._delivered, self.checkpoint + 1,
                                                       name=f"projection {self.projection.name}")
         elif self._subscription is not None:
             self._subscription.close()
@@ -155,6 +156,9 @@ class ProjectionRunner(Generic[S]):
             raise self._stop(recorded, error) from error
         self.state, self.checkpoint, self.failure = state, recorded.position, None
         return True
+
+    def _delivered(self, recorded: RecordedEvent) -> None:
+        self.handle(recorded)
 
     def catch_up(self, max_events: int | None = None) -> int:
         """Apply the events after the checkpoint (at most ``max_events``); return how many.

@@ -44,7 +44,14 @@ from typing import Any
 import pandas as pd
 
 from .clock import to_datetime, to_timestamp
-from .events import OrderCancelled, OrderCreated, OrderPaid, OrderShipped, RefundCreated, RefundPaid
+from .events import (
+    OrderCancelled,
+    OrderCreated,
+    OrderPaid,
+    OrderShipped,
+    RefundCreated,
+    RefundPaid,
+)
 from .money import MAX_AMOUNT
 from .order import STATUSES, order_status
 from .projections import EVENTUAL, Projection, ProjectionFailed, ProjectionRunner
@@ -52,11 +59,23 @@ from .store import InMemoryEventStore, RecordedEvent
 from .streams import stream_for
 
 __all__ = [
-    "OrderRow", "RefundRow", "DayRow", "DailyRevenue",
-    "apply_to_orders", "apply_to_refunds", "apply_to_daily_revenue",
-    "orders_projection", "refunds_projection", "daily_revenue_projection",
-    "orders_frame", "refunds_frame", "daily_revenue_frame", "utc_times",
-    "ShopReadModels", "OrderQueries", "history_frame",
+    "DailyRevenue",
+    "DayRow",
+    "OrderQueries",
+    "OrderRow",
+    "RefundRow",
+    "ShopReadModels",
+    "apply_to_daily_revenue",
+    "apply_to_orders",
+    "apply_to_refunds",
+    "daily_revenue_frame",
+    "daily_revenue_projection",
+    "history_frame",
+    "orders_frame",
+    "orders_projection",
+    "refunds_frame",
+    "refunds_projection",
+    "utc_times",
 ]
 
 ZERO = Decimal("0.00")  # shown as 0.00 in tables, equal to Decimal(0)
@@ -456,7 +475,7 @@ class OrderQueries:
     can append an event; each answer is a new object, so changing an answer
     changes no read model.
     """
-    __slots__ = ("_orders", "_refunds", "_daily_revenue")
+    __slots__ = ("_daily_revenue", "_orders", "_refunds")
 
     def __init__(self, orders: dict[str, OrderRow], refunds: dict[str, dict[str | None, RefundRow]],
                  daily_revenue: DailyRevenue):

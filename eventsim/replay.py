@@ -81,7 +81,8 @@ def command_for(event: DomainEvent, state: OrderState, command_id: str | None = 
     order's oldest unpaid refund."""
     match event:
         case OrderCreated():
-            return PlaceOrder(event.order_id, event.amount, event.customer_id, command_id)
+            return PlaceOrder(event.order_id, event.amount, event.customer_id, command_id,
+                              event.currency, event.personal_data)
         case OrderPaid():
             return PayOrder(event.order_id, state.amount, command_id)
         case RefundCreated():

@@ -10,15 +10,17 @@ of recently used orders together with the version it was folded to (an
 in-memory snapshot) and folds only the events recorded since that version:
 the cost of a command stays the same however long the stream grows.
 
-Every command has an id.  The store keeps a record of each handled command
-(``CommandRecord``): what it asked for (its fingerprint) and which events it
-recorded.  A command sent again under the same id (a retry after a timeout)
+Every command has an id.  For each command whose sender chose its id (only
+such a command can be sent again under it), and for each command caused by
+another message, the store keeps a record (``CommandRecord``): what it asked
+for (its fingerprint), which events it recorded, and what caused it.  A command sent again under the same id (a retry after a timeout)
 gets the first result back and records nothing; a *different* request under
 a used id is refused with ``CommandIdReused``: idempotency means "same
 request, same result", not "same id, ignore it".
 """
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from typing import Callable
 
@@ -27,6 +29,7 @@ from .commands import CancelOrder, Command, RequestRefund, fingerprint
 from .history import state_at_version
 from .ids import random_ids
 from .order import OrderNotFound, OrderState, decide, evolve, initial_state
+from .snapshots import Snapshots
 from .store import CommandRecord, ConcurrencyError, InMemoryEventStore, RecordedEvent
 from .streams import order_id_of, stream_for
 
@@ -51,12 +54,14 @@ class Shop:
     Give it a ``store`` to share one between shops; otherwise it makes an
     in-memory store stamped by ``clock``.  ``ids`` gives command ids to
     commands that arrive without one (and event ids to a store it makes).
-    ``cache_size`` is how many orders' states it keeps between commands.
+    ``cache_size`` is how many orders' states it keeps between commands;
+    ``snapshots`` (``eventsim.snapshots``) keeps them durably too, for the
+    orders it does not have in memory.
     """
 
     def __init__(self, store: InMemoryEventStore | None = None, *,
                  clock: Callable[[], int] | None = None, ids: Callable[[], str] = random_ids,
-                 max_retries: int = 3, cache_size: int = 10_000):
+                 max_retries: int = 3, cache_size: int = 10_000, snapshots: Snapshots | None = None):
         if store is None:
             store = InMemoryEventStore(clock=clock or system_clock, ids=ids)
         elif clock is not None:
@@ -65,8 +70,10 @@ class Shop:
         self.max_retries = max_retries
         self.cache_size = cache_size
         self._ids = ids
+        self.snapshots = snapshots
         # stream id -> (its state at some version, the stream's correlation id): most recent last
         self._states: OrderedDict[str, tuple[OrderState, str | None]] = OrderedDict()
+        self._states_lock = threading.Lock()  # threads (a web server's) share one shop
 
     def handle(self, command: Command, *, causation_id: str | None = None, correlation_id: str | None = None,
                actor: str | None = None, expected_version: int | None = None) -> list[RecordedEvent]:
@@ -81,7 +88,10 @@ class Shop:
         """
         command_id = command.command_id or self._ids()
         stream_id = stream_for(command.order_id)
-        wanted = fingerprint(command)
+        # A command sent without an id cannot be sent again under the id the shop gives it, so it
+        # needs no idempotency record, unless the record is kept to say what caused the command.
+        keep_record = command.command_id is not None or causation_id is not None
+        wanted = fingerprint(command) if keep_record else ""
         for attempt in range(self.max_retries + 1):
             if command.command_id is not None:  # an id of our own making cannot have been used before
                 earlier = self.store.command_record(command_id)
@@ -92,7 +102,7 @@ class Shop:
                 raise ConcurrencyError(stream_id, expected_version, state.version)
             events = decide(command, state)
             record = CommandRecord(command_id, wanted, stream_id, state.version + 1,
-                                   state.version + len(events), causation_id)
+                                   state.version + len(events), causation_id) if keep_record else None
             try:
                 recorded = self.store.append(
                     stream_id, events, expected_version=state.version,
@@ -116,7 +126,13 @@ class Shop:
 
     def _load(self, stream_id: str) -> tuple[OrderState, str | None]:
         """The stream's current state and correlation id: the cached state plus what was recorded since."""
-        state, correlation = self._states.get(stream_id, (initial_state, None))
+        with self._states_lock:
+            cached = self._states.get(stream_id)
+        if cached is None and self.snapshots is not None:
+            cached = self.snapshots.load(stream_id)
+            if cached is not None:
+                self._keep(stream_id, *cached)
+        state, correlation = cached or (initial_state, None)
         newer = self.store.read_stream(stream_id, state.version + 1)
         if newer:
             for recorded in newer:
@@ -127,11 +143,16 @@ class Shop:
         return state, correlation
 
     def _keep(self, stream_id: str, state: OrderState, correlation: str | None) -> None:
-        states = self._states
-        states[stream_id] = (state, correlation)
-        states.move_to_end(stream_id)
-        if len(states) > self.cache_size:
-            states.popitem(last=False)
+        with self._states_lock:
+            cached = self._states.get(stream_id)
+            if cached is not None and cached[0].version > state.version:
+                return  # another thread has kept a newer state meanwhile
+            self._states[stream_id] = (state, correlation)
+            self._states.move_to_end(stream_id)
+            if len(self._states) > self.cache_size:
+                self._states.popitem(last=False)
+        if self.snapshots is not None:
+            self.snapshots.consider(stream_id, state, correlation)
 
     def state(self, order_id: str) -> OrderState:
         """The order's current state, as the fold of its whole stream would give it."""

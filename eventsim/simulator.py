@@ -7,26 +7,35 @@ arrive: each order's story (pay? cancel? ship? refund?) is drawn when the
 order is planned, with its commands at increasing times.
 
 Everything comes from one seed: the same ``SimulationConfig`` gives the same
-log, byte for byte.  The commands of all orders are put in one timeline of
-``(time, seq, command)`` and handled in time order, the clock moved to each
-command's time first, since the store stamps events with its clock.
+log, byte for byte.  The commands of all orders are handled in time order,
+the clock moved to each command's time first, since the store stamps events
+with its clock.  Orders are planned a simulated day at a time, so a year of
+orders never sits in memory as commands.
 """
 from __future__ import annotations
 
 import random
+from bisect import bisect_left
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from itertools import count
-from typing import Callable, Iterator
 
 from .clock import SimulatedClock, to_timestamp
-from .commands import CancelOrder, Command, PayOrder, PlaceOrder, RequestRefund, ShipOrder
+from .commands import (
+    CancelOrder,
+    Command,
+    PayOrder,
+    PlaceOrder,
+    RequestRefund,
+    ShipOrder,
+)
 from .ids import SeededIds
 from .payments import FakePaymentProvider, RefundProcess
 from .shop import Shop
 from .store import InMemoryEventStore
 
-__all__ = ["SimulationConfig", "simulate", "plan_order"]
+__all__ = ["SimulationConfig", "plan_order", "simulate"]
 
 MINUTE, HOUR, DAY = 60, 3600, 86_400
 PROGRESS_EVERY = 10_000
@@ -94,7 +103,9 @@ def simulate(config: SimulationConfig = SimulationConfig(), *,
     """Run the workload; return the shop, whose store holds the log.
 
     ``progress(done, total)`` is told how many commands are handled, every
-    ``PROGRESS_EVERY`` commands and after the last.
+    ``PROGRESS_EVERY`` commands and after the last.  Interrupted (Ctrl-C),
+    it leaves the shop holding whole commands only: ``Shop.handle`` records
+    all of a command's events or none.
     """
     rng = random.Random(config.seed)
     clock = SimulatedClock(config.start)
@@ -105,15 +116,8 @@ def simulate(config: SimulationConfig = SimulationConfig(), *,
     payments = RefundProcess(shop, provider, clock)
 
     arrivals = sorted(config.start + rng.randrange(config.days * DAY) for _ in range(config.orders))
-    seq = count()  # breaks ties between equal times in the order the commands were planned
-    timeline = []
-    for number, placed_at in enumerate(arrivals, 1):
-        customer_id = f"C{rng.randrange(config.customers) + 1:05d}"
-        for time, command in plan_order(rng, config, f"{number:06d}", customer_id, placed_at):
-            timeline.append((time, next(seq), command))
-    timeline.sort()  # every order's commands, interleaved in time order
-    total = len(timeline)
-    for done, (time, _, command) in enumerate(timeline, 1):
+    total = _count_commands(rng, config, arrivals) if progress else 0
+    for done, (time, command) in enumerate(_timeline(_stories(rng, config, arrivals), config.start), 1):
         payments.run_until(time)  # refunds the provider answered before this command arrived
         clock.now = time
         shop.handle(command, actor="warehouse" if isinstance(command, ShipOrder) else "customer")
@@ -121,3 +125,43 @@ def simulate(config: SimulationConfig = SimulationConfig(), *,
             progress(done, total)
     payments.run_until_idle()
     return shop
+
+
+def _count_commands(rng: random.Random, config: SimulationConfig, arrivals: list[int]) -> int:
+    """How many commands the stories will hold: they are drawn once more, from a copy of ``rng``,
+    only to be counted (about a seventh of the run's time, so only when progress is watched)."""
+    copy = random.Random()
+    copy.setstate(rng.getstate())
+    return sum(len(story) for story in _stories(copy, config, arrivals))
+
+
+def _stories(rng: random.Random, config: SimulationConfig, arrivals: list[int]
+             ) -> Iterator[list[tuple[int, Command]]]:
+    """Each order's story, drawn when it is needed, in order of arrival."""
+    for number, placed_at in enumerate(arrivals, 1):
+        customer_id = f"C{rng.randrange(config.customers) + 1:05d}"
+        yield list(plan_order(rng, config, f"{number:06d}", customer_id, placed_at))
+
+
+def _timeline(stories: Iterator[list[tuple[int, Command]]], start: int) -> Iterator[tuple[int, Command]]:
+    """Every order's commands in time order; equal times in the order they were planned.
+
+    A simulated day at a time: once every order placed before the day ends is
+    planned, every command due that day is known (an order's story starts
+    when it is placed), so those are sorted and handed out, and only later
+    ones wait.  Memory holds the orders still going on, not a year of commands.
+    """
+    waiting: list[tuple[int, int, Command]] = []  # (time, seq, command)
+    seq = count()
+    story = next(stories, None)
+    day_ends = start
+    while story is not None or waiting:
+        day_ends += DAY
+        while story is not None and story[0][0] < day_ends:
+            waiting.extend((time, next(seq), command) for time, command in story)
+            story = next(stories, None)
+        waiting.sort()
+        due = bisect_left(waiting, (day_ends,))  # the first command of a later day
+        for time, _, command in waiting[:due]:
+            yield time, command
+        del waiting[:due]

@@ -4,13 +4,24 @@ Each class is one interactive panel.  It keeps its logic in Python and its
 controls as attributes (``panel.slider``, ``panel.buttons["pay"]``), so a
 test or a curious learner can drive it from code exactly as a click would.
 ``panel.widget`` is the ipywidgets box Jupyter shows; a panel shows itself
-when it is a cell's value.
+when it is a cell's value, and a saved notebook keeps a picture (or a line
+of text) of it for readers without a kernel.
 
-Callbacks read what they need and no more: one stream or one read-model row,
-never the whole log, so they stay fast on a store of any size.  Drawing a
-chart (matplotlib to PNG) costs far more than anything else here, mostly for
-its text, so a panel that shows one chart in many states draws it once and
-then redraws only what moves (see ``_Picture``).
+A panel that writes works on its own copy of the shop it is given, unless
+told to share it (``copy=False``) and says which on screen: playing with a
+widget must never change what the notebook's later cells print.
+
+Every click answers on a numbered result line, so that a repeat with the
+same outcome still visibly answers.  A click sends a command with a command
+id that stays the same until an input changes: a double-click is a retry,
+which the shop answers with the first result, never with a refusal.
+
+Callbacks read what they need and no more: one stream, one read-model row,
+or an index, never the whole log, so they stay within a frame on a store of
+any size.  Drawing a chart costs far more than anything else here, mostly
+for its text, so a panel that shows one chart in many states draws it once
+and then redraws only what moves (see ``_Picture``).  Charts are drawn at
+the size they are shown (``CHART_PX``), so their text is as large as meant.
 
 The core never imports this module: widgets are a view on the domain.
 """
@@ -18,55 +29,153 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import fields, replace
-from datetime import datetime
 from decimal import Decimal
-from typing import Any, Callable, Iterable
+from itertools import count, islice
+from typing import Any
 
 import ipywidgets as widgets
-import matplotlib.image
+import PIL.Image
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from . import charts
-from .clock import to_datetime, to_timestamp
-from .commands import CancelOrder, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund, ShipOrder
-from .read_models import history_frame
+from .clock import SimulatedClock, to_datetime, to_timestamp
+from .commands import (
+    CancelOrder,
+    ConfirmRefund,
+    PayOrder,
+    PlaceOrder,
+    RequestRefund,
+    ShipOrder,
+)
+from .ids import SeededIds
 from .money import to_money
-from .order import OrderError, OrderState, decide, fold, initial_state
+from .order import OrderError, OrderState, fold
 from .projections import EVENTUAL, INLINE
 from .read_models import OrderRow, ShopReadModels
 from .shop import Shop, stream_for
 from .simulator import SimulationConfig, simulate
 from .store import ConcurrencyError, InMemoryEventStore, RecordedEvent
 
-__all__ = ["OrderExplorer", "TimeTravel", "CommandConsole", "LiveDashboard", "ConcurrencyRace",
-           "SimulationPanel"]
+__all__ = [
+    "CommandConsole",
+    "ConcurrencyRace",
+    "LiveDashboard",
+    "OrderExplorer",
+    "SimulationPanel",
+    "TimeTravel",
+]
 
-LATER = 'class="eventsim-later" style="color:#aaa"'  # a row after the time-travel cursor
-REJECTED = "color:#b00"
+LATER = "color:#595959;font-style:italic"  # a row not "happened" yet: 7:1 on white, and said in words too
+REJECTED = "color:#a00000"  # 7.7:1 on white
 LOG_TAIL = 8  # events the dashboard shows from the end of the log
 MATCHES = 50  # order ids the explorer offers at once
-DPI = 72  # of every picture: a 10-inch chart is 720 pixels wide, and fewer pixels draw faster
+CHART_PX = 600  # CSS px a chart is shown at: fits the notebook column at 1024×768 with the file browser open
+DPI = CHART_PX / charts.WIDTH  # so that a chart is drawn with as many pixels as it is shown with
+ID_CHARS = 10  # ids longer than this are shortened on screen; the full id shows on hover
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # UTC, 24-hour, everywhere in the panels
+MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
+WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
+WORDS = {"description_width": "initial"}  # labels as wide as their words: never cut off
+#: Every box of a panel may shrink to the notebook column (flex items do not, by default, below their
+#: content); a table then scrolls sideways inside its own box, and a slider or a chart narrows.
+STYLE = """<style>
+.eventsim-panel, .eventsim-panel .widget-box, .eventsim-panel .widget-html,
+.eventsim-panel .widget-html-content { min-width: 0; max-width: 100%; }
+.eventsim-panel .widget-slider, .eventsim-panel .widget-text, .eventsim-panel .widget-dropdown,
+.eventsim-panel .widget-progress { max-width: calc(100% - 4px); }  /* 4px: their margins */
+.eventsim-panel .widget-image { max-width: 100%; margin-left: 0; margin-right: 0; }
+.eventsim-panel .widget-html-content { white-space: normal; }
+</style>"""
 
 
 # --- shared pieces ---------------------------------------------------------
 
+class _Raw(str):
+    """Text that is HTML already: a table cell shows it as it is."""
+
+
 class _Panel:
-    """A panel displays as its ``widget``."""
+    """A panel displays as its ``widget``; a saved notebook keeps ``_static()`` of it."""
     widget: widgets.Box
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        text, png = self._static()
+        bundle["text/plain"] = text  # in place of VBox(children=(...)) for readers without a kernel
+        if png:
+            bundle["image/png"] = png
+        return bundle
+
+    def _static(self) -> tuple[str, bytes | None]:
+        """A line of text, and maybe a picture, that stand for the panel where widgets cannot run."""
+        return f"{type(self).__name__}: run the notebook to use this panel.", None
 
 
-def _html(css_class: str) -> widgets.HTML:
-    """An HTML widget with a class, so a browser test can find it."""
-    box = widgets.HTML()
+def _panel(children: list[widgets.Widget], css_class: str) -> widgets.VBox:
+    """A panel's outer box: the panel's CSS first, then its parts, one under the other."""
+    box = widgets.VBox([widgets.HTML(STYLE, layout=widgets.Layout(display="none")), *children],
+                       layout=widgets.Layout(max_width="100%"))
+    box.add_class("eventsim-panel")
     box.add_class(css_class)
     return box
+
+
+def _html(css_class: str, value: str = "") -> widgets.HTML:
+    """An HTML widget with a class (so a browser test can find it) that never grows past its box."""
+    box = widgets.HTML(value, layout=widgets.Layout(max_width="100%", min_width="0"))
+    box.add_class(css_class)
+    return box
+
+
+def _row(children: list[widgets.Widget], css_class: str = "") -> widgets.HBox:
+    """Side by side while there is room, stacked when there is not."""
+    box = widgets.HBox(children, layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start",
+                                                       max_width="100%"))
+    if css_class:
+        box.add_class(css_class)
+    return box
+
+
+def _column(children: list[widgets.Widget], basis: str = "300px") -> widgets.VBox:
+    """A column of a ``_row``: at least ``basis`` wide, sharing what room is left."""
+    return widgets.VBox(children, layout=widgets.Layout(flex=f"1 1 {basis}", min_width="0", max_width="100%",
+                                                        margin="0 12px 8px 0"))
+
+
+def _help(text: str) -> widgets.HTML:
+    """A line that says what the controls above or beside it do."""
+    return _html("eventsim-help", f'<div style="color:#333;font-size:13px;line-height:1.35">{text}</div>')
+
+
+class _Answer:
+    """The result line: numbered, so that every click visibly answers, even with the same words."""
+
+    def __init__(self) -> None:
+        self.widget = _html("eventsim-result", "<i>no action yet</i>")
+        self._clicks = count(1)
+
+    def __call__(self, text: str) -> None:
+        self.widget.value = f"<b>#{next(self._clicks)}</b> {text}"
+
+
+@contextmanager
+def _busy(buttons: Iterable[widgets.Button]) -> Iterator[None]:
+    """Buttons disabled while the work runs, so that impatience cannot queue it again."""
+    buttons = list(buttons)
+    for button in buttons:
+        button.disabled = True
+    try:
+        yield
+    finally:
+        for button in buttons:
+            button.disabled = False
 
 
 class _Picture:
@@ -91,17 +200,35 @@ class _Picture:
         self.canvas.restore_region(self.still)
         for artist in self.moving:
             self.canvas.figure.draw_artist(artist)
-        buffer = io.BytesIO()
-        matplotlib.image.imsave(buffer, self.canvas.buffer_rgba(), format="png")
+        size = self.canvas.get_width_height()
+        pixels = PIL.Image.frombuffer("RGBA", size, self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        buffer = io.BytesIO()  # RGB and light compression: a PNG here lives for one frame, so fast beats small
+        pixels.convert("RGB").save(buffer, format="png", compress_level=1, dpi=(DPI, DPI))  # dpi: the size meant
         return buffer.getvalue()
 
 
 def _image() -> widgets.Image:
-    return widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+    """A chart's place: hidden until there is a chart (no broken-image icon), then ``CHART_PX`` wide."""
+    return widgets.Image(format="png", layout=widgets.Layout(width=f"{CHART_PX}px", max_width="100%",
+                                                             height="auto", display="none"))
+
+
+def _show_png(image: widgets.Image, png: bytes | None) -> None:
+    image.value = png or b""
+    image.layout.display = None if png else "none"
 
 
 def _utc(seconds: int) -> str:
-    return to_datetime(seconds).strftime("%Y-%m-%d %H:%M:%S")
+    return to_datetime(seconds).strftime(TIME_FORMAT)
+
+
+def _short(value: str | None) -> str:
+    """An id as shown: long ones cut to ``ID_CHARS`` with the whole id on hover."""
+    if value is None:
+        return ""
+    if len(value) <= ID_CHARS + 1:
+        return html.escape(value)
+    return _Raw(f'<span title="{html.escape(value)}">{html.escape(value[:ID_CHARS])}…</span>')
 
 
 def _text(value: Any) -> str:
@@ -110,54 +237,76 @@ def _text(value: Any) -> str:
 
 
 def _details(event: Any) -> str:
-    """An event's fields other than its order id, e.g. ``amount 30.00, refund_id A1-R1``."""
-    return ", ".join(f"{f.name} {_text(value)}" for f in fields(event)
+    """An event's fields other than its order id, e.g. ``amount 30.00, refund_id R1``; the one
+    column of a table that wraps, so that the table stays narrow."""
+    text = ", ".join(f"{f.name} {_text(value)}" for f in fields(event)
                      if f.name != "order_id" and (value := getattr(event, f.name)) is not None)
+    return _Raw(f'<span style="white-space:normal;display:inline-block;min-width:14em">'
+                f'{html.escape(text, quote=False)}</span>')
 
 
 def _cell(value: Any) -> str:
-    return f"<td>{html.escape(_text(value), quote=False)}</td>"
+    """A table cell: short values on one line, longer text wrapped, so that a table stays narrow."""
+    if isinstance(value, _Raw):
+        return f'<td style="padding:2px 8px;white-space:nowrap">{value}</td>'
+    text = _text(value)
+    wrap = "white-space:normal;min-width:8em" if len(text) > 16 and " " in text else "white-space:nowrap"
+    return f'<td style="padding:2px 8px;{wrap}">{html.escape(text, quote=False)}</td>'
 
 
-def _table(header: Iterable[str], rows: Iterable[Iterable[Any]], row_attrs: list[str] | None = None) -> str:
-    """An HTML table; ``row_attrs`` gives each row's attributes (class, style)."""
+def _table(header: Iterable[str], rows: Iterable[Iterable[Any]], row_styles: list[str] | None = None) -> str:
+    """An HTML table that scrolls sideways in its own box when it is wider than the column."""
     rows = list(rows)
-    head = "".join(f"<th>{html.escape(h, quote=False)}</th>" for h in header)
-    body = "".join(f"<tr{' ' + attrs if attrs else ''}>" + "".join(map(_cell, row)) + "</tr>"
-                   for row, attrs in zip(rows, row_attrs or [""] * len(rows)))
-    return f'<table class="eventsim-table"><tr>{head}</tr>{body}</table>'
+    head = "".join(f'<th style="padding:2px 8px;text-align:left">{html.escape(h, quote=False)}</th>'
+                   for h in header)
+    body = "".join(f"<tr{f' style={chr(34)}{style}{chr(34)}' if style else ''}>" + "".join(map(_cell, row))
+                   + "</tr>" for row, style in zip(rows, row_styles or [""] * len(rows)))
+    return ('<div class="eventsim-scroll" style="overflow-x:auto;max-width:100%">'
+            f'<table class="eventsim-table" style="border-collapse:collapse;font-size:13px">'
+            f"<tr>{head}</tr>{body}</table></div>")
 
 
 def _events_table(events: list[RecordedEvent], later_than: int | None = None) -> str:
-    """One row per recorded event; with ``later_than``, the events after that version are greyed."""
-    rows = [(e.version, e.position, _utc(e.recorded_at), e.event_type, _details(e.event)) for e in events]
-    attrs = [LATER if later_than is not None and e.version > later_than else "" for e in events]
-    return _table(("version", "position", "recorded at (UTC)", "event", "details"), rows, attrs)
+    """One row per recorded event; with ``later_than``, the events after that version say "not yet"."""
+    header = ["version", "position", "recorded at (UTC)", "event", "details", "caused by"]
+    rows = [[e.version, e.position, _utc(e.recorded_at), e.event_type, _details(e.event), _short(e.causation_id)]
+            for e in events]
+    if later_than is None:
+        return _table(header, rows)
+    happened = [e.version <= later_than for e in events]
+    return _table(["happened?"] + header, [["yes" if now else "not yet"] + row for row, now in zip(rows, happened)],
+                  ["" if now else LATER for now in happened])
 
 
 def _state_table(state: OrderState) -> str:
     """The folded state of an order, as the decider sees it."""
     if not state.placed:
-        return "<i>no order: nothing recorded yet</i>"
+        return "<p><i>no order yet: nothing recorded</i></p>"
     refunds = ", ".join(f"{r.refund_id} {r.amount:.2f} ({'paid out' if r.paid else 'requested'})"
-                        for r in state.refunds) or "none"
+                        for r in state.refunds.values()) or "none"
     return _table(("", ""), [("status", state.status), ("amount", state.amount), ("paid", state.paid),
-                             ("refunded", state.refunded), ("net", state.net), ("refunds", refunds),
-                             ("version", state.version)])
+                             ("refunds requested", state.refunds_requested),
+                             ("refunds paid out", state.refunds_paid), ("net", state.net),
+                             ("refunds", refunds), ("version", state.version)])
 
 
-def _row_table(row: OrderRow | None, read_models: ShopReadModels) -> str:
+def _behind(read_models: ShopReadModels) -> str:
+    runner = read_models.orders
+    return (f"<p>read model at position {runner.checkpoint} of {runner.store.last_position} "
+            f"(lag {runner.lag})</p>")
+
+
+def _row_table(order_id: str, row: OrderRow | None, read_models: ShopReadModels) -> str:
     """One order as the read side has it, and how far behind the read side is."""
-    behind = (f"read model at position {read_models.orders.checkpoint} of "
-              f"{read_models.orders.store.last_position} (lag {read_models.orders.lag})")
     if row is None:
-        return f"<i>not in the orders read model</i>: {behind}"
+        return (f"<p><i>order {html.escape(order_id)} is not in the orders read model yet</i>: "
+                f"the events that place it are not projected.</p>" + _behind(read_models))
     return _table(("", ""), [("status", row.status), ("amount", row.amount), ("paid", row.paid),
-                             ("refunded", row.refunded), ("net", row.net),
-                             ("last version", row.last_version)]) + behind
+                             ("refunds requested", row.refunds_requested), ("refunds paid out", row.refunds_paid),
+                             ("net", row.net), ("last version", row.last_version)]) + _behind(read_models)
 
 
-def _rejection(error: Exception) -> str:
+def _refusal(error: Exception) -> str:
     """An error in plain words; a broken business rule is named as such."""
     if isinstance(error, OrderError):
         text = f"Rejected, nothing recorded: {error.problem}. The rule: {error.rule}."
@@ -166,16 +315,49 @@ def _rejection(error: Exception) -> str:
     return f'<span style="{REJECTED}">{html.escape(text, quote=False)}</span>'
 
 
+def _amount(text: str, what: str = "amount") -> Decimal:
+    """An amount typed in a box, by the domain's own rule (``to_money``); a plain message if not."""
+    if not text.strip():
+        raise ValueError(f"type an {what}, such as 19.99")
+    try:
+        return to_money(text.strip(), what)
+    except (TypeError, ValueError) as error:
+        raise ValueError(str(error)) from None
+
+
+def _copy(shop: Shop) -> Shop:
+    """A new shop with the same events, envelopes and times, for a panel to change freely.
+
+    Events are appended in log order with their own recorded times (the
+    copy's clock is set to each before its append), then the clock moves a
+    minute per event.  The copy's event ids are its own.
+    """
+    clock = SimulatedClock(start=0)
+    store = InMemoryEventStore(clock=clock, ids=SeededIds(0))
+    for e in shop.store.read_all():
+        clock.now = e.recorded_at
+        store.append(e.stream_id, [e.event], correlation_id=e.correlation_id, causation_id=e.causation_id,
+                     actor=e.actor)
+    clock.now, clock.step = (clock.now + 60, 60)
+    return Shop(store, ids=SeededIds(1))
+
+
+def _sharing(copied: bool, shop: Shop, shared_with: str = "the notebook") -> str:
+    if copied:
+        return (f"This panel works on <b>its own copy</b> of the shop ({len(shop.store)} events): "
+                "nothing you do here changes the notebook's shop.")
+    return f"This panel <b>shares</b> its shop with {shared_with}: what you record here, they see."
+
+
 # --- time travel -----------------------------------------------------------
 
 class TimeTravel(_Panel):
-    """Slide through one order's versions, or pick a moment, and see the order as it was then.
+    """Slide through one order's versions, or type a moment, and see the order as it was then.
 
     The state shown is ``fold`` of the events up to the cursor.  The later
-    events stay in the table and on the timeline, greyed out: they are
-    recorded, but at that point they had not happened yet.  The timeline,
-    ``figure``, is drawn once: a move of the cursor repaints its markers and
-    redraws only them.
+    events stay in the table ("not yet") and on the timeline (hollow and
+    grey): they are recorded, but at that point they had not happened.  The
+    timeline is drawn once: a move of the cursor repaints only its markers.
     """
 
     def __init__(self, store: InMemoryEventStore, order_id: str, version: int | None = None):
@@ -196,50 +378,74 @@ class TimeTravel(_Panel):
         self._syncing = False
 
         self.slider = widgets.IntSlider(version, min=0, max=last, description="version",
-                                        continuous_update=False)
-        self.moment = widgets.NaiveDatetimePicker(value=self._moment_of(version), description="at (UTC)")
+                                        continuous_update=False, style=WORDS)
+        self.moment = widgets.Text(description="or the moment (UTC)", placeholder="2021-08-08 12:00",
+                                   continuous_update=False, style=WORDS, layout=widgets.Layout(width="300px"))
+        self.note = _html("eventsim-note")
         self.state = _html("eventsim-state")
         self.table = _html("eventsim-events")
         self.timeline = _image()
         self.slider.observe(self._on_version, "value")
         self.moment.observe(self._on_moment, "value")
-        self.widget = widgets.VBox([widgets.HBox([self.slider, self.moment]),
-                                    widgets.HBox([self.state, self.table]), self.timeline])
-        self.widget.add_class("eventsim-time-travel")
-        self._show(version)
-
-    def _moment_of(self, version: int) -> datetime | None:
-        """When the event at ``version`` was recorded, as a naive UTC datetime for the picker."""
-        return to_datetime(self._times[version - 1]).replace(tzinfo=None) if version else None
+        self.widget = _panel([
+            _row([self.slider, self.moment]),
+            _help(f"The slider picks a <b>version</b>: the order as it was after that many of its {last} "
+                  "events (0: before the first). Or type a moment in UTC, 24-hour, as "
+                  "<code>2021-08-08 12:00</code>: the version is the number of events recorded at or before it."),
+            self.note, _row([_column([self.state], "220px"), _column([self.table], "320px")]), self.timeline], "eventsim-time-travel")
+        self._on_version({"new": version})
 
     def _show(self, version: int) -> None:
         state = fold(e.event for e in self.events[:version])
-        self.state.value = (f"<b>version {version} of {len(self.events)}</b>: {state.status}"
-                            + _state_table(state))
+        before = "before the first event" if version == 0 else f"status {state.status}"
+        self.state.value = f"<p><b>version {version} of {len(self.events)}</b>: {before}</p>" + _state_table(state)
         self.table.value = _events_table(self.events, later_than=version)
         for markers, versions in self._markers.items():
-            color = charts.EVENT_STYLE[markers.get_label()]["color"]
-            markers.set_color([charts.LATER if v > version else color for v in versions])
-        self.timeline.value = self._picture.png()
+            charts.paint(markers, [v > version for v in versions])
+        _show_png(self.timeline, self._picture.png())
 
     def _on_version(self, change: dict) -> None:
+        """The slider moved: show that version, and the moment its last event was recorded."""
         self._show(change["new"])
         if not self._syncing:
             self._syncing = True
             try:
-                self.moment.value = self._moment_of(change["new"])
+                version = change["new"]
+                self.moment.value = _utc(self._times[version - 1]) if version else ""
+                self.note.value = ""
             finally:
                 self._syncing = False
 
     def _on_moment(self, change: dict) -> None:
-        """A moment picked: the version is the number of events recorded at or before it."""
-        if self._syncing or change["new"] is None:
+        """A moment typed: the version is the number of events recorded at or before it."""
+        if self._syncing:
             return
+        text = change["new"].strip()
+        if not text:
+            self.note.value = "<i>type a moment such as 2021-08-08 12:00 (UTC), or use the slider</i>"
+            return
+        if not MOMENT.fullmatch(text):
+            self.note.value = _refusal(ValueError(f"{text!r} is not a moment: write it as 2021-08-08 12:00 "
+                                                  "(UTC, 24-hour; seconds optional)"))
+            return
+        try:
+            moment = to_timestamp(text)
+        except ValueError as error:
+            self.note.value = _refusal(ValueError(f"{text!r} is not a moment: {error}"))
+            return
+        version = bisect_right(self._times, moment)
+        self.note.value = (f"at {_utc(moment)} UTC, {version} of the order's events were recorded"
+                           + (": it was not placed yet" if version == 0 else ""))
         self._syncing = True
         try:
-            self.slider.value = bisect_right(self._times, to_timestamp(change["new"]))
+            self.slider.value = version
+            self._show(version)
         finally:
             self._syncing = False
+
+    def _static(self) -> tuple[str, bytes | None]:
+        return ((f"TimeTravel over order {self.order_id} ({len(self.events)} versions), "
+                 f"at version {self.slider.value}: run the notebook to slide through them."), self._picture.png())
 
 
 # --- commands --------------------------------------------------------------
@@ -251,34 +457,54 @@ ACTIONS = {"place": "place order", "pay": "pay", "refund": "request refund", "co
 class CommandConsole(_Panel):
     """Send commands to a shop; see what was recorded, or which rule said no.
 
-    With ``read_models``, the order's read-model row is shown beside its
-    stream: in eventual mode it lags until the read models catch up.
-    ``on_handled`` holds functions called after every command, handled or not.
+    It works on a copy of ``shop`` (``copy=False``: on ``shop`` itself, and
+    says so).  With ``read_models``, the order's read-model row is shown
+    beside its stream: in eventual mode it lags until the read models catch
+    up; ``read_models`` must read the console's shop, so it implies
+    ``copy=False``, and ``shared_with`` says with whom on screen.
+    ``on_handled`` holds functions called after every click.
     """
 
-    def __init__(self, shop: Shop, read_models: ShopReadModels | None = None, order_id: str = ""):
-        self.shop = shop
+    def __init__(self, shop: Shop, read_models: ShopReadModels | None = None, order_id: str = "", *,
+                 copy: bool = True, shared_with: str = "the notebook"):
+        copy = copy and read_models is None
+        self.shop = _copy(shop) if copy else shop
         self.read_models = read_models
-        self.order_id = widgets.Text(order_id, description="order id", continuous_update=False)
-        self.amount = widgets.Text(description="amount", placeholder="e.g. 19.99")
-        self.reason = widgets.Text(description="reason", placeholder="optional")
-        self.refund_id = widgets.Text(description="refund id", placeholder="e.g. A1-R1")
-        self.buttons = {action: widgets.Button(description=label) for action, label in ACTIONS.items()}
+        self.order_id = widgets.Text(order_id, description="order id", placeholder="e.g. 42",
+                                     continuous_update=False, style=WORDS)
+        self.amount = widgets.Text(description="amount", placeholder="e.g. 19.99", style=WORDS)
+        self.reason = widgets.Text(description="reason", placeholder="optional", style=WORDS)
+        self.refund_id = widgets.Text(description="refund id", placeholder="e.g. 42-R1", style=WORDS)
+        self.buttons = {action: widgets.Button(description=label, layout=widgets.Layout(width="auto"))
+                        for action, label in ACTIONS.items()}
         for action, button in self.buttons.items():
             button.on_click(lambda _, action=action: self._send(action))
-        self.result = _html("eventsim-result")
+        self.answer = _Answer()
+        self.result = self.answer.widget
         self.stream = _html("eventsim-stream")
         self.row = _html("eventsim-row")
         self.on_handled: list[Callable[[], None]] = []
-        self.order_id.observe(lambda _: self.refresh(), "value")
-        sides = [widgets.VBox([widgets.HTML("<b>write side: the order's stream</b>"), self.stream])]
+        self._form = 0  # counts changes to the inputs: a new form, a new command id
+        for box in (self.order_id, self.amount, self.reason, self.refund_id):
+            box.observe(self._on_input, "value")
+        sides = [_column([widgets.HTML("<b>write side: the order's stream</b>"), self.stream], "320px")]
         if read_models is not None:
-            sides.append(widgets.VBox([widgets.HTML("<b>read side: its row</b>"), self.row]))
-        self.widget = widgets.VBox([
-            widgets.HBox([self.order_id, self.amount]), widgets.HBox([self.reason, self.refund_id]),
-            widgets.HBox(list(self.buttons.values())), self.result, widgets.HBox(sides)])
-        self.widget.add_class("eventsim-console")
+            sides.append(_column([widgets.HTML("<b>read side: its row</b>"), self.row], "220px"))
+        self.widget = _panel([
+            _help(_sharing(copy, self.shop, shared_with)),
+            _row([self.order_id, self.amount, self.reason, self.refund_id]),
+            _row(list(self.buttons.values())),
+            _help("Each button sends one command for the order id: <i>amount</i> is for place, pay and "
+                  "request refund; <i>refund id</i> names the refund to confirm; <i>reason</i> is kept with a "
+                  "refund or a cancel. A second click with the same inputs resends the same command (same "
+                  "command id): the shop answers it from its record and records nothing twice."),
+            self.result, _row(sides)], "eventsim-console")
         self.refresh()
+
+    def _on_input(self, change: dict) -> None:
+        self._form += 1
+        if change["owner"] is self.order_id:
+            self.refresh()
 
     def _command(self, action: str):
         order_id = self.order_id.value.strip()
@@ -286,49 +512,67 @@ class CommandConsole(_Panel):
             raise ValueError("type an order id first")
         reason = self.reason.value.strip() or None
         refund_id = self.refund_id.value.strip() or None
+        command_id = f"console-{self._form}-{action}"
         match action:
             case "place":
-                return PlaceOrder(order_id, to_money(self.amount.value))
+                return PlaceOrder(order_id, _amount(self.amount.value), command_id=command_id)
             case "pay":
-                return PayOrder(order_id, to_money(self.amount.value))
+                return PayOrder(order_id, _amount(self.amount.value), command_id=command_id)
             case "refund":
-                return RequestRefund(order_id, to_money(self.amount.value), reason, refund_id)
+                return RequestRefund(order_id, _amount(self.amount.value), reason, refund_id,
+                                     command_id=command_id)
             case "confirm":
                 if refund_id is None:
-                    raise ValueError("type the id of the refund to confirm (its stream shows it)")
-                return ConfirmRefund(order_id, refund_id)
+                    raise ValueError("type the id of the refund to confirm (the order's stream shows it)")
+                return ConfirmRefund(order_id, refund_id, command_id=command_id)
             case "cancel":
-                return CancelOrder(order_id, reason)
+                return CancelOrder(order_id, reason, command_id=command_id)
             case "ship":
-                return ShipOrder(order_id)
+                return ShipOrder(order_id, command_id=command_id)
         raise ValueError(f"unknown action {action!r}")
 
     def _send(self, action: str) -> None:
-        try:
-            command = self._command(action)
-            recorded = self.shop.handle(command)
-        except (OrderError, ValueError) as error:
-            self.result.value = _rejection(error)
-        else:
-            self.result.value = (f"<b>{type(command).__name__}</b> recorded {len(recorded)} "
-                                 f"event{'s' * (len(recorded) != 1)}:" + _events_table(recorded))
-        self.refresh()
-        for callback in self.on_handled:
-            callback()
+        with _busy(self.buttons.values()):
+            last = self.shop.store.last_position
+            try:
+                command = self._command(action)
+                recorded = self.shop.handle(command)
+            except (OrderError, ValueError, TypeError) as error:
+                self.answer(_refusal(error))
+            else:
+                name = type(command).__name__
+                if recorded and recorded[-1].position <= last:
+                    self.answer(f"<b>{name}</b> sent again with the same command id "
+                                f"({html.escape(command.command_id)}): already recorded, nothing recorded twice.")
+                else:
+                    self.answer(f"<b>{name}</b> recorded {len(recorded)} event{'s' * (len(recorded) != 1)}:"
+                                + _events_table(recorded))
+            self.refresh()
+            for callback in self.on_handled:
+                callback()
 
     def refresh(self) -> None:
         """Show the order's stream and state (write side) and its read-model row (read side)."""
         order_id = self.order_id.value.strip()
+        if not order_id:
+            self.stream.value = "<i>type an order id to see its stream</i>"
+            self.row.value = ""
+            return
         events = self.shop.store.read_stream(stream_for(order_id))
-        self.stream.value = (_events_table(events) + _state_table(fold(e.event for e in events))
-                             if events else "<i>no events for this order id</i>")
+        self.stream.value = (_events_table(events) + _state_table(fold(e.event for e in events)) if events
+                             else f"<i>no events for order {html.escape(order_id)} yet: place it first</i>")
         if self.read_models is not None:
-            self.row.value = _row_table(self.read_models.orders.state.get(order_id), self.read_models)
+            self.row.value = _row_table(order_id, self.read_models.orders.state.get(order_id), self.read_models)
+
+    def _static(self) -> tuple[str, bytes | None]:
+        return ((f"CommandConsole on a shop of {len(self.shop.store)} events: run the notebook to send "
+                 "commands with its buttons."), None)
 
 
 # --- optimistic concurrency ------------------------------------------------
 
-RACE_ACTIONS = ("ship", "cancel", "refund", "pay")
+RACE_ACTIONS = (("ship it", "ship"), ("cancel it", "cancel"), ("refund part of it", "refund"),
+                ("pay for it", "pay"))
 
 
 class _Clerk:
@@ -337,91 +581,164 @@ class _Clerk:
     def __init__(self, name: str):
         self.name = name
         self.version: int | None = None  # None until loaded
-        self.state: OrderState = initial_state
-        self.correlation_id: str | None = None
-        self.load = widgets.Button(description=f"{name}: load")
-        self.action = widgets.Dropdown(options=RACE_ACTIONS, description="then")
-        self.amount = widgets.Text(description="refund", placeholder="amount, to refund")
-        self.save = widgets.Button(description=f"{name}: save")
-        self.status = _html("eventsim-clerk")
-        self.widget = widgets.VBox([widgets.HTML(f"<b>clerk {name}</b>"), self.load, self.action, self.amount,
-                                    self.save, self.status])
+        self.state: OrderState = fold(())
+        self.loads = 0
+        self.load = widgets.Button(description=f"{name}: load", layout=widgets.Layout(width="auto"))
+        self.action = widgets.Dropdown(options=RACE_ACTIONS, description="then", style=WORDS,
+                                       layout=widgets.Layout(width="auto"))
+        self.amount = widgets.Text(description="refund amount", placeholder="e.g. 5.00", style=WORDS,
+                                   layout=widgets.Layout(width="220px"))
+        self.save = widgets.Button(description=f"{name}: save", layout=widgets.Layout(width="auto"))
+        self.answer = _Answer()
+        self.answer.widget.value = "<i>not loaded yet</i>"
+        self.widget = _column([widgets.HTML(f"<b>clerk {name}</b>"), _row([self.load, self.action]),
+                               self.amount, self.save, self.answer.widget], "240px")
+        self.widget.add_class("eventsim-clerk")
 
 
 class ConcurrencyRace(_Panel):
     """Two clerks load the same order, both act on it, and the second to save loses.
 
-    Each save appends with the version its clerk loaded as the expected
-    version, exactly as ``Shop.handle`` does; but where the shop retries by
-    itself, here the losing clerk sees the ``ConcurrencyError`` and loads
-    again, and only then learns whether the action still makes sense.
+    A save is ``Shop.handle`` with the version the clerk loaded as the
+    expected version: the shop's one write path, which would retry by itself
+    with no expected version given.  Here the losing clerk sees the
+    ``ConcurrencyError`` and loads again, and only then learns whether the
+    action still makes sense.  The race runs on a copy of ``shop`` (``copy=False``: on ``shop``).
     """
 
-    def __init__(self, shop: Shop, order_id: str, clerks: tuple[str, str] = ("A", "B")):
-        self.store = shop.store
+    def __init__(self, shop: Shop, order_id: str, clerks: tuple[str, str] = ("A", "B"), *, copy: bool = True):
+        self.shop = _copy(shop) if copy else shop
         self.order_id = order_id
         self.stream_id = stream_for(order_id)
-        if not self.store.stream_version(self.stream_id):
+        if not self.shop.store.stream_version(self.stream_id):
             raise ValueError(f"order {order_id!r} has no events: place it before racing on it")
         self.clerks = {name: _Clerk(name) for name in clerks}
         for clerk in self.clerks.values():
             clerk.load.on_click(lambda _, clerk=clerk: self._load(clerk))
             clerk.save.on_click(lambda _, clerk=clerk: self._save(clerk))
-            clerk.status.value = "<i>not loaded yet</i>"
+            clerk.action.observe(lambda _, clerk=clerk: self._changed(clerk), "value")
+            clerk.amount.observe(lambda _, clerk=clerk: self._changed(clerk), "value")
         self.stream = _html("eventsim-stream")
-        self.widget = widgets.VBox([widgets.HBox([c.widget for c in self.clerks.values()]),
-                                    widgets.HTML(f"<b>the stream {self.stream_id}</b>"), self.stream])
-        self.widget.add_class("eventsim-race")
+        self.widget = _panel([
+            _help(_sharing(copy, self.shop)),
+            _help("Each clerk <b>loads</b> the order (reads its stream and notes the version), picks what to do, "
+                  "then <b>saves</b>: the shop records the clerk's events only if the stream is still at the "
+                  "version the clerk loaded. Load both, save one, then save the other."),
+            _row([c.widget for c in self.clerks.values()]),
+            widgets.HTML(f"<b>the stream {html.escape(self.stream_id)}</b>"), self.stream], "eventsim-race")
         self._show_stream()
 
+    def _changed(self, clerk: _Clerk) -> None:
+        clerk.loads += 1  # another decision: the next save is a new command
+
     def _load(self, clerk: _Clerk) -> None:
-        events = self.store.read_stream(self.stream_id)
+        events = self.shop.store.read_stream(self.stream_id)
         clerk.version = len(events)
         clerk.state = fold(e.event for e in events)
-        clerk.correlation_id = events[0].correlation_id
-        clerk.status.value = f"loaded <b>version {clerk.version}</b>: {clerk.state.status}"
+        clerk.loads += 1
+        clerk.answer(f"loaded <b>version {clerk.version}</b>: {clerk.state.status}")
 
     def _command(self, clerk: _Clerk):
         reason = f"clerk {clerk.name}"
+        command_id = f"race-{clerk.name}-{clerk.loads}"
         match clerk.action.value:
             case "ship":
-                return ShipOrder(self.order_id)
+                return ShipOrder(self.order_id, command_id=command_id)
             case "cancel":
-                return CancelOrder(self.order_id, reason)
+                return CancelOrder(self.order_id, reason, command_id=command_id)
             case "refund":
-                return RequestRefund(self.order_id, to_money(clerk.amount.value), reason)
+                return RequestRefund(self.order_id, _amount(clerk.amount.value, "refund amount"), reason,
+                                     command_id=command_id)
             case "pay":
-                return PayOrder(self.order_id, clerk.state.amount)
+                return PayOrder(self.order_id, clerk.state.amount, command_id=command_id)
         raise ValueError(f"unknown action {clerk.action.value!r}")
 
     def _save(self, clerk: _Clerk) -> None:
         if clerk.version is None:
-            clerk.status.value = _rejection(ValueError("load the order first"))
+            clerk.answer(_refusal(ValueError("load the order first")))
             return
-        try:
-            events = decide(self._command(clerk), clerk.state)
-            recorded = self.store.append(self.stream_id, events, expected_version=clerk.version,
-                                         correlation_id=clerk.correlation_id)
-        except ConcurrencyError as error:
-            clerk.status.value = (
-                f'<span style="{REJECTED}">ConcurrencyError, nothing recorded: you loaded version '
-                f"{error.expected}, but the stream is now at version {error.actual}. Someone saved "
-                f"first; load again to see what they did, then decide again.</span>")
-        except (OrderError, ValueError) as error:
-            clerk.status.value = _rejection(error)
-        else:
-            clerk.version = recorded[-1].version
-            clerk.state = fold((r.event for r in recorded), clerk.state)
-            clerk.status.value = (f"saved: expected version {recorded[0].version - 1}, recorded "
-                                  f"{', '.join(r.event_type for r in recorded)}; now at "
-                                  f"<b>version {clerk.version}</b>: {clerk.state.status}")
-        self._show_stream()
+        with _busy([clerk.load, clerk.save]):
+            last = self.shop.store.last_position
+            try:
+                command = self._command(clerk)
+                recorded = self.shop.handle(command, expected_version=clerk.version, actor=f"clerk:{clerk.name}")
+            except ConcurrencyError as error:
+                clerk.answer(
+                    f'<span style="{REJECTED}">ConcurrencyError, nothing recorded: you loaded version '
+                    f"{error.expected}, but the stream is now at version {error.actual}. Someone saved "
+                    f"first; load again to see what they did, then decide again.</span>")
+            except (OrderError, ValueError, TypeError) as error:
+                clerk.answer(_refusal(error))
+            else:
+                if recorded and recorded[-1].position <= last:
+                    clerk.answer("saved already by your first click (same command id): nothing recorded twice")
+                else:
+                    clerk.version = recorded[-1].version
+                    clerk.state = fold((r.event for r in recorded), clerk.state)
+                    clerk.answer(f"saved: expected version {recorded[0].version - 1}, recorded "
+                                 f"{', '.join(r.event_type for r in recorded)}; now at "
+                                 f"<b>version {clerk.version}</b>: {clerk.state.status}")
+            self._show_stream()
 
     def _show_stream(self) -> None:
-        self.stream.value = _events_table(self.store.read_stream(self.stream_id))
+        self.stream.value = _events_table(self.shop.store.read_stream(self.stream_id))
+
+    def _static(self) -> tuple[str, bytes | None]:
+        return ((f"ConcurrencyRace: clerks {' and '.join(self.clerks)} on order {self.order_id}: "
+                 "run the notebook to load and save as each clerk."), None)
 
 
 # --- the read side ---------------------------------------------------------
+
+class _IdIndex:
+    """The read model's order ids, searchable by any part, newest first, in time independent
+    of how many there are.
+
+    The ids are kept in one string, newest last, each after a newline; a
+    search is ``str.rfind`` from the end (a C loop over the text) and a
+    bisect maps each hit to its id.  New ids are added as the read model
+    grows (a dict keeps its keys in the order they were added).
+    """
+
+    def __init__(self, rows: dict[str, OrderRow]):
+        self.rows = rows
+        self.ids: list[str] = []
+        self.starts: list[int] = []
+        self.chunks: list[str] = []
+        self.text = ""
+
+    def _update(self) -> None:
+        if len(self.rows) == len(self.ids):
+            return
+        new = list(islice(self.rows, len(self.ids), None))
+        at = len(self.text)
+        for order_id in new:
+            self.starts.append(at + 1)
+            at += len(order_id) + 1
+        self.ids += new
+        self.text += "".join("\n" + order_id for order_id in new)
+
+    def __len__(self) -> int:
+        self._update()
+        return len(self.ids)
+
+    def search(self, part: str, limit: int) -> list[str]:
+        """Up to ``limit`` ids that contain ``part``: an exact match first, then the newest."""
+        self._update()
+        if not part:
+            return self.ids[-limit:][::-1]
+        found = [part] if part in self.rows else []
+        end = len(self.text)
+        while len(found) < limit:
+            hit = self.text.rfind(part, 0, end)
+            if hit < 0:
+                break
+            index = bisect_right(self.starts, hit) - 1
+            if self.ids[index] != part:
+                found.append(self.ids[index])
+            end = self.starts[index] - 1  # on to the ids before this one
+        return found
+
 
 class OrderExplorer(_Panel):
     """Find an order and see it three ways at once: its stream as a table, as a
@@ -430,15 +747,16 @@ class OrderExplorer(_Panel):
     The list of orders is a query, so it comes from the read model: an order
     placed since the last catch-up is not there yet.  The timeline is an
     ``order_age`` chart, whose axes are the same for every order: it is drawn
-    once, and a pick moves only its markers.
+    once, and a pick moves only its markers.  It only reads: no copy needed.
     """
 
     def __init__(self, store: InMemoryEventStore, read_models: ShopReadModels):
         self.store = store
         self.read_models = read_models
-        self.search = widgets.Text(description="search", placeholder="order id or its start, then Enter",
-                                   continuous_update=False)
-        self.picker = widgets.Dropdown(description="order")
+        self.index = _IdIndex(read_models.orders.state)
+        self.search = widgets.Text(description="search", placeholder="any part of an order id, then Enter",
+                                   continuous_update=False, style=WORDS, layout=widgets.Layout(width="320px"))
+        self.picker = widgets.Dropdown(description="order", style=WORDS, layout=widgets.Layout(width="220px"))
         self.found = _html("eventsim-found")
         self.history = _html("eventsim-history")
         self.timeline = _image()
@@ -449,21 +767,27 @@ class OrderExplorer(_Panel):
         self._drawn: tuple[str | None, int] | None = None
         self.search.observe(lambda _: self.refresh(), "value")
         self.picker.observe(self._on_pick, "value")
-        self.widget = widgets.VBox([
-            widgets.HBox([self.search, self.picker, self.found]),
-            widgets.HBox([widgets.VBox([widgets.HTML("<b>read model row</b>"), self.row]),
-                          widgets.VBox([widgets.HTML("<b>history (the stream)</b>"), self.history])]),
-            self.timeline])
-        self.widget.add_class("eventsim-explorer")
+        self.widget = _panel([
+            _row([self.search, self.picker]), self.found,
+            _help("Type any part of an order id and press Enter: the list offers the matching orders, the "
+                  f"latest placed first (at most {MATCHES}). The list comes from the read model."),
+            _row([_column([widgets.HTML("<b>read model row</b>"), self.row], "220px"),
+                  _column([widgets.HTML("<b>history (the stream)</b>"), self.history], "320px")]),
+            self.timeline], "eventsim-explorer")
         self.refresh()
 
     def refresh(self) -> None:
-        """Offer the orders whose id starts with the search text, the latest placed first."""
-        prefix = self.search.value.strip()
-        orders = self.read_models.orders.state
-        ids = (order_id for order_id in reversed(orders) if order_id.startswith(prefix))
-        matches = [order_id for order_id, _ in zip(ids, range(MATCHES))]
-        self.found.value = f"{len(matches)}{'+' if len(matches) == MATCHES else ''} found"
+        """Offer the orders whose id contains the search text, the latest placed first."""
+        part = self.search.value.strip()
+        matches = self.index.search(part, MATCHES)
+        total = len(self.index)
+        if not matches:
+            self.found.value = (f'<span style="{REJECTED}">no order matches {html.escape(repr(part), quote=False)}</span> '
+                                f"among the {total} orders in the read model" if total else
+                                "<i>the read model has no orders yet: catch it up first</i>")
+        else:
+            self.found.value = (f"{len(matches)}{'+' if len(matches) == MATCHES else ''} of {total} orders "
+                                + (f"contain {html.escape(repr(part), quote=False)}" if part else "(the latest placed first)"))
         current = self.picker.value
         self._choosing = True  # one update below, not one per trait change
         try:
@@ -479,14 +803,23 @@ class OrderExplorer(_Panel):
 
     def _show(self) -> None:
         order_id = self.picker.value
-        events = self.store.read_stream(stream_for(order_id)) if order_id else []
-        self.row.value = _row_table(self.read_models.orders.state.get(order_id), self.read_models)
-        self.history.value = history_frame(self.store, order_id).to_html(index=False) if events else ""
+        if order_id is None:
+            self.row.value = self.history.value = "<i>no order picked</i>"
+            _show_png(self.timeline, None)
+            self._drawn = None
+            return
+        events = self.store.read_stream(stream_for(order_id))
+        self.row.value = _row_table(order_id, self.read_models.orders.state.get(order_id), self.read_models)
+        self.history.value = _events_table(events)
         drawn = (order_id, len(events))  # the same order at the same version: the same picture
         if drawn != self._drawn:
             charts.place_by_age(self.figure, events)
-            self.timeline.value = self._picture.png() if events else b""
+            _show_png(self.timeline, self._picture.png())
             self._drawn = drawn
+
+    def _static(self) -> tuple[str, bytes | None]:
+        return ((f"OrderExplorer over {len(self.index)} orders, showing {self.picker.value}: "
+                 "run the notebook to search and pick orders."), self._picture.png() if self._drawn else None)
 
 
 class LiveDashboard(_Panel):
@@ -496,38 +829,50 @@ class LiveDashboard(_Panel):
     orders read model follows.  In eventual mode it lags: the events it has
     not seen are marked in the log, until "catch up" (or "apply 1 event")
     brings it on.  In inline mode the store updates it inside every append.
+    It works on a copy of ``shop`` (``copy=False``: on ``shop``) with read
+    models of its own, which start empty: as far behind as the log is long.
     """
 
-    def __init__(self, shop: Shop, read_models: ShopReadModels | None = None):
-        self.store = shop.store
-        self.read_models = ShopReadModels(shop.store) if read_models is None else read_models
-        self.console = CommandConsole(shop, self.read_models)
+    def __init__(self, shop: Shop, *, copy: bool = True):
+        self.shop = _copy(shop) if copy else shop
+        self.store = self.shop.store
+        self.read_models = ShopReadModels(self.store)
+        self.console = CommandConsole(self.shop, self.read_models, copy=False, shared_with="the read side beside it")
         self.console.on_handled.append(self._show)
-        self.mode = widgets.ToggleButtons(options=[("eventually consistent", EVENTUAL), ("inline", INLINE)],
-                                          value=self.read_models.mode, description="read model")
+        self.mode = widgets.RadioButtons(options=[("eventually consistent", EVENTUAL), ("inline", INLINE)],
+                                          value=self.read_models.mode, description="read model", style=WORDS)
         self.buttons = {"catch up": widgets.Button(description="catch up"),
                         "apply 1 event": widgets.Button(description="apply 1 event")}
         self.buttons["catch up"].on_click(lambda _: self._catch_up(None))
         self.buttons["apply 1 event"].on_click(lambda _: self._catch_up(1))
         self.mode.observe(self._on_mode, "value")
+        self.answer = _Answer()
         self.lag = _html("eventsim-lag")
         self.log = _html("eventsim-log")
         self.rows = _html("eventsim-rows")
-        write_side = widgets.VBox([widgets.HTML("<h4>write side: commands and the event log</h4>"),
-                                   self.console.widget, self.log])
-        read_side = widgets.VBox([widgets.HTML("<h4>read side: the orders read model</h4>"), self.mode,
-                                  widgets.HBox(list(self.buttons.values())), self.lag, self.rows])
-        self.widget = widgets.HBox([write_side, read_side])
-        self.widget.add_class("eventsim-dashboard")
+        write_side = _column([widgets.HTML("<h4>write side: commands and the event log</h4>"),
+                              self.console.widget, self.log], "420px")
+        read_side = _column([
+            widgets.HTML("<h4>read side: the orders read model</h4>"), self.mode,
+            _help("<i>Eventually consistent</i>: the read model moves only when told to: "
+                  "<i>catch up</i> applies every event it has not seen, <i>apply 1 event</i> just the next. "
+                  "<i>Inline</i>: every append updates it at once. It starts empty, so it starts "
+                  f"{self.read_models.lag} events behind the log."),
+            _row(list(self.buttons.values())), self.answer.widget, self.lag, self.rows], "300px")
+        self.widget = _panel([_help(_sharing(copy, self.shop)), _row([write_side, read_side])], "eventsim-dashboard")
         self._show()
 
     def _on_mode(self, change: dict) -> None:
         self.read_models.mode = change["new"]  # inline catches up first, then follows every append
+        self.answer(f"mode: {'inline' if change['new'] == INLINE else 'eventually consistent'}")
         self.refresh()
 
     def _catch_up(self, max_events: int | None) -> None:
-        self.read_models.catch_up(max_events)
-        self.refresh()
+        with _busy(self.buttons.values()):
+            moved = self.read_models.catch_up(max_events)
+            self.answer(f"applied {moved} event{'s' * (moved != 1)}" if moved else
+                        "already caught up: the read model has every event, nothing to apply")
+            self.refresh()
 
     def refresh(self) -> None:
         """Show the store and the read model as they are now, the console's order included."""
@@ -536,70 +881,130 @@ class LiveDashboard(_Panel):
 
     def _show(self) -> None:
         runner = self.read_models.orders
-        inline = self.read_models.mode == INLINE
         for button in self.buttons.values():
-            button.disabled = inline
+            button.disabled = self.read_models.mode == INLINE
         self.lag.value = (f"<b>lag: {self.read_models.lag} event{'s' * (self.read_models.lag != 1)}</b> "
                           f"(checkpoint {runner.checkpoint}, log at {self.store.last_position})")
-        tail = self.store.read_all(self.store.last_position - LOG_TAIL + 1)
-        attrs = [LATER if e.position > runner.checkpoint else "" for e in tail]
-        self.log.value = (f"the last {len(tail)} events in the log; grey: not yet in the read model"
-                          + _table(("position", "stream", "version", "event", "details"),
-                                   [(e.position, e.stream_id, e.version, e.event_type, _details(e.event))
-                                    for e in tail], attrs))
+        tail = self.store.read_all(max(1, self.store.last_position - LOG_TAIL + 1))[-LOG_TAIL:]
+        seen = [e.position <= runner.checkpoint for e in tail]
+        self.log.value = (f"the last {len(tail)} events in the log" + _table(
+            ("in read model?", "position", "stream", "version", "event", "details"),
+            [("yes" if done else "not yet", e.position, e.stream_id, e.version, e.event_type, _details(e.event))
+             for e, done in zip(tail, seen)], ["" if done else LATER for done in seen]))
         order_ids = dict.fromkeys(e.event.order_id for e in reversed(tail))
         rows = [runner.state.get(order_id) for order_id in order_ids]
-        self.rows.value = _table(("order", "status", "paid", "refunded", "last version"),
-                                 [(order_id, row.status, row.paid, row.refunded, row.last_version) if row
-                                  else (order_id, "(not in the read model yet)", "", "", "")
-                                  for order_id, row in zip(order_ids, rows)])
+        self.rows.value = _table(("order", "status", "paid", "refunds requested", "last version"),
+                                 [(order_id, row.status, row.paid, row.refunds_requested, row.last_version) if row
+                                  else (order_id, "not in the read model yet", "", "", "")
+                                  for order_id, row in zip(order_ids, rows)],
+                                 ["" if row else LATER for row in rows])
+
+    def _static(self) -> tuple[str, bytes | None]:
+        return ((f"LiveDashboard on a shop of {len(self.store)} events, read model lag "
+                 f"{self.read_models.lag}: run the notebook to send commands and catch up."), None)
 
 
 # --- simulation ------------------------------------------------------------
+
+#: The probability sliders: (label, what it means).
+CHANCES = {"p_pay": ("paid", "the share of placed orders that are paid"),
+           "p_cancel": ("cancelled", "the share of orders cancelled (paid or not; a paid one is refunded)"),
+           "p_ship": ("shipped", "the share of paid, not cancelled orders that are shipped"),
+           "p_refund": ("refund asked", "the share of paid, not cancelled orders with a refund request"),
+           "p_full_refund": ("refund is full", "of those refunds, the share for the whole amount (else part)")}
+
 
 class SimulationPanel(_Panel):
     """Choose a workload, run it with a progress bar, and see what it recorded.
 
     The controls start from ``config``, which also gives every setting they
-    do not show.  The simulator reports progress every ``PROGRESS_EVERY``
-    commands.  After a run, ``shop`` holds the simulated shop, to explore further.
+    do not show: pass the config of a cell above and "run" makes exactly its
+    log again.  After a run, ``shop`` holds the simulated shop, to explore
+    further.  Running the same settings twice would make the same log, so
+    the second click says so instead of queueing the work again.
     """
 
-    def __init__(self, config: SimulationConfig = SimulationConfig(orders=200)):
+    def __init__(self, config: SimulationConfig | None = None):
+        config = SimulationConfig(orders=200) if config is None else config
         self._base = config
         self.shop: Shop | None = None
-        self.controls = {
-            "orders": widgets.IntSlider(config.orders, min=10, max=20_000, step=10, description="orders"),
-            "days": widgets.IntSlider(config.days, min=1, max=90, description="days"),
-            "seed": widgets.IntText(config.seed, description="seed"),
-            **{name: widgets.FloatSlider(getattr(config, name), min=0, max=1, step=0.05, description=name)
-               for name in ("p_pay", "p_cancel", "p_ship", "p_refund", "p_full_refund")}}
+        self._last: tuple[SimulationConfig, int] | None = None  # the last run's config and number
+        self._runs = count(1)
+        self.controls: dict[str, widgets.ValueWidget] = {
+            "orders": widgets.IntSlider(config.orders, min=10, max=max(20_000, config.orders), step=10,
+                                        description="orders", style=WORDS),
+            "days": widgets.IntSlider(config.days, min=1, max=max(90, config.days), description="over days",
+                                      style=WORDS),
+            "seed": widgets.Text(str(config.seed), description="seed", style=WORDS,
+                                 layout=widgets.Layout(width="160px")),
+            **{name: widgets.FloatSlider(getattr(config, name), min=0, max=1, step=0.05, description=label,
+                                         style=WORDS) for name, (label, _) in CHANCES.items()}}
         self.buttons = {"run": widgets.Button(description="run", button_style="primary")}
         self.buttons["run"].on_click(lambda _: self.run())
-        self.progress = widgets.IntProgress(0, min=0, max=1, description="commands")
-        self.summary = _html("eventsim-summary")
+        self.progress = widgets.IntProgress(0, min=0, max=1, description="commands handled", style=WORDS)
+        self.answer = _Answer()
+        self.answer.widget.value = "<i>press run to simulate a shop; its charts appear below</i>"
+        self.summary = self.answer.widget
         self.activity = _image()
         self.timeline = _image()
-        self.widget = widgets.VBox([widgets.HBox([widgets.VBox(list(self.controls.values())[:3]),
-                                                  widgets.VBox(list(self.controls.values())[3:])]),
-                                    widgets.HBox([self.buttons["run"], self.progress]), self.summary,
-                                    self.activity, self.timeline])
-        self.widget.add_class("eventsim-simulation")
+        chances = "".join(f"<li><b>{label}</b>: {meaning}</li>" for label, meaning in CHANCES.values())
+        self.widget = _panel([
+            _row([_column(list(self.controls.values())[:3], "280px"),
+                  _column(list(self.controls.values())[3:], "280px")]),
+            _help("<b>orders</b> arrive at random times <b>over days</b>; the <b>seed</b> (a whole number) "
+                  "fixes every random choice, so the same settings make the same log. Each order's story "
+                  f"is drawn from these chances (0 never, 1 always):<ul style='margin:2px 0'>{chances}</ul>"),
+            _row([self.buttons["run"], self.progress]), self.summary, self.activity, self.timeline], "eventsim-simulation")
 
     def config(self) -> SimulationConfig:
-        """The configuration the controls show."""
-        return replace(self._base, **{name: control.value for name, control in self.controls.items()})
+        """The configuration the controls show; ``ValueError`` in plain words if the seed is not a number."""
+        seed = self.controls["seed"].value.strip()
+        if not WHOLE_NUMBER.fullmatch(seed):
+            raise ValueError(f"the seed must be a whole number such as 1, not {seed!r}")
+        # A browser may send a slider's value back as 0.05000000000000001: chances are kept to their step.
+        values = {name: round(control.value, 2) if name in CHANCES else control.value
+                  for name, control in self.controls.items() if name != "seed"}
+        return replace(self._base, seed=int(seed), **values)
 
     def _progress(self, done: int, total: int) -> None:
         self.progress.max = total
         self.progress.value = done
 
     def run(self) -> None:
-        config = self.config()
-        self.progress.value = 0
-        self.shop = simulate(config, progress=self._progress)
+        try:
+            config = self.config()
+        except ValueError as error:
+            self.answer(_refusal(error))
+            return
+        if self._last and self._last[0] == config:
+            self.answer(f"same settings as run {self._last[1]}, so the same log: not run again "
+                        "(change a setting, or the seed, for another shop)")
+            return
+        changed = [f.name for f in fields(config) if self._last and
+                   getattr(config, f.name) != getattr(self._last[0], f.name)]
+        previous, number = self._last, next(self._runs)
+        self._last = (config, number)  # before the work: a click that arrives meanwhile is a repeat
+        with _busy(self.buttons.values()):
+            self.buttons["run"].description = "running…"
+            try:
+                self.progress.value = 0
+                self.shop = simulate(config, progress=self._progress)
+            except BaseException:
+                self._last = previous
+                raise
+            finally:
+                self.buttons["run"].description = "run"
         events = self.shop.store.read_all()
-        self.summary.value = (f"{len(events):,} events in {len(self.shop.store.stream_ids()):,} orders "
-                              f"over {config.days} days (seed {config.seed})")
-        self.activity.value = _Picture(charts.store_activity(events, bucket="1D")).png()
-        self.timeline.value = _Picture(charts.timeline(events)).png()
+        self.answer(f"run {number}: {len(events):,} events in {len(self.shop.store.stream_ids()):,} orders "
+                    f"over {config.days} days (seed {config.seed})"
+                    + (f"; changed since run {number - 1}: {', '.join(changed)}" if changed else ""))
+        if events:
+            _show_png(self.activity, _Picture(charts.store_activity(events, bucket="1D")).png())
+            _show_png(self.timeline, _Picture(charts.timeline(events)).png())
+        else:
+            _show_png(self.activity, None)
+            _show_png(self.timeline, None)
+
+    def _static(self) -> tuple[str, bytes | None]:
+        return ("SimulationPanel: run the notebook to choose orders, days, seed and chances, and simulate.",
+                self.activity.value or None)

@@ -7,23 +7,33 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from hypothesis import given, settings, strategies as st  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.colors import to_rgba  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import matplotlib.text
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
 
-from eventsim import charts  # noqa: E402
-from eventsim.clock import SimulatedClock, to_datetime  # noqa: E402
-from eventsim.commands import (CancelOrder, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund,  # noqa: E402
-                               ShipOrder)
-from eventsim.events import EVENT_TYPES  # noqa: E402
-from eventsim.ids import SeededIds  # noqa: E402
-from eventsim.jsonl import LoggedEvent, read_jsonl, write_jsonl  # noqa: E402
-from eventsim.order import OrderError, fold  # noqa: E402
-from eventsim.shop import Shop  # noqa: E402
+from eventsim import charts
+from eventsim.clock import SimulatedClock, to_datetime
+from eventsim.commands import (
+    CancelOrder,
+    ConfirmRefund,
+    PayOrder,
+    PlaceOrder,
+    RequestRefund,
+    ShipOrder,
+)
+from eventsim.events import EVENT_TYPES
+from eventsim.ids import SeededIds
+from eventsim.jsonl import LoggedEvent, read_jsonl, write_jsonl
+from eventsim.order import OrderError, fold
+from eventsim.payments import FakePaymentProvider, RefundProcess
+from eventsim.shop import Shop
+from eventsim.store import InMemoryEventStore
 
 HOUR = 3600
 DAY = 24 * HOUR
@@ -74,7 +84,7 @@ def points(fig) -> list[tuple[float, float, tuple]]:
     """(x, y, rgba) of every marker in every scatter of the figure's axes."""
     result = []
     for collection in fig.axes[0].collections:
-        colors = collection.get_facecolors()
+        colors = collection.get_edgecolors()  # a marker's colour; later ones are hollow, with a grey edge
         for k, (x, y) in enumerate(collection.get_offsets()):
             result.append((float(x), float(y), tuple(colors[k % len(colors)])))
     return result
@@ -152,7 +162,8 @@ def test_timeline_of_one_order_has_one_lane_and_a_marker_per_event(one_order):
     assert sorted(x for x, _, _ in drawn) == sorted(matplotlib.dates.date2num(to_datetime(e.recorded_at))
                                                     for e in one_order)
     assert {y for _, y, _ in drawn} == {0}
-    assert legend_texts(fig) == ["OrderCreated", "OrderPaid", "RefundCreated", "RefundPaid", "OrderShipped"]
+    assert legend_texts(fig) == ["OrderCreated", "OrderPaid", "RefundCreated", "RefundPaid", "OrderShipped",
+                                 "an order, first\nto last event"]
     assert "7 events in 1 order," in fig.axes[0].get_title()
     assert tuple(fig.get_size_inches()) == (charts.WIDTH, 2.5)
 
@@ -183,19 +194,19 @@ def test_timeline_colours_each_marker_by_its_event_type(one_order):
 
 
 def test_timeline_of_fifty_orders_has_a_lane_per_order_in_the_order_they_were_placed(fifty_orders):
-    fig = charts.timeline(fifty_orders)
+    fig = charts.timeline(fifty_orders, max_lanes=50)
     placed = [e.event.order_id for e in fifty_orders if e.event_type == "OrderCreated"]
     assert lane_labels(fig) == placed and len(placed) == 50
     assert fig.axes[0].yaxis_inverted()  # lane 0, the order placed first, at the top
     assert len(points(fig)) == len(fifty_orders)
-    assert set(legend_texts(fig)) == set(EVENT_TYPES)
+    assert set(legend_texts(fig)) == set(EVENT_TYPES) | {"an order, first\nto last event"}
     assert f"{len(fifty_orders)} events in 50 orders," in fig.axes[0].get_title()
-    assert tuple(fig.get_size_inches()) == (charts.WIDTH, 12.0)
+    assert tuple(fig.get_size_inches()) == (charts.WIDTH, charts.MAX_HEIGHT), "never taller than a screen"
 
 
 def test_timeline_markers_are_one_collection_per_event_type_in_time_order(fifty_orders):
     """What widgets.TimeTravel relies on to repaint the markers for a cursor."""
-    collections = charts.timeline(fifty_orders).axes[0].collections
+    collections = charts.timeline(fifty_orders, max_lanes=50).axes[0].collections
     assert sorted(c.get_label() for c in collections) == sorted(EVENT_TYPES)
     for collection in collections:
         xs = [x for x, _ in collection.get_offsets()]
@@ -227,7 +238,7 @@ def test_timeline_beyond_max_lanes_draws_the_orders_placed_last_and_says_so(fift
 @pytest.mark.parametrize("as_", [int, to_datetime, lambda t: to_datetime(t).isoformat()])
 def test_timeline_window_keeps_the_events_recorded_in_it(fifty_orders, as_):
     start, end = fifty_orders[40].recorded_at, fifty_orders[90].recorded_at
-    fig = charts.timeline(fifty_orders, window=(as_(start), as_(end)))
+    fig = charts.timeline(fifty_orders, window=(as_(start), as_(end)), max_lanes=50)
     inside = [e for e in fifty_orders if start <= e.recorded_at <= end]
     assert 0 < len(inside) < len(fifty_orders)
     assert len(points(fig)) == len(inside)
@@ -248,15 +259,15 @@ def test_highlight_until_a_version_greys_the_later_events_of_one_order(one_order
     fig = charts.timeline(one_order, highlight_until=3)
     drawn = sorted(points(fig))
     assert [color == GREY for _, _, color in drawn] == [e.version > 3 for e in one_order]
-    assert legend_texts(fig)[-1] == "after version 3"
+    assert legend_texts(fig)[-2] == "after version 3"
 
 
 def test_highlight_until_a_position_greys_the_later_events_of_many_orders(fifty_orders):
-    fig = charts.timeline(fifty_orders, highlight_until=120)
+    fig = charts.timeline(fifty_orders, highlight_until=120, max_lanes=50)
     greyed = sum(color == GREY for _, _, color in points(fig))
     assert greyed == sum(e.position > 120 for e in fifty_orders) > 0
-    assert legend_texts(fig)[-1] == "after position 120"
-    assert tuple(fig.get_size_inches()) == tuple(charts.timeline(fifty_orders).get_size_inches())
+    assert legend_texts(fig)[-2] == "after position 120"
+    assert tuple(fig.get_size_inches()) == tuple(charts.timeline(fifty_orders, max_lanes=50).get_size_inches())
 
 
 def test_without_highlight_nothing_is_grey(fifty_orders):
@@ -265,7 +276,7 @@ def test_without_highlight_nothing_is_grey(fifty_orders):
 
 def test_highlight_needs_positions(fifty_orders):
     without_positions = [LoggedEvent(e.event, e.recorded_at) for e in fifty_orders]
-    assert len(points(charts.timeline(without_positions))) == len(fifty_orders)
+    assert len(points(charts.timeline(without_positions, max_lanes=50))) == len(fifty_orders)
     with pytest.raises(ValueError, match="needs the position of every event"):
         charts.timeline(without_positions, highlight_until=3)
 
@@ -315,8 +326,8 @@ def test_order_age_has_the_same_fixed_axes_for_every_order(one_order, fifty_orde
     cancelled = [e for e in fifty_orders if e.event.order_id == "1002"]  # placed, paid, refunded and cancelled
     figures = [charts.order_age(one_order), charts.order_age(cancelled), charts.order_age()]
     ax = figures[0].axes[0]
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1 min", "1 h", "1 day", "1 week", "3 weeks"]
-    assert list(ax.get_xticks()) == [0, 60, HOUR, DAY, WEEK, 3 * WEEK]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1 min", "1 h", "1 day", "3 weeks"]
+    assert list(ax.get_xticks()) == [0, 60, HOUR, DAY, 3 * WEEK]
     low, high = ax.get_xlim()
     assert low < 0 and high > 3 * WEEK, "markers at 0 and at 3 weeks are drawn whole"
     assert ax.get_title() == "This order's events, by time since it was placed"
@@ -368,16 +379,20 @@ def test_order_state_steps_are_the_fold_of_each_prefix_of_events(one_order):
     drawn = lines(charts.order_state(one_order))
     prefixes = [fold(e.event for e in one_order[:k]) for k in range(len(one_order) + 1)]
     assert drawn["paid"] == [float(s.paid) for s in prefixes]
-    assert drawn["refunded"] == [float(s.refunded) for s in prefixes]
-    assert drawn["net (paid − refunded)"] == [float(s.net) for s in prefixes]
+    assert drawn["refunds requested"] == [float(s.refunds_requested) for s in prefixes]
+    assert drawn["refunds paid out"] == [float(s.refunds_paid) for s in prefixes]
+    assert drawn["net (paid − refunds requested)"] == [float(s.net) for s in prefixes]
 
 
 def test_order_state_annotates_each_change_of_status(one_order):
     fig = charts.order_state(one_order)
-    texts = [t.get_text().strip() for t in fig.axes[0].texts]
-    # Shipping a partially refunded order keeps it "partially refunded"; RefundPaid changes no status.
-    assert texts == ["placed", "paid", "partially refunded", "refunded"]
-    assert fig.axes[0].get_title() == "Order 1001: money after each of its 7 events (now refunded)"
+    texts = [t.get_text().replace(",\n", ", ") for t in fig.axes[0].texts]
+    assert texts == [fold(e.event for e in one_order[:k]).status for k in range(1, 8)
+                     if k == 1 or fold(e.event for e in one_order[:k]).status !=
+                     fold(e.event for e in one_order[:k - 1]).status]
+    assert texts == ["placed", "paid", "paid, refund requested", "paid, partially refunded",
+                     "shipped, partially refunded", "shipped, refund requested", "shipped, refunded"]
+    assert fig.axes[0].get_title() == "Order 1001: money after each event (now shipped, refunded)"
     ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
     assert ticks[0] == "start" and ticks[1:] == [f"{e.version}. {e.event_type}" for e in one_order]
     assert "€" in fig.axes[0].get_ylabel()
@@ -404,7 +419,7 @@ COMMANDS = st.lists(st.one_of(
 
 @settings(max_examples=25, deadline=None)
 @given(COMMANDS)
-def test_order_state_net_line_ends_at_paid_minus_refunded(commands):
+def test_order_state_net_line_ends_at_paid_minus_refunds_requested(commands):
     shop = new_shop()
     for command in [PlaceOrder("A", Decimal(100)), *commands]:
         try:
@@ -413,8 +428,8 @@ def test_order_state_net_line_ends_at_paid_minus_refunded(commands):
             pass
     drawn = lines(charts.order_state(shop.store.read_stream("order-A")))
     state = shop.state("A")
-    assert drawn["net (paid − refunded)"][-1] == float(state.paid - state.refunded)
-    assert min(drawn["net (paid − refunded)"]) >= 0
+    assert drawn["net (paid − refunds requested)"][-1] == float(state.paid - state.refunds_requested)
+    assert min(drawn["net (paid − refunds requested)"]) >= 0
 
 
 # --- store_activity --------------------------------------------------------
@@ -480,8 +495,8 @@ LAG = [(0, 0, 0), (1, 4, 0), (2, 6, 3), (3, 6, 6), (4, 9, 7)]
 def test_read_model_lag_draws_store_and_checkpoint_and_shades_the_gap():
     fig = charts.read_model_lag(LAG)
     drawn = lines(fig)
-    assert drawn["store: last position recorded"] == [s for _, s, _ in LAG]
-    assert drawn["read model: checkpoint projected"] == [c for _, _, c in LAG]
+    assert drawn["store: last\nposition recorded"] == [s for _, s, _ in LAG]
+    assert drawn["read model:\ncheckpoint projected"] == [c for _, _, c in LAG]
     assert len(fig.axes[0].collections) == 1  # the shaded lag
     assert fig.axes[0].get_title() == "Read model lag: at most 4 events behind, 2 at the last sample"
     assert fig.axes[0].get_xlabel() == "step"
@@ -492,7 +507,7 @@ def test_read_model_lag_takes_a_dataframe_with_times():
     frame = pd.DataFrame([(start + timedelta(seconds=step), s, c) for step, s, c in LAG],
                          columns=["time", "store_position", "checkpoint"])
     fig = charts.read_model_lag(frame)
-    assert lines(fig)["read model: checkpoint projected"] == [c for _, _, c in LAG]
+    assert lines(fig)["read model:\ncheckpoint projected"] == [c for _, _, c in LAG]
     assert fig.axes[0].get_xlabel() == "time (UTC)"
 
 
@@ -526,3 +541,76 @@ def test_replay_cost_draws_milliseconds_and_a_fit_through_the_origin():
 def test_replay_cost_rejects_samples_it_cannot_fit(samples, problem):
     with pytest.raises(ValueError, match=problem):
         charts.replay_cost(samples)
+
+
+# --- readable at the size shown --------------------------------------------
+
+def story_with_a_failed_payout():
+    """Order 1: placed, paid within the minute, a refund paid out on the second attempt, shipped."""
+    clock = SimulatedClock(start=1_628_380_800)
+    shop = Shop(InMemoryEventStore(clock=clock, ids=SeededIds(1)), ids=SeededIds(2))
+    process = RefundProcess(shop, FakePaymentProvider(delay=12 * HOUR, failure_rate=0.5, seed=3), clock)
+    shop.handle(PlaceOrder("1", Decimal(100)))
+    clock.advance(30)
+    shop.handle(PayOrder("1", Decimal(100)))
+    clock.advance(HOUR)
+    shop.handle(RequestRefund("1", Decimal(30)))
+    attempts = []
+    while (attempt := process.step()) is not None:
+        attempts.append(attempt)
+    clock.advance(HOUR)
+    shop.handle(ShipOrder("1"))
+    return shop.store.read_stream("order-1"), attempts
+
+
+EVERY_CHART = {**CHARTS, "causation": lambda one, log: charts.causation(*story_with_a_failed_payout())}
+
+
+@pytest.mark.parametrize("name", EVERY_CHART)
+def test_every_text_is_at_least_the_smallest_font_inside_the_figure_and_dark(name, one_order, fifty_orders):
+    fig = EVERY_CHART[name](one_order, fifty_orders)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()  # runs the layout
+    renderer = canvas.get_renderer()
+    texts = [t for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text().strip()]
+    assert texts
+    for t in texts:
+        assert t.get_fontsize() >= charts.FONT, f"{t.get_text()!r} is {t.get_fontsize()} pt"
+        r, g, b, _ = to_rgba(t.get_color())
+        assert max(r, g, b) <= 0.3, f"{t.get_text()!r} is drawn in a light colour"
+    box = fig.get_tightbbox(renderer)
+    assert box.width <= fig.get_figwidth() + 0.05 and box.height <= fig.get_figheight() + 0.05, \
+        "text sticks out of the figure: a notebook would show it shrunk"
+    assert fig.get_figheight() <= charts.MAX_HEIGHT
+
+
+def test_coinciding_markers_of_one_order_stay_apart():
+    """Paid 30 s after it was placed: on an axis of a day and more, the two markers would overlap."""
+    events, _ = story_with_a_failed_payout()
+    drawn = points(charts.timeline(events))
+    placed, paid = sorted((x, y) for x, y, _ in drawn)[:2]
+    assert placed[1] != paid[1], "spread across the lane"
+
+
+def test_store_activity_fills_each_type_with_its_own_hatch(fifty_orders):
+    fig = charts.store_activity(fifty_orders)
+    hatches = [patch.get_hatch() for patch in fig.axes[0].patches]
+    assert len(set(hatches)) == len(hatches), "colour is not the only clue"
+
+
+def test_causation_links_each_command_to_its_events_and_the_refund_through_the_process():
+    events, attempts = story_with_a_failed_payout()
+    fig = charts.causation(events, attempts)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.texts if not isinstance(t, matplotlib.text.Annotation)]
+    assert labels == ["PlaceOrder", "OrderCreated", "PayOrder", "OrderPaid", "RequestRefund", "RefundCreated",
+                      "asks to pay\nout R1", "attempt 1:\nfailed", "attempt 2:\npaid", "ConfirmRefund",
+                      "RefundPaid", "ShipOrder", "OrderShipped"]
+    arrows = [(a.anncoords.get_text(), a.xycoords.get_text()) for a in ax.texts
+              if isinstance(a, matplotlib.text.Annotation)]
+    assert ("PayOrder", "OrderPaid") in arrows and ("RefundCreated", "asks to pay\nout R1") in arrows
+    assert ("asks to pay\nout R1", "attempt 1:\nfailed") in arrows
+    assert ("attempt 1:\nfailed", "attempt 2:\npaid") in arrows
+    assert ("attempt 2:\npaid", "ConfirmRefund") in arrows and ("ConfirmRefund", "RefundPaid") in arrows
+    assert len(arrows) == 5 + 4  # five commands to their events; the refund through process and provider
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(charts.LANES)

@@ -166,8 +166,8 @@ def test_decide_leaves_the_state_alone():
 
 # --- evolve and fold ----------------------------------------------------------
 
-placed_state = OrderState(O, "alice", D("30.00"), version=1)
-paid_state = OrderState(O, "alice", D("30.00"), paid=D("30.00"), version=2)
+placed_state = OrderState(O, "alice", D("30.00"), "EUR", version=1)
+paid_state = OrderState(O, "alice", D("30.00"), "EUR", paid=D("30.00"), version=2)
 refund_state = dataclasses.replace(paid_state, refunds=pmap({"R1": Refund("R1", D("10.00"), 3)}),
                                    refunds_requested=D("10.00"), version=3)
 
@@ -264,7 +264,8 @@ def test_net_counts_requested_refunds_and_paid_counts_only_paid_out_ones():
 @pytest.mark.parametrize("cls", list(EVENT_TYPES.values()), ids=list(EVENT_TYPES))
 def test_events_are_frozen_dataclasses(cls):
     assert dataclasses.is_dataclass(cls)
-    event = cls(**{f.name: D("1") if f.name == "amount" else "x" for f in dataclasses.fields(cls)})
+    special = {"amount": D("1"), "currency": "EUR", "personal_data": None}
+    event = cls(**{f.name: special.get(f.name, "x") for f in dataclasses.fields(cls)})
     assert dataclasses.fields(cls)[0].name == "order_id"
     with pytest.raises(dataclasses.FrozenInstanceError):
         event.order_id = "y"

@@ -358,3 +358,28 @@ def test_an_explicit_expected_version_is_never_retried():
     with pytest.raises(ConcurrencyError):
         shop.handle(PayOrder("A", D(3)), expected_version=0)
     assert shop.handle(PayOrder("A", D(3)), expected_version=1)[0].version == 2
+
+
+def test_an_amount_with_a_huge_exponent_is_refused_without_overflow():
+    with pytest.raises(ValueError, match="most an amount can be"):
+        to_money("1e999999999")
+
+
+def test_threads_sharing_one_shop_with_a_full_cache_lose_nothing():
+    shop = Shop(InMemoryEventStore(), cache_size=4)
+    errors = []
+
+    def place(start):
+        try:
+            for n in range(start, start + 200):
+                shop.handle(PlaceOrder(f"T{n}", D(1)))
+                shop.handle(PayOrder(f"T{n}", D(1)))
+        except Exception as error:  # pragma: no cover - the failure this test exists to catch
+            errors.append(error)
+
+    threads = [threading.Thread(target=place, args=(i * 1000,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(shop.store) == 6 * 200 * 2

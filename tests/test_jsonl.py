@@ -44,6 +44,12 @@ ISSUE_LINES = [
     '{"eventType": "OrderPaid", "orderId": "123456", "timestamp": 1628389200}',
     '{"eventType": "RefundCreated", "orderId": "123456", "amount": 50, "timestamp": 1628399200}',
 ]
+# The same events written today: OrderCreated is schema version 2, with the currency its upcaster assumes.
+ISSUE_LINES_TODAY = [
+    ('{"eventType": "OrderCreated", "orderId": "123456", "amount": 100, "currency": "EUR", "schemaVersion": 2, '
+     '"timestamp": 1628379200}'),
+    *ISSUE_LINES[1:],
+]
 
 
 def recorded_story():
@@ -77,9 +83,10 @@ def test_the_issue_lines_are_written_back_unchanged(tmp_path):
     path = tmp_path / "issue.jsonl"
     path.write_text("\n".join(ISSUE_LINES) + "\n", encoding="utf-8")
     events = read_jsonl(path)
-    assert [to_json(e) for e in events] == ISSUE_LINES
+    assert [to_json(e) for e in events] == ISSUE_LINES_TODAY
     write_jsonl(events, tmp_path / "again.jsonl")
-    assert (tmp_path / "again.jsonl").read_text(encoding="utf-8") == path.read_text(encoding="utf-8")
+    assert read_jsonl(tmp_path / "again.jsonl") == events
+    assert path.read_text(encoding="utf-8") == "\n".join(ISSUE_LINES) + "\n"  # the old file is never rewritten
 
 
 # --- round trips -------------------------------------------------------------------
@@ -114,7 +121,8 @@ def test_one_camel_case_object_per_line(tmp_path):
         obj = json.loads(line)
         assert isinstance(obj, dict)
         keys |= set(obj)
-    assert keys == {"eventType", "orderId", "customerId", "refundId", "amount", "reason", "timestamp",
+    assert keys == {"eventType", "schemaVersion", "orderId", "customerId", "refundId", "amount", "currency",
+                    "reason", "timestamp",
                     "eventId", "version", "position", "correlationId", "causationId", "actor"}
 
 
@@ -281,7 +289,7 @@ HOSTILE_LINES = [
     ("amount of 31 digits", '{"eventType": "OrderCreated", "orderId": "1", "amount": %s, "timestamp": 1}'
      % (10**30), "amount", "the most an amount can be is 1,000,000,000,000"),
     ("amount 1e1000000", '{"eventType": "OrderCreated", "orderId": "1", "amount": 1e1000000, "timestamp": 1}',
-     "amount", "1E+1000000"),
+     "amount", "1e+1000000 is more than the most"),
     ("version 0", paid_at('1, "version": 0'), "version", "0 is out of range: it counts from 1"),
     ("position 2**63", paid_at(f'1, "position": {2**63}'), "position", "out of range"),
     ("empty order id", '{"eventType": "OrderPaid", "orderId": "", "timestamp": 1}', "orderId", "is empty"),
@@ -318,7 +326,8 @@ def test_the_time_bounds_are_inclusive():
 
 
 def test_the_largest_amount_is_read_exactly():
-    line = '{"eventType": "OrderCreated", "orderId": "1", "amount": 1000000000000.00, "timestamp": 1}'
+    line = ('{"eventType": "OrderCreated", "orderId": "1", "amount": 1000000000000.00, "currency": "EUR", '
+            '"schemaVersion": 2, "timestamp": 1}')
     assert loads(line).event.amount == MAX_AMOUNT
     assert to_json(loads(line)) == line
 
@@ -334,7 +343,7 @@ def test_a_file_reads_with_any_line_ending_and_an_optional_bom(newline, bom, tmp
     path = tmp_path / "seed.jsonl"
     path.write_bytes(bom + SEED.replace("\n", newline).encode())
     logged = read_jsonl(path)
-    assert [to_json(e) for e in logged] == ISSUE_LINES
+    assert [to_json(e) for e in logged] == ISSUE_LINES_TODAY
     assert [e.line for e in logged] == [1, 2, 3]
     assert read_jsonl(path.read_bytes()) == logged
     assert read_jsonl(str(path)) == logged
@@ -380,7 +389,7 @@ def test_a_payload_is_the_seed_shape_without_type_and_envelope():
         assert event_from_payload(recorded.event_type, payload) == recorded.event
         line = json.loads(to_json(recorded), parse_float=D)
         assert payload == {k: v for k, v in line.items() if k not in (
-            "eventType", "timestamp", "eventId", "version", "position", "correlationId", "causationId", "actor")}
+            "eventType", "schemaVersion", "timestamp", "eventId", "version", "position", "correlationId", "causationId", "actor")}
     payload = event_to_payload(RefundCreated("A", D("0.10"), "R1"))
     assert payload == {"orderId": "A", "refundId": "R1", "amount": D("0.10")}
     assert type(payload["amount"]) is D

@@ -7,13 +7,29 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from eventsim.clock import SimulatedClock
-from eventsim.commands import CancelOrder, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund
+from eventsim.commands import (
+    CancelOrder,
+    ConfirmRefund,
+    PayOrder,
+    PlaceOrder,
+    RequestRefund,
+)
 from eventsim.events import RefundCreated, RefundPaid
 from eventsim.ids import SeededIds, check_id
-from eventsim.payments import (ACTOR, ALREADY_PAID, FAILED, PAID, UNKNOWN_REFUND, FakePaymentProvider, Payout,
-                               RefundProcess, confirm_command_id)
+from eventsim.payments import (
+    ACTOR,
+    ALREADY_PAID,
+    FAILED,
+    PAID,
+    UNKNOWN_REFUND,
+    FakePaymentProvider,
+    Payout,
+    RefundProcess,
+    confirm_command_id,
+)
 from eventsim.shop import Shop
 from eventsim.store import ConcurrencyError, InMemoryEventStore
+from eventsim.stores.sqlite import SQLiteEventStore
 
 START = 1_628_380_800
 DELAY = 600
@@ -483,3 +499,32 @@ def test_every_refund_is_paid_and_confirmed_exactly_once_whatever_fails(seed, fa
     made = [a for a in attempts if a is not None]
     assert Counter((a.order_id, a.refund_id) for a in made if a.outcome == PAID) == Counter(requested)
     assert all(not process.pending for process in processes)
+
+
+def test_a_process_restarted_on_a_new_connection_to_a_durable_store_resumes_from_its_checkpoint(tmp_path):
+    """The whole process dies (store object, shop, process); a new one opens the same SQLite file."""
+    clock, provider = SimulatedClock(START), ScriptedProvider()  # the provider outlives the process
+    store = SQLiteEventStore(tmp_path / "shop.db", clock=clock, ids=SeededIds(1))
+    shop = CrashingShop(Shop(store, ids=SeededIds(2)))
+    first = RefundProcess(shop, provider, clock)
+    paid_order(shop.shop)
+    shop.shop.handle(RequestRefund("A", Decimal("10.00"), refund_id="A-R1"))
+    first.run_until_idle()
+    shop.shop.handle(RequestRefund("A", Decimal("20.00"), refund_id="A-R2"))
+    shop.armed = True
+    with pytest.raises(Crash):
+        first.step()  # paid A-R2, died before confirming it
+    saved = first.checkpoint
+    store.close()
+
+    reopened = SQLiteEventStore(tmp_path / "shop.db", clock=clock, ids=SeededIds(3))
+    again = Shop(reopened, ids=SeededIds(4))
+    restarted = RefundProcess(again, provider, clock, checkpoint=saved)
+    assert [p.refund_id for p in restarted.pending] == ["A-R2"]
+    restarted.run_until_idle()
+    assert [(p.refund_id, p.amount) for p in provider.payouts] == [("A-R1", Decimal("10.00")),
+                                                                  ("A-R2", Decimal("20.00"))]
+    assert refunds_paid(again) == Counter({("A", "A-R1"): 1, ("A", "A-R2"): 1})
+    paid = reopened.read_all()[-1]
+    assert reopened.command_record(paid.causation_id).causation_id == refund_created(again, "A", "A-R2").event_id
+    reopened.close()

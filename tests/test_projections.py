@@ -11,18 +11,38 @@ import gc
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from eventsim.clock import SimulatedClock
-from eventsim.commands import CancelOrder, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund, ShipOrder
+from eventsim.commands import (
+    CancelOrder,
+    ConfirmRefund,
+    PayOrder,
+    PlaceOrder,
+    RequestRefund,
+    ShipOrder,
+)
 from eventsim.events import OrderCreated, OrderPaid
 from eventsim.ids import SeededIds
 from eventsim.order import OrderError
-from eventsim.projections import EVENTUAL, INLINE, Failure, Projection, ProjectionFailed, ProjectionRunner
-from eventsim.read_models import (ShopReadModels, daily_revenue_projection, orders_projection,
-                                  refunds_projection)
+from eventsim.projections import (
+    EVENTUAL,
+    INLINE,
+    Failure,
+    Projection,
+    ProjectionFailed,
+    ProjectionRunner,
+)
+from eventsim.read_models import (
+    ShopReadModels,
+    daily_revenue_projection,
+    orders_projection,
+    refunds_projection,
+)
 from eventsim.shop import Shop
 from eventsim.store import InMemoryEventStore
+from eventsim.stores.sqlite import SQLiteEventStore
 
 PROJECTIONS = (orders_projection, refunds_projection, daily_revenue_projection)
 
@@ -415,3 +435,18 @@ def test_skipping_poison_events_gives_the_fold_of_the_other_events(actions, pois
         assert runner.state == expected
         assert [f.position for f in runner.skipped] == poison
         assert runner.checkpoint == shop.store.last_position and runner.failure is None
+
+
+def test_a_runner_over_a_durable_store_parks_skips_and_catches_up(tmp_path):
+    store = SQLiteEventStore(tmp_path / "shop.db", clock=SimulatedClock(step=60), ids=SeededIds(1))
+    shop = Shop(store, ids=SeededIds(2))
+    placed_paid_refunded(shop, 1)
+    ghost = ghost_paid(shop)
+    shop.handle(PlaceOrder("2", Decimal("5.00")))
+    runner = ProjectionRunner(store, orders_projection)
+    with pytest.raises(ProjectionFailed):
+        runner.catch_up()
+    assert runner.checkpoint == 3 and runner.failure.position == ghost
+    runner.skip()
+    assert runner.catch_up() == 1 and list(runner.state) == ["1", "2"] and runner.lag == 0
+    store.close()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -12,7 +12,14 @@ from eventsim.clock import SimulatedClock
 from eventsim.commands import ConfirmRefund, PayOrder, PlaceOrder, RequestRefund
 from eventsim.order import STATUSES
 from eventsim.projections import INLINE
-from eventsim.read_models import DailyRevenue, DayRow, OrderQueries, OrderRow, RefundRow, ShopReadModels
+from eventsim.read_models import (
+    DailyRevenue,
+    DayRow,
+    OrderQueries,
+    OrderRow,
+    RefundRow,
+    ShopReadModels,
+)
 from eventsim.shop import Shop
 from eventsim.store import InMemoryEventStore
 
@@ -37,7 +44,7 @@ def shop_and_read_models():
 
 
 def test_get_one_order_is_json_ready(shop_and_read_models):
-    shop, read_models = shop_and_read_models
+    _, read_models = shop_and_read_models
     queries = read_models.queries()
     answer = queries.order("3")
     assert json.loads(json.dumps(answer)) == answer
@@ -77,7 +84,7 @@ def test_orders_by_status(shop_and_read_models):
 @pytest.mark.parametrize("start, end", [
     ("2021-08-09", "2021-08-10"),
     (date(2021, 8, 9), date(2021, 8, 10)),
-    (datetime(2021, 8, 9, 23, 59, tzinfo=timezone.utc), datetime(2021, 8, 10)),
+    (datetime(2021, 8, 9, 23, 59, tzinfo=UTC), datetime(2021, 8, 10)),
     (START + DAY, START + 2 * DAY + DAY - 1),
 ])
 def test_revenue_between_two_days_includes_both(shop_and_read_models, start, end):
@@ -135,7 +142,7 @@ def test_a_query_object_holds_read_models_and_nothing_else(shop_and_read_models)
 
 
 def test_the_walk_would_see_a_store_if_a_query_held_one(shop_and_read_models):
-    shop, read_models = shop_and_read_models
+    shop, _ = shop_and_read_models
     leaky = OrderQueries({"1": [shop.store]}, {}, DailyRevenue())
     assert any(obj is shop.store for obj in _reachable(leaky))
 

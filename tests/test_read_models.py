@@ -8,18 +8,37 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 from hypothesis import given, settings
+from test_projections import (
+    PROJECTIONS,
+    new_shop,
+    placed_paid_refunded,
+    run_actions,
+    shop_actions,
+)
 
 from eventsim.clock import SimulatedClock
-from eventsim.commands import CancelOrder, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund, ShipOrder
+from eventsim.commands import (
+    CancelOrder,
+    ConfirmRefund,
+    PayOrder,
+    PlaceOrder,
+    RequestRefund,
+    ShipOrder,
+)
 from eventsim.events import OrderCreated, OrderPaid, RefundCreated, RefundPaid
 from eventsim.money import MAX_AMOUNT
 from eventsim.order import STATUSES
 from eventsim.projections import INLINE, ProjectionFailed, ProjectionRunner
-from eventsim.read_models import (ShopReadModels, daily_revenue_frame, daily_revenue_projection, orders_frame,
-                                  orders_projection, refunds_frame)
+from eventsim.read_models import (
+    ShopReadModels,
+    daily_revenue_frame,
+    daily_revenue_projection,
+    orders_frame,
+    orders_projection,
+    refunds_frame,
+)
 from eventsim.shop import Shop, stream_for
 from eventsim.store import InMemoryEventStore
-from test_projections import PROJECTIONS, new_shop, placed_paid_refunded, run_actions, shop_actions
 
 DAY = 86_400
 START = 1_628_380_800  # 2021-08-08 00:00:00 UTC
@@ -74,15 +93,15 @@ def test_a_story_across_two_days():
     shop.handle(ConfirmRefund("1", "R1"))
     shop.handle(PayOrder("2", Decimal("19.99")))
     shop.handle(CancelOrder("2", "changed mind"))  # refunds the 19.99 paid
-    shop.handle(PlaceOrder("3", Decimal("5")))
-    shop.handle(PayOrder("3", Decimal("5")))
+    shop.handle(PlaceOrder("3", Decimal(5)))
+    shop.handle(PayOrder("3", Decimal(5)))
     shop.handle(ShipOrder("3"))
 
     orders = read_models.orders_frame().set_index("order_id")
     assert orders["status"].tolist() == ["paid, partially refunded", "cancelled, refund requested", "shipped"]
     assert orders["refunds_requested"].tolist() == [Decimal("30.00"), Decimal("19.99"), Decimal("0.00")]
     assert orders["refunds_paid"].tolist() == [Decimal("30.00"), Decimal("0.00"), Decimal("0.00")]
-    assert orders["net"].tolist() == [Decimal("70.00"), Decimal("0.00"), Decimal("5")]
+    assert orders["net"].tolist() == [Decimal("70.00"), Decimal("0.00"), Decimal(5)]
     assert orders["events"].tolist() == [4, 4, 3]
     assert orders.loc["1", "created_at"] == pd.Timestamp(START + 3600, unit="s", tz="UTC")
     assert orders.loc["1", "updated_at"] == pd.Timestamp(START + DAY + 3600, unit="s", tz="UTC")

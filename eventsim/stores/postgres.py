@@ -45,6 +45,7 @@ CREATE TABLE events (
     stream_id      text    NOT NULL,
     version        integer NOT NULL CHECK (version >= 1),
     event_type     text    NOT NULL,                 -- the registered name, e.g. 'OrderCreated'
+    schema_version integer NOT NULL DEFAULT 1 CHECK (schema_version >= 1),  -- the shape of data (eventsim.upcasting)
     data           jsonb   NOT NULL,                 -- the event: {{"orderId": "123456", "amount": 100.00}}
     recorded_at    bigint  NOT NULL,                 -- Unix seconds
     event_id       text    NOT NULL,
@@ -62,7 +63,8 @@ CREATE TABLE commands (
     causation_id  text
 );
 CREATE FUNCTION eventsim_append(
-    p_stream_id text, p_expected integer, p_types text[], p_data jsonb[], p_event_ids text[], p_now bigint,
+    p_stream_id text, p_expected integer, p_types text[], p_versions integer[], p_data jsonb[],
+    p_event_ids text[], p_now bigint,
     p_correlation_id text, p_causation_id text, p_actor text,
     p_command_id text, p_fingerprint text, p_command_stream_id text, p_first_version integer,
     p_last_version integer, p_command_causation_id text,
@@ -85,10 +87,10 @@ BEGIN
     SELECT e.position, e.recorded_at INTO first_position, stamped FROM events e ORDER BY e.position DESC LIMIT 1;
     first_position := coalesce(first_position, 0) + 1;
     stamped := greatest(p_now, coalesce(stamped, 0));  -- the store's time never goes back
-    INSERT INTO events (position, stream_id, version, event_type, data, recorded_at, event_id,
+    INSERT INTO events (position, stream_id, version, event_type, schema_version, data, recorded_at, event_id,
                         correlation_id, causation_id, actor)
-    SELECT first_position + i - 1, p_stream_id, actual + i, p_types[i], p_data[i], stamped, p_event_ids[i],
-           p_correlation_id, p_causation_id, p_actor
+    SELECT first_position + i - 1, p_stream_id, actual + i, p_types[i], p_versions[i], p_data[i], stamped,
+           p_event_ids[i], p_correlation_id, p_causation_id, p_actor
     FROM generate_subscripts(p_types, 1) AS i;
     IF p_command_id IS NOT NULL THEN
         INSERT INTO commands VALUES (p_command_id, p_fingerprint, p_command_stream_id, p_first_version,
@@ -104,7 +106,8 @@ FOR EACH STATEMENT EXECUTE FUNCTION eventsim_events_never_change()
 """
 
 
-_APPEND = ("SELECT * FROM eventsim_append(%s, %s, %s, %s::jsonb[], %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)")
+_APPEND = ("SELECT * FROM eventsim_append(%s, %s, %s, %s, %s::jsonb[], %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+           " %s)")
 
 
 def display_url(url: str) -> str:
@@ -163,15 +166,15 @@ class PostgresEventStore(SQLEventStore):
             self._conn = connection
         return self._conn
 
-    def _record(self, stream_id: str, events: list[Any], rows: list[tuple[str, str]],
+    def _record(self, stream_id: str, events: list[Any], rows: list[tuple[str, int, str]],
                 expected_version: int | ExpectedVersion, correlation_id: str | None, causation_id: str | None,
                 actor: str | None, command: CommandRecord | None) -> list[RecordedEvent]:
         """One call of ``eventsim_append``: one round trip, one transaction (the connection autocommits)."""
         expected = None if expected_version is ANY else 0 if expected_version is NO_STREAM else expected_version
         event_ids = [self._ids() for _ in events]
         c = command
-        params = (stream_id, expected, [t for t, _ in rows], [d for _, d in rows], event_ids, self._clock(),
-                  correlation_id, causation_id, actor, c and c.command_id, c and c.fingerprint, c and c.stream_id,
+        params = (stream_id, expected, [t for t, _, _ in rows], [v for _, v, _ in rows], [d for _, _, d in rows],
+                  event_ids, self._clock(), correlation_id, causation_id, actor, c and c.command_id, c and c.fingerprint, c and c.stream_id,
                   c and c.first_version, c and c.last_version, c and c.causation_id)
         with self._lock:
             try:

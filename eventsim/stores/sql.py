@@ -34,7 +34,7 @@ from typing import Any
 from ..clock import system_clock
 from ..events import event_type_name
 from ..ids import random_ids
-from ..jsonl import EventFormatError, _value, event_from_payload, event_to_payload
+from ..jsonl import EventFormatError, _value, event_from_stored, event_to_payload
 from ..store import (
     ANY,
     NO_STREAM,
@@ -45,15 +45,17 @@ from ..store import (
     Subscription,
     check_expected_version,
 )
+from ..upcasting import schema_version
 
 __all__ = ["SCHEMA_VERSION", "SQLEventStore", "StoreError"]
 
 logger = logging.getLogger(__name__)
 
 #: The layout of the tables this code reads and writes; stored in ``eventsim_store``.
-SCHEMA_VERSION = 1
+#: 2: each event row keeps its event type's schema version (``eventsim.upcasting``).
+SCHEMA_VERSION = 2
 
-_COLUMNS = ("position, stream_id, version, event_type, data, recorded_at, event_id, "
+_COLUMNS = ("position, stream_id, version, event_type, schema_version, data, recorded_at, event_id, "
             "correlation_id, causation_id, actor")
 _BATCH = 500   # rows per INSERT statement: under every driver's limit on parameters
 _PAGE = 1_000  # events a subscription reads per query: bounded memory, few round trips
@@ -98,10 +100,11 @@ class SQLEventStore:
     name: str  # "SQLite store '/path/shop.db'": how errors name the store
     _integrity_errors: tuple[type[BaseException], ...]  # the driver's unique-violation errors
 
-    def _record(self, stream_id: str, events: list[Any], rows: list[tuple[str, str]],
+    def _record(self, stream_id: str, events: list[Any], rows: list[tuple[str, int, str]],
                 expected_version: int | ExpectedVersion, correlation_id: str | None, causation_id: str | None,
                 actor: str | None, command: CommandRecord | None) -> list[RecordedEvent]:
-        """The append itself, in one transaction under the write lock; ``rows`` are (type name, JSON)."""
+        """The append itself, in one transaction under the write lock; ``rows`` are
+        (type name, schema version, JSON)."""
         raise NotImplementedError
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
@@ -124,7 +127,9 @@ class SQLEventStore:
                actor: str | None = None, command: CommandRecord | None = None) -> list[RecordedEvent]:
         """Record ``events`` at the end of ``stream_id``, all or none, in one transaction; return them."""
         events = list(events)
-        rows = [(event_type_name(event), payload_json(event_to_payload(event))) for event in events]
+        names = [event_type_name(event) for event in events]  # TypeError for anything else
+        rows = [(name, schema_version(name), payload_json(event_to_payload(event)))
+                for name, event in zip(names, events)]
         check_expected_version(expected_version)
         for what, value in (("stream_id", stream_id), ("correlation_id", correlation_id),
                             ("causation_id", causation_id), ("actor", actor)):
@@ -189,10 +194,10 @@ class SQLEventStore:
         return [self._decode(row) for row in self._query(sql, params)]
 
     def _decode(self, row: tuple) -> RecordedEvent:
-        position, stream_id, version, event_type, data, *envelope = row
+        position, stream_id, version, event_type, type_version, data, *envelope = row
         try:
             payload = _decode_json(data) if isinstance(data, str) else data
-            event = event_from_payload(event_type, payload)
+            event = event_from_stored(event_type, type_version, payload)  # old shapes upcast as they are read
         except (EventFormatError, ValueError, TypeError) as problem:
             raise StoreError(self.name, f"the event at position {position} cannot be read: {problem}") from None
         return RecordedEvent(position, stream_id, version, event, *envelope)

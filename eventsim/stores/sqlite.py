@@ -42,6 +42,7 @@ CREATE TABLE events (
     stream_id      TEXT    NOT NULL,
     version        INTEGER NOT NULL CHECK (version >= 1),
     event_type     TEXT    NOT NULL,               -- the registered name, e.g. 'OrderCreated'
+    schema_version INTEGER NOT NULL DEFAULT 1 CHECK (schema_version >= 1),  -- the shape of data (eventsim.upcasting)
     data           TEXT    NOT NULL,               -- the event as JSON: {{"orderId": "123456", "amount": 100.00}}
     recorded_at    INTEGER NOT NULL,               -- Unix seconds
     event_id       TEXT    NOT NULL,
@@ -135,7 +136,7 @@ class SQLiteEventStore(SQLEventStore):
                     raise self._error(error, "nothing was appended") from None
                 raise
 
-    def _record(self, stream_id: str, events: list[Any], rows: list[tuple[str, str]],
+    def _record(self, stream_id: str, events: list[Any], rows: list[tuple[str, int, str]],
                 expected_version: int | ExpectedVersion, correlation_id: str | None, causation_id: str | None,
                 actor: str | None, command: CommandRecord | None) -> list[RecordedEvent]:
         """The append itself: one transaction under the write lock."""
@@ -161,10 +162,10 @@ class SQLiteEventStore(SQLEventStore):
             for start in range(0, len(recorded), _BATCH):  # one statement per batch: few round trips
                 batch = recorded[start:start + _BATCH]
                 cursor.execute(
-                    f"INSERT INTO events ({_COLUMNS}) VALUES " + ", ".join([f"({', '.join([p] * 10)})"] * len(batch)),
-                    [value for r, (event_type, data) in zip(batch, rows[start:start + _BATCH])
-                     for value in (r.position, stream_id, r.version, event_type, data, now, r.event_id,
-                                   correlation_id, causation_id, actor)])
+                    f"INSERT INTO events ({_COLUMNS}) VALUES " + ", ".join([f"({', '.join([p] * 11)})"] * len(batch)),
+                    [value for r, (event_type, type_version, data) in zip(batch, rows[start:start + _BATCH])
+                     for value in (r.position, stream_id, r.version, event_type, type_version, data, now,
+                                   r.event_id, correlation_id, causation_id, actor)])
             if command is not None:
                 cursor.execute(
                     "INSERT INTO commands (command_id, fingerprint, stream_id, first_version, last_version,"

@@ -1,0 +1,163 @@
+"""A year of a busy shop: issue 13's table, measured in a fresh process.
+
+    .venv/bin/python benchmarks/bench_million.py                   # smoke run: 3,400 orders, ~10,000 events
+    .venv/bin/python benchmarks/bench_million.py --orders 340000   # ~1,000,000 events: the issue's table
+
+Run it as a command of its own, never imported into a process that did
+other work: the memory figure is the resident size of this whole process.
+In that order, it
+
+1. simulates ``SimulationConfig(orders=N, seed=1)``: every command through
+   ``Shop.handle``, refund confirmations through the ``RefundProcess``
+   (events/s);
+2. catches the three read models up from position 1: ``ShopReadModels(store)``
+   then ``catch_up()`` (seconds);
+3. reads ``VmRSS`` (resident now) and ``VmHWM`` (the most it was ever
+   resident) from ``/proc/self/status``, with the simulated store and the
+   read models still alive;
+4. writes the log to a temporary file and runs ``eventsim replay FILE`` in a
+   new Python process: lines/s over the whole command (starting Python,
+   reading, checking each line against the rules, catching the read models
+   up and printing the summary).
+
+Times are wall-clock seconds, as a learner waits for them; each row also
+shows the CPU seconds, which another program on a busy machine disturbs
+less (the load average is printed).  A smoke run's figures are too small to
+quote: starting Python dominates its replay.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from eventsim.jsonl import write_jsonl
+from eventsim.read_models import ShopReadModels
+from eventsim.simulator import SimulationConfig, simulate
+
+T = TypeVar("T")
+
+SIMULATE_GOAL = 100_000   # events/s through the command side
+CATCH_UP_GOAL = 1.5       # seconds for the three read models over 1M events
+MEMORY_GOAL = 600         # MB resident after simulating and projecting 1M events
+REPLAY_GOAL = 100_000     # lines/s through `eventsim replay`
+MB = 1024 * 1024
+
+
+def timed(work: Callable[[], T]) -> tuple[T, float, float]:
+    """``work()``'s result, wall-clock seconds and CPU seconds of this process."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = work()
+    tiny = 1e-9  # a smoke run's catch-up can take less than the clock's tick
+    return result, max(time.perf_counter() - wall, tiny), max(time.process_time() - cpu, tiny)
+
+
+def resident_mb() -> tuple[float, float]:
+    """(VmRSS, VmHWM) of this process in MB, from /proc/self/status (Linux)."""
+    fields = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            fields[name] = int(value.split()[0]) * 1024 / MB  # the kernel reports kB
+    return fields["VmRSS"], fields["VmHWM"]
+
+
+def replay_cli(path: Path) -> tuple[float, float]:
+    """Run ``eventsim replay path`` in a new process: (wall seconds, its CPU seconds)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "eventsim", "replay", str(path)],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False)
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"eventsim replay failed ({done.returncode}): {done.stderr.strip()}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def verdict(value: float, goal: float, *, at_least: bool, worse: str = "slow") -> str:
+    """Plain words for a figure against its goal: met, or missed by how much."""
+    if value >= goal if at_least else value <= goal:
+        return "meets the goal"
+    return f"misses it: {goal / value if at_least else value / goal:.1f}x too {worse}"
+
+
+def table(rows: list[tuple[str, str, str, str, str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join([row[0].ljust(widths[0])] + [text.rjust(width) for text, width
+                                                          in zip(row[1:-1], widths[1:-1])] + [row[-1]]).rstrip()
+                     for row in rows)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=positive_int, default=3_400,
+                        help="simulated orders (default 3,400, a smoke run; 340,000 make ~1M events)")
+    args = parser.parse_args(argv)
+    config = SimulationConfig(orders=args.orders, seed=1)
+    print(f"{args.orders:,} orders, SimulationConfig(orders={args.orders}, seed=1); Python "
+          f"{platform.python_version()} on {os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.1f}")
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "events.jsonl"
+        figures = simulate_project_write(config, path)  # what it made is freed when it returns
+        replay_wall, replay_cpu = replay_cli(path)
+    events, simulate_wall, simulate_cpu, catch_up_wall, catch_up_cpu, rss, peak = figures
+    lines = events  # one line per event
+
+    scale = f" (x{1_000_000 / events:.1f} for 1M)" if events < 900_000 else ""
+    rows = [("what", "measured", "CPU time", "goal", "against the goal"),
+            (f"simulate {events:,} events through Shop.handle", f"{events / simulate_wall:,.0f} events/s",
+             f"{events / simulate_cpu:,.0f}/s", f">= {SIMULATE_GOAL:,} events/s",
+             verdict(events / simulate_wall, SIMULATE_GOAL, at_least=True)),
+            (f"three read models catching up over {events:,} events", f"{catch_up_wall:.2f} s",
+             f"{catch_up_cpu:.2f} s", f"<= {CATCH_UP_GOAL} s for 1M",
+             verdict(catch_up_wall * 1_000_000 / events, CATCH_UP_GOAL, at_least=False) + scale),
+            ("resident memory now (VmRSS)", f"{rss:,.0f} MB", "", f"<= {MEMORY_GOAL} MB at 1M",
+             verdict(rss, MEMORY_GOAL, at_least=False, worse="big")),
+            ("resident memory at its peak (VmHWM)", f"{peak:,.0f} MB", "", f"<= {MEMORY_GOAL} MB at 1M",
+             verdict(peak, MEMORY_GOAL, at_least=False, worse="big")),
+            (f"`eventsim replay` of the {lines:,}-line log", f"{lines / replay_wall:,.0f} lines/s",
+             f"{lines / replay_cpu:,.0f}/s", f">= {REPLAY_GOAL:,} lines/s",
+             verdict(lines / replay_wall, REPLAY_GOAL, at_least=True))]
+    print()
+    print(table(rows))
+    print(f"\nwall clock: simulating {simulate_wall:.1f} s, replaying {replay_wall:.1f} s; "
+          f"load average {os.getloadavg()[0]:.1f} at end")
+
+
+def simulate_project_write(config: SimulationConfig, path: Path) -> tuple[int, float, float, float, float,
+                                                                         float, float]:
+    """Steps 1-3, then the log written to ``path``: (events, simulate wall and CPU seconds,
+    catch-up wall and CPU seconds, VmRSS and VmHWM in MB)."""
+    def progress(done: int, total: int) -> None:
+        print(f"\rsimulating: {done:,} of {total:,} commands", end="", file=sys.stderr, flush=True)
+
+    shop, simulate_wall, simulate_cpu = timed(lambda: simulate(config, progress=progress))
+    print(file=sys.stderr)
+    read_models = ShopReadModels(shop.store)
+    _, catch_up_wall, catch_up_cpu = timed(read_models.catch_up)
+    if read_models.lag:
+        raise SystemExit(f"benchmark broken: the read models lag {read_models.lag} events")
+    rss, peak = resident_mb()
+    events = write_jsonl(shop.store.read_all(), path)
+    return events, simulate_wall, simulate_cpu, catch_up_wall, catch_up_cpu, rss, peak
+
+
+def positive_int(text: str) -> int:
+    value = int(text.replace(",", "").replace("_", ""))
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
+if __name__ == "__main__":
+    main()

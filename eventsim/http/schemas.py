@@ -1,0 +1,267 @@
+"""What the OpenAPI schema says about each route: bodies, answers, headers and errors.
+
+The models here document responses; the app builds its JSON itself (money as
+strings), and the tests check every answer against these schemas.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from pydantic import BaseModel, Field
+
+from ..events import EVENT_TYPES
+from ..ids import MAX_ID_LENGTH, MAX_TEXT_LENGTH
+from ..money import MAX_AMOUNT
+from ..order import STATUSES
+
+DESCRIPTION = """\
+The eventsim shop over HTTP: commands are `POST`s, queries are `GET`s, and no `GET` ever records an event.
+
+* **Optimistic concurrency:** send `If-Match: "<version>"` (the `ETag` of an order) with a command, and it is
+  decided against that version or refused with `412`.
+* **Idempotency:** send an `Idempotency-Key` (the command id); a retry under the same key gets the first
+  response back and records nothing new. The same key with a different request is refused with `422`.
+  Only commands that recorded events are remembered: a refused command recorded nothing, so it is decided
+  afresh when sent again.
+* **Read-your-writes:** the read models are updated a moment after a command (eventually consistent). Send a
+  command response's `position` as `minPosition` to a query, and it answers once the read models have got
+  there (or `503` with `Retry-After`).
+* **Errors** are `application/problem+json` (RFC 9457). `type` is one of `/problems/invalid-request`,
+  `invalid-header`, `malformed-json`, `not-found`, `rule-broken` (with the `rule`), `write-conflict`,
+  `version-mismatch`, `idempotency-key-reused`, `body-too-large`, `unsupported-media-type`,
+  `read-model-behind`, `method-not-allowed`, `internal-error`; `field` names the field, parameter or
+  header at fault.
+* **Money** is an exact decimal string in every answer (`"100.00"`); a request may send a JSON number
+  (read exactly, never as a float) or such a string.
+"""
+
+MONEY_OUT = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["100.00"]}
+
+
+def _money(*default: None) -> Any:
+    return Field(*default, pattern=r"^-?\d+\.\d{2}$", examples=["100.00"], description="exact, to the cent")
+
+
+class Event(BaseModel):
+    """A recorded event in the seed's JSON shape, with its envelope."""
+    eventType: str = Field(json_schema_extra={"enum": list(EVENT_TYPES)})
+    orderId: str
+    amount: str | None = _money(None)
+    customerId: str | None = None
+    refundId: str | None = None
+    reason: str | None = None
+    timestamp: int = Field(description="Unix seconds")
+    eventId: str
+    version: int = Field(ge=1, description="Its place in the order's stream")
+    position: int = Field(ge=1, description="Its place in the global log")
+    correlationId: str | None = None
+    causationId: str | None = Field(None, description="The id of the command that recorded it")
+    actor: str | None = None
+
+
+class CommandResult(BaseModel):
+    """What a command recorded; a retry under the same Idempotency-Key gets the same."""
+    orderId: str
+    commandId: str
+    version: int = Field(description="The order's version right after this command (also the ETag)")
+    position: int = Field(description="The global position of its last event: send it as minPosition")
+    events: list[Event]
+
+
+class RefundRow(BaseModel):
+    refundId: str | None
+    amount: str = _money()
+    reason: str | None
+    requestedAt: str | None
+    paidAt: str | None = Field(description="When the payment provider paid it out; null while awaited")
+
+
+class Order(BaseModel):
+    """One row of the orders read model."""
+    orderId: str
+    customerId: str | None
+    amount: str = _money()
+    status: str = Field(json_schema_extra={"enum": list(STATUSES)})
+    paid: str = _money()
+    refundsRequested: str = _money()
+    refundsPaid: str = _money()
+    net: str = _money()
+    events: int
+    lastVersion: int
+    createdAt: str | None
+    updatedAt: str | None
+    refunds: list[RefundRow]
+
+
+class OrderPage(BaseModel):
+    orders: list[Order]
+    nextCursor: str | None = Field(description="Send it as cursor for the next page; null on the last")
+
+
+OrderOrPage = Order | OrderPage
+
+
+class OrderEvents(BaseModel):
+    orderId: str
+    events: list[Event]
+
+
+class RefundState(BaseModel):
+    refundId: str
+    amount: str = _money()
+    paid: bool
+
+
+class OrderStateOut(BaseModel):
+    """An order's state as the decider sees it, at some version or moment."""
+    orderId: str
+    customerId: str | None
+    status: str = Field(json_schema_extra={"enum": ["new", *STATUSES]})
+    amount: str = _money()
+    paid: str = _money()
+    refundsRequested: str = _money()
+    refundsPaid: str = _money()
+    net: str = _money()
+    cancelled: bool
+    shipped: bool
+    version: int
+    refunds: list[RefundState]
+
+
+class EventFeed(BaseModel):
+    events: list[Event]
+    lastPosition: int = Field(description="The position of the newest event in the store")
+
+
+class RevenueDay(BaseModel):
+    date: str = Field(description="The UTC day, YYYY-MM-DD")
+    ordersPlaced: int
+    grossPaid: str = _money()
+    refundsPaid: str = _money()
+    net: str = _money()
+
+
+class DailyRevenueOut(BaseModel):
+    days: list[RevenueDay]
+
+
+class Problem(BaseModel):
+    """An error (RFC 9457), with members of our own saying where and why."""
+    type: str
+    title: str
+    status: int
+    detail: str
+    field: str | None = Field(None, description="The field, parameter or header at fault")
+    rule: str | None = Field(None, description="The business rule that refused the command")
+    orderId: str | None = None
+    expectedVersion: int | None = None
+    currentVersion: int | None = None
+    readModelPosition: int | None = None
+
+
+# --- route documentation -------------------------------------------------------
+
+ERRORS = {
+    400: "Malformed: the body is not JSON, or a header (If-Match, Idempotency-Key) is malformed",
+    404: "No such order (or refund)",
+    409: "A business rule refused the command (`rule` says which), or other writers kept changing the order",
+    412: "If-Match named a version the order is no longer at; ETag gives the current one",
+    413: "The body is over the size limit",
+    415: "The body is not application/json",
+    422: "A field, parameter or header is missing, unknown or invalid (`field` names it); "
+         "or the Idempotency-Key was used for another request",
+    503: "The read models have not reached minPosition in time",
+}
+
+
+def _header(description: str) -> dict[str, Any]:
+    return {"description": description, "schema": {"type": "string"}}
+
+
+ETAG = _header('The order\'s version, as "<version>": send it back in If-Match')
+READ_POSITION = _header("The position the read models had reached when they answered")
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    answers: dict[int | str, dict[str, Any]] = {code: {"model": Problem, "description": ERRORS[code]}
+                                                for code in codes}
+    if 412 in answers:
+        answers[412]["headers"] = {"ETag": ETAG}
+    if 503 in answers:
+        answers[503]["headers"] = {"Retry-After": _header("Seconds to wait before asking again"),
+                                   "Read-Model-Position": READ_POSITION}
+    return answers
+
+
+_ID = {"type": "string", "minLength": 1, "maxLength": MAX_ID_LENGTH, "pattern": r"^\S(.*\S)?$"}
+_BODY_KINDS: dict[str, dict[str, Any]] = {
+    "id": _ID,
+    "order id": _ID,
+    "money": {"description": "A JSON number (read exactly, never as a float) or a decimal string; "
+                             "positive, at most two decimals",
+              "oneOf": [{"type": "number", "exclusiveMinimum": 0, "maximum": int(MAX_AMOUNT), "multipleOf": 0.01},
+                        {"type": "string", "pattern": r"^\d{1,13}(\.\d{1,2})?$"}],
+              "examples": [100, "19.99"]},
+    "text": {"type": "string", "maxLength": MAX_TEXT_LENGTH},
+}
+
+
+def body_schema(spec: dict[str, tuple[str, bool]]) -> dict[str, Any]:
+    """The JSON schema of a command's body, from the same spec the app checks bodies with."""
+    properties = {}
+    for name, (kind, required) in spec.items():
+        schema = _BODY_KINDS[kind]
+        properties[name] = schema if required else {"anyOf": [schema, {"type": "null"}]}
+    return {"type": "object", "properties": properties, "additionalProperties": False,
+            "required": [name for name, (_, required) in spec.items() if required]}
+
+
+def command_docs(spec: dict[str, tuple[str, bool]], *, created: bool = False) -> dict[str, Any]:
+    """``responses`` and the request body for a command route."""
+    headers = {"ETag": ETAG}
+    if created:
+        headers["Location"] = _header("The new order's URL")
+    ok = {"model": CommandResult, "headers": headers,
+          "description": "Recorded: the events, the order's new version and the global position"}
+    docs: dict[str, Any] = {"responses": {201 if created else 200: ok, **_errors(400, 404, 409, 412, 413, 415, 422)}}
+    if spec:
+        required = any(required for _, required in spec.values())
+        docs["openapi_extra"] = {"requestBody": {"required": required, "content": {
+            "application/json": {"schema": body_schema(spec)}}}}
+    return docs
+
+
+def query_docs(model: Any, *, etag: bool = False) -> dict[str, Any]:
+    headers = {"Read-Model-Position": READ_POSITION}
+    if etag:
+        headers["ETag"] = ETAG
+    return {"responses": {200: {"model": model, "headers": headers}, **_errors(404, 422, 503)}}
+
+
+def finish_openapi(app: FastAPI) -> None:
+    """Say what the app does where FastAPI's defaults say otherwise.
+
+    Errors are ``application/problem+json``; an optional parameter is either
+    absent or a string (FastAPI writes ``anyOf [string, null]``, and a client
+    cannot send a null header or query parameter).
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = app.openapi_schema
+        if schema is None:
+            schema = build()  # FastAPI keeps it in app.openapi_schema
+            for operations in schema["paths"].values():
+                for operation in operations.values():
+                    for parameter in operation.get("parameters", []):
+                        options = parameter["schema"].pop("anyOf", None)
+                        if options:
+                            parameter["schema"].update(next(o for o in options if o.get("type") != "null"))
+                    for code, answer in operation.get("responses", {}).items():
+                        content = answer.get("content", {})
+                        if code[0] in "45" and "application/json" in content:
+                            content["application/problem+json"] = content.pop("application/json")
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

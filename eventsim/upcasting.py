@@ -1,0 +1,178 @@
+"""Old events, read in today's shape: schema versions and upcasters.
+
+A stored event never changes, but the code that reads it does.  So every
+event is stored with its type's registered name and its *schema version*, the
+shape of its payload when it was written.  Reading goes through a chain of
+upcasters: small pure functions, one per step, each taking a payload of one
+version and returning a new payload of the next.  The store is never
+rewritten; old events are converted every time they are read.
+
+    stored:  OrderCreated v1  {"orderId": "123456", "amount": 100}
+    read:    OrderCreated v2  {"orderId": "123456", "amount": 100, "currency": "EUR"}
+
+An event without a schema version is version 1: the shape every event had
+before versions were recorded (the seed's log never says).  An event *newer*
+than this code knows is refused (``SchemaVersionError``): guessing at a shape
+written by newer code is how data gets mis-read.
+
+An upcaster sees its payload as a read-only mapping, so one that tries to
+change its input fails at once instead of corrupting what the caller holds.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from .events import EVENT_TYPES
+
+__all__ = [
+    "ASSUMED_CURRENCY",
+    "UPCASTERS",
+    "SchemaVersionError",
+    "Upcaster",
+    "Upcasters",
+    "add_currency",
+    "schema_version",
+    "upcast",
+]
+
+#: The currency of every order placed before orders said which (see ``add_currency``).
+ASSUMED_CURRENCY = "EUR"
+
+Payload = Mapping[str, Any]
+
+
+class SchemaVersionError(ValueError):
+    """A stored event's schema version cannot be read by this code (newer, or no way up)."""
+
+    def __init__(self, event_type: str, version: object, problem: str):
+        self.event_type, self.version, self.problem = event_type, version, problem
+        super().__init__(f"{event_type}: {problem}")
+
+
+@dataclass(frozen=True, slots=True)
+class Upcaster:
+    """One step: a payload of ``event_type`` at ``version`` becomes ``to_type`` at ``to_version``.
+
+    ``function`` is pure: it returns a new payload and leaves its argument alone.
+    Most steps keep the type and add one to the version; a rename changes the type.
+    """
+    event_type: str
+    version: int
+    to_type: str
+    to_version: int
+    function: Callable[[Payload], dict[str, Any]]
+
+
+class Upcasters:
+    """A chain of upcasters and the current schema version of every event type.
+
+    ``current`` maps each type the code can build to the version it builds;
+    a type not in it is at version 1.  Every step must lead, step by step, to
+    a current version: checked here, when the chain is made.  ``required``
+    names fields a payload of the current version must carry even where the
+    class has a default for them: a default for new events is not a statement
+    about old ones, and must never stand in for an upcaster.
+    """
+
+    def __init__(self, steps: Iterable[Upcaster], current: Mapping[str, int], types: Iterable[str],
+                 required: Mapping[str, Iterable[str]] | None = None):
+        self.types = frozenset(types)
+        self.required = {name: frozenset(fields) for name, fields in (required or {}).items()}
+        self.current = {name: current.get(name, 1) for name in self.types}
+        self._steps: dict[tuple[str, int], Upcaster] = {}
+        for step in steps:
+            key = (step.event_type, step.version)
+            if key in self._steps:
+                raise ValueError(f"two upcasters for {step.event_type} version {step.version}")
+            self._steps[key] = step
+        for name, version in self.current.items():  # each current version is reachable from version 1
+            for start in range(1, version):
+                self._path(name, start)
+
+    def extended(self, steps: Iterable[Upcaster]) -> Upcasters:
+        """This chain plus ``steps`` (for example, a rename from a type the code no longer has)."""
+        return Upcasters([*self._steps.values(), *steps], self.current, self.types, self.required)
+
+    def _path(self, event_type: str, version: int) -> list[Upcaster]:
+        path: list[Upcaster] = []
+        key = (event_type, version)
+        while key[0] not in self.current or key[1] != self.current[key[0]]:
+            step = self._steps.get(key)
+            if step is None:
+                raise SchemaVersionError(key[0], key[1], f"no upcaster reads schema version {key[1]}")
+            if len(path) > len(self._steps):
+                raise ValueError(f"the upcasters from {event_type} version {version} go round in a circle")
+            path.append(step)
+            key = (step.to_type, step.to_version)
+        return path
+
+    def upcast(self, event_type: object, version: object, payload: Payload) -> tuple[str, Payload]:
+        """``(type, payload)`` in today's shape, for a payload stored as ``event_type`` at ``version``.
+
+        ``payload`` is never changed; one already in today's shape is returned
+        as it is (reading today's events costs one check).  ``SchemaVersionError``
+        for a version that is not a whole number from 1, is newer than the
+        code, or has no way up, and for a current payload that lacks a
+        ``required`` field.
+        """
+        if not isinstance(event_type, str):
+            raise SchemaVersionError(repr(event_type), version, "an event type is a name, not "
+                                     f"{type(event_type).__name__}")
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise SchemaVersionError(event_type, version,
+                                     f"a schema version is a whole number from 1, not {version!r:.20}")
+        known = self.current.get(event_type)
+        if known is not None and version > known:
+            raise SchemaVersionError(
+                event_type, version, f"schema version {version} is newer than this code, which knows up to "
+                f"version {known}: it was written by a newer eventsim; upgrade eventsim to read it")
+        if known is None and not any(key[0] == event_type for key in self._steps):
+            return event_type, payload  # an unknown type: the decoder names it
+        current = payload
+        for step in self._path(event_type, version) if version != known else ():
+            current = step.function(MappingProxyType(dict(current)))
+            if not isinstance(current, dict):
+                raise TypeError(f"the upcaster {step.function.__name__} returned "
+                                f"{type(current).__name__}, not a dict")
+            event_type = step.to_type
+        required = self.required.get(event_type)
+        if required and not required <= current.keys():
+            missing = ", ".join(sorted(required - current.keys()))
+            raise SchemaVersionError(event_type, self.current[event_type], f"the payload has no {missing}, "
+                                     f"which schema version {self.current[event_type]} always has")
+        return event_type, current
+
+
+# --- the real history of eventsim's events ------------------------------------------------
+
+def add_currency(payload: Payload) -> dict[str, Any]:
+    """OrderCreated v1 -> v2: orders say their currency; the old ones were in ``ASSUMED_CURRENCY``.
+
+    The old events never said which currency they were in.  This is not a
+    fact found in the log but an assumption about the business, written down
+    once, here: the shop sold in one currency, euros, until orders carried one.
+    """
+    return {**payload, "currency": ASSUMED_CURRENCY}
+
+
+#: Every upcaster eventsim needs, and the current schema version of each event type.
+UPCASTERS = Upcasters(
+    [Upcaster("OrderCreated", 1, "OrderCreated", 2, add_currency)],
+    current={"OrderCreated": 2},
+    types=EVENT_TYPES,
+    required={"OrderCreated": ["currency"]},
+)
+
+
+def schema_version(event_type: str) -> int:
+    """The schema version this code writes for ``event_type``."""
+    return UPCASTERS.current[event_type]
+
+
+def upcast(event_type: object, version: object, payload: Payload,
+           upcasters: Upcasters = UPCASTERS) -> tuple[str, Payload]:
+    """``UPCASTERS.upcast``: the one call every reader makes before decoding a payload."""
+    return upcasters.upcast(event_type, version, payload)

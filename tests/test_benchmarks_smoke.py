@@ -1,0 +1,60 @@
+"""The benchmark scripts run and print their tables (tiny sizes: nothing here is timed)."""
+import importlib.util
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+HAS_EVENTSOURCING = importlib.util.find_spec("eventsourcing") is not None
+
+
+def run(script: str, *args: str) -> str:
+    done = subprocess.run([sys.executable, str(BENCHMARKS / script), *args], capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def row(output: str, label: str) -> str:
+    [line] = [line for line in output.splitlines() if line.startswith(label)]
+    return line
+
+
+def test_bench_eventsourcing_prints_every_figure_against_its_goal():
+    output = run("bench_eventsourcing.py", "--orders", "20", "--runs", "1", "--lengths", "3,30")
+    for label in ("commands/s, Shop()", "aggregates rebuilt/s", "events/s, replay into the orders read model",
+                  "bytes per stored event", "us per command, stream of 3 events",
+                  "us per command, stream of 30 events"):
+        assert row(output, label)
+    assert "PASS" not in output and "MISS" not in output
+    assert "the goal of 1,000,000/s" in row(output, "events/s, replay")
+    assert "the time at 3 events" in row(output, "us per command, stream of 30 events")
+    if HAS_EVENTSOURCING:  # eventsourcing's column is filled, with a ratio and words for the goal
+        assert "eventsourcing (goal at least 5x)" in row(output, "commands/s, Shop()")
+        assert "eventsourcing's (goal at most 0.8x)" in row(output, "bytes per stored event")
+        assert "; eventsourcing" in row(output, "us per command, stream of 30 events")
+    else:
+        assert "eventsourcing is not installed" in output
+
+
+def test_bench_eventsourcing_refuses_stream_lengths_it_cannot_build():
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "bench_eventsourcing.py"), "--lengths", "30,3"],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2 and "increasing lengths" in done.stderr
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads resident memory from /proc (Linux)")
+def test_bench_million_prints_issue_13s_table_next_to_the_goals():
+    output = run("bench_million.py", "--orders", "30")
+    simulated = row(output, "simulate ")
+    assert "events/s" in simulated and ">= 100,000 events/s" in simulated
+    assert "<= 1.5 s for 1M" in row(output, "three read models catching up")
+    for label in ("resident memory now (VmRSS)", "resident memory at its peak (VmHWM)"):
+        assert " MB" in row(output, label) and "<= 600 MB at 1M" in row(output, label)
+    replayed = row(output, "`eventsim replay`")
+    assert "lines/s" in replayed and ">= 100,000 lines/s" in replayed
+    for line in output.splitlines()[3:8]:  # the five figures, each said against its goal in words
+        assert re.search(r"(meets the goal|misses it: [\d.]+x too (slow|big))( \(x[\d.]+ for 1M\))?$", line), line

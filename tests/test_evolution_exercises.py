@@ -1,0 +1,120 @@
+"""Notebook 09's checks accept the solutions and refuse the usual wrong answers, saying why."""
+from eventsim.evolution_exercises import (
+    check_forget_customer,
+    check_snapshot_loader,
+    check_upcaster,
+)
+from eventsim.exercises import CORRECT, PENDING, WRONG
+from eventsim.order import fold
+from eventsim.snapshots import STATE_SCHEMA, state_from_json
+
+
+def said(capsys):
+    return capsys.readouterr().out
+
+
+# --- 9.1 ---------------------------------------------------------------------------------
+
+def good_upcaster(payload):
+    return {**payload, "currency": "EUR"}
+
+
+def mutating_upcaster(payload):
+    payload["currency"] = "EUR"
+    return payload
+
+
+def wrong_currency(payload):
+    return {**payload, "currency": "USD"}
+
+
+def test_9_1_accepts_a_pure_upcaster(capsys):
+    check_upcaster(good_upcaster)
+    assert said(capsys).startswith(CORRECT)
+
+
+def test_9_1_refuses_an_upcaster_that_mutates_its_input(capsys):
+    check_upcaster(mutating_upcaster)
+    out = said(capsys)
+    assert out.startswith(WRONG) and "you changed the payload you were given" in out
+
+
+def test_9_1_refuses_the_wrong_assumption(capsys):
+    check_upcaster(wrong_currency)
+    assert "plus currency 'EUR'" in said(capsys)
+
+
+def test_9_1_waits_for_an_answer(capsys):
+    check_upcaster(lambda payload: ...)
+    assert said(capsys).startswith(PENDING)
+
+
+# --- 9.2 ---------------------------------------------------------------------------------
+
+def good_loader(events, snapshot):
+    if snapshot is None or snapshot.schema != STATE_SCHEMA:
+        return fold(events)
+    return fold(events[snapshot.version:], state_from_json(snapshot.state))
+
+
+def trusting_loader(events, snapshot):  # uses any snapshot, whatever shape it was written in
+    if snapshot is None:
+        return fold(events)
+    return fold(events[snapshot.version:], state_from_json(snapshot.state))
+
+
+def refolding_loader(events, snapshot):  # starts from the snapshot and folds everything again
+    if snapshot is None or snapshot.schema != STATE_SCHEMA:
+        return fold(events)
+    return fold(events, state_from_json(snapshot.state))
+
+
+def test_9_2_accepts_a_loader_that_checks_the_schema(capsys):
+    check_snapshot_loader(good_loader)
+    assert said(capsys).startswith(CORRECT)
+
+
+def test_9_2_refuses_a_snapshot_used_across_a_state_shape_change(capsys):
+    check_snapshot_loader(trusting_loader)
+    out = said(capsys)
+    assert out.startswith(WRONG) and "with a snapshot of schema 1" in out and "STATE_SCHEMA" in out
+
+
+def test_9_2_refuses_folding_the_events_before_the_snapshot_again(capsys):
+    check_snapshot_loader(refolding_loader)
+    assert "fold only events[snapshot.version:]" in said(capsys)
+
+
+# --- 9.3 ---------------------------------------------------------------------------------
+
+def good_forget(vault, read_model, customer_id):
+    vault.forget(customer_id)
+    for order_id in [o for o, row in read_model.items() if row["customer_id"] == customer_id]:
+        del read_model[order_id]
+
+
+def blanks_the_read_model_only(vault, read_model, customer_id):  # the key still opens every copy
+    for row in read_model.values():
+        if row["customer_id"] == customer_id:
+            row.update(name="(forgotten)", email="(forgotten)", address="(forgotten)")
+
+
+def deletes_the_key_only(vault, read_model, customer_id):  # plaintext stays in the read model
+    vault.forget(customer_id)
+
+
+def test_9_3_accepts_forgetting_the_key_and_the_copies(capsys):
+    check_forget_customer(good_forget)
+    assert said(capsys).startswith(CORRECT)
+
+
+def test_9_3_refuses_a_deletion_that_leaves_the_key(capsys):
+    check_forget_customer(blanks_the_read_model_only)
+    out = said(capsys)
+    assert out.startswith(WRONG) and "the key still opens the sealed data" in out
+
+
+def test_9_3_refuses_a_deletion_that_leaves_plaintext_in_a_read_model(capsys):
+    check_forget_customer(deletes_the_key_only)
+    out = said(capsys)
+    assert out.startswith(WRONG) and "the read model still holds ['Ann Example'" in out

@@ -1,0 +1,100 @@
+"""Notebook 8's exercise checks: the solution passes, each wrong answer fails with the hint it needs."""
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from eventsim.exercises import CORRECT, PENDING, WRONG
+from eventsim.http.exercises import (
+    check_place_and_read,
+    check_refund_with_retry,
+    check_ship_if_unchanged,
+)
+
+PLACE = {"orderId": "777", "amount": "19.99"}
+
+
+def place_and_read(client):  # the solution
+    placed = client.post("/orders", json=PLACE).json()
+    return client.get("/orders/777", params={"minPosition": placed["position"]}).json()
+
+
+def place_and_read_without_waiting(client):
+    client.post("/orders", json=PLACE)
+    return client.get("/orders/777").json()
+
+
+def place_and_read_the_events(client):
+    client.post("/orders", json=PLACE)
+    return client.get("/orders/777/events").json()
+
+
+def place_nothing(client):
+    return {}
+
+
+def refund_with_retry(client, order_id, key):  # the solution
+    for _ in range(3):
+        try:
+            return client.post(f"/orders/{order_id}/refunds", json={"amount": "5.00"},
+                               headers={"Idempotency-Key": key})
+        except httpx.TimeoutException:
+            continue
+    raise TimeoutError("no answer after 3 attempts")
+
+
+def refund_without_retry(client, order_id, key):
+    return client.post(f"/orders/{order_id}/refunds", json={"amount": "5.00"}, headers={"Idempotency-Key": key})
+
+
+def refund_retry_without_key(client, order_id, key):
+    try:
+        return client.post(f"/orders/{order_id}/refunds", json={"amount": "5.00"})
+    except httpx.TimeoutException:
+        return client.post(f"/orders/{order_id}/refunds", json={"amount": "5.00"})
+
+
+def refund_retry_with_a_new_key(client, order_id, key):
+    try:
+        return client.post(f"/orders/{order_id}/refunds", json={"amount": "5.00"}, headers={"Idempotency-Key": key})
+    except httpx.TimeoutException:
+        return client.post(f"/orders/{order_id}/refunds", json={"amount": "5.00"},
+                           headers={"Idempotency-Key": key + "-again"})
+
+
+def ship_if_unchanged(client, order_id, etag):  # the solution
+    return client.post(f"/orders/{order_id}/shipment", headers={"If-Match": etag}).status_code
+
+
+def ship_regardless(client, order_id, etag):
+    return client.post(f"/orders/{order_id}/shipment").status_code
+
+
+def ship_and_return_the_response(client, order_id, etag):
+    return client.post(f"/orders/{order_id}/shipment", headers={"If-Match": etag})
+
+
+@pytest.mark.parametrize("check, solution", [(check_place_and_read, place_and_read),
+                                             (check_refund_with_retry, refund_with_retry),
+                                             (check_ship_if_unchanged, ship_if_unchanged)])
+def test_the_solution_passes_and_an_unanswered_exercise_is_pending(capsys, check, solution):
+    check(solution)
+    assert capsys.readouterr().out.startswith(CORRECT)
+    check(lambda *args: ...)
+    assert capsys.readouterr().out.startswith(PENDING)
+
+
+@pytest.mark.parametrize("check, wrong, hint", [
+    (check_place_and_read, place_and_read_without_waiting, "send the position from the POST's response as minPosition"),
+    (check_place_and_read, place_and_read_the_events, "read the order itself"),
+    (check_place_and_read, place_nothing, "place order 777"),
+    (check_refund_with_retry, refund_without_retry, "catch httpx.TimeoutException"),
+    (check_refund_with_retry, refund_retry_without_key, "the customer got 2 refunds"),
+    (check_refund_with_retry, refund_retry_with_a_new_key, "the customer got 2 refunds"),
+    (check_ship_if_unchanged, ship_regardless, "shipped anyway"),
+    (check_ship_if_unchanged, ship_and_return_the_response, "return the status code"),
+])
+def test_a_wrong_answer_gets_the_hint_it_needs(capsys, check, wrong, hint):
+    check(wrong)
+    out = capsys.readouterr().out
+    assert out.startswith(WRONG) and hint in out, out
