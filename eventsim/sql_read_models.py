@@ -115,7 +115,8 @@ class _SQLite(_Database):
             if self.connection.in_transaction:
                 self.connection.execute("ROLLBACK")
             if isinstance(error, sqlite3.Error):
-                raise StoreError(self.name, f"read models: {error}; nothing of this batch was kept") from None
+                raise StoreError(self.name, f"read models: {error}; nothing of this batch was kept: "
+                                            "catch_up() again goes on from the checkpoint") from None
             raise
 
     def rows(self, sql: str, params: Sequence[Any] = (), names: list[str] | None = None) -> list[tuple[Any, ...]]:
@@ -144,21 +145,31 @@ class _Postgres(_Database):
     def __init__(self, store: Any):
         import psycopg
 
-        self.name, self._psycopg = store.name, psycopg
-        try:
-            self.connection = psycopg.connect(store.url, autocommit=True)
-            self.connection.execute("SET synchronous_commit = on")
-        except psycopg.Error as error:
-            raise StoreError(self.name, f"read models cannot connect ({' '.join(str(error).split())})") from None
+        self.name, self.url, self._psycopg = store.name, store.url, psycopg
+        self._connection: Any = None
+        self.connection  # noqa: B018 -- connect now: a wrong URL is said at once
+
+    @property
+    def connection(self) -> Any:
+        """The connection, opened again if the server dropped it (the next call after a lost one)."""
+        if self._connection is None or self._connection.closed:
+            try:
+                self._connection = self._psycopg.connect(self.url, autocommit=True)
+                self._connection.execute("SET synchronous_commit = on")
+            except self._psycopg.Error as error:
+                raise StoreError(self.name, f"read models cannot connect ({' '.join(str(error).split())})") from None
+        return self._connection
 
     @contextmanager
     def transaction(self) -> Iterator[Any]:
+        connection = self.connection
         try:
-            with self.connection.transaction():
-                yield self.connection.cursor()
+            with connection.transaction():
+                yield connection.cursor()
         except self._psycopg.Error as error:
             text = " ".join(str(error).split()) or type(error).__name__
-            raise StoreError(self.name, f"read models: {text}; nothing of this batch was kept") from None
+            raise StoreError(self.name, f"read models: {text}; the batch was kept whole or not at all: "
+                                        "catch_up() again goes on from the checkpoint") from None
 
     def rows(self, sql: str, params: Sequence[Any] = (), names: list[str] | None = None) -> list[tuple[Any, ...]]:
         try:
@@ -170,7 +181,8 @@ class _Postgres(_Database):
             raise StoreError(self.name, f"read models: {' '.join(str(error).split())}") from None
 
     def close(self) -> None:
-        self.connection.close()
+        if self._connection is not None:
+            self._connection.close()
 
 
 def _database(store: Any) -> _Database:

@@ -292,3 +292,27 @@ def test_two_processes_catching_up_at_once_apply_each_event_once(simulated, url)
         assert tables.lag == 0
         assert_same_tables(tables, in_memory(log))
     store.close()
+
+
+def test_a_server_that_goes_away_is_one_error_naming_the_store_and_the_next_catch_up_resumes(
+        simulated, postgres_server, postgres_url):
+    log = simulated.store.read_all()
+    store = copy_of(log, postgres_url)
+    tables = SQLReadModels(store, batch_size=50)
+    assert tables.orders.catch_up(100) == 100
+    postgres_server.stop("fast")
+    try:
+        with pytest.raises(StoreError, match=f"^{re.escape(store.name)}: "):
+            tables.orders.catch_up()
+    finally:
+        postgres_server.start()
+    for _ in range(3):  # a connection that broke says so once, then connects again
+        try:
+            tables.catch_up()
+            break
+        except StoreError as error:
+            assert error.store == store.name
+    assert tables.lag == 0
+    assert_same_tables(tables, in_memory(log))
+    tables.close()
+    store.close()
