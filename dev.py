@@ -5,8 +5,10 @@
     python3 dev.py test [ARGS...]     the test suite, notebooks included
     python3 dev.py outputs            re-execute notebooks and store their outputs
 
-Each command first makes sure .venv exists and holds `eventsim[test]`,
-reinstalling whenever pyproject.toml has changed since the last install.
+Each command first makes sure .venv exists and holds what it needs, reinstalling
+whenever pyproject.toml has changed since the last install: `lab` installs
+eventsim and what a learner needs; `test` and `outputs` add the test tools
+(pytest, nbval, hypothesis, playwright, ...), the `test` extra.
 """
 import hashlib
 import os
@@ -26,7 +28,7 @@ def say(msg):
     print(f"dev.py: {msg}", flush=True)
 
 
-def setup():
+def setup(extra):
     if sys.version_info < (3, 11):
         sys.exit("dev.py: Python >= 3.11 is needed")
     if not (BIN / "python").exists():
@@ -38,13 +40,16 @@ def setup():
             sys.exit(f"dev.py: could not create .venv ({exc}); "
                      "on Debian/Ubuntu: apt-get install python3-venv")
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if STAMP.exists() and STAMP.read_text().strip() == digest:
+    installed = STAMP.read_text().split() if STAMP.exists() else []
+    # A test install also serves lab; a lab install does not serve test.
+    if installed[:1] == [digest] and (extra is None or extra in installed[1:]):
         return
-    say("installing eventsim[test] into .venv")
+    target = f".[{extra}]" if extra else "."
+    say(f"installing eventsim{target[1:]} into .venv: the first set-up takes a minute or two")
     subprocess.run([BIN / "python", "-m", "pip", "install", "-qq",
-                    "--disable-pip-version-check", "-e", ".[test]"],
+                    "--disable-pip-version-check", "-e", target],
                    cwd=ROOT, check=True)
-    STAMP.write_text(digest + "\n")
+    STAMP.write_text(" ".join([digest, *([extra] if extra else [])]) + "\n")
     say("installed")
 
 
@@ -67,13 +72,14 @@ def outputs(args):
 
 
 COMMANDS = {"lab": lab, "test": test, "outputs": outputs}
+EXTRAS = {"lab": None, "test": "test", "outputs": "test"}  # outputs runs nbclient and nbstripout
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
         sys.exit(__doc__)
     os.chdir(ROOT)
     try:
-        setup()
+        setup(EXTRAS[sys.argv[1]])
     except subprocess.CalledProcessError as exc:
         sys.exit(f"dev.py: install failed (exit {exc.returncode})")
     sys.exit(COMMANDS[sys.argv[1]](sys.argv[2:]))

@@ -102,8 +102,8 @@ try:
 except ImportError:  # the eventsim figures still print
     Aggregate = None
 
-INSTALL_HINT = ("eventsourcing is not installed, so there is nothing to compare with. Install it with\n"
-                "    .venv/bin/pip install -e '.[bench]'     (or: .venv/bin/pip install eventsourcing)")
+INSTALL_HINT = ("eventsourcing is not installed, so there is nothing to compare with. It is a dependency of\n"
+                "eventsim: reinstall with  .venv/bin/pip install -e .")
 
 COMMANDS_GOAL = 5            # commands/s: at least 5x eventsourcing's
 REBUILD_GOAL = 10            # aggregates rebuilt/s: at least 10x eventsourcing's

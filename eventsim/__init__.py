@@ -9,10 +9,19 @@ The parts that draw on pandas, matplotlib or ipywidgets are imported from
 their own modules: ``eventsim.read_models``, ``eventsim.history``,
 ``eventsim.charts`` and ``eventsim.widgets``.
 """
+
 from .clock import SimulatedClock, system_clock, to_datetime, to_timestamp
 from .commands import CancelOrder, Command, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund, ShipOrder
-from .events import (EVENT_TYPES, DomainEvent, OrderCancelled, OrderCreated, OrderPaid, OrderShipped,
-                     RefundCreated, RefundPaid)
+from .events import (
+    EVENT_TYPES,
+    DomainEvent,
+    OrderCancelled,
+    OrderCreated,
+    OrderPaid,
+    OrderShipped,
+    RefundCreated,
+    RefundPaid,
+)
 from .ids import SeededIds, random_ids
 from .jsonl import EventFormatError, LoggedEvent, read_jsonl, write_jsonl
 from .money import to_money
@@ -26,26 +35,68 @@ from .store import ANY, NO_STREAM, ConcurrencyError, InMemoryEventStore, Recorde
 from .stores import SQLiteEventStore, StoreError, open_store
 
 __all__ = [
-    "SimulatedClock", "system_clock", "to_datetime", "to_timestamp",
-    "CancelOrder", "Command", "ConfirmRefund", "PayOrder", "PlaceOrder", "RequestRefund", "ShipOrder",
-    "EVENT_TYPES", "DomainEvent", "OrderCancelled", "OrderCreated", "OrderPaid", "OrderShipped",
-    "RefundCreated", "RefundPaid",
-    "SeededIds", "random_ids",
-    "EventFormatError", "LoggedEvent", "read_jsonl", "write_jsonl",
+    "SimulatedClock",
+    "system_clock",
+    "to_datetime",
+    "to_timestamp",
+    "CancelOrder",
+    "Command",
+    "ConfirmRefund",
+    "PayOrder",
+    "PlaceOrder",
+    "RequestRefund",
+    "ShipOrder",
+    "EVENT_TYPES",
+    "DomainEvent",
+    "OrderCancelled",
+    "OrderCreated",
+    "OrderPaid",
+    "OrderShipped",
+    "RefundCreated",
+    "RefundPaid",
+    "SeededIds",
+    "random_ids",
+    "EventFormatError",
+    "LoggedEvent",
+    "read_jsonl",
+    "write_jsonl",
     "to_money",
-    "OrderError", "OrderState", "decide", "evolve", "fold", "initial_state",
-    "FakePaymentProvider", "RefundProcess",
-    "EVENTUAL", "INLINE", "Projection", "ProjectionRunner",
-    "ReplayError", "replay",
-    "Shop", "stream_for",
-    "SimulationConfig", "simulate",
-    "ANY", "NO_STREAM", "ConcurrencyError", "InMemoryEventStore", "RecordedEvent", "Subscription",
-    "SQLiteEventStore", "PostgresEventStore", "StoreError", "open_store",
+    "OrderError",
+    "OrderState",
+    "decide",
+    "evolve",
+    "fold",
+    "initial_state",
+    "FakePaymentProvider",
+    "RefundProcess",
+    "EVENTUAL",
+    "INLINE",
+    "Projection",
+    "ProjectionRunner",
+    "ReplayError",
+    "replay",
+    "Shop",
+    "compensate",
+    "order_id_of",
+    "stream_for",
+    "SimulationConfig",
+    "simulate",
+    "ANY",
+    "NO_STREAM",
+    "ConcurrencyError",
+    "InMemoryEventStore",
+    "RecordedEvent",
+    "Subscription",
+    "SQLiteEventStore",
+    "PostgresEventStore",
+    "StoreError",
+    "open_store",
 ]
 
 
 def __getattr__(name: str) -> object:  # psycopg is imported only by those who use PostgreSQL
     if name == "PostgresEventStore":
         from .stores.postgres import PostgresEventStore
+
         return PostgresEventStore
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,6 +10,7 @@ once when it is a cell's value.  (A bare ``matplotlib.figure.Figure()``
 shows only as ``<Figure size ...>`` in a fresh kernel.)  Amounts become
 floats here, for drawing only.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -52,8 +53,14 @@ EVENT_STYLE = {
     "OrderShipped": {"color": "#56B4E9", "marker": ">"},
 }
 #: A fill per event type for stacked areas, so that colour is never the only clue.
-HATCH = {"OrderCreated": "", "OrderPaid": "//", "RefundCreated": "xx", "RefundPaid": "..",
-         "OrderCancelled": "\\\\", "OrderShipped": "--"}
+HATCH = {
+    "OrderCreated": "",
+    "OrderPaid": "//",
+    "RefundCreated": "xx",
+    "RefundPaid": "..",
+    "OrderCancelled": "\\\\",
+    "OrderShipped": "--",
+}
 LATER = "#767676"  # events after a time-travel cursor, drawn hollow: 4.5:1 on white, as WCAG asks of text
 LANE = "0.55"  # an order's life in its lane, first to last event: 3.4:1 on white, as WCAG asks of graphics
 CURRENCY = "€"
@@ -103,8 +110,9 @@ def _legend(ax: Any, handles: list[Any]) -> None:
 
 def _marker(label: str, color: str, marker: str, fill: str | None = None) -> Line2D:
     """A legend entry: a marker with no line (hollow with ``fill="white"``)."""
-    return Line2D([], [], linestyle="", markersize=8, label=label, color=color, marker=marker,
-                  markerfacecolor=fill or color)
+    return Line2D(
+        [], [], linestyle="", markersize=8, label=label, color=color, marker=marker, markerfacecolor=fill or color
+    )
 
 
 def paint(markers: Any, later: list[bool]) -> None:
@@ -117,8 +125,13 @@ def paint(markers: Any, later: list[bool]) -> None:
     markers.set_edgecolors([LATER if is_later else color for is_later in later])
 
 
-def timeline(events: Iterable[Any], *, window: tuple[Any, Any] | None = None,
-             highlight_until: int | None = None, max_lanes: int = 25) -> Figure:
+def timeline(
+    events: Iterable[Any],
+    *,
+    window: tuple[Any, Any] | None = None,
+    highlight_until: int | None = None,
+    max_lanes: int = 25,
+) -> Figure:
     """One lane per order, one marker per event at the time it was recorded.
 
     ``window=(start, end)`` keeps the events recorded between the two, both
@@ -142,8 +155,7 @@ def timeline(events: Iterable[Any], *, window: tuple[Any, Any] | None = None,
     if window is not None:
         start, end = (to_timestamp(moment) for moment in window)
         if start > end:
-            raise ValueError(f"timeline: the window starts ({to_datetime(start)}) "
-                             f"after it ends ({to_datetime(end)})")
+            raise ValueError(f"timeline: the window starts ({to_datetime(start)}) after it ends ({to_datetime(end)})")
         events = [e for e in events if start <= e.recorded_at <= end]
         if not events:
             raise ValueError(f"timeline: no events recorded between {to_datetime(start)} and {to_datetime(end)}")
@@ -169,8 +181,15 @@ def timeline(events: Iterable[Any], *, window: tuple[Any, Any] | None = None,
         points.setdefault(e.event_type, []).append((to_datetime(e.recorded_at), y, later))
     for event_type, drawn in points.items():
         xs, ys, laters = zip(*drawn)
-        markers = ax.scatter(xs, ys, s=70 if len(lanes) <= 10 else 36, marker=EVENT_STYLE[event_type]["marker"],
-                             label=event_type, zorder=2, linewidths=1.2)
+        markers = ax.scatter(
+            xs,
+            ys,
+            s=70 if len(lanes) <= 10 else 36,
+            marker=EVENT_STYLE[event_type]["marker"],
+            label=event_type,
+            zorder=2,
+            linewidths=1.2,
+        )
         paint(markers, list(laters))
 
     ax.set_yticks(range(len(lanes)), list(lanes), fontsize=FONT)
@@ -187,8 +206,11 @@ def timeline(events: Iterable[Any], *, window: tuple[Any, Any] | None = None,
         handles.append(_marker(f"after {cursor} {highlight_until}", LATER, "o", fill="white"))
     handles.append(Line2D([], [], color=LANE, label="an order, first\nto last event"))
     _legend(ax, handles)
-    shown = f"the last {len(lanes)} of {len(orders)} orders" if len(orders) > len(lanes) else \
-        f"{len(lanes)} order{'s' * (len(lanes) != 1)}"
+    shown = (
+        f"the last {len(lanes)} of {len(orders)} orders"
+        if len(orders) > len(lanes)
+        else f"{len(lanes)} order{'s' * (len(lanes) != 1)}"
+    )
     ax.set_title(f"{len(events)} events in {shown}, a lane each")
     return fig
 
@@ -250,8 +272,9 @@ def place_by_age(fig: Figure, events: Iterable[Any]) -> None:
     events = list(events)
     _one_order(events, "order_age")
     if events and events[0].event_type != "OrderCreated":
-        raise ValueError(f"order_age measures from the order's OrderCreated, "
-                         f"but the first event is {events[0].event_type}")
+        raise ValueError(
+            f"order_age measures from the order's OrderCreated, but the first event is {events[0].event_type}"
+        )
     placed = events[0].recorded_at if events else 0
     for row, markers in enumerate(fig.axes[0].collections):  # in the order of EVENT_STYLE
         ages = [min(e.recorded_at - placed, MAX_AGE) for e in events if e.event_type == markers.get_label()]
@@ -278,22 +301,39 @@ def order_state(events: Iterable[Any]) -> Figure:
     fig, ax = _figure(height=5)
     # Widest line underneath, so that lines with equal values all stay visible.
     for name, amounts, color, width, marker in (
-            ("net (paid − refunds requested)", [s.net for s in states], (0, 0, 0, 0.25), 8, "o"),
-            ("paid", [s.paid for s in states], EVENT_STYLE["OrderPaid"]["color"], 4, "s"),
-            ("refunds requested", [s.refunds_requested for s in states], EVENT_STYLE["RefundCreated"]["color"],
-             2.5, "v"),
-            ("refunds paid out", [s.refunds_paid for s in states], EVENT_STYLE["RefundPaid"]["color"], 1, "D")):
-        ax.step(steps, [float(a) for a in amounts], where="post", color=color, linewidth=width,
-                marker=marker, markersize=width + 3, label=name)
+        ("net (paid − refunds requested)", [s.net for s in states], (0, 0, 0, 0.25), 8, "o"),
+        ("paid", [s.paid for s in states], EVENT_STYLE["OrderPaid"]["color"], 4, "s"),
+        ("refunds requested", [s.refunds_requested for s in states], EVENT_STYLE["RefundCreated"]["color"], 2.5, "v"),
+        ("refunds paid out", [s.refunds_paid for s in states], EVENT_STYLE["RefundPaid"]["color"], 1, "D"),
+    ):
+        ax.step(
+            steps,
+            [float(a) for a in amounts],
+            where="post",
+            color=color,
+            linewidth=width,
+            marker=marker,
+            markersize=width + 3,
+            label=name,
+        )
     top = float(max(s.amount for s in states)) or 1.0
     ax.set_ylim(-0.05 * top, 2.5 * top)  # the upper part for the status labels
     for step in steps[1:]:
         if states[step].status != states[step - 1].status:
             ax.axvline(step, color="0.75", linestyle=":", zorder=0)
-            ax.text(step, 0.98, states[step].status, rotation=90, va="top", ha="right", fontsize=FONT,
-                    transform=ax.get_xaxis_transform())  # upright, along its line: never on another label
-    ax.set_xticks(steps, ["start"] + [f"{step}. {e.event_type}" for step, e in enumerate(events, 1)],
-                  rotation=25, ha="right")
+            ax.text(
+                step,
+                0.98,
+                states[step].status,
+                rotation=90,
+                va="top",
+                ha="right",
+                fontsize=FONT,
+                transform=ax.get_xaxis_transform(),
+            )  # upright, along its line: never on another label
+    ax.set_xticks(
+        steps, ["start"] + [f"{step}. {e.event_type}" for step, e in enumerate(events, 1)], rotation=25, ha="right"
+    )
     ax.set_xlabel("event in the order's stream (version)")
     ax.set_ylabel(f"amount ({CURRENCY})")
     _legend(ax, ax.get_legend_handles_labels()[0])
@@ -311,24 +351,33 @@ def store_activity(events: Iterable[Any], bucket: str = "1h") -> Figure:
     try:
         width = pd.Timedelta(bucket)
     except ValueError:
-        raise ValueError(f"store_activity: bucket {bucket!r} is not a duration "
-                         "such as '15min', '1h' or '1D'") from None
+        raise ValueError(f"store_activity: bucket {bucket!r} is not a duration such as '15min', '1h' or '1D'") from None
     if width <= pd.Timedelta(0):
         raise ValueError(f"store_activity: bucket {bucket!r} is not a positive duration")
     starts = pd.to_datetime([e.recorded_at for e in events], unit="s").floor(width)  # naive, in UTC
     counts = pd.crosstab(starts, pd.Series([e.event_type for e in events], name="event type"))
     edges = pd.date_range(counts.index.min(), counts.index.max() + width, freq=width)
     if len(edges) - 1 > MAX_BUCKETS:
-        raise ValueError(f"store_activity: {len(edges) - 1:,} buckets of {bucket} are too many to draw "
-                         f"(at most {MAX_BUCKETS:,}); choose a larger bucket")
+        raise ValueError(
+            f"store_activity: {len(edges) - 1:,} buckets of {bucket} are too many to draw "
+            f"(at most {MAX_BUCKETS:,}); choose a larger bucket"
+        )
     counts = counts.reindex(edges[:-1], fill_value=0)[[name for name in EVENT_STYLE if name in counts]]
     tops = counts.cumsum(axis=1)  # each type stacked on the ones before it
 
     fig, ax = _figure(height=4.5)
     for name in counts:  # one filled step outline per type: fast however many buckets
-        ax.stairs(tops[name], mdates.date2num(edges.to_numpy()), baseline=tops[name] - counts[name],
-                  fill=True, facecolor=EVENT_STYLE[name]["color"], edgecolor="0.15", linewidth=0.4,
-                  hatch=HATCH[name], label=name)
+        ax.stairs(
+            tops[name],
+            mdates.date2num(edges.to_numpy()),
+            baseline=tops[name] - counts[name],
+            fill=True,
+            facecolor=EVENT_STYLE[name]["color"],
+            edgecolor="0.15",
+            linewidth=0.4,
+            hatch=HATCH[name],
+            label=name,
+        )
     _time_axis(ax, f"recorded at (UTC), in buckets of {bucket}")
     ax.set_ylim(0, tops.iloc[:, -1].max() * 1.1)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -359,15 +408,18 @@ def read_model_lag(samples: Iterable[tuple[Any, int, int]] | pd.DataFrame) -> Fi
     ahead = samples[samples["checkpoint"] > samples["store_position"]]
     if len(ahead):
         row = ahead.iloc[0]
-        raise ValueError(f"read_model_lag: at {x_name} {row[x_name]} the checkpoint ({row['checkpoint']}) is "
-                         f"ahead of the store ({row['store_position']}): a projection cannot be ahead of its log")
+        raise ValueError(
+            f"read_model_lag: at {x_name} {row[x_name]} the checkpoint ({row['checkpoint']}) is "
+            f"ahead of the store ({row['store_position']}): a projection cannot be ahead of its log"
+        )
     x, store, checkpoint = list(samples[x_name]), samples["store_position"], samples["checkpoint"]
 
     fig, ax = _figure(height=4.5)
     ax.step(x, store, where="post", color="black", label="store: last\nposition recorded")
     ax.step(x, checkpoint, where="post", color="#6A3D9A", label="read model:\ncheckpoint projected")
-    ax.fill_between(x, checkpoint, store, step="post", color="#6A3D9A", alpha=0.2,
-                    label="lag: recorded,\nnot yet projected")
+    ax.fill_between(
+        x, checkpoint, store, step="post", color="#6A3D9A", alpha=0.2, label="lag: recorded,\nnot yet projected"
+    )
     if pd.api.types.is_datetime64_any_dtype(samples[x_name]):
         _time_axis(ax, f"{x_name} (UTC)")
     else:
@@ -394,8 +446,13 @@ def replay_cost(samples: Iterable[tuple[int, float]]) -> Figure:
     ms_per_event = sum(n * t for n, t in zip(events, ms)) / sum(n * n for n in events)
 
     fig, ax = _figure(height=4.5)
-    ax.plot([0, events[-1]], [0, ms_per_event * events[-1]], color="0.5", linestyle="--",
-            label=f"fit: {ms_per_event * 1000:.3g} µs per event")
+    ax.plot(
+        [0, events[-1]],
+        [0, ms_per_event * events[-1]],
+        color="0.5",
+        linestyle="--",
+        label=f"fit: {ms_per_event * 1000:.3g} µs per event",
+    )
     ax.plot(events, ms, linestyle="", marker="o", color="black", label="measured replay")
     ax.set_xlabel("events replayed")
     ax.set_ylabel("time to rebuild (ms)")
@@ -407,14 +464,20 @@ def replay_cost(samples: Iterable[tuple[int, float]]) -> Figure:
 
 #: The command that records each event type (a command's last event names it: a paid order's
 #: ``CancelOrder`` records a ``RefundCreated``, then the ``OrderCancelled``).
-COMMAND_OF = {"OrderCreated": "PlaceOrder", "OrderPaid": "PayOrder", "RefundCreated": "RequestRefund",
-              "RefundPaid": "ConfirmRefund", "OrderCancelled": "CancelOrder", "OrderShipped": "ShipOrder"}
+COMMAND_OF = {
+    "OrderCreated": "PlaceOrder",
+    "OrderPaid": "PayOrder",
+    "RefundCreated": "RequestRefund",
+    "RefundPaid": "ConfirmRefund",
+    "OrderCancelled": "CancelOrder",
+    "OrderShipped": "ShipOrder",
+}
 LANES = ("command", "order stream", "refund process", "payment provider")
-_BOX = {"command": {"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "black"},
-        "refund process": {"boxstyle": "round,pad=0.3", "facecolor": "#EEEEEE", "edgecolor": "black",
-                           "linestyle": "--"},
-        "payment provider": {"boxstyle": "square,pad=0.3", "facecolor": "white", "edgecolor": "black",
-                             "linestyle": ":"}}
+_BOX = {
+    "command": {"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "black"},
+    "refund process": {"boxstyle": "round,pad=0.3", "facecolor": "#EEEEEE", "edgecolor": "black", "linestyle": "--"},
+    "payment provider": {"boxstyle": "square,pad=0.3", "facecolor": "white", "edgecolor": "black", "linestyle": ":"},
+}
 
 
 def causation(events: Iterable[Any], attempts: Iterable[Any] = ()) -> Figure:
@@ -446,14 +509,14 @@ def causation(events: Iterable[Any], attempts: Iterable[Any] = ()) -> Figure:
         items.append((e.recorded_at, 2, "order stream", e.event_type, ("event", e.position or e.version)))
         refund_id = getattr(e.event, "refund_id", None)
         if e.event_type == "RefundCreated":
-            items.append((e.recorded_at, 3, "refund process", f"asks to pay\nout {refund_id}",
-                          ("process", refund_id)))
+            items.append((e.recorded_at, 3, "refund process", f"asks to pay\nout {refund_id}", ("process", refund_id)))
         elif e.event_type == "RefundPaid":
             paid_at[refund_id] = e.recorded_at
     if attempts:
         for a in attempts:
-            items.append((a.at, 0, "payment provider", f"attempt {a.attempt}:\n{a.outcome}",
-                          ("attempt", a.refund_id, a.attempt)))
+            items.append(
+                (a.at, 0, "payment provider", f"attempt {a.attempt}:\n{a.outcome}", ("attempt", a.refund_id, a.attempt))
+            )
     else:
         for refund_id, time in paid_at.items():
             items.append((time, 0, "payment provider", f"pays out\n{refund_id}", ("attempt", refund_id, 1)))
@@ -463,16 +526,16 @@ def causation(events: Iterable[Any], attempts: Iterable[Any] = ()) -> Figure:
 
     fig, ax = _figure(height=min(MAX_HEIGHT, 1.4 + 0.36 * len(items)))
     boxes = {}
-    for index, (time, _, lane, label, key) in enumerate(items):
+    for index, (_time, _, lane, label, key) in enumerate(items):
         if lane == "order stream":
             style = EVENT_STYLE[label]
             box = {"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": style["color"], "linewidth": 2}
-            ax.plot(column[lane] + 0.42, index, linestyle="", marker=style["marker"], color=style["color"],
-                    markersize=8)
+            ax.plot(
+                column[lane] + 0.42, index, linestyle="", marker=style["marker"], color=style["color"], markersize=8
+            )
             boxes[key] = ax.text(column[lane] - 0.05, index, label, va="center", ha="center", bbox=box)
         else:
-            boxes[key] = ax.text(column[lane], index, label, va="center", ha="center", bbox=_BOX[lane],
-                                 linespacing=1.0)
+            boxes[key] = ax.text(column[lane], index, label, va="center", ha="center", bbox=_BOX[lane], linespacing=1.0)
 
     def arrow(source: Any, target: Any) -> None:
         """From the side of the cause's box that faces the effect, to the facing side of the effect's."""
@@ -480,9 +543,16 @@ def causation(events: Iterable[Any], attempts: Iterable[Any] = ()) -> Figure:
             return
         step = column[items[row[target]][2]] - column[items[row[source]][2]]
         start, end = {1: ((1, 0.5), (0, 0.5)), -1: ((0, 0.5), (1, 0.5)), 0: ((0.5, 0), (0.5, 1))}[
-            (step > 0) - (step < 0)]
-        ax.annotate("", xy=end, xycoords=boxes[target], xytext=start, textcoords=boxes[source],
-                    arrowprops={"arrowstyle": "->", "color": "black", "shrinkA": 2, "shrinkB": 2})
+            (step > 0) - (step < 0)
+        ]
+        ax.annotate(
+            "",
+            xy=end,
+            xycoords=boxes[target],
+            xytext=start,
+            textcoords=boxes[source],
+            arrowprops={"arrowstyle": "->", "color": "black", "shrinkA": 2, "shrinkB": 2},
+        )
 
     for e in events:
         arrow(("command", e.causation_id), ("event", e.position or e.version))

@@ -26,6 +26,7 @@ names the file (or the store), the line and the problem, and nothing is
 written; Ctrl-C exits with 130, running out of memory or a bug in eventsim
 with 1, each with one line too.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -82,8 +83,9 @@ def record_into(url: str, log: Iterable[Any]) -> Any:
     store = open_store(url)
     try:
         if len(store):
-            raise StoreError(store.name, f"already holds {len(store):,} events: simulate and replay record "
-                                         "into an empty store only")
+            raise StoreError(
+                store.name, f"already holds {len(store):,} events: simulate and replay record into an empty store only"
+            )
     finally:
         close(store)
     return replay(log, make_store=partial(open_store, url)).store
@@ -132,8 +134,10 @@ def run_simulate(args: argparse.Namespace) -> int:
     if out is not None:
         write_atomically(shop.store.read_all(), out)
         places.append(str(out))
-    print(f"wrote {len(shop.store):,} events of {config.orders:,} orders to {' and '.join(places)} "
-          f"in {time.perf_counter() - started:.1f} s")
+    print(
+        f"wrote {len(shop.store):,} events of {config.orders:,} orders to {' and '.join(places)} "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
     return 0
 
 
@@ -189,8 +193,13 @@ def run_replay(args: argparse.Namespace) -> int:
 
 def summarise(source: str, events: int, orders: pd.DataFrame, daily: pd.DataFrame) -> None:
     by_status = orders.groupby("status", observed=True).agg(
-        orders=("order_id", "size"), amount=("amount", "sum"), paid=("paid", "sum"),
-        refunds_requested=("refunds_requested", "sum"), refunds_paid=("refunds_paid", "sum"), net=("net", "sum"))
+        orders=("order_id", "size"),
+        amount=("amount", "sum"),
+        paid=("paid", "sum"),
+        refunds_requested=("refunds_requested", "sum"),
+        refunds_paid=("refunds_paid", "sum"),
+        net=("net", "sum"),
+    )
     by_status.index = by_status.index.astype(str)
     by_status.loc["total"] = by_status.sum()
     daily["date"] = daily["date"].dt.strftime("%Y-%m-%d")
@@ -213,6 +222,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 def run_serve(args: argparse.Namespace) -> int:
     from .http.server import serve  # FastAPI and uvicorn are loaded only to serve
+
     return serve(args.db, host=args.host, port=args.port)
 
 
@@ -227,18 +237,24 @@ def as_text(frame: pd.DataFrame, *, index: bool = True) -> str:
 
 def parser() -> argparse.ArgumentParser:
     defaults = SimulationConfig()
-    main_parser = argparse.ArgumentParser(prog="eventsim",
-                                          description="Simulate, trace and replay order event logs.")
+    main_parser = argparse.ArgumentParser(prog="eventsim", description="Simulate, trace and replay order event logs.")
     commands = main_parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     simulate_parser = commands.add_parser("simulate", help="write a simulated event log")
-    for option, meaning in [("orders", "orders to place"), ("customers", "customers who place them"),
-                            ("days", "days over which they arrive"), ("seed", "the same seed, the same log")]:
+    for option, meaning in [
+        ("orders", "orders to place"),
+        ("customers", "customers who place them"),
+        ("days", "days over which they arrive"),
+        ("seed", "the same seed, the same log"),
+    ]:
         default = getattr(defaults, option)
-        simulate_parser.add_argument(f"--{option}", type=int, default=default, metavar="N",
-                                     help=f"{meaning} (default {default})")
+        simulate_parser.add_argument(
+            f"--{option}", type=int, default=default, metavar="N", help=f"{meaning} (default {default})"
+        )
     simulate_parser.add_argument("--out", metavar="EVENTS.jsonl", help="the file to write")
-    simulate_parser.add_argument("--db", metavar="URL", help="an empty store to record into (shop.db, postgresql://...)")
+    simulate_parser.add_argument(
+        "--db", metavar="URL", help="an empty store to record into (shop.db, postgresql://...)"
+    )
     simulate_parser.set_defaults(run=run_simulate)
 
     trace_parser = commands.add_parser("trace", help="print one order's history and current state")
@@ -249,8 +265,9 @@ def parser() -> argparse.ArgumentParser:
 
     replay_parser = commands.add_parser("replay", help="check a log against the rules and summarise it")
     replay_parser.add_argument("events", metavar="EVENTS.jsonl", nargs="?")
-    replay_parser.add_argument("--db", metavar="URL",
-                               help="with EVENTS.jsonl: an empty store to record it into; alone: the store to check")
+    replay_parser.add_argument(
+        "--db", metavar="URL", help="with EVENTS.jsonl: an empty store to record it into; alone: the store to check"
+    )
     replay_parser.set_defaults(run=run_replay)
 
     export_parser = commands.add_parser("export", help="write a store's log as JSON lines")
@@ -261,8 +278,12 @@ def parser() -> argparse.ArgumentParser:
     serve_parser = commands.add_parser("serve", help="serve the shop over HTTP until Ctrl-C")
     serve_parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
     serve_parser.add_argument("--port", type=int, default=8000, help="0 picks a free port (default 8000)")
-    serve_parser.add_argument("--db", default="eventsim.db", metavar="URL",
-                              help="the event store: an SQLite file (default eventsim.db), memory: or postgresql://…")
+    serve_parser.add_argument(
+        "--db",
+        default="eventsim.db",
+        metavar="URL",
+        help="the event store: an SQLite file (default eventsim.db), memory: or postgresql://…",
+    )
     serve_parser.set_defaults(run=run_serve)
     return main_parser
 
@@ -316,7 +337,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{prefix}not enough memory for this log", file=sys.stderr)
         return 1
     except Exception as error:  # noqa: BLE001  # a bug: still one line, never a traceback
-        print(f"{prefix}unexpected {type(error).__name__}: {error} (a bug in eventsim: please report it)",
-              file=sys.stderr)
+        print(
+            f"{prefix}unexpected {type(error).__name__}: {error} (a bug in eventsim: please report it)", file=sys.stderr
+        )
         return 1
     return BAD_INPUT

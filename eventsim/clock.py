@@ -4,10 +4,11 @@ Time is injected, never read inside the domain, so a notebook or a test can
 replay the same story at the same times.  A clock is any callable that
 returns Unix seconds as an ``int``.
 """
+
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 __all__ = ["system_clock", "SimulatedClock", "to_datetime", "to_timestamp"]
 
@@ -39,7 +40,7 @@ class SimulatedClock:
 
 def to_datetime(timestamp: int) -> datetime:
     """Unix seconds -> an aware UTC datetime."""
-    return datetime.fromtimestamp(timestamp, tz=timezone.utc)
+    return datetime.fromtimestamp(timestamp, tz=UTC)
 
 
 def to_timestamp(moment: int | datetime | str) -> int:
@@ -48,6 +49,6 @@ def to_timestamp(moment: int | datetime | str) -> int:
         moment = datetime.fromisoformat(moment)
     if isinstance(moment, datetime):
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
+            moment = moment.replace(tzinfo=UTC)
         return int(moment.timestamp())
     return int(moment)

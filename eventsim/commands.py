@@ -6,10 +6,12 @@ request so that a retry is recognised and not applied twice; leave it
 made (``eventsim.ids.check_id``); amounts are checked by the rules in
 ``decide``, which say which rule an amount broke.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from decimal import Decimal
+from typing import Any
 
 from .ids import check_id, check_text
 from .money import to_money
@@ -17,13 +19,19 @@ from .money import to_money
 _CENT = Decimal("0.01")
 
 __all__ = [
-    "PlaceOrder", "PayOrder", "RequestRefund", "ConfirmRefund",
-    "CancelOrder", "ShipOrder", "Command", "fingerprint",
+    "PlaceOrder",
+    "PayOrder",
+    "RequestRefund",
+    "ConfirmRefund",
+    "CancelOrder",
+    "ShipOrder",
+    "Command",
+    "fingerprint",
 ]
 
 
-def _check_ids(command: object, *names: str) -> None:
-    check_id(getattr(command, "order_id"), "order_id")
+def _check_ids(command: Any, *names: str) -> None:
+    check_id(command.order_id, "order_id")
     for name in (*names, "command_id"):
         value = getattr(command, name)
         if value is not None:
@@ -33,6 +41,7 @@ def _check_ids(command: object, *names: str) -> None:
 @dataclass(frozen=True, slots=True)
 class PlaceOrder:
     """Place an order; ``personal_data`` arrives already sealed (``eventsim.privacy.Vault.seal``)."""
+
     order_id: str
     amount: Decimal
     customer_id: str | None = None
@@ -57,6 +66,7 @@ class PayOrder:
 @dataclass(frozen=True, slots=True)
 class RequestRefund:
     """Ask for money back; ``refund_id`` defaults to the order's next ``"R<n>"``."""
+
     order_id: str
     amount: Decimal
     reason: str | None = None

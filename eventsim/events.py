@@ -12,6 +12,7 @@ mutated later.
 Each event type has a registered name, ``EVENT_TYPES``: that name, not
 whatever the Python class is called, is what a stored event says it is.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,8 +22,15 @@ from decimal import Decimal
 from .ids import check_id, check_text
 
 __all__ = [
-    "OrderCreated", "OrderPaid", "RefundCreated", "RefundPaid",
-    "OrderCancelled", "OrderShipped", "DomainEvent", "EVENT_TYPES", "event_type_name",
+    "OrderCreated",
+    "OrderPaid",
+    "RefundCreated",
+    "RefundPaid",
+    "OrderCancelled",
+    "OrderShipped",
+    "DomainEvent",
+    "EVENT_TYPES",
+    "event_type_name",
 ]
 
 
@@ -45,6 +53,7 @@ class OrderCreated:
     the customer's own key (``eventsim.privacy``); forgetting the customer
     deletes the key, and this field can no longer be read by anyone.
     """
+
     order_id: str
     amount: Decimal
     customer_id: str | None = None
@@ -59,13 +68,15 @@ class OrderCreated:
         if not isinstance(self.currency, str) or not _CURRENCY.fullmatch(self.currency):
             raise ValueError(f"currency is an ISO 4217 code such as 'EUR', not {self.currency!r:.40}")
         if self.personal_data is not None and (
-                not isinstance(self.personal_data, str) or not _SEALED.fullmatch(self.personal_data)):
+            not isinstance(self.personal_data, str) or not _SEALED.fullmatch(self.personal_data)
+        ):
             raise ValueError("personal_data is recorded only sealed by eventsim.privacy, never as plain text")
 
 
 @dataclass(frozen=True, slots=True)
 class OrderPaid:
     """The customer paid the order's full amount (the rule allows nothing else)."""
+
     order_id: str
 
     def __post_init__(self) -> None:
@@ -75,6 +86,7 @@ class OrderPaid:
 @dataclass(frozen=True, slots=True)
 class RefundCreated:
     """A refund was requested; the money has not moved yet."""
+
     order_id: str
     amount: Decimal
     refund_id: str | None = None
@@ -91,6 +103,7 @@ class RefundCreated:
 @dataclass(frozen=True, slots=True)
 class RefundPaid:
     """The payment provider confirmed that a requested refund was paid out."""
+
     order_id: str
     refund_id: str | None = None
 

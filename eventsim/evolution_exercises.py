@@ -6,6 +6,7 @@ wrong answer people give first: an upcaster that changes its input, a
 snapshot used across a change of the state's shape, a "deletion" that leaves
 personal data readable.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -23,14 +24,16 @@ from .snapshots import STATE_SCHEMA, Snapshot, state_to_json
 __all__ = ["check_forget_customer", "check_snapshot_loader", "check_upcaster"]
 
 
-@exercise("9.1", "an upcaster that leaves its input alone")
+@exercise("9.1", "an upcaster that leaves its input alone", shape="a function upcaster(payload) returning a new dict")
 def check_upcaster(upcaster: Callable) -> str | None:
     stored = {"orderId": "77", "customerId": "dora", "amount": Decimal("12.50")}
     original = dict(stored)
     result = _answered(upcaster(stored))
     if stored != original:
-        return ("you changed the payload you were given; it is what the store read, and the next reader "
-                "(or a retry) would see your change. Build a new dict: {**payload, ...}.")
+        return (
+            "you changed the payload you were given; it is what the store read, and the next reader "
+            "(or a retry) would see your change. Build a new dict: {**payload, ...}."
+        )
     if result is stored:
         return "you returned the very dict you were given: return a new one."
     if not isinstance(result, dict):
@@ -45,11 +48,18 @@ def check_upcaster(upcaster: Callable) -> str | None:
 
 
 def _order_events() -> list[Any]:
-    return [OrderCreated("5", Decimal(40), "eve", "SEK"), OrderPaid("5"), RefundCreated("5", Decimal(10), "R1"),
-            RefundPaid("5", "R1"), RefundCreated("5", Decimal(5), "R2")]
+    return [
+        OrderCreated("5", Decimal(40), "eve", "SEK"),
+        OrderPaid("5"),
+        RefundCreated("5", Decimal(10), "R1"),
+        RefundPaid("5", "R1"),
+        RefundCreated("5", Decimal(5), "R2"),
+    ]
 
 
-@exercise("9.2", "a snapshot of an older state shape")
+@exercise(
+    "9.2", "a snapshot of an older state shape", shape="a function load_order(events, snapshot) returning a state"
+)
 def check_snapshot_loader(load_order: Callable) -> str | None:
     events = _order_events()
     full = fold(events)
@@ -61,9 +71,12 @@ def check_snapshot_loader(load_order: Callable) -> str | None:
     for name, snapshot in cases:
         state = _answered(load_order(events, snapshot))
         if state != full:
-            hint = ("check snapshot.schema against STATE_SCHEMA: a snapshot of another shape must be "
-                    "ignored and the stream folded from its first event." if snapshot is old else
-                    "start from state_from_json(snapshot.state) and fold only events[snapshot.version:].")
+            hint = (
+                "check snapshot.schema against STATE_SCHEMA: a snapshot of another shape must be "
+                "ignored and the stream folded from its first event."
+                if snapshot is old
+                else "start from state_from_json(snapshot.state) and fold only events[snapshot.version:]."
+            )
             return f"with {name} you returned {state}, but the full fold gives {full}; {hint}"
     return None
 
@@ -71,21 +84,26 @@ def check_snapshot_loader(load_order: Callable) -> str | None:
 ANN = PersonalData("Ann Example", "ann@example.org", "9 Elm Street")
 
 
-@exercise("9.3", "forget a customer")
+@exercise("9.3", "forget a customer", shape="a function forget_customer(vault, read_model, customer_id)")
 def check_forget_customer(forget_customer: Callable) -> str | None:
     vault = Vault(InMemoryKeyStore())
     sealed = vault.seal("ann", ANN)
     events: list[DomainEvent] = [OrderCreated("8", Decimal(20), "ann", personal_data=sealed), OrderPaid("8")]
     read_model = {"8": {"customer_id": "ann", "name": ANN.name, "email": ANN.email, "address": ANN.address}}
     _answered(forget_customer(vault, read_model, "ann"))
-    left_in_read_model = [v for row in read_model.values() for v in row.values()
-                          if v in (ANN.name, ANN.email, ANN.address)]
+    left_in_read_model = [
+        v for row in read_model.values() for v in row.values() if v in (ANN.name, ANN.email, ANN.address)
+    ]
     if vault.open("ann", sealed) is not None:
-        return ("the key still opens the sealed data: every copy of the log (exports, backups) can be read. "
-                "Delete the key with vault.forget(customer_id).")
+        return (
+            "the key still opens the sealed data: every copy of the log (exports, backups) can be read. "
+            "Delete the key with vault.forget(customer_id)."
+        )
     if left_in_read_model:
-        return (f"the read model still holds {left_in_read_model}: a read model is a copy of the data, "
-                "outside the log, and must forget too (drop or blank the customer's rows, or rebuild it).")
+        return (
+            f"the read model still holds {left_in_read_model}: a read model is a copy of the data, "
+            "outside the log, and must forget too (drop or blank the customer's rows, or rebuild it)."
+        )
     if fold(events).paid != Decimal(20):
         return "the events must still replay: forgetting deletes a key, never an event."
     return None

@@ -3,26 +3,50 @@
 Each ``check_…`` takes the learner's answer and prints one line: correct,
 not yet (with a hint), or not answered yet (the answer still holds ``...``).
 It never raises, so a notebook with open exercises still runs to the end.
+
+A check is only a test if it can fail on the mistake its exercise is about,
+so each check builds a situation where that mistake shows: a store where
+another writer appends between a read and a write, a stream that already
+exists, a read model that lags, an event delivered twice.
+tests/test_exercise_mistakes.py holds the wrong answers each check must refuse.
+
+Hints name the idea the learner missed, never the answer, and never pass on
+Python's own error messages: an exception from the learner's code is told
+back as what it means (eventsim's own errors are written for people and are
+quoted as they are).
 """
+
 from __future__ import annotations
 
 import functools
 import json
+import traceback
 from collections import Counter
-from decimal import Decimal
-from typing import Any, Callable
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
 
 from .clock import SimulatedClock
-from .commands import PayOrder, PlaceOrder, RequestRefund
-from .events import OrderCreated, OrderPaid, OrderShipped, RefundCreated, RefundPaid
+from .commands import CancelOrder, PayOrder, PlaceOrder, RequestRefund, ShipOrder
+from .events import OrderCancelled, OrderCreated, OrderPaid, OrderShipped, RefundCreated, RefundPaid
 from .ids import SeededIds
 from .jsonl import EventFormatError, loads
-from .order import InvalidAmount, OrderAlreadyPlaced, OrderError, decide, fold, initial_state
-from .read_models import orders_frame, orders_projection
-from .shop import Shop
-from .store import InMemoryEventStore
+from .order import DuplicateRefund, InvalidAmount, OrderAlreadyPlaced, OrderError, decide, fold, initial_state
+from .read_models import ShopReadModels
+from .shop import CommandIdReused, Shop
+from .store import ANY, ConcurrencyError, InMemoryEventStore
 
 CORRECT, WRONG, PENDING = "✅", "❌", "⏳"
+PACKAGE = Path(__file__).resolve().parent
+
+
+class NotAnswered(Exception):
+    """The learner's function still returns ``...``."""
+
+
+class Hint(Exception):
+    """A check found a mistake; the message says what the learner should look at."""
 
 
 def _unanswered(answer: Any) -> bool:
@@ -36,28 +60,76 @@ def _unanswered(answer: Any) -> bool:
     return False
 
 
-class NotAnswered(Exception):
-    """Raised inside a check when the learner's function still returns ``...``."""
-
-
 def _answered(result: Any) -> Any:
     if result is Ellipsis:
         raise NotAnswered
     return result
 
 
-def _new_shop() -> Shop:
-    """A shop of the checks' own, with the same ids and times on every run."""
-    return Shop(clock=SimulatedClock(), ids=SeededIds(0))
+def _raised_by_eventsim(error: BaseException) -> bool:
+    """True when ``error`` was raised inside eventsim (not by the learner's code or Python itself):
+    eventsim's messages say what and where in plain words, so they can be shown as they are."""
+    frames = traceback.extract_tb(error.__traceback__)
+    return (
+        bool(frames)
+        and Path(frames[-1].filename).resolve().parent == PACKAGE
+        and Path(frames[-1].filename).name != "exercises.py"
+    )
 
 
-def exercise(number: str, title: str) -> Callable:
-    """Turn ``check(answer) -> hint or None`` into a check that reports in plain words."""
+def _meaning(error: BaseException) -> str:
+    """What a Python error from the learner's code usually means, in the learner's terms."""
+    if isinstance(error, OrderError):
+        return f"the shop refused a command: {error.problem} (rule: {error.rule})"
+    if isinstance(error, ConcurrencyError):
+        return "the store refused an append: the stream was not at the version it expected"
+    if _raised_by_eventsim(error):
+        return f"eventsim refused a value: {error}"
+    if isinstance(error, KeyError):
+        return f"it looked up {error.args[0]!r} in a dict that has no such key"
+    if isinstance(error, AttributeError):
+        return "it asked a value for an attribute that value does not have (a value of another kind than expected)"
+    if isinstance(error, NameError):
+        return "it uses a name that is not defined (run the cells above first, or check the spelling)"
+    if isinstance(error, (TypeError, InvalidOperation)):
+        return "it combined values of the wrong types, or called a function with the wrong arguments"
+    if isinstance(error, (IndexError, StopIteration)):
+        return "it looked for an item that is not there"
+    return f"it stopped with {type(error).__name__}"
+
+
+def _call(doing: str, function: Any, *args: Any, what: str = "your function", on: dict[type, str] | None = None) -> Any:
+    """Call the learner's ``function``; turn whatever it raises into a ``Hint`` about ``doing``.
+
+    ``on`` maps exception classes to hints specific to this exercise.
+    """
+    if not callable(function):
+        raise Hint(f"{what} should be a function (def …), not a {type(function).__name__}.")
+    try:
+        return _answered(function(*args))
+    except (NotAnswered, Hint):
+        raise
+    except Exception as error:
+        for kind, hint in (on or {}).items():
+            if isinstance(error, kind):
+                raise Hint(hint) from None
+        raise Hint(f"{what} failed while {doing}: {_meaning(error)}.") from None
+
+
+def exercise(number: str, title: str, shape: str = "the kind of value the exercise asks for") -> Callable:
+    """Turn ``check(answer) -> hint or None`` into a check that reports in plain words.
+
+    ``shape`` says what the answer should be; it is the hint when the check
+    cannot even read the answer.
+    """
+
     def wrap(check: Callable[..., str | None]) -> Callable[..., None]:
         @functools.wraps(check)
         def run(*answers: Any) -> None:
             label = f"Exercise {number} ({title})"
-            pending = f"{PENDING} {label}: not answered yet — replace the ... with your answer and run both cells again."
+            pending = (
+                f"{PENDING} {label}: not answered yet — replace the ... with your answer and run both cells again."
+            )
             if any(_unanswered(a) for a in answers):
                 print(pending)
                 return
@@ -66,277 +138,723 @@ def exercise(number: str, title: str) -> Callable:
             except NotAnswered:
                 print(pending)
                 return
-            except Exception as error:  # the learner's code failed: say how, never a bare traceback
-                hint = f"your code raised {type(error).__name__}: {error}"
+            except Hint as found:
+                hint = str(found)
+            except Exception:  # the answer is not even the right kind of value
+                hint = f"the check could not read your answer: it should be {shape}."
             if hint is None:
                 print(f"{CORRECT} {label}: correct!")
             else:
                 print(f"{WRONG} {label}: not yet. {hint}")
+
         return run
+
     return wrap
+
+
+def _new_shop() -> Shop:
+    """A shop of the checks' own, with the same ids and times on every run."""
+    return Shop(clock=SimulatedClock(), ids=SeededIds(0))
+
+
+def _is_money(value: Any) -> bool:
+    return isinstance(value, (Decimal, int)) and not isinstance(value, bool)
 
 
 # --- 0 · Start here ------------------------------------------------------
 
-@exercise("0.1", "event or command")
+
+@exercise("0.1", "event or command", shape='a dict {"OrderPaid": "event" or "command", …}')
 def check_event_or_command(answer: dict) -> str | None:
-    expected = {"OrderPaid": "event", "PayOrder": "command", "RefundCreated": "event",
-                "CancelOrder": "command", "OrderShipped": "event"}
+    if not isinstance(answer, dict):
+        raise Hint('answer should be a dict that maps each name to "event" or "command".')
+    expected = {
+        "OrderPaid": "event",
+        "PayOrder": "command",
+        "RefundCreated": "event",
+        "CancelOrder": "command",
+        "OrderShipped": "event",
+    }
     for name, kind in expected.items():
-        given = str(answer.get(name, "")).strip().lower()
-        if given != kind:
-            return (f"look at {name} again: is it a fact in the past tense (an event) "
-                    f"or a request in the imperative (a command)?")
+        given = answer.get(name)
+        if not isinstance(given, str) or given.strip().lower() not in ("event", "command"):
+            return f'label {name} with the string "event" or "command".'
+        if given.strip().lower() != kind:
+            return (
+                f"look at {name} again: is it a fact in the past tense (an event) "
+                f"or a request in the imperative (a command)?"
+            )
     return None
 
 
-@exercise("0.2", "state is computed")
+@exercise("0.2", "state is computed", shape="a number: a Decimal or an int")
 def check_predicted_net(predicted_net: Any) -> str | None:
     if isinstance(predicted_net, float):
-        return "use Decimal (or an int), never a float, for money."
-    if Decimal(predicted_net) != Decimal(30):
-        return "net = paid − all refunds. Paid 100; refunds 50 and 20."
+        return 'use Decimal (or an int), never a float, for money: Decimal("…").'
+    if not _is_money(predicted_net):
+        return "predicted_net should be a number (a Decimal or an int), not text."
+    if predicted_net == 70:
+        return "that counts only the new refund: the first refund still counts."
+    if predicted_net == 50:
+        return "that is the net before the new refund: add the new one to the refunds."
+    if predicted_net != 30:
+        return "net is what was paid minus every refund requested so far, the new one included."
     return None
 
 
 # --- 1 · Generating events -------------------------------------------------
 
-@exercise("1.1", "write an event by hand")
+
+@exercise("1.1", "write an event by hand", shape='a dict such as {"eventType": …, "orderId": …, "timestamp": …}')
 def check_shipped_json(shipped: Any) -> str | None:
+    if isinstance(shipped, str):
+        return "write a dict, not a JSON string: the workbook turns the dict into JSON for you."
     if not isinstance(shipped, dict):
         return 'write a dict: {"eventType": ..., "orderId": ..., "timestamp": ...}.'
+    kind = shipped.get("eventType")
+    if isinstance(kind, str) and kind.startswith("Ship"):
+        return (
+            "the log records events, facts in the past tense; a name in the imperative is a command, "
+            "a request that may still be refused."
+        )
+    if isinstance(shipped.get("timestamp"), str):
+        return "a timestamp is a number of Unix seconds: a JSON number has no quotes."
+    if isinstance(shipped.get("orderId"), int):
+        return "an order id is a string (ids are names, not numbers): put it in quotes."
     try:
         logged = loads(json.dumps(shipped))
     except EventFormatError as error:
-        return f"the store would refuse it: {error}."
+        return f"the log would refuse that line: {error}."
+    if not isinstance(logged.event, OrderShipped):
+        return "that is a different event: the story is that the order left the warehouse."
     if logged.event != OrderShipped("123456"):
-        return f"that reads as {logged.event}; the event is an OrderShipped of order 123456."
+        return "check the order id: it is the order from the story."
     if logged.recorded_at != 1628409200:
-        return "the timestamp is 1628409200 (Unix seconds, a number)."
+        return "check the timestamp: Unix seconds, the number from the story."
     return None
 
 
-@exercise("1.2", "an order's story as events")
+_STORY: list[Any] = [
+    OrderCreated("A1", Decimal("42.50"), "carol"),
+    OrderPaid("A1"),
+    RefundCreated("A1", Decimal("2.50"), "R1", "late"),
+]
+_STORY_STEPS = ["the order was placed", "it was paid", "a refund was requested"]
+
+
+@exercise("1.2", "an order's story as events", shape="a list of three events")
 def check_story(story: Any) -> str | None:
-    expected = [OrderCreated("A1", Decimal("42.50"), "carol"), OrderPaid("A1"),
-                RefundCreated("A1", Decimal("2.50"), "R1", "late")]
-    if len(story) != 3:
-        return "the story has three events: created, paid, refund requested."
-    for given, wanted in zip(story, expected):
+    if not isinstance(story, list):
+        return "story should be a list of events, oldest first: [event, event, event]."
+    if any(type(e).__name__ in {"PlaceOrder", "PayOrder", "RequestRefund"} for e in story):
+        return (
+            "the story holds commands (requests, in the imperative): "
+            "what happened is told by events, in the past tense."
+        )
+    if len(story) != len(_STORY):
+        return f"the story has {len(_STORY)} events, one for each thing that happened; you have {len(story)}."
+    for n, (given, wanted, step) in enumerate(zip(story, _STORY, _STORY_STEPS), 1):
+        if isinstance(given, RefundPaid):
+            return (
+                f"event {n}: the refund was only requested; paying it out is a later fact, "
+                "recorded when the payment provider has paid."
+            )
         if type(given) is not type(wanted):
-            return f"expected a {type(wanted).__name__} where you have {type(given).__name__}."
-        if isinstance(getattr(given, "amount", None), float):
-            return "amounts must be Decimal, never float: Decimal(\"42.50\")."
-        if given != wanted:
-            return f"{given} should be {wanted}."
+            return f"event {n} should record that {step}."
+        for field in wanted.__dataclass_fields__:
+            if getattr(given, field) != getattr(wanted, field):
+                return f"event {n} ({type(wanted).__name__}): check its {field} against the story."
     return None
 
 
-@exercise("1.3", "what happened in the simulation?")
+@exercise("1.3", "what happened in the simulation?", shape="a dict {event type name: number of events}")
 def check_type_counts(log: Any, counts: Any) -> str | None:
+    if not isinstance(counts, dict):
+        return "counts should be a dict (or a Counter): event type name -> number of events."
     expected = Counter(r.event_type for r in log)
-    given = dict(counts)
+    unknown = [k for k in counts if k not in expected]
+    if unknown:
+        return (
+            f"your keys include {unknown[0]!r}: count by the *name* of each event's type, "
+            "which the store's envelope gives as recorded.event_type."
+        )
     for event_type, n in expected.items():
-        if given.get(event_type) != n:
-            return f"there are {n} {event_type} events; you have {given.get(event_type)}."
+        given = counts.get(event_type, 0)
+        if given != n:
+            return f"your count of {event_type} is {given}: count every event in the whole log, all streams together."
     return None
 
 
 # --- 2 · Storing events ----------------------------------------------------
 
-@exercise("2.1", "your first stream")
-def check_first_stream(my_store: Any) -> str | None:
-    if not isinstance(my_store, InMemoryEventStore):
-        return "my_store should be an InMemoryEventStore: my_store = InMemoryEventStore()."
-    events = [r.event for r in my_store.read_stream("order-9")]
-    if not events:
-        return 'the stream "order-9" is empty: append to it with my_store.append("order-9", [...]).'
+
+class _StoreProxy:
+    """Passes everything on to a real store; the checks override what they need to watch."""
+
+    def __init__(self, store: InMemoryEventStore):
+        self._store = store
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+
+class _WatchedStore(_StoreProxy):
+    """Remembers the expected version of every append."""
+
+    def __init__(self, store: InMemoryEventStore):
+        super().__init__(store)
+        self.expected: list[Any] = []
+
+    def append(self, stream_id: Any, events: Any, expected_version: Any = ANY, **kwargs: Any) -> Any:
+        if stream_id is Ellipsis or events is Ellipsis or expected_version is Ellipsis or _unanswered(events):
+            raise NotAnswered
+        if not isinstance(events, (list, tuple)):
+            raise Hint("append takes a list of events, even for a single event: [event].")
+        self.expected.append(expected_version)
+        return self._store.append(stream_id, events, expected_version, **kwargs)
+
+
+def _checks_store() -> InMemoryEventStore:
+    return InMemoryEventStore(clock=SimulatedClock(), ids=SeededIds(0))
+
+
+@exercise("2.1", "your first stream", shape="a function open_order_9(store) that appends to the store it is given")
+def check_first_stream(open_order_9: Any) -> str | None:
+    store = _WatchedStore(_checks_store())
+    try:
+        _call(
+            "opening order 9 in an empty store",
+            open_order_9,
+            store,
+            what="open_order_9",
+            on={
+                ConcurrencyError: "your function was refused on an empty store: once the first event "
+                "is in, the stream exists. Append both events in one call: all or nothing."
+            },
+        )
+    except NotAnswered:
+        if not store.expected:
+            raise  # returned ... and appended nothing: not answered yet
+    if not store.expected:
+        return "nothing was appended to the store your function was given: append to store, not to a new one."
     expected = [OrderCreated("9", Decimal("12.50"), "zoe"), OrderPaid("9")]
+    events = [r.event for r in store.read_stream("order-9")]
+    if not events:
+        return f"you appended to stream {store.stream_ids()[0]!r}: an order's stream is named order-<order id>."
     if events != expected:
-        return f"order-9 holds {events}; expected {expected}."
+        return "order-9 should hold the order's creation (12.50, by zoe), then its payment, in that order."
+    first = store.expected[0]
+    if first is ANY:
+        return (
+            "your append did not say that the stream must be new, so it would add to an order 9 "
+            "someone else created already: state the expected version that means 'no stream yet'."
+        )
+    if first == 0:
+        return (
+            "0 happens to work in this store, but say what you mean: 'no stream yet' has a name of its own "
+            "(in stores that count versions from 0, a 0 means one event is there)."
+        )
+    taken = _WatchedStore(_checks_store())
+    taken.append("order-9", [OrderCreated("9", Decimal("99"), "yann")])
+    try:
+        open_order_9(taken)
+    except Exception:  # ConcurrencyError is the right outcome; anything else shows in the version below
+        pass
+    if taken.stream_version("order-9") != 1:
+        return "when order-9 already exists, your function still adds to it: the first append must be refused."
     return None
 
 
-@exercise("2.2", "reading part of a stream")
+@exercise("2.2", "reading part of a stream", shape="the list that store.read_stream returns")
 def check_later_events(store: Any, later_events: Any) -> str | None:
+    if not isinstance(later_events, list):
+        return "later_events should be the list the store returns (recorded events), not a single value."
     expected = store.read_stream("order-1")[1:]
-    if list(later_events) != expected:
-        versions = [getattr(r, "version", r) for r in later_events]
-        return f"you have versions {versions}; read_stream takes a from_version argument."
-    return None
+    if later_events and not hasattr(later_events[0], "version"):
+        return "keep the recorded events (envelopes with a version and position), not just the domain events."
+    if later_events == expected:
+        return None
+    if any(r.stream_id != "order-1" for r in later_events):
+        return "those come from other streams too: read one stream, not the whole log."
+    versions = [r.version for r in later_events]
+    return f"you have versions {versions}: read the stream from its second version on."
 
 
-@exercise("2.3", "append, or try again")
-def check_append_checked(append_checked: Callable) -> str | None:
-    store = InMemoryEventStore()
-    first = _answered(append_checked(store, "order-1", [OrderCreated("1", Decimal(5))], 0))
-    if first is not True or store.stream_version("order-1") != 1:
-        return "with the right expected version the append should happen and the function return True."
-    stale = append_checked(store, "order-1", [OrderPaid("1")], 0)
+class _RacyStore(_StoreProxy):
+    """Another clerk appends ``rival`` to the stream as soon as anyone reads its version."""
+
+    def __init__(self, store: InMemoryEventStore, stream_id: str, rival: Any):
+        super().__init__(store)
+        self._rival: tuple[str, Any] | None = (stream_id, rival)
+
+    def _another_clerk_acts(self) -> None:
+        if self._rival is not None:
+            stream_id, event = self._rival
+            self._rival = None
+            self._store.append(stream_id, [event])
+
+    def stream_version(self, stream_id: str) -> int:
+        version = self._store.stream_version(stream_id)
+        self._another_clerk_acts()
+        return version
+
+    def read_stream(self, stream_id: str, *args: Any, **kwargs: Any) -> Any:
+        events = self._store.read_stream(stream_id, *args, **kwargs)
+        self._another_clerk_acts()
+        return events
+
+
+@exercise("2.3", "append, or try again", shape="a function append_checked(store, stream_id, events, seen_version)")
+def check_append_checked(append_checked: Any) -> str | None:
+    escaped = (
+        "the store refused a stale append and your function let the ConcurrencyError escape: catch it and return False."
+    )
+    store = _checks_store()
+    first = _call(
+        "appending with the right version",
+        append_checked,
+        store,
+        "order-1",
+        [OrderCreated("1", Decimal(5))],
+        0,
+        what="append_checked",
+        on={ConcurrencyError: escaped},
+    )
     if store.stream_version("order-1") != 1:
-        return "with a stale version nothing may be recorded: pass it as expected_version=..."
+        return "with the version the stream is at, the append should happen."
+    if first is not True:
+        return f"after a successful append, return True (the boolean), not {first!r}."
+    stale = _call(
+        "appending with a stale version",
+        append_checked,
+        store,
+        "order-1",
+        [OrderPaid("1")],
+        0,
+        what="append_checked",
+        on={ConcurrencyError: escaped},
+    )
+    if store.stream_version("order-1") != 1:
+        return (
+            "with a stale version nothing may be recorded: expect the version the clerk saw, "
+            "not the one the stream is at now."
+        )
     if stale is not False:
-        return "with a stale version, catch ConcurrencyError and return False."
+        return f"when the append is refused, return False (the boolean), not {stale!r}."
+    racy = _RacyStore(store, "order-1", OrderCancelled("1", "another clerk cancelled"))
+    raced = _call(
+        "appending while another clerk writes",
+        append_checked,
+        racy,
+        "order-1",
+        [OrderPaid("1")],
+        1,
+        what="append_checked",
+        on={ConcurrencyError: escaped},
+    )
+    if store.stream_version("order-1") == 3:
+        return (
+            "another clerk cancelled the order between your version check and your append, and your payment "
+            "was recorded after the cancellation: a check made before the write leaves a gap for another "
+            "writer. Let the store compare the version in the append itself."
+        )
+    if raced is not False and raced is not True:
+        return "return True or False."
     return None
 
 
 # --- 3 · Processing commands -----------------------------------------------
 
-@exercise("3.1", "predict the refusal")
+_REFUNDS_TOO_MUCH = fold(
+    [
+        OrderCreated("1", Decimal(80)),
+        OrderPaid("1"),
+        RefundCreated("1", Decimal(50), "R1"),
+        RefundCreated("1", Decimal(20), "R2"),
+    ]
+)
+
+
+@exercise("3.1", "predict the refusal", shape="an error class, such as one of those imported above")
 def check_expected_error(expected_error: Any) -> str | None:
+    if isinstance(expected_error, str):
+        return "assign the class itself, not its name in quotes."
+    if isinstance(expected_error, BaseException):
+        return "assign the class itself, without brackets: not an error made from it."
     if not (isinstance(expected_error, type) and issubclass(expected_error, OrderError)):
-        return "assign an error class such as RefundExceedsPayment (no quotes, no brackets)."
-    state = fold([OrderCreated("1", Decimal(80)), OrderPaid("1"),
-                  RefundCreated("1", Decimal(50), "R1"), RefundCreated("1", Decimal(20), "R2")])
+        return "assign one of the order's error classes (each is one business rule)."
     try:
-        decide(RequestRefund("1", Decimal(15)), state)
+        decide(RequestRefund("1", Decimal(15)), _REFUNDS_TOO_MUCH)
     except OrderError as error:
         if type(error) is expected_error:
             return None
-    return "add up the refunds: 50 + 20 + 15, and compare with what was paid."
+    if expected_error.__name__ == "InvalidAmount":
+        return "15 is a fine amount on its own: the rule broken is about the order as a whole."
+    if expected_error.__name__ in ("OrderNotPaid", "OrderAlreadyPaid"):
+        return "the order was paid, and a refund does not pay it again: look at what the refunds add up to."
+    return "add up every refund requested so far plus the new one, and compare with what was paid."
 
 
-@exercise("3.2", "add a rule")
-def check_decide_with_limit(decide_with_limit: Callable) -> str | None:
+@exercise("3.2", "add a rule", shape="a function decide_with_limit(command, state) returning a list of events")
+def check_decide_with_limit(decide_with_limit: Any) -> str | None:
+    name = "decide_with_limit"
     small = PlaceOrder("1", Decimal("10000"))
-    if _answered(decide_with_limit(small, initial_state)) != decide(small, initial_state):
-        return "an order of exactly 10000 is allowed: return decide(command, state) for it."
+    events = _call(
+        "deciding a PlaceOrder of exactly 10000",
+        decide_with_limit,
+        small,
+        initial_state,
+        what=name,
+        on={InvalidAmount: "an order of exactly 10000 is allowed: the limit refuses only amounts above it."},
+    )
+    if events is None:
+        return "your function returned None: return the list of events it decides."
+    if events != decide(small, initial_state):
+        return "an allowed order must get the events the old rules give it: pass it on to decide."
     try:
         decide_with_limit(PlaceOrder("2", Decimal("10000.01")), initial_state)
     except InvalidAmount:
         pass
+    except OrderError:
+        return "refuse with the error class of the amount rules, so the refusal names its rule."
+    except Exception as error:
+        return (
+            f"refuse a too large order with the order's error for amounts, not a plain "
+            f"{type(error).__name__}: an OrderError says which rule was broken."
+        )
     else:
-        return "a PlaceOrder of 10000.01 should raise InvalidAmount(command.order_id, '...')."
+        return "a PlaceOrder of 10000.01 is above the limit and must be refused."
     placed = fold([OrderCreated("3", Decimal(5))])
-    if decide_with_limit(PayOrder("3", Decimal(5)), placed) != decide(PayOrder("3", Decimal(5)), placed):
-        return "other commands must still go to decide(command, state)."
+    pay = PayOrder("3", Decimal(5))
+    if _call("deciding a PayOrder", decide_with_limit, pay, placed, what=name) != decide(pay, placed):
+        return "other commands must still get what decide gives them."
     try:
         decide_with_limit(PlaceOrder("3", Decimal(5)), placed)
     except OrderAlreadyPlaced:
         return None
-    return "the old rules still apply: pass everything else on to decide."
+    except Exception:
+        pass
+    return "the old rules still apply to every command (placing an order twice is still refused)."
 
 
-@exercise("3.3", "a retry that does not charge twice")
-def check_retry(retry_shop: Any, version_after_retry: Any) -> str | None:
-    stream = retry_shop.store.read_stream("order-R1")
-    types = [r.event_type for r in stream]
-    if types.count("OrderPaid") > 1:
-        return "the order was paid twice: give both PayOrder commands the same command_id."
-    if types != ["OrderCreated", "OrderPaid"]:
-        return f'order R1 holds {types}; place it for Decimal("20"), then pay it (twice, same command_id).'
-    if not any(r.causation_id == "R1" for r in stream):
-        return 'give the PayOrder command_id="R1".'
-    if version_after_retry != retry_shop.store.stream_version("order-R1"):
-        return 'version_after_retry should be retry_shop.store.stream_version("order-R1").'
+class _RecordingShop(Shop):
+    """A shop that remembers every command it was asked to handle."""
+
+    def __init__(self) -> None:
+        super().__init__(clock=SimulatedClock(), ids=SeededIds(0))
+        self.commands: list[Any] = []
+
+    def handle(self, command: Any, **kwargs: Any) -> Any:
+        fields = getattr(command, "__dataclass_fields__", ())
+        if command is Ellipsis or any(getattr(command, f) is Ellipsis for f in fields):
+            raise NotAnswered
+        self.commands.append(command)
+        return super().handle(command, **kwargs)
+
+
+@exercise("3.3", "a retry that does not refund twice", shape="a function refund_with_retry(shop)")
+def check_retry(refund_with_retry: Any) -> str | None:
+    shop = _RecordingShop()
+    shop.handle(PlaceOrder("T1", Decimal("20"), customer_id="rita"))
+    shop.handle(PayOrder("T1", Decimal("20")))
+    shop.commands.clear()
+    result = _call(
+        "asking for the refund and retrying",
+        refund_with_retry,
+        shop,
+        what="refund_with_retry",
+        on={
+            CommandIdReused: "the retry is not the same request as the first attempt (same id, other "
+            "fields): a retry is the very same command, sent again.",
+            DuplicateRefund: "the retry was refused as a second refund: the client gets an error instead "
+            "of the answer it missed. A retry is the same command, recognised by its id.",
+        },
+    )
+    requests = [c for c in shop.commands if isinstance(c, RequestRefund)]
+    refunds = [r for r in shop.store.read_stream("order-T1") if r.event_type == "RefundCreated"]
+    if not requests:
+        return "ask for the refund through the shop you are given: shop.handle(a refund request)."
+    if len(requests) < 2:
+        return "send the request, then send it again: the client never heard the first answer, so it retries."
+    if len(refunds) > 1:
+        if any(c.command_id is None for c in requests):
+            return (
+                "the customer was refunded twice: a command without an id is new every time, "
+                "so the shop cannot tell a retry from a second request."
+            )
+        return (
+            "the customer was refunded twice: the retry carried a new command id, so the shop took it "
+            "for a new request. A retry must carry the first attempt's id."
+        )
+    if refunds[0].event.amount != 5:
+        return f"the refund is for 5, not {refunds[0].event.amount}."
+    if not isinstance(result, list) or [r.event for r in result] != [refunds[0].event]:
+        return "return what the shop answered to the retry: it answers with what the first attempt recorded."
     return None
 
 
 # --- 4 · Projections and queries -------------------------------------------
 
-@exercise("4.1", "a new read model: customer spend")
-def check_customer_spend(customer_spend: Callable, store: Any) -> str | None:
+
+def _net_by_customer(store: Any) -> dict:
+    """Every customer's net spend, from the orders' own states (the write side's rule for net)."""
+    spend: dict = {}
+    for stream_id in store.stream_ids():
+        state = fold(r.event for r in store.read_stream(stream_id))
+        if state.paid:
+            spend[state.customer_id] = spend.get(state.customer_id, Decimal(0)) + state.net
+    return spend
+
+
+@exercise(
+    "4.1", "a new read model: customer spend", shape="a function customer_spend(state, recorded) returning the dict"
+)
+def check_customer_spend(customer_spend: Any, store: Any) -> str | None:
     state: dict = {}
     for recorded in store.read_all():
-        state = _answered(customer_spend(state, recorded))
+        state = _call(
+            f"applying a {recorded.event_type} event",
+            customer_spend,
+            state,
+            recorded,
+            what="customer_spend",
+            on={
+                KeyError: f"customer_spend looked up something it had not remembered, at a "
+                f"{recorded.event_type}: remember each order's customer and amount when "
+                f"it is created, and start a customer's total at 0."
+            },
+        )
         if not isinstance(state, dict):
-            return "return the state (the dict) at the end of the function."
-    expected: dict = {}
-    orders = orders_frame(orders_projection.fold(store.read_all()))
-    for row in orders[orders["paid"] > 0].itertuples():
-        expected[row.customer_id] = expected.get(row.customer_id, Decimal(0)) + row.net
+            return "return the state (the dict) at the end of the function, every time."
     given = {k: v for k, v in state.items() if not str(k).startswith("_")}
+    if any(isinstance(v, float) for v in given.values()):
+        return "money stays Decimal in a read model too, never float."
+    expected = _net_by_customer(store)
     for customer, net in expected.items():
         if given.get(customer) != net:
-            return f"customer {customer} should have net {net}, you have {given.get(customer)}."
+            return (
+                f"customer {customer}: you have {given.get(customer)}. Money counts when it is paid "
+                "(not when an order is placed), and every refund requested comes off."
+            )
     extra = set(given) - set(expected)
     if extra:
-        return f"unexpected keys {sorted(map(str, extra))}: keep helper data under a key starting with _."
+        return (
+            f"you have totals for {sorted(map(str, extra))}, who never paid anything: "
+            "a placed order is not spend until it is paid."
+        )
     return None
 
 
-@exercise("4.2", "make it idempotent")
-def check_count_paid(count_paid: Callable) -> str | None:
+@exercise("4.2", "make it idempotent", shape="a function count_paid(state, recorded) returning the dict")
+def check_count_paid(count_paid: Any) -> str | None:
     shop = _new_shop()
     for n in range(3):
         shop.handle(PlaceOrder(str(n), Decimal(10)))
         shop.handle(PayOrder(str(n), Decimal(10)))
+    shop.handle(ShipOrder("0"))  # the last event is not an OrderPaid
     state: dict = {}
     for recorded in shop.store.read_all():
-        for _ in range(1 + recorded.position % 2):  # every other event is delivered twice
-            state = _answered(count_paid(state, recorded))
-    if not isinstance(state, dict):
-        return "return the state (the dict) at the end of the function."
+        for _ in range(2):  # at-least-once delivery: here every event arrives twice
+            state = _call(f"applying a {recorded.event_type} event", count_paid, state, recorded, what="count_paid")
+            if not isinstance(state, dict):
+                return "return the state (the dict) at the end of the function, every time."
     if state.get("paid") != 3:
-        return (f"3 orders were paid but you counted {state.get('paid')}: compare recorded.position with "
-                f"state['checkpoint'] before counting, and update the checkpoint afterwards.")
+        return (
+            f"3 orders were paid but you counted {state.get('paid')}: an event delivered twice "
+            "must change nothing the second time."
+        )
     if state.get("checkpoint") != shop.store.last_position:
-        return "keep the position of the last applied event in state['checkpoint']."
+        return "the checkpoint is the position of the last event applied, whatever its type."
     return None
 
 
-@exercise("4.3", "ask the read side")
-def check_cancelled_ids(read_models: Any, cancelled_ids: Any) -> str | None:
-    frame = read_models.orders_frame()
-    expected = sorted(frame.loc[frame["status"] == "cancelled", "order_id"])
-    if list(cancelled_ids) != expected:
-        return "use queries.orders_by_status('cancelled') and take its order_id column, sorted."
-    return None
+@exercise("4.3", "ask the read side", shape="a function cancelled_ids(queries) returning a sorted list of ids")
+def check_cancelled_ids(cancelled_ids: Any, store: Any) -> str | None:
+    cancels = [r.position for r in store.read_all() if r.event_type == "OrderCancelled"]
+    if len(cancels) < 2:
+        raise AssertionError("the check needs a store with two cancellations")  # the notebook's own set-up
+    lagging = ShopReadModels(store)
+    lagging.catch_up(max_events=cancels[-1] - 1)  # a read model that has not seen the last cancellation
+    queries = lagging.queries()
+    expected = sorted(queries.orders_by_status("cancelled")["order_id"])
+    answer = _call("answering from a read model", cancelled_ids, queries, what="cancelled_ids")
+    if not isinstance(answer, list) or not all(isinstance(i, str) for i in answer):
+        return "return a plain list of order ids (strings): list(…) of a column, sorted."
+    if answer == expected:
+        return None
+    if sorted(answer) == expected:
+        return "the ids are right; return them sorted."
+    if set(expected) < set(answer):
+        return (
+            "your answer holds a cancellation the read model you were given has not seen yet: it came from "
+            "somewhere else (the event store, or another read model). A query answers from its read model, "
+            "even when that lags."
+        )
+    return "answer with the orders whose status is cancelled, asked of the queries object you are given."
 
 
 # --- 5 · Tracing and time travel -------------------------------------------
 
-@exercise("5.1", "what was it then?")
+
+@exercise("5.1", "what was it then?", shape="a status string, such as 'placed'")
 def check_status_at_v3(store: Any, status_at_v3: Any) -> str | None:
-    expected = fold(r.event for r in store.read_stream("order-123456")[:3]).status
-    if status_at_v3 != expected:
-        return "state_at_version(store, order_id, 3) returns a state; take its .status."
-    return None
+    events = [r.event for r in store.read_stream("order-123456")]
+    if not isinstance(status_at_v3, str):
+        if hasattr(status_at_v3, "status"):
+            return "that is the whole state: take its status."
+        return "assign the status, a string."
+    if status_at_v3 == fold(events[:3]).status:
+        return None
+    if status_at_v3 == fold(events).status:
+        return "that is the status now: the question is what it was right after the third event."
+    if status_at_v3 in (fold(events[:2]).status, fold(events[:4]).status):
+        return "one event off: version 3 is the state right after the third event of the stream."
+    return "fold the stream's first three events (state_at_version does it) and read the status."
 
 
-@exercise("5.2", "who caused the refund?")
+@exercise("5.2", "who caused the refund?", shape="an id string")
 def check_refund_paid_cause(store: Any, refund_paid_cause: Any) -> str | None:
-    expected = next(r.causation_id for r in store.read_stream("order-123456") if r.event_type == "RefundPaid")
-    if refund_paid_cause != expected:
-        return "find the RefundPaid event in the order's stream and read its causation_id."
-    return None
+    stream = store.read_stream("order-123456")
+    paid = next(r for r in stream if r.event_type == "RefundPaid")
+    if not isinstance(refund_paid_cause, str):
+        return "assign the id itself, a string, not the event that carries it."
+    if refund_paid_cause == paid.causation_id:
+        return None
+    if refund_paid_cause == paid.event_id:
+        return "that is the event's own id: what caused it is recorded in another field of the envelope."
+    if refund_paid_cause == paid.correlation_id:
+        return "that id is shared by everything that followed from the order: ask for the direct cause."
+    if any(refund_paid_cause == r.causation_id for r in stream):
+        return "that caused another event of the order: find the one that says the refund was paid out."
+    return "find the event that says the refund was paid out, and read which command caused it."
 
 
-@exercise("5.3", "compensate an overcharge")
-def check_fix_order(fix_order: Callable) -> str | None:
+@exercise("5.3", "compensate an overcharge", shape="a function fix_order(shop)")
+def check_fix_order(fix_order: Any) -> str | None:
     shop = _new_shop()
     shop.handle(PlaceOrder("C", Decimal(90)))
     shop.handle(PayOrder("C", Decimal(90)))
     original = shop.store.read_stream("order-C")
-    _answered(fix_order(shop))
+    _call(
+        "fixing order C",
+        fix_order,
+        shop,
+        what="fix_order",
+        on={
+            OrderAlreadyPlaced: "order C exists, and recorded events are never replaced: keep the order and "
+            "add a correction on top of it.",
+            InvalidAmount: "the shop refused the amount: money is an exact Decimal, positive, to the cent.",
+        },
+    )
+    stream = shop.store.read_stream("order-C")
     state = shop.state("C")
-    if shop.store.read_stream("order-C")[:2] != original:
+    if stream[:2] != original:
         return "the original events must stay as they were."
-    if state.net != 70:
-        return f"the order's net is {state.net}; a refund of the difference brings it to 70."
+    if any(r.causation_id is None for r in stream[2:]):
+        return (
+            "you appended to the store directly, past the rules: a correction is a command, "
+            "handled by the shop like any other."
+        )
     if state.cancelled:
         return "the order was sold, just overcharged: compensate the difference, do not cancel it."
+    if state.net != 70:
+        return (
+            f"the order's net is now {state.net}: the customer should end up paying the right price, "
+            "so give back only what was charged too much."
+        )
+    return None
+
+
+def _paid_orders_shop() -> Shop:
+    shop = _new_shop()
+    for order_id in ("P1", "P2", "P3"):
+        shop.handle(PlaceOrder(order_id, Decimal(10)))
+    shop.handle(PayOrder("P1", Decimal(10)))
+    shop.handle(PayOrder("P3", Decimal(10)))
+    shop.handle(CancelOrder("P2", reason="changed mind"))
+    return shop
+
+
+@exercise("5.4", "a reaction of your own", shape="a function ship_when_paid(recorded) returning a list of commands")
+def check_reaction(ship_when_paid: Any) -> str | None:
+    shop = _paid_orders_shop()
+    for recorded in shop.store.read_all():
+        for delivery in (1, 2):  # at-least-once: every event arrives twice
+            commands = _call(f"reacting to a {recorded.event_type}", ship_when_paid, recorded, what="ship_when_paid")
+            if not isinstance(commands, list):
+                return "return a list of commands: an empty list when an event needs no reaction."
+            for command in commands:
+                if type(command).__name__ in {e.__name__ for e in (OrderShipped, OrderPaid, RefundPaid)}:
+                    return (
+                        "a reaction sends commands (requests the rules may refuse), never events: "
+                        "only the shop records events."
+                    )
+                try:
+                    shop.handle(command)
+                except OrderError as error:
+                    if delivery == 2 and type(error).__name__ == "OrderAlreadyShipped":
+                        return (
+                            "the second delivery of an event sent a second, new command, which the rules "
+                            "refused: derive the command id from the event, so a repeat is the same command."
+                        )
+                    return (
+                        f"your reaction to a {recorded.event_type} sent a command the shop refused "
+                        f"({error.rule}): react only to the event that makes shipping possible."
+                    )
+    shipped = sorted(order_id for order_id in ("P1", "P2", "P3") if shop.state(order_id).shipped)
+    if shipped != ["P1", "P3"]:
+        return f"the paid orders are P1 and P3; your reaction shipped {shipped or 'none'}."
     return None
 
 
 # --- 6 · Trade-offs, measured ----------------------------------------------
 
-@exercise("6.1", "capstone: a bank account")
-def check_bank_account(decide_account: Callable, evolve_account: Callable, Deposit: type, Withdraw: type,
-                       InsufficientFunds: type) -> str | None:
+
+@exercise(
+    "6.1",
+    "capstone: a bank account",
+    shape="two functions, decide_account(command, balance) and evolve_account(balance, event)",
+)
+def check_bank_account(
+    decide_account: Any, evolve_account: Any, Deposit: type, Withdraw: type, InsufficientFunds: type[Exception]
+) -> str | None:
     balance = Decimal(0)
 
     def run(command: Any) -> list:
         nonlocal balance
-        events = _answered(decide_account(command, balance))
+        if not callable(decide_account) or not callable(evolve_account):
+            raise Hint("decide_account and evolve_account should both be functions (def …).")
+        try:
+            events = _answered(decide_account(command, balance))
+        except (InsufficientFunds, ValueError, NotAnswered):
+            raise  # refusals are part of the answer; the check looks at them below
+        except Exception as error:
+            raise Hint(
+                f"decide_account failed while deciding a {type(command).__name__} of {command.amount}: "
+                f"{_meaning(error)}."
+            ) from None
+        if isinstance(events, Decimal):
+            raise Hint("decide_account returns the events (a list), not the new balance: evolve computes that.")
         if not isinstance(events, list):
-            raise TypeError(f"decide_account should return a list of events, not {type(events).__name__}")
+            raise Hint("decide_account returns a list of events.")
         for event in events:
-            balance = _answered(evolve_account(balance, event))
+            balance = _call(
+                f"evolving with {type(event).__name__}", evolve_account, balance, event, what="evolve_account"
+            )
+            if not isinstance(balance, Decimal):
+                raise Hint("evolve_account returns the new balance, a Decimal.")
         return events
 
-    run(Deposit("a", Decimal("100")))
-    run(Withdraw("a", Decimal("30.50")))
+    try:
+        run(Deposit("a", Decimal("100")))
+        run(Withdraw("a", Decimal("30.50")))
+    except InsufficientFunds:
+        return "a deposit or a covered withdrawal was refused for lack of funds: only more than the balance is."
+    except ValueError:
+        return "a positive amount was refused as not positive: refuse only zero and below."
     if balance != Decimal("69.50"):
         return f"after depositing 100 and withdrawing 30.50 the balance should be 69.50, not {balance}."
     try:
@@ -344,25 +862,315 @@ def check_bank_account(decide_account: Callable, evolve_account: Callable, Depos
     except InsufficientFunds:
         pass
     else:
-        return "withdrawing 70 from 69.50 should raise InsufficientFunds."
+        return "withdrawing 70 from 69.50 must be refused with InsufficientFunds."
     if balance != Decimal("69.50"):
         return "a refused withdrawal must not change the balance."
-    for amount in (Decimal(0), Decimal(-5)):
+    try:
+        run(Withdraw("a", Decimal("69.50")))
+    except InsufficientFunds:
+        return "withdrawing the whole balance is allowed: refuse only more than the balance."
+    if balance != 0:
+        return "after withdrawing the whole balance it should be 0."
+    for command in (Deposit("a", Decimal(0)), Deposit("a", Decimal(-5)), Withdraw("a", Decimal(-5))):
         try:
-            run(Deposit("a", amount))
+            run(command)
         except ValueError:
             continue
-        return f"a deposit of {amount} should raise ValueError: amounts must be positive."
+        return f"a {type(command).__name__} of {command.amount} should raise ValueError: amounts must be positive."
     return None
 
 
-@exercise("6.2", "load from a snapshot")
-def check_load_with_snapshot(load_with_snapshot: Callable) -> str | None:
-    events = [OrderCreated("1", Decimal(50)), OrderPaid("1"), RefundCreated("1", Decimal(5), "R1"),
-              RefundPaid("1", "R1"), OrderShipped("1")]
+_SNAPSHOT_EVENTS: list[Any] = [
+    OrderCreated("1", Decimal(50)),
+    OrderPaid("1"),
+    RefundCreated("1", Decimal(5), "R1"),
+    RefundPaid("1", "R1"),
+    OrderShipped("1"),
+]
+
+
+@exercise(
+    "6.2", "load from a snapshot", shape="a function load_with_snapshot(snapshot, events_after) returning a state"
+)
+def check_load_with_snapshot(load_with_snapshot: Any) -> str | None:
+    events = _SNAPSHOT_EVENTS
     for split in range(len(events) + 1):
-        loaded = _answered(load_with_snapshot(fold(events[:split]), events[split:]))
-        if loaded != fold(events):
-            return (f"with a snapshot at version {split} you returned {loaded}; "
-                    "fold the events after it, starting from the snapshot.")
+        loaded = _call(
+            f"loading from a snapshot at version {split}",
+            load_with_snapshot,
+            fold(events[:split]),
+            list(events[split:]),
+            what="load_with_snapshot",
+            on={
+                TypeError: "load_with_snapshot passed a value where another kind was expected: "
+                "fold takes the events first, then the state to start from."
+            },
+        )
+        if loaded == fold(events):
+            continue
+        if not hasattr(loaded, "status"):
+            return "return the order's state (what fold returns)."
+        if loaded == fold(events[split:]):
+            return "you folded the later events from the empty state: start from the snapshot."
+        if loaded == fold(events[:split]):
+            return "that is the snapshot itself: the events after it still have to be applied."
+        return f"with a snapshot at version {split} the state is wrong: fold the events after it, from the snapshot."
+    return None
+
+
+__all__ = [name for name in dir() if name.startswith("check_")] + ["CORRECT", "WRONG", "PENDING"]
+
+
+# --- 10 · Designing with events ----------------------------------------------
+
+FITS, CRUD = "event sourcing", "CRUD"
+
+#: System -> (the better fit, the question that decides it).
+_SYSTEMS = {
+    "a bank account's ledger": (FITS, "money moves and is disputed: every change must be kept and explained"),
+    "a company blog's pages": (CRUD, "people only ever ask for the current text; an edit decides nothing"),
+    "a warehouse's stock of each product": (FITS, "stock is the sum of movements, and each movement is audited"),
+    "a user's display settings (theme, language)": (
+        CRUD,
+        "only the latest value matters, and nobody asks what it was last Tuesday",
+    ),
+    "an insurance claim handled over weeks": (FITS, "a long process where who decided what, and when, matters"),
+}
+
+
+@exercise("10.1", "event sourcing or CRUD?", shape='a dict mapping each system to "event sourcing" or "CRUD"')
+def check_fit(answers: Any) -> str | None:
+    given = {system: str(answer).strip() for system, answer in dict(answers).items()}
+    for system in _SYSTEMS:
+        if system not in given:
+            return f"give an answer for {system!r} (copy the keys from the cell above)."
+    for answer in given.values():
+        if answer not in (FITS, CRUD):
+            return f"answer each system with exactly {FITS!r} or {CRUD!r}, not {answer!r}."
+    if set(given.values()) == {FITS}:
+        return (
+            "event sourcing everywhere costs versioning, erasure and harder queries where nobody needs the "
+            "history: which of these systems only ever need their latest value?"
+        )
+    for system, (fit, _why) in _SYSTEMS.items():
+        if given[system] != fit:
+            return (
+                f"look again at {system}: ask whether anyone needs the history of its changes, "
+                "or only the latest value."
+            )
+    return None
+
+
+#: Rule -> whether one order's stream can keep it alone.
+ONE_STREAM, ACROSS = "one order stream", "across streams"
+_RULES = {
+    "an order is paid once": ONE_STREAM,
+    "the refunds of an order never exceed its payment": ONE_STREAM,
+    "an order id is placed once": ONE_STREAM,
+    "a customer owes at most 100.00 over all unpaid orders": ACROSS,
+    "a coupon code is redeemed once, by any customer": ACROSS,
+}
+
+
+@exercise("10.2", "where does a rule live?", shape='a dict mapping each rule to "one order stream" or "across streams"')
+def check_rule_boundaries(answers: Any) -> str | None:
+    given = {rule: str(answer).strip() for rule, answer in dict(answers).items()}
+    for rule in _RULES:
+        if rule not in given:
+            return f"give an answer for {rule!r} (copy the keys from the cell above)."
+        if given[rule] not in (ONE_STREAM, ACROSS):
+            return f"answer each rule with exactly {ONE_STREAM!r} or {ACROSS!r}, not {given[rule]!r}."
+    if given["an order id is placed once"] != ONE_STREAM:
+        return (
+            "an order id being unique sounds global, but the order's own stream decides it: appending "
+            "with NO_STREAM fails if the stream exists. What does expected_version check?"
+        )
+    for rule, boundary in _RULES.items():
+        if given[rule] != boundary:
+            return (
+                f"look again at {rule!r}: can the events of ONE order tell whether a new command breaks it, "
+                "or does it need the events of other orders (or customers) too?"
+            )
+    return None
+
+
+#: The gift card storyboard's events, the names a learner may choose from, and what each must carry.
+GIFT_CARD_NAMES = (
+    "CreateGiftCard",
+    "GiftCardPurchased",
+    "GiftCardUpdated",
+    "BalanceChanged",
+    "RedeemGiftCard",
+    "GiftCardRedeemed",
+    "GiftCardExpired",
+    "GiftCardDeleted",
+)
+_GIFT_CARD_STORY = (
+    ("GiftCardPurchased", {"cardId", "amount"}),
+    ("GiftCardRedeemed", {"cardId", "amount"}),
+    ("GiftCardExpired", {"cardId"}),
+)
+
+
+@exercise(
+    "10.3",
+    "events from a storyboard",
+    shape='a list of (event name, set of field names) pairs, e.g. [("GiftCardPurchased", {"cardId"}), ...]',
+)
+def check_gift_card_events(story: Any) -> str | None:
+    pairs = [(str(name), {str(f) for f in fields}) for name, fields in list(story)]
+    names = [name for name, _ in pairs]
+    for name in names:
+        if name not in GIFT_CARD_NAMES:
+            return f"{name!r} is not one of the names offered; choose from GIFT_CARD_NAMES."
+        if name in ("CreateGiftCard", "RedeemGiftCard"):
+            return (
+                f"{name!r} is a request, not a fact: commands are imperative and may be refused, "
+                "events are in the past tense."
+            )
+        if name in ("GiftCardUpdated", "GiftCardDeleted", "BalanceChanged"):
+            return (
+                f"{name!r} says that data changed, not what happened in the business: name the event "
+                "in the words of the storyboard (what did the customer, the till, the calendar do?)."
+            )
+    if len(names) != len(_GIFT_CARD_STORY):
+        return f"the storyboard has {len(_GIFT_CARD_STORY)} moments, so as many events; you have {len(names)}."
+    if names != [name for name, _ in _GIFT_CARD_STORY]:
+        return "put the events in the order the storyboard tells them."
+    for (name, fields), (_, needed) in zip(pairs, _GIFT_CARD_STORY):
+        if "cardId" not in fields:
+            return f"{name} must say which card it is about: every event of the card's stream carries its id."
+        if "amount" in needed and "amount" not in fields:
+            return (
+                f"{name} without an amount forces every reader (the balance, the finance report) to find "
+                "the amount elsewhere: an event carries the facts its readers need."
+            )
+    return None
+
+
+@exercise("10.4", "an idempotent receiver", shape="a function receive(inbox, message, effect)")
+def check_receiver(receive: Any) -> str | None:
+    done: list[str] = []
+    inbox: set = set()
+    first = {"messageId": "m1", "refund": "A/R1", "amount": "5.00"}
+    again = dict(first)
+    twin = {"messageId": "m2", "refund": "A/R1", "amount": "5.00"}  # another message that happens to look alike
+    _call("receiving a message", receive, inbox, first, lambda m: done.append(m["messageId"]))
+    _call("receiving the same message again", receive, inbox, again, lambda m: done.append(m["messageId"]))
+    if done.count("m1") > 1:
+        return (
+            "a message delivered twice had its effect twice: at-least-once delivery repeats messages, "
+            "so remember which message ids you have handled."
+        )
+    if done != ["m1"]:
+        return "the first delivery of a message must have its effect once."
+    _call(
+        "receiving another message with the same content", receive, inbox, twin, lambda m: done.append(m["messageId"])
+    )
+    if done != ["m1", "m2"]:
+        return (
+            "two messages with the same content are still two messages: recognise a repeat by its "
+            "message id, not by what it says."
+        )
+    failing = {"messageId": "m3"}
+
+    def fails_once(message: dict) -> None:
+        if "m3-failed" not in done:
+            done.append("m3-failed")
+            raise ConnectionError("the provider did not answer")
+        done.append(message["messageId"])
+
+    try:
+        receive(inbox, failing, fails_once)
+    except ConnectionError:
+        pass
+    _call("receiving a redelivered message whose effect failed the first time", receive, inbox, failing, fails_once)
+    if "m3" not in done:
+        return (
+            "an effect that failed was never retried: record a message as handled only after its "
+            "effect succeeded, or a failure loses it for good."
+        )
+    return None
+
+
+class RefundTooSmall(OrderError):
+    rule = "a refund is at least 1.00"
+
+
+_MIN_REFUND = Decimal("1.00")
+
+
+def decide_min_refund(command: Any, state: Any) -> list:
+    """The order decider plus one rule, a refund is at least 1.00: the reference for exercise 10.5.
+
+    The old rules decide first, so an order that cannot be refunded at all says so.
+    """
+    events: list[Any] = decide(command, state)
+    if isinstance(command, RequestRefund) and events[0].amount < _MIN_REFUND:
+        raise RefundTooSmall(command.order_id, f"a refund of {events[0].amount} is less than {_MIN_REFUND}")
+    return events
+
+
+def _mutants() -> dict[str, Callable]:
+    """Wrong versions of ``decide_min_refund``: a good test table fails each of them somewhere."""
+
+    def without_rule(command: Any, state: Any) -> list:
+        return decide(command, state)
+
+    def off_by_one(command: Any, state: Any) -> list:
+        if isinstance(command, RequestRefund) and state.paid and Decimal(command.amount) <= _MIN_REFUND:
+            raise RefundTooSmall(command.order_id, "too small")
+        return decide(command, state)
+
+    def every_amount(command: Any, state: Any) -> list:
+        amount = getattr(command, "amount", None)
+        if amount is not None and Decimal(amount) < _MIN_REFUND:
+            raise RefundTooSmall(command.order_id, "too small")
+        return decide(command, state)
+
+    def forgets_the_payment(command: Any, state: Any) -> list:
+        if isinstance(command, RequestRefund) and state.paid:
+            if Decimal(command.amount) < _MIN_REFUND:
+                raise RefundTooSmall(command.order_id, "too small")
+            return [
+                RefundCreated(command.order_id, Decimal(command.amount), f"R{len(state.refunds) + 1}", command.reason)
+            ]
+        return decide(command, state)
+
+    return {
+        "the rule left out": without_rule,
+        "a refund of exactly 1.00 refused": off_by_one,
+        "small orders refused too": every_amount,
+        "refunds beyond the payment allowed": forgets_the_payment,
+    }
+
+
+def _passes(decider: Callable, cases: list) -> bool:
+    for given, when, then in cases:
+        try:
+            got: Any = decider(when, fold(given))
+        except OrderError as error:
+            got = type(error)
+        if got != then:
+            return False
+    return True
+
+
+@exercise("10.5", "write the tests", shape="a list of (given events, when command, then events or error class)")
+def check_min_refund_tests(cases: Any) -> str | None:
+    table = [(list(given), when, then if isinstance(then, type) else list(then)) for given, when, then in cases]
+    if not table:
+        return "write at least one given / when / then case."
+    for number, (given, when, then) in enumerate(table, 1):
+        if not _passes(decide_min_refund, [(given, when, then)]):
+            return (
+                f"case {number} expects something the rule does not do: run it by hand with "
+                "decide_min_refund and compare."
+            )
+    missed = [name for name, mutant in _mutants().items() if _passes(mutant, table)]
+    if missed:
+        return (
+            f"your cases all pass even on a decider with a mistake ({missed[0]}): add a case that "
+            "only the correct rule passes. Think of the edges: the exact limit, other commands, the old rules."
+        )
     return None

@@ -17,6 +17,7 @@ Causation and correlation link messages to what caused them: each event's
 reacted to); every message that followed from one order's first command
 carries that order's ``correlation_id``.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -29,8 +30,12 @@ from .store import InMemoryEventStore, RecordedEvent
 from .streams import stream_for
 
 __all__ = [
-    "history_jsonl", "state_at_version", "state_at_time",
-    "events_by_command", "correlation_id_of", "correlated_events",
+    "history_jsonl",
+    "state_at_version",
+    "state_at_time",
+    "events_by_command",
+    "correlation_id_of",
+    "correlated_events",
 ]
 
 
@@ -43,8 +48,9 @@ def state_at_version(store: InMemoryEventStore, order_id: str, version: int) -> 
     """The order as it was right after its event number ``version`` (0: before it was placed)."""
     events = store.read_stream(stream_for(order_id))
     if not 0 <= version <= len(events):
-        raise ValueError(f"order {order_id} has {len(events)} events: "
-                         f"its versions go from 0 to {len(events)}, not {version}")
+        raise ValueError(
+            f"order {order_id} has {len(events)} events: its versions go from 0 to {len(events)}, not {version}"
+        )
     return fold(r.event for r in events[:version])
 
 

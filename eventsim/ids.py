@@ -8,6 +8,7 @@ Every id that enters the domain (order, refund, customer, command) passes
 ``MAX_ID_LENGTH`` long, with no space at either end.  Only strings are ids, so
 ``42`` and ``"42"`` can never name the same order.
 """
+
 from __future__ import annotations
 
 import random
@@ -15,7 +16,7 @@ import uuid
 
 __all__ = ["random_ids", "SeededIds", "check_id", "check_text", "MAX_ID_LENGTH", "MAX_TEXT_LENGTH"]
 
-MAX_ID_LENGTH = 64     # a UUID is 36; anything much longer is a mistake, not an id
+MAX_ID_LENGTH = 64  # a UUID is 36; anything much longer is a mistake, not an id
 MAX_TEXT_LENGTH = 500  # a reason is a sentence, not a document
 
 

@@ -9,6 +9,7 @@ Python's ``Decimal`` works to 28 significant digits, and beyond that it
 rounds silently.  An amount up to 10**12 with cents has at most 14 digits, so
 the totals of a million such orders (20 digits) are still exact.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
@@ -32,8 +33,7 @@ def to_money(value: object, what: str = "amount") -> Decimal:
         amount = value
     elif isinstance(value, int) and not isinstance(value, bool):
         if abs(value) > MAX_AMOUNT:  # before Decimal(): a huge int would take long to convert
-            raise ValueError(f"{what} has {len(str(abs(value)))} digits; the most an amount can be is "
-                             f"{MAX_AMOUNT:,}")
+            raise ValueError(f"{what} has {len(str(abs(value)))} digits; the most an amount can be is {MAX_AMOUNT:,}")
         amount = Decimal(value)
     elif isinstance(value, str):
         if len(value) > 64:

@@ -5,12 +5,13 @@ Pure functions, no I/O and no clock: every business rule is a branch in
 branch in ``evolve`` (state + event -> new state).  The current state of an
 order is the left fold of its events: ``fold(events)``.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import reduce
-from typing import Iterable
 
 from pyrsistent import PMap, pmap
 
@@ -19,11 +20,29 @@ from .events import DomainEvent, OrderCancelled, OrderCreated, OrderPaid, OrderS
 from .money import to_money
 
 __all__ = [
-    "OrderState", "Refund", "order_status", "STAGES", "REFUND_STAGES", "STATUSES",
-    "initial_state", "decide", "evolve", "fold",
-    "OrderError", "OrderNotFound", "OrderAlreadyPlaced", "InvalidAmount", "OrderNotPaid",
-    "OrderAlreadyPaid", "WrongPaymentAmount", "OrderAlreadyCancelled", "OrderAlreadyShipped",
-    "RefundExceedsPayment", "DuplicateRefund", "UnknownRefund", "RefundAlreadyPaid",
+    "OrderState",
+    "Refund",
+    "order_status",
+    "STAGES",
+    "REFUND_STAGES",
+    "STATUSES",
+    "initial_state",
+    "decide",
+    "evolve",
+    "fold",
+    "OrderError",
+    "OrderNotFound",
+    "OrderAlreadyPlaced",
+    "InvalidAmount",
+    "OrderNotPaid",
+    "OrderAlreadyPaid",
+    "WrongPaymentAmount",
+    "OrderAlreadyCancelled",
+    "OrderAlreadyShipped",
+    "RefundExceedsPayment",
+    "DuplicateRefund",
+    "UnknownRefund",
+    "RefundAlreadyPaid",
     "OrderFullyRefunded",
 ]
 
@@ -37,12 +56,15 @@ STAGES = ("placed", "paid", "shipped", "cancelled")
 #: Where its refunds are, if it has any: requested (money not moved yet), or paid out.
 REFUND_STAGES = ("refund requested", "partially refunded", "refunded")
 #: Every status an order can have once placed, e.g. "shipped, partially refunded".
-STATUSES = ("placed", *(f"{stage}{refunds}" for stage in STAGES[1:]
-                        for refunds in ("", *(f", {r}" for r in REFUND_STAGES))))
+STATUSES = (
+    "placed",
+    *(f"{stage}{refunds}" for stage in STAGES[1:] for refunds in ("", *(f", {r}" for r in REFUND_STAGES))),
+)
 
 
-def order_status(placed: bool, paid: Decimal, refunds_requested: Decimal, refunds_paid: Decimal,
-                 cancelled: bool, shipped: bool) -> str:
+def order_status(
+    placed: bool, paid: Decimal, refunds_requested: Decimal, refunds_paid: Decimal, cancelled: bool, shipped: bool
+) -> str:
     """The status people see: the order's stage, then where its refunds are.
 
     An order is "refunded" only when the provider has paid the money out
@@ -62,9 +84,11 @@ def order_status(placed: bool, paid: Decimal, refunds_requested: Decimal, refund
 
 # --- State -----------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class Refund:
     """One requested refund; ``version`` is the order's version when it was requested."""
+
     refund_id: str
     amount: Decimal
     version: int
@@ -84,6 +108,7 @@ class OrderState:
     they are kept so that a state computed for time travel says whose order it
     is, in which currency, and how many events it folds.
     """
+
     order_id: str | None = None
     customer_id: str | None = None
     amount: Decimal = ZERO
@@ -91,7 +116,7 @@ class OrderState:
     paid: Decimal = ZERO
     refunds: PMap = pmap()
     refunds_requested: Decimal = ZERO  # every refund asked for, paid out or not
-    refunds_paid: Decimal = ZERO       # the refunds the provider has paid out
+    refunds_paid: Decimal = ZERO  # the refunds the provider has paid out
     cancelled: bool = False
     shipped: bool = False
     version: int = 0
@@ -107,8 +132,9 @@ class OrderState:
 
     @property
     def status(self) -> str:
-        return order_status(self.placed, self.paid, self.refunds_requested, self.refunds_paid,
-                            self.cancelled, self.shipped)
+        return order_status(
+            self.placed, self.paid, self.refunds_requested, self.refunds_paid, self.cancelled, self.shipped
+        )
 
     def refund(self, refund_id: str | None) -> Refund | None:
         return self.refunds.get(refund_id)
@@ -123,11 +149,13 @@ initial_state = OrderState()
 
 # --- Rules -----------------------------------------------------------------
 
+
 class OrderError(Exception):
     """A command broke a business rule; nothing was recorded.
 
     Each subclass is one rule; the message names the order and the rule.
     """
+
     rule = "a business rule"
 
     def __init__(self, order_id: str, problem: str):
@@ -222,8 +250,7 @@ def decide(command: Command, state: OrderState) -> list[DomainEvent]:
             if state.placed:
                 raise OrderAlreadyPlaced(order_id, "this order id was already placed")
             amount = _valid_amount(order_id, command.amount)
-            return [OrderCreated(order_id, amount, command.customer_id, command.currency,
-                                 command.personal_data)]
+            return [OrderCreated(order_id, amount, command.customer_id, command.currency, command.personal_data)]
 
         case PayOrder():
             _require_placed(command, state)
@@ -243,8 +270,10 @@ def decide(command: Command, state: OrderState) -> list[DomainEvent]:
             amount = _valid_amount(order_id, command.amount)
             if state.refunds_requested + amount > state.paid:
                 raise RefundExceedsPayment(
-                    order_id, f"a refund of {amount} would bring refunds to "
-                              f"{state.refunds_requested + amount}, more than the {state.paid} paid")
+                    order_id,
+                    f"a refund of {amount} would bring refunds to "
+                    f"{state.refunds_requested + amount}, more than the {state.paid} paid",
+                )
             refund_id = command.refund_id or _new_refund_id(state)
             if state.refund(refund_id):
                 raise DuplicateRefund(order_id, f"refund {refund_id} was already requested")
@@ -290,6 +319,7 @@ def decide(command: Command, state: OrderState) -> list[DomainEvent]:
 
 # --- State changes ---------------------------------------------------------
 
+
 def evolve(state: OrderState, event: DomainEvent) -> OrderState:
     """Apply one event.  Events are facts: ``evolve`` never rejects them."""
     version = state.version + 1
@@ -300,14 +330,22 @@ def evolve(state: OrderState, event: DomainEvent) -> OrderState:
             return replace(state, paid=state.amount, version=version)
         case RefundCreated():
             refund = Refund(event.refund_id or "", event.amount, version)
-            return replace(state, refunds=state.refunds.set(refund.refund_id, refund),
-                           refunds_requested=state.refunds_requested + event.amount, version=version)
+            return replace(
+                state,
+                refunds=state.refunds.set(refund.refund_id, refund),
+                refunds_requested=state.refunds_requested + event.amount,
+                version=version,
+            )
         case RefundPaid():
-            refund = state.refunds.get(event.refund_id or "")
-            if refund is None:  # a log that pays an unknown refund: nothing to mark, but it happened
+            paid_out = state.refunds.get(event.refund_id or "")
+            if paid_out is None:  # a log that pays an unknown refund: nothing to mark, but it happened
                 return replace(state, version=version)
-            return replace(state, refunds=state.refunds.set(refund.refund_id, replace(refund, paid=True)),
-                           refunds_paid=state.refunds_paid + refund.amount, version=version)
+            return replace(
+                state,
+                refunds=state.refunds.set(paid_out.refund_id, replace(paid_out, paid=True)),
+                refunds_paid=state.refunds_paid + paid_out.amount,
+                version=version,
+            )
         case OrderCancelled():
             return replace(state, cancelled=True, version=version)
         case OrderShipped():

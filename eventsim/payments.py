@@ -31,6 +31,7 @@ at a time.  Time is simulated: every attempt happens at its due time, and
 ``step()`` moves the clock there, so ``RefundPaid`` is recorded when the
 provider answered.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -61,16 +62,17 @@ __all__ = [
     "confirm_command_id",
 ]
 
-PAID = "paid"                  # the provider paid and RefundPaid was recorded now
-FAILED = "failed"              # the provider failed; the refund waits for another attempt
+PAID = "paid"  # the provider paid and RefundPaid was recorded now
+FAILED = "failed"  # the provider failed; the refund waits for another attempt
 ALREADY_PAID = "already paid"  # the shop had recorded RefundPaid before: nothing new
 UNKNOWN_REFUND = "unknown refund"  # the order has no such refund (a RefundCreated outside its stream): nothing paid
-ACTOR = "refund process"       # who sends ConfirmRefund, as the store's envelope records it
+ACTOR = "refund process"  # who sends ConfirmRefund, as the store's envelope records it
 
 
 @dataclass(frozen=True, slots=True)
 class Payout:
     """Money the provider sent, once per idempotency key."""
+
     key: str
     order_id: str
     refund_id: str | None
@@ -106,8 +108,9 @@ class FakePaymentProvider:
         earlier = self._by_key.get(key)
         if earlier is not None:
             if (earlier.order_id, earlier.refund_id, earlier.amount) != (order_id, refund_id, amount):
-                raise ValueError(f"idempotency key {key!r} already paid {earlier}; "
-                                 "a different payout needs a key of its own")
+                raise ValueError(
+                    f"idempotency key {key!r} already paid {earlier}; a different payout needs a key of its own"
+                )
             return earlier
         if self._random.random() < self.failure_rate:
             return None
@@ -116,8 +119,10 @@ class FakePaymentProvider:
         return payout
 
     def __repr__(self) -> str:
-        return (f"<FakePaymentProvider: delay {self.delay} s, failure rate {self.failure_rate}, "
-                f"{len(self.payouts)} payouts>")
+        return (
+            f"<FakePaymentProvider: delay {self.delay} s, failure rate {self.failure_rate}, "
+            f"{len(self.payouts)} payouts>"
+        )
 
 
 _CONFIRM_REFUND = uuid.UUID("5d0c9a4e-3f65-4b8e-9a43-1f2a7c0e6b21")  # a fixed namespace for name-based ids
@@ -142,6 +147,7 @@ class PendingRefund:
     ``event_id`` is its ``RefundCreated`` event's id (the provider's idempotency
     key and the confirmation's causation), ``position`` that event's position.
     """
+
     due: int
     seq: int = field(repr=False)
     refund_id: str | None = field(compare=False)
@@ -159,6 +165,7 @@ class PendingRefund:
 @dataclass(frozen=True, slots=True)
 class Attempt:
     """What one ``step()`` did: which refund, which attempt, when, and the outcome."""
+
     refund_id: str | None
     order_id: str
     attempt: int
@@ -174,8 +181,7 @@ class RefundProcess:
     it and not yet paid.  ``clock`` must be the store's clock.
     """
 
-    def __init__(self, shop: Shop, provider: FakePaymentProvider, clock: SimulatedClock, *,
-                 checkpoint: int = 0):
+    def __init__(self, shop: Shop, provider: FakePaymentProvider, clock: SimulatedClock, *, checkpoint: int = 0):
         if not isinstance(checkpoint, int) or isinstance(checkpoint, bool):
             raise TypeError(f"checkpoint is a position, an int, not {type(checkpoint).__name__}")
         if checkpoint < 0:
@@ -195,9 +201,17 @@ class RefundProcess:
             return
         event = recorded.event
         if isinstance(event, RefundCreated):
-            self._wait(PendingRefund(recorded.recorded_at + self.provider.delay, next(self._seq),
-                                     event.refund_id, event.order_id, event.amount,
-                                     recorded.event_id, recorded.position))
+            self._wait(
+                PendingRefund(
+                    recorded.recorded_at + self.provider.delay,
+                    next(self._seq),
+                    event.refund_id,
+                    event.order_id,
+                    event.amount,
+                    recorded.event_id,
+                    recorded.position,
+                )
+            )
         elif isinstance(event, RefundPaid):
             self._waiting.pop((event.order_id, event.refund_id), None)
         self._seen = recorded.position
@@ -253,12 +267,12 @@ class RefundProcess:
             self._waiting.pop(pending.key, None)
             return replace(attempt, outcome=ALREADY_PAID if refund else UNKNOWN_REFUND)
         if self.provider.pay_out(pending.event_id, pending.order_id, pending.refund_id, pending.amount) is None:
-            self._wait(replace(pending, due=at + self.provider.delay, seq=next(self._seq),
-                               attempt=pending.attempt + 1))
+            self._wait(replace(pending, due=at + self.provider.delay, seq=next(self._seq), attempt=pending.attempt + 1))
             return attempt
         last_position = self.shop.store.last_position
-        command = ConfirmRefund(pending.order_id, pending.refund_id,
-                                command_id=confirm_command_id(pending.order_id, pending.refund_id))
+        command = ConfirmRefund(
+            pending.order_id, pending.refund_id, command_id=confirm_command_id(pending.order_id, pending.refund_id)
+        )
         try:
             recorded = self.shop.handle(command, causation_id=pending.event_id, actor=ACTOR)
             outcome = PAID if recorded[0].position > last_position else ALREADY_PAID
@@ -282,5 +296,7 @@ class RefundProcess:
         return attempts
 
     def __repr__(self) -> str:
-        return (f"<RefundProcess: refunds waiting {len(self._waiting)}, next due at {self.next_due}, "
-                f"checkpoint {self.checkpoint}>")
+        return (
+            f"<RefundProcess: refunds waiting {len(self._waiting)}, next due at {self.next_due}, "
+            f"checkpoint {self.checkpoint}>"
+        )

@@ -20,6 +20,7 @@ of the key store, which keep the key until they expire (keep them short-lived
 and say so in your retention policy); and the customer id itself, which stays
 in every event, so it must be a meaningless id, never an e-mail address.
 """
+
 from __future__ import annotations
 
 import base64
@@ -52,14 +53,15 @@ __all__ = [
 #: What a reader shows in place of a forgotten customer's data.
 FORGOTTEN = "(forgotten)"
 
-_PREFIX = "pd1"     # the sealed format's version: "pd1.<key id>.<nonce + ciphertext, base64url>"
-_NONCE = 12         # bytes: AES-GCM's standard nonce, random for every seal
-_MAX_FIELD = 500    # characters in one field of personal data
+_PREFIX = "pd1"  # the sealed format's version: "pd1.<key id>.<nonce + ciphertext, base64url>"
+_NONCE = 12  # bytes: AES-GCM's standard nonce, random for every seal
+_MAX_FIELD = 500  # characters in one field of personal data
 
 
 @dataclass(frozen=True, slots=True)
 class PersonalData:
     """What the shop must be able to forget about a customer."""
+
     name: str
     email: str
     address: str
@@ -105,26 +107,34 @@ class _SQLKeyStore:
     """The SQL both databases share; ``_run`` executes one statement in its own transaction."""
 
     _P = "?"
-    _CREATE = ("CREATE TABLE IF NOT EXISTS customer_keys (customer_id TEXT NOT NULL, key_id TEXT NOT NULL,"
-               " key {blob} NOT NULL, added INTEGER NOT NULL, PRIMARY KEY (customer_id, key_id))")
+    _CREATE = (
+        "CREATE TABLE IF NOT EXISTS customer_keys (customer_id TEXT NOT NULL, key_id TEXT NOT NULL,"
+        " key {blob} NOT NULL, added INTEGER NOT NULL, PRIMARY KEY (customer_id, key_id))"
+    )
 
     def _run(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
         raise NotImplementedError
 
     def current(self, customer_id: str) -> tuple[str, bytes] | None:
-        rows = self._run(f"SELECT key_id, key FROM customer_keys WHERE customer_id = {self._P}"
-                         " ORDER BY added DESC LIMIT 1", (customer_id,))
+        rows = self._run(
+            f"SELECT key_id, key FROM customer_keys WHERE customer_id = {self._P} ORDER BY added DESC LIMIT 1",
+            (customer_id,),
+        )
         return (rows[0][0], bytes(rows[0][1])) if rows else None
 
     def add(self, customer_id: str, key_id: str, key: bytes) -> None:
         p = self._P
-        self._run(f"INSERT INTO customer_keys (customer_id, key_id, key, added) VALUES ({p}, {p}, {p},"
-                  " (SELECT coalesce(max(added), 0) + 1 FROM customer_keys))", (customer_id, key_id, key))
+        self._run(
+            f"INSERT INTO customer_keys (customer_id, key_id, key, added) VALUES ({p}, {p}, {p},"
+            " (SELECT coalesce(max(added), 0) + 1 FROM customer_keys))",
+            (customer_id, key_id, key),
+        )
 
     def get(self, customer_id: str, key_id: str) -> bytes | None:
         p = self._P
-        rows = self._run(f"SELECT key FROM customer_keys WHERE customer_id = {p} AND key_id = {p}",
-                         (customer_id, key_id))
+        rows = self._run(
+            f"SELECT key FROM customer_keys WHERE customer_id = {p} AND key_id = {p}", (customer_id, key_id)
+        )
         return bytes(rows[0][0]) if rows else None
 
 
@@ -151,8 +161,7 @@ class SQLiteKeyStore(_SQLKeyStore):
 
     def forget(self, customer_id: str) -> int:
         with self._lock, self._connection:
-            return self._connection.execute("DELETE FROM customer_keys WHERE customer_id = ?",
-                                            (customer_id,)).rowcount
+            return self._connection.execute("DELETE FROM customer_keys WHERE customer_id = ?", (customer_id,)).rowcount
 
     def close(self) -> None:
         self._connection.close()
@@ -183,8 +192,9 @@ class PostgresKeyStore(_SQLKeyStore):
 
     def forget(self, customer_id: str) -> int:
         with self._lock:
-            count = self._connection.execute("DELETE FROM customer_keys WHERE customer_id = %s",
-                                             (customer_id,)).rowcount
+            count = self._connection.execute(
+                "DELETE FROM customer_keys WHERE customer_id = %s", (customer_id,)
+            ).rowcount
             self._connection.execute("VACUUM FULL customer_keys")
             return count
 
@@ -242,8 +252,10 @@ class Vault:
         try:
             plain = AESGCM(key).decrypt(raw[:_NONCE], raw[_NONCE:], self._aad(customer_id, key_id))
         except InvalidTag:
-            raise ValueError(f"sealed personal data does not open with customer {customer_id!r}'s key: "
-                             "it was changed, or it belongs to another customer") from None
+            raise ValueError(
+                f"sealed personal data does not open with customer {customer_id!r}'s key: "
+                "it was changed, or it belongs to another customer"
+            ) from None
         return PersonalData(**json.loads(plain))
 
     def forget(self, customer_id: str) -> int:

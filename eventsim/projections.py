@@ -33,6 +33,7 @@ Two modes, switchable at any time with ``runner.mode = ...``:
 Delivery may repeat an event (at-least-once): ``handle`` ignores an event at
 or before the checkpoint, so a repeat changes nothing.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -45,7 +46,7 @@ __all__ = ["EVENTUAL", "INLINE", "MODES", "Failure", "Projection", "ProjectionFa
 
 S = TypeVar("S")
 
-INLINE = "inline"      # updated right after each append commits, by a live subscription
+INLINE = "inline"  # updated right after each append commits, by a live subscription
 EVENTUAL = "eventual"  # updated only by catch_up(); lags in between
 MODES = (INLINE, EVENTUAL)
 
@@ -65,6 +66,7 @@ class Projection(Generic[S]):
     again without counting anything twice.  An ``apply`` that returns a new
     state instead of changing the old one keeps the contract by construction.
     """
+
     name: str
     initial: Callable[[], S]
     apply: Callable[[S, RecordedEvent], S]
@@ -80,6 +82,7 @@ class Projection(Generic[S]):
 @dataclass(frozen=True)
 class Failure:
     """The event a runner could not apply, and why: it waits there until skipped or applied."""
+
     position: int
     event_type: str
     reason: str
@@ -90,8 +93,10 @@ class ProjectionFailed(Exception):
 
     def __init__(self, name: str, failure: Failure):
         self.failure = failure
-        super().__init__(f"projection {name!r} stopped at position {failure.position} ({failure.event_type}): "
-                         f"{failure.reason}; fix the cause and catch_up() to try it again, or skip() it")
+        super().__init__(
+            f"projection {name!r} stopped at position {failure.position} ({failure.event_type}): "
+            f"{failure.reason}; fix the cause and catch_up() to try it again, or skip() it"
+        )
 
 
 class ProjectionRunner(Generic[S]):
@@ -134,8 +139,9 @@ class ProjectionRunner(Generic[S]):
         if mode == self.mode:
             return
         if mode == INLINE:  # the store first delivers what was missed, then every new event
-            self._subscription = self.store.subscribe(self._delivered, self.checkpoint + 1,
-                                                      name=f"projection {self.projection.name}")
+            self._subscription = self.store.subscribe(
+                self._delivered, self.checkpoint + 1, name=f"projection {self.projection.name}"
+            )
         elif self._subscription is not None:
             self._subscription.close()
             self._subscription = None
@@ -218,5 +224,7 @@ class ProjectionRunner(Generic[S]):
 
     def __repr__(self) -> str:
         stopped = f", stopped at {self.failure.position}" if self.failure else ""
-        return (f"<ProjectionRunner {self.projection.name}: {self.mode}, at position {self.checkpoint} "
-                f"of {self.store.last_position} (lag {self.lag}){stopped}>")
+        return (
+            f"<ProjectionRunner {self.projection.name}: {self.mode}, at position {self.checkpoint} "
+            f"of {self.store.last_position} (lag {self.lag}){stopped}>"
+        )

@@ -34,6 +34,7 @@ pandas ``"string"`` (missing: ``<NA>``); counts are ``int64``; times are
 ``OrderQueries`` is the query API: it holds the read models' states and
 nothing else, so no query can reach a store to append an event.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -94,12 +95,14 @@ def _amount(recorded: RecordedEvent) -> Decimal:
     """The event's amount, if a read model can add it up exactly; otherwise say why not."""
     amount = recorded.event.amount
     if not ZERO < amount <= MAX_AMOUNT:
-        raise _refuse(recorded, f"amount {amount:.6g} is not between 0 and {MAX_AMOUNT:,}, "
-                                "so it cannot be added up exactly")
+        raise _refuse(
+            recorded, f"amount {amount:.6g} is not between 0 and {MAX_AMOUNT:,}, so it cannot be added up exactly"
+        )
     return amount
 
 
 # --- orders ----------------------------------------------------------------
+
 
 @dataclass(slots=True)
 class OrderRow:
@@ -110,6 +113,7 @@ class OrderRow:
     is money that left the shop.  ``RefundPaid`` carries no amount, so the row
     keeps the amount of each refund not paid out yet (``awaiting_payout``).
     """
+
     order_id: str
     customer_id: str | None
     amount: Decimal
@@ -131,11 +135,11 @@ class OrderRow:
 
     @property
     def status(self) -> str:
-        return order_status(True, self.paid, self.refunds_requested, self.refunds_paid,
-                            self.cancelled, self.shipped)
+        return order_status(True, self.paid, self.refunds_requested, self.refunds_paid, self.cancelled, self.shipped)
 
 
 # Each change checks what it needs and raises before it changes anything.
+
 
 def _order_paid(row: OrderRow, recorded: RecordedEvent) -> None:
     row.paid = row.amount
@@ -156,8 +160,10 @@ def _refund_paid(row: OrderRow, recorded: RecordedEvent) -> None:
     refund_id = recorded.event.refund_id
     amount = row.awaiting_payout.pop(refund_id, None) if row.awaiting_payout else None  # the only change
     if amount is None:
-        raise _refuse(recorded, f"refund {refund_id!r} of order {row.order_id!r} is not awaiting payout "
-                                "(never requested, or paid already)")
+        raise _refuse(
+            recorded,
+            f"refund {refund_id!r} of order {row.order_id!r} is not awaiting payout (never requested, or paid already)",
+        )
     row.refunds_paid += amount
 
 
@@ -169,8 +175,13 @@ def _order_shipped(row: OrderRow, recorded: RecordedEvent) -> None:
     row.shipped = True
 
 
-_ORDER_CHANGES = {OrderPaid: _order_paid, RefundCreated: _refund_created, RefundPaid: _refund_paid,
-                  OrderCancelled: _order_cancelled, OrderShipped: _order_shipped}
+_ORDER_CHANGES = {
+    OrderPaid: _order_paid,
+    RefundCreated: _refund_created,
+    RefundPaid: _refund_paid,
+    OrderCancelled: _order_cancelled,
+    OrderShipped: _order_shipped,
+}
 
 
 def apply_to_orders(orders: dict[str, OrderRow], recorded: RecordedEvent) -> dict[str, OrderRow]:
@@ -181,9 +192,20 @@ def apply_to_orders(orders: dict[str, OrderRow], recorded: RecordedEvent) -> dic
         amount = _amount(recorded)
         if event.order_id in orders:
             raise _refuse(recorded, f"order {event.order_id!r} was already created")
-        orders[event.order_id] = OrderRow(event.order_id, event.customer_id, amount, ZERO, ZERO, ZERO,
-                                          False, False, 1, recorded.version,
-                                          recorded.recorded_at, recorded.recorded_at)
+        orders[event.order_id] = OrderRow(
+            event.order_id,
+            event.customer_id,
+            amount,
+            ZERO,
+            ZERO,
+            ZERO,
+            False,
+            False,
+            1,
+            recorded.version,
+            recorded.recorded_at,
+            recorded.recorded_at,
+        )
     elif kind in _ORDER_CHANGES:
         row = orders.get(event.order_id)
         if row is None:
@@ -200,9 +222,11 @@ orders_projection = Projection("orders", dict, apply_to_orders)
 
 # --- refunds ---------------------------------------------------------------
 
+
 @dataclass(slots=True)
 class RefundRow:
     """One refund: requested (``RefundCreated``), then paid out (``RefundPaid``)."""
+
     refund_id: str | None
     order_id: str
     amount: Decimal
@@ -211,23 +235,27 @@ class RefundRow:
     paid_at: int | None = None  # None until the payment provider has paid it out
 
 
-def apply_to_refunds(refunds: dict[str, dict[str | None, RefundRow]],
-                     recorded: RecordedEvent) -> dict[str, dict[str | None, RefundRow]]:
+def apply_to_refunds(
+    refunds: dict[str, dict[str | None, RefundRow]], recorded: RecordedEvent
+) -> dict[str, dict[str | None, RefundRow]]:
     """Listens to ``RefundCreated`` (a new row) and ``RefundPaid`` (its ``paid_at``)."""
     event = recorded.event
     kind = type(event)
     if kind is RefundCreated:
         amount = _amount(recorded)
         if event.refund_id in refunds.get(event.order_id, ()):
-            raise _refuse(recorded, f"refund {event.refund_id!r} of order {event.order_id!r} "
-                                    "was already requested")
+            raise _refuse(recorded, f"refund {event.refund_id!r} of order {event.order_id!r} was already requested")
         refunds.setdefault(event.order_id, {})[event.refund_id] = RefundRow(
-            event.refund_id, event.order_id, amount, event.reason, recorded.recorded_at)
+            event.refund_id, event.order_id, amount, event.reason, recorded.recorded_at
+        )
     elif kind is RefundPaid:
         row = refunds.get(event.order_id, {}).get(event.refund_id)
         if row is None or row.paid_at is not None:
-            raise _refuse(recorded, f"refund {event.refund_id!r} of order {event.order_id!r} is not "
-                                    "awaiting payout (never requested, or paid already)")
+            raise _refuse(
+                recorded,
+                f"refund {event.refund_id!r} of order {event.order_id!r} is not "
+                "awaiting payout (never requested, or paid already)",
+            )
         row.paid_at = recorded.recorded_at
     return refunds
 
@@ -237,6 +265,7 @@ refunds_projection = Projection("refunds", dict, apply_to_refunds)
 
 # --- daily revenue ---------------------------------------------------------
 
+
 @dataclass(slots=True)
 class DayRow:
     """Money in and out on one UTC day.
@@ -245,6 +274,7 @@ class DayRow:
     the provider paid, not the day the refund was asked for: a refund that is
     only requested has moved no money.
     """
+
     date: date  # the UTC day
     orders_placed: int = 0
     gross_paid: Decimal = ZERO
@@ -265,6 +295,7 @@ class DailyRevenue:
     each order's amount is kept from its ``OrderCreated`` and each unpaid
     refund's from its ``RefundCreated``.
     """
+
     days: dict[date, DayRow] = field(default_factory=dict)
     order_amounts: dict[str, Decimal] = field(default_factory=dict)
     awaiting_payout: dict[tuple[str, str | None], Decimal] = field(default_factory=dict)
@@ -304,14 +335,16 @@ def apply_to_daily_revenue(daily: DailyRevenue, recorded: RecordedEvent) -> Dail
         if event.order_id not in daily.order_amounts:
             raise _refuse(recorded, f"order {event.order_id!r} was never created")
         if key in daily.awaiting_payout:
-            raise _refuse(recorded, f"refund {event.refund_id!r} of order {event.order_id!r} "
-                                    "was already requested")
+            raise _refuse(recorded, f"refund {event.refund_id!r} of order {event.order_id!r} was already requested")
         daily.awaiting_payout[key] = amount
     elif kind is RefundPaid:
         key = (event.order_id, event.refund_id)
         if key not in daily.awaiting_payout:
-            raise _refuse(recorded, f"refund {event.refund_id!r} of order {event.order_id!r} is not "
-                                    "awaiting payout (never requested, or paid already)")
+            raise _refuse(
+                recorded,
+                f"refund {event.refund_id!r} of order {event.order_id!r} is not "
+                "awaiting payout (never requested, or paid already)",
+            )
         daily.day(recorded).refunds_paid += daily.awaiting_payout.pop(key)
     return daily
 
@@ -320,6 +353,7 @@ daily_revenue_projection = Projection("daily revenue", DailyRevenue, apply_to_da
 
 
 # --- DataFrames ------------------------------------------------------------
+
 
 def _cents(amount: Decimal) -> Decimal:
     """``amount`` to the cent (100 -> 100.00), never rounded: an amount with digits below the cent keeps them."""
@@ -340,48 +374,55 @@ def utc_times(seconds: list[int | None]) -> pd.Series:
 def orders_frame(orders: dict[str, OrderRow]) -> pd.DataFrame:
     """One row per order, in the order they were placed."""
     rows = list(orders.values())
-    return pd.DataFrame({
-        "order_id": pd.Series([r.order_id for r in rows], dtype="string"),
-        "customer_id": pd.Series([r.customer_id for r in rows], dtype="string"),
-        "amount": money_column([r.amount for r in rows]),
-        "status": pd.Series([r.status for r in rows], dtype=pd.CategoricalDtype(STATUSES)),
-        "paid": money_column([r.paid for r in rows]),
-        "refunds_requested": money_column([r.refunds_requested for r in rows]),
-        "refunds_paid": money_column([r.refunds_paid for r in rows]),
-        "net": money_column([r.net for r in rows]),
-        "events": pd.Series([r.events for r in rows], dtype="int64"),
-        "last_version": pd.Series([r.last_version for r in rows], dtype="int64"),
-        "created_at": utc_times([r.created_at for r in rows]),
-        "updated_at": utc_times([r.updated_at for r in rows]),
-    })
+    return pd.DataFrame(
+        {
+            "order_id": pd.Series([r.order_id for r in rows], dtype="string"),
+            "customer_id": pd.Series([r.customer_id for r in rows], dtype="string"),
+            "amount": money_column([r.amount for r in rows]),
+            "status": pd.Series([r.status for r in rows], dtype=pd.CategoricalDtype(STATUSES)),
+            "paid": money_column([r.paid for r in rows]),
+            "refunds_requested": money_column([r.refunds_requested for r in rows]),
+            "refunds_paid": money_column([r.refunds_paid for r in rows]),
+            "net": money_column([r.net for r in rows]),
+            "events": pd.Series([r.events for r in rows], dtype="int64"),
+            "last_version": pd.Series([r.last_version for r in rows], dtype="int64"),
+            "created_at": utc_times([r.created_at for r in rows]),
+            "updated_at": utc_times([r.updated_at for r in rows]),
+        }
+    )
 
 
 def refunds_frame(refunds: dict[str, dict[str | None, RefundRow]]) -> pd.DataFrame:
     """One row per refund, grouped by order in the order the orders were first refunded."""
     rows = [row for by_id in refunds.values() for row in by_id.values()]
-    return pd.DataFrame({
-        "refund_id": pd.Series([r.refund_id for r in rows], dtype="string"),
-        "order_id": pd.Series([r.order_id for r in rows], dtype="string"),
-        "amount": money_column([r.amount for r in rows]),
-        "reason": pd.Series([r.reason for r in rows], dtype="string"),
-        "requested_at": utc_times([r.requested_at for r in rows]),
-        "paid_at": utc_times([r.paid_at for r in rows]),
-    })
+    return pd.DataFrame(
+        {
+            "refund_id": pd.Series([r.refund_id for r in rows], dtype="string"),
+            "order_id": pd.Series([r.order_id for r in rows], dtype="string"),
+            "amount": money_column([r.amount for r in rows]),
+            "reason": pd.Series([r.reason for r in rows], dtype="string"),
+            "requested_at": utc_times([r.requested_at for r in rows]),
+            "paid_at": utc_times([r.paid_at for r in rows]),
+        }
+    )
 
 
 def daily_revenue_frame(daily: DailyRevenue) -> pd.DataFrame:
     """One row per UTC day that saw an order placed, an order paid or a refund paid out, oldest first."""
     rows = sorted(daily.days.values(), key=lambda r: r.date)
-    return pd.DataFrame({
-        "date": pd.Series(pd.DatetimeIndex([r.date for r in rows]).tz_localize("UTC"), dtype=TIME),
-        "orders_placed": pd.Series([r.orders_placed for r in rows], dtype="int64"),
-        "gross_paid": money_column([r.gross_paid for r in rows]),
-        "refunds_paid": money_column([r.refunds_paid for r in rows]),
-        "net": money_column([r.net for r in rows]),
-    })
+    return pd.DataFrame(
+        {
+            "date": pd.Series(pd.DatetimeIndex([r.date for r in rows]).tz_localize("UTC"), dtype=TIME),
+            "orders_placed": pd.Series([r.orders_placed for r in rows], dtype="int64"),
+            "gross_paid": money_column([r.gross_paid for r in rows]),
+            "refunds_paid": money_column([r.refunds_paid for r in rows]),
+            "net": money_column([r.net for r in rows]),
+        }
+    )
 
 
 # --- the read side of one shop ---------------------------------------------
+
 
 class ShopReadModels:
     """The three read models of one store, each with its own runner, driven together.
@@ -445,12 +486,14 @@ class ShopReadModels:
         return OrderQueries(self.orders.state, self.refunds.state, self.daily_revenue.state)
 
     def __repr__(self) -> str:
-        stopped = "".join(f", {r.projection.name} stopped at {r.failure.position}"
-                          for r in self._runners if r.failure is not None)
+        stopped = "".join(
+            f", {r.projection.name} stopped at {r.failure.position}" for r in self._runners if r.failure is not None
+        )
         return f"<ShopReadModels: {self.mode}, {len(self.orders.state)} orders, lag {self.lag}{stopped}>"
 
 
 # --- queries ---------------------------------------------------------------
+
 
 def _money(amount: Decimal) -> str:
     """Money for JSON: a string, since a JSON number is read back as a float."""
@@ -475,10 +518,12 @@ class OrderQueries:
     can append an event; each answer is a new object, so changing an answer
     changes no read model.
     """
+
     __slots__ = ("_daily_revenue", "_orders", "_refunds")
 
-    def __init__(self, orders: dict[str, OrderRow], refunds: dict[str, dict[str | None, RefundRow]],
-                 daily_revenue: DailyRevenue):
+    def __init__(
+        self, orders: dict[str, OrderRow], refunds: dict[str, dict[str | None, RefundRow]], daily_revenue: DailyRevenue
+    ):
         self._orders = orders
         self._refunds = refunds
         self._daily_revenue = daily_revenue
@@ -489,14 +534,28 @@ class OrderQueries:
         if row is None:
             return None
         return {
-            "orderId": row.order_id, "customerId": row.customer_id, "amount": _money(row.amount),
-            "status": row.status, "paid": _money(row.paid),
-            "refundsRequested": _money(row.refunds_requested), "refundsPaid": _money(row.refunds_paid),
-            "net": _money(row.net), "events": row.events, "lastVersion": row.last_version,
-            "createdAt": _iso(row.created_at), "updatedAt": _iso(row.updated_at),
-            "refunds": [{"refundId": r.refund_id, "amount": _money(r.amount), "reason": r.reason,
-                         "requestedAt": _iso(r.requested_at), "paidAt": _iso(r.paid_at)}
-                        for r in self._refunds.get(order_id, {}).values()],
+            "orderId": row.order_id,
+            "customerId": row.customer_id,
+            "amount": _money(row.amount),
+            "status": row.status,
+            "paid": _money(row.paid),
+            "refundsRequested": _money(row.refunds_requested),
+            "refundsPaid": _money(row.refunds_paid),
+            "net": _money(row.net),
+            "events": row.events,
+            "lastVersion": row.last_version,
+            "createdAt": _iso(row.created_at),
+            "updatedAt": _iso(row.updated_at),
+            "refunds": [
+                {
+                    "refundId": r.refund_id,
+                    "amount": _money(r.amount),
+                    "reason": r.reason,
+                    "requestedAt": _iso(r.requested_at),
+                    "paidAt": _iso(r.paid_at),
+                }
+                for r in self._refunds.get(order_id, {}).values()
+            ],
         }
 
     def orders_by_status(self, status: str) -> pd.DataFrame:
@@ -505,8 +564,7 @@ class OrderQueries:
             raise ValueError(f"unknown status {status!r}; an order is one of: {' | '.join(STATUSES)}")
         return orders_frame({order_id: row for order_id, row in self._orders.items() if row.status == status})
 
-    def revenue_between(self, start: date | datetime | int | str, end: date | datetime | int | str
-                        ) -> pd.DataFrame:
+    def revenue_between(self, start: date | datetime | int | str, end: date | datetime | int | str) -> pd.DataFrame:
         """Daily revenue from the UTC day of ``start`` to that of ``end``, both included."""
         first, last = _day(start), _day(end)
         if first > last:
@@ -517,7 +575,9 @@ class OrderQueries:
     def __repr__(self) -> str:
         return f"<OrderQueries over {len(self._orders)} orders>"
 
+
 # --- one order's history ----------------------------------------------------
+
 
 def history_frame(store: InMemoryEventStore, order_id: str) -> pd.DataFrame:
     """The order's events, oldest first, one row each; fields an event lacks are missing."""
@@ -527,16 +587,18 @@ def history_frame(store: InMemoryEventStore, order_id: str) -> pd.DataFrame:
         values = (getattr(r.event, name, None) for r in events)
         return [pd.NA if value is None else value for value in values]
 
-    return pd.DataFrame({
-        "position": pd.Series([r.position for r in events], dtype="int64"),
-        "version": pd.Series([r.version for r in events], dtype="int64"),
-        "event_type": pd.Series([r.event_type for r in events], dtype="string"),
-        "recorded_at": utc_times([r.recorded_at for r in events]),
-        "amount": pd.Series(field("amount"), dtype=MONEY),
-        "refund_id": pd.Series(field("refund_id"), dtype="string"),
-        "reason": pd.Series(field("reason"), dtype="string"),
-        "event_id": pd.Series([r.event_id for r in events], dtype="string"),
-        "causation_id": pd.Series([r.causation_id for r in events], dtype="string"),
-        "correlation_id": pd.Series([r.correlation_id for r in events], dtype="string"),
-        "actor": pd.Series([r.actor for r in events], dtype="string"),
-    })
+    return pd.DataFrame(
+        {
+            "position": pd.Series([r.position for r in events], dtype="int64"),
+            "version": pd.Series([r.version for r in events], dtype="int64"),
+            "event_type": pd.Series([r.event_type for r in events], dtype="string"),
+            "recorded_at": utc_times([r.recorded_at for r in events]),
+            "amount": pd.Series(field("amount"), dtype=MONEY),
+            "refund_id": pd.Series(field("refund_id"), dtype="string"),
+            "reason": pd.Series(field("reason"), dtype="string"),
+            "event_id": pd.Series([r.event_id for r in events], dtype="string"),
+            "causation_id": pd.Series([r.causation_id for r in events], dtype="string"),
+            "correlation_id": pd.Series([r.correlation_id for r in events], dtype="string"),
+            "actor": pd.Series([r.actor for r in events], dtype="string"),
+        }
+    )

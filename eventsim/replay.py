@@ -27,6 +27,7 @@ with the same lines.  Fields the line leaves out, the rules fill in: a
 refund gets the id the rules give it, and a ``RefundPaid`` without a refund
 id pays the order's oldest unpaid refund.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -81,8 +82,9 @@ def command_for(event: DomainEvent, state: OrderState, command_id: str | None = 
     order's oldest unpaid refund."""
     match event:
         case OrderCreated():
-            return PlaceOrder(event.order_id, event.amount, event.customer_id, command_id,
-                              event.currency, event.personal_data)
+            return PlaceOrder(
+                event.order_id, event.amount, event.customer_id, command_id, event.currency, event.personal_data
+            )
         case OrderPaid():
             return PayOrder(event.order_id, state.amount, command_id)
         case RefundCreated():
@@ -121,6 +123,7 @@ class _LogIds:
 @dataclass(slots=True)
 class _Line:
     """One line of the log, numbered, with the event id it will have."""
+
     number: int
     logged: Any  # a LoggedEvent, or a RecordedEvent read from a store
     event_id: str
@@ -135,9 +138,9 @@ class _Log:
     command's lines as a store checks an append, before it is handled."""
 
     def __init__(self) -> None:
-        self.event_ids: dict[str, int] = {}    # event id -> its line
+        self.event_ids: dict[str, int] = {}  # event id -> its line
         self.command_ids: dict[str, int] = {}  # command id -> its first line
-        self.previous: _Line | None = None     # the last line checked
+        self.previous: _Line | None = None  # the last line checked
 
     def commands(self, log: Iterable[Any]) -> Iterable[list[_Line]]:
         """The log's lines, with their event ids, one list per command."""
@@ -145,11 +148,12 @@ class _Log:
         event_id = ""
         for number, logged in enumerate(log, 1):
             event_id = logged.event_id or _derived_id(event_id, to_json(logged))
-            line = _Line(getattr(logged, "line", None) or number, logged, event_id,
-                         stream_for(logged.event.order_id))
-            if command and not (logged.causation_id is not None
-                                and logged.causation_id == command[0].logged.causation_id
-                                and line.stream_id == command[0].stream_id):
+            line = _Line(getattr(logged, "line", None) or number, logged, event_id, stream_for(logged.event.order_id))
+            if command and not (
+                logged.causation_id is not None
+                and logged.causation_id == command[0].logged.causation_id
+                and line.stream_id == command[0].stream_id
+            ):
                 yield command
                 command = []
             command.append(line)
@@ -163,32 +167,45 @@ class _Log:
         first = command[0]
         command_id = first.logged.causation_id or _derived_id(first.event_id, "command")
         if command_id in self.command_ids:
-            raise first.error(f"causation id {command_id!r} is the command of line "
-                              f"{self.command_ids[command_id]} too: a command records its events "
-                              f"together, once")
+            raise first.error(
+                f"causation id {command_id!r} is the command of line "
+                f"{self.command_ids[command_id]} too: a command records its events "
+                f"together, once"
+            )
         self.command_ids[command_id] = first.number
         for line in command[1:]:  # one command: one append, one time, one envelope
-            for attr, meaning in (("recorded_at", "timestamp"), ("correlation_id", "correlation id"),
-                                  ("actor", "actor")):
+            for attr, meaning in (
+                ("recorded_at", "timestamp"),
+                ("correlation_id", "correlation id"),
+                ("actor", "actor"),
+            ):
                 if getattr(line.logged, attr) != getattr(first.logged, attr):
-                    raise line.error(f"{meaning} {getattr(line.logged, attr)!r}, but line {first.number} of the "
-                                     f"same command ({command_id!r}) has {getattr(first.logged, attr)!r}")
+                    raise line.error(
+                        f"{meaning} {getattr(line.logged, attr)!r}, but line {first.number} of the "
+                        f"same command ({command_id!r}) has {getattr(first.logged, attr)!r}"
+                    )
         return command_id
 
     def _check_line(self, line: _Line) -> None:
         logged, previous = line.logged, self.previous
         if line.event_id in self.event_ids:
-            raise line.error(f"event id {line.event_id!r} is the id of line {self.event_ids[line.event_id]} "
-                             f"too: an event id names one event")
+            raise line.error(
+                f"event id {line.event_id!r} is the id of line {self.event_ids[line.event_id]} "
+                f"too: an event id names one event"
+            )
         self.event_ids[line.event_id] = line.number
         if previous is not None:
             before = previous.logged
             if logged.recorded_at < before.recorded_at:
-                raise line.error(f"timestamp {logged.recorded_at} is earlier than line {previous.number}'s "
-                                 f"{before.recorded_at}: a log lists events in the order they were recorded")
+                raise line.error(
+                    f"timestamp {logged.recorded_at} is earlier than line {previous.number}'s "
+                    f"{before.recorded_at}: a log lists events in the order they were recorded"
+                )
             if logged.position is not None and before.position is not None and logged.position <= before.position:
-                raise line.error(f"position {logged.position}, but line {previous.number} has position "
-                                 f"{before.position}: positions only increase (is the log out of order?)")
+                raise line.error(
+                    f"position {logged.position}, but line {previous.number} has position "
+                    f"{before.position}: positions only increase (is the log out of order?)"
+                )
         self.previous = line
 
 
@@ -209,8 +226,10 @@ def _check_places(command: Sequence[_Line], version: int) -> None:
     or a line is missing or misplaced."""
     for offset, line in enumerate(command, 1):
         if line.logged.version not in (None, version + offset):
-            raise line.error(f"version {line.logged.version}, but it is event {version + offset} of its stream "
-                             f"(is a line missing, or out of order?)")
+            raise line.error(
+                f"version {line.logged.version}, but it is event {version + offset} of its stream "
+                f"(is a line missing, or out of order?)"
+            )
 
 
 def _check_recorded(command: Sequence[_Line], recorded: list[RecordedEvent]) -> None:
@@ -219,10 +238,13 @@ def _check_recorded(command: Sequence[_Line], recorded: list[RecordedEvent]) -> 
         names = " and ".join(event_type_name(r.event) for r in recorded)
         if len(recorded) > len(command):
             line = command[-1]
-            raise line.error(f"order {line.logged.event.order_id}: the rules would record {names} here, "
-                             f"but the log has only {'this line' if len(command) == 1 else 'these lines'}")
-        raise command[len(recorded)].error(f"the command of line {command[0].number} records only {names}, "
-                                           f"not this event")
+            raise line.error(
+                f"order {line.logged.event.order_id}: the rules would record {names} here, "
+                f"but the log has only {'this line' if len(command) == 1 else 'these lines'}"
+            )
+        raise command[len(recorded)].error(
+            f"the command of line {command[0].number} records only {names}, not this event"
+        )
     for line, r in zip(command, recorded):
         if line.logged.event != r.event:
             problem = _matches(line.logged.event, r.event)
@@ -230,8 +252,7 @@ def _check_recorded(command: Sequence[_Line], recorded: list[RecordedEvent]) -> 
                 raise line.error(problem)
 
 
-def replay(log: Iterable[LoggedEvent | RecordedEvent], *,
-           make_store: Callable[..., Any] = InMemoryEventStore) -> Shop:
+def replay(log: Iterable[LoggedEvent | RecordedEvent], *, make_store: Callable[..., Any] = InMemoryEventStore) -> Shop:
     """Record every event of ``log`` again through ``Shop.handle``; return the shop.
 
     ``log`` is what ``read_jsonl`` returns (a store's ``read_all()`` works
@@ -254,11 +275,19 @@ def replay(log: Iterable[LoggedEvent | RecordedEvent], *,
         ids.pending.extend(line.event_id for line in command)
         request = command_for(last.logged.event, state, command_id)
         try:
-            recorded = shop.handle(request, correlation_id=first.logged.correlation_id, actor=first.logged.actor,
-                                   expected_version=state.version)
+            recorded = shop.handle(
+                request,
+                correlation_id=first.logged.correlation_id,
+                actor=first.logged.actor,
+                expected_version=state.version,
+            )
         except (OrderError, CommandIdReused) as problem:
-            one = (f"lines {first.number}-{last.number} share causation id {command_id!r}, so they are one "
-                   f"{type(request).__name__}, which the rules refuse: " if len(command) > 1 else "")
+            one = (
+                f"lines {first.number}-{last.number} share causation id {command_id!r}, so they are one "
+                f"{type(request).__name__}, which the rules refuse: "
+                if len(command) > 1
+                else ""
+            )
             raise last.error(f"{one}{problem}") from None
         ids.pending.clear()
         _check_recorded(command, recorded)

@@ -13,16 +13,18 @@ the cost of a command stays the same however long the stream grows.
 Every command has an id.  For each command whose sender chose its id (only
 such a command can be sent again under it), and for each command caused by
 another message, the store keeps a record (``CommandRecord``): what it asked
-for (its fingerprint), which events it recorded, and what caused it.  A command sent again under the same id (a retry after a timeout)
-gets the first result back and records nothing; a *different* request under
+for (its fingerprint), which events it recorded, and what caused it.  A
+command sent again under the same id (a retry after a timeout) gets the
+first result back and records nothing; a *different* request under
 a used id is refused with ``CommandIdReused``: idempotency means "same
 request, same result", not "same id, ignore it".
 """
+
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Callable
+from collections.abc import Callable
 
 from .clock import system_clock
 from .commands import CancelOrder, Command, RequestRefund, fingerprint
@@ -35,6 +37,7 @@ from .streams import order_id_of, stream_for
 
 __all__ = ["Shop", "CommandIdReused", "stream_for", "order_id_of", "compensate"]
 
+
 class CommandIdReused(ValueError):
     """A command id that was used before arrived with a different request.
 
@@ -44,8 +47,10 @@ class CommandIdReused(ValueError):
 
     def __init__(self, command_id: str, recorded: str, given: str):
         self.command_id, self.recorded, self.given = command_id, recorded, given
-        super().__init__(f"command id {command_id!r} was already used for {recorded}; "
-                         f"this request is {given}: give a new request a new id")
+        super().__init__(
+            f"command id {command_id!r} was already used for {recorded}; "
+            f"this request is {given}: give a new request a new id"
+        )
 
 
 class Shop:
@@ -59,9 +64,16 @@ class Shop:
     orders it does not have in memory.
     """
 
-    def __init__(self, store: InMemoryEventStore | None = None, *,
-                 clock: Callable[[], int] | None = None, ids: Callable[[], str] = random_ids,
-                 max_retries: int = 3, cache_size: int = 10_000, snapshots: Snapshots | None = None):
+    def __init__(
+        self,
+        store: InMemoryEventStore | None = None,
+        *,
+        clock: Callable[[], int] | None = None,
+        ids: Callable[[], str] = random_ids,
+        max_retries: int = 3,
+        cache_size: int = 10_000,
+        snapshots: Snapshots | None = None,
+    ):
         if store is None:
             store = InMemoryEventStore(clock=clock or system_clock, ids=ids)
         elif clock is not None:
@@ -75,8 +87,15 @@ class Shop:
         self._states: OrderedDict[str, tuple[OrderState, str | None]] = OrderedDict()
         self._states_lock = threading.Lock()  # threads (a web server's) share one shop
 
-    def handle(self, command: Command, *, causation_id: str | None = None, correlation_id: str | None = None,
-               actor: str | None = None, expected_version: int | None = None) -> list[RecordedEvent]:
+    def handle(
+        self,
+        command: Command,
+        *,
+        causation_id: str | None = None,
+        correlation_id: str | None = None,
+        actor: str | None = None,
+        expected_version: int | None = None,
+    ) -> list[RecordedEvent]:
         """Decide and record; return the recorded events, or raise ``OrderError``.
 
         ``causation_id`` is the id of the message that caused this command
@@ -101,13 +120,23 @@ class Shop:
             if expected_version is not None and expected_version != state.version:
                 raise ConcurrencyError(stream_id, expected_version, state.version)
             events = decide(command, state)
-            record = CommandRecord(command_id, wanted, stream_id, state.version + 1,
-                                   state.version + len(events), causation_id) if keep_record else None
+            record = (
+                CommandRecord(
+                    command_id, wanted, stream_id, state.version + 1, state.version + len(events), causation_id
+                )
+                if keep_record
+                else None
+            )
             try:
                 recorded = self.store.append(
-                    stream_id, events, expected_version=state.version,
+                    stream_id,
+                    events,
+                    expected_version=state.version,
                     correlation_id=correlation_id or stream_correlation or command_id,
-                    causation_id=command_id, actor=actor, command=record)
+                    causation_id=command_id,
+                    actor=actor,
+                    command=record,
+                )
             except ConcurrencyError:
                 if expected_version is not None or attempt == self.max_retries:
                     raise
@@ -122,7 +151,7 @@ class Shop:
         if record.fingerprint != wanted:
             raise CommandIdReused(record.command_id, record.fingerprint, wanted)
         events = self.store.read_stream(record.stream_id, record.first_version)
-        return events[:record.last_version - record.first_version + 1]
+        return events[: record.last_version - record.first_version + 1]
 
     def _load(self, stream_id: str) -> tuple[OrderState, str | None]:
         """The stream's current state and correlation id: the cached state plus what was recorded since."""
@@ -159,8 +188,9 @@ class Shop:
         return self._load(stream_for(order_id))[0]
 
 
-def compensate(shop: Shop, order_id: str, *, to_version: int = 0,
-               reason: str = "compensation", actor: str | None = None) -> list[RecordedEvent]:
+def compensate(
+    shop: Shop, order_id: str, *, to_version: int = 0, reason: str = "compensation", actor: str | None = None
+) -> list[RecordedEvent]:
     """Issue the commands that bring the order's *money* back to what it was at ``to_version``.
 
     It restores money, not status: history is not undone, only balanced.
@@ -179,6 +209,8 @@ def compensate(shop: Shop, order_id: str, *, to_version: int = 0,
     if current.net > target.net:
         return shop.handle(RequestRefund(order_id, current.net - target.net, reason), actor=actor)
     if current.net < target.net:
-        raise ValueError(f"order {order_id}: {target.net - current.net} was refunded after version "
-                         f"{to_version}, and a refund cannot be taken back")
+        raise ValueError(
+            f"order {order_id}: {target.net - current.net} was refunded after version "
+            f"{to_version}, and a refund cannot be taken back"
+        )
     return []

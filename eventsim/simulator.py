@@ -12,6 +12,7 @@ the clock moved to each command's time first, since the store stamps events
 with its clock.  Orders are planned a simulated day at a time, so a year of
 orders never sits in memory as commands.
 """
+
 from __future__ import annotations
 
 import random
@@ -47,6 +48,7 @@ class SimulationConfig:
     paid (``p_pay``); then cancelled (``p_cancel``, unpaid or paid); if paid and not
     cancelled, shipped (``p_ship``) and refunded (``p_refund``), fully (``p_full_refund``)
     or partly."""
+
     orders: int = 1000
     customers: int = 100
     seed: int = 0
@@ -57,13 +59,15 @@ class SimulationConfig:
     p_full_refund: float = 0.5
     p_cancel: float = 0.05
     p_ship: float = 0.9
-    payout_delay: int = HOUR         # the payment provider's answer time, in seconds
+    payout_delay: int = HOUR  # the payment provider's answer time, in seconds
     payout_failure_rate: float = 0.1  # the share of payout attempts that fail (and are retried)
 
     def __post_init__(self):
         if self.orders < 0 or self.customers < 1 or self.days < 1 or self.payout_delay < 0:
-            raise ValueError(f"need orders >= 0, customers >= 1, days >= 1 and payout_delay >= 0, "
-                             f"not {self.orders}, {self.customers}, {self.days} and {self.payout_delay}")
+            raise ValueError(
+                f"need orders >= 0, customers >= 1, days >= 1 and payout_delay >= 0, "
+                f"not {self.orders}, {self.customers}, {self.days} and {self.payout_delay}"
+            )
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name.startswith("p_") and not 0 <= value <= 1:
@@ -75,8 +79,9 @@ def _cents(cents: int) -> Decimal:
     return Decimal(cents).scaleb(-2)
 
 
-def plan_order(rng: random.Random, config: SimulationConfig, order_id: str, customer_id: str,
-               placed_at: int) -> Iterator[tuple[int, Command]]:
+def plan_order(
+    rng: random.Random, config: SimulationConfig, order_id: str, customer_id: str, placed_at: int
+) -> Iterator[tuple[int, Command]]:
     """One order's story as ``(time, command)`` pairs, each valid after the ones before it."""
     price = rng.randint(500, 50_000)  # cents
     yield placed_at, PlaceOrder(order_id, _cents(price), customer_id)
@@ -98,8 +103,9 @@ def plan_order(rng: random.Random, config: SimulationConfig, order_id: str, cust
         yield last + rng.randint(DAY, 14 * DAY), RequestRefund(order_id, _cents(cents), "returned")
 
 
-def simulate(config: SimulationConfig = SimulationConfig(), *,
-             progress: Callable[[int, int], None] | None = None) -> Shop:
+def simulate(
+    config: SimulationConfig = SimulationConfig(), *, progress: Callable[[int, int], None] | None = None
+) -> Shop:
     """Run the workload; return the shop, whose store holds the log.
 
     ``progress(done, total)`` is told how many commands are handled, every
@@ -111,8 +117,9 @@ def simulate(config: SimulationConfig = SimulationConfig(), *,
     clock = SimulatedClock(config.start)
     ids = SeededIds(rng.getrandbits(64))
     shop = Shop(InMemoryEventStore(clock=clock, ids=ids), ids=ids)
-    provider = FakePaymentProvider(delay=config.payout_delay, failure_rate=config.payout_failure_rate,
-                                   seed=rng.getrandbits(64))
+    provider = FakePaymentProvider(
+        delay=config.payout_delay, failure_rate=config.payout_failure_rate, seed=rng.getrandbits(64)
+    )
     payments = RefundProcess(shop, provider, clock)
 
     arrivals = sorted(config.start + rng.randrange(config.days * DAY) for _ in range(config.orders))
@@ -135,8 +142,7 @@ def _count_commands(rng: random.Random, config: SimulationConfig, arrivals: list
     return sum(len(story) for story in _stories(copy, config, arrivals))
 
 
-def _stories(rng: random.Random, config: SimulationConfig, arrivals: list[int]
-             ) -> Iterator[list[tuple[int, Command]]]:
+def _stories(rng: random.Random, config: SimulationConfig, arrivals: list[int]) -> Iterator[list[tuple[int, Command]]]:
     """Each order's story, drawn when it is needed, in order of arrival."""
     for number, placed_at in enumerate(arrivals, 1):
         customer_id = f"C{rng.randrange(config.customers) + 1:05d}"

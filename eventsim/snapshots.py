@@ -19,6 +19,7 @@ state is rebuilt from the events), never mis-read:
     snapshots = Snapshots(SQLiteSnapshotStore("shop.db"), every=100)
     shop = Shop(store, snapshots=snapshots)
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -71,6 +72,7 @@ STATE_SCHEMA = f"{STATE_VERSION}:{_shape(OrderState, Refund)}"
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """An order's state at ``version``, as JSON text, with the schema it was written in."""
+
     stream_id: str
     version: int
     schema: str
@@ -84,8 +86,9 @@ def state_to_json(state: OrderState) -> str:
     for f in fields(OrderState):
         value = getattr(state, f.name)
         if f.name == "refunds":
-            value = [[r.refund_id, str(r.amount), r.version, r.paid]
-                     for r in sorted(value.values(), key=lambda r: r.version)]
+            value = [
+                [r.refund_id, str(r.amount), r.version, r.paid] for r in sorted(value.values(), key=lambda r: r.version)
+            ]
         elif isinstance(value, Decimal):
             value = str(value)
         data[f.name] = value
@@ -107,6 +110,7 @@ def state_from_json(text: str) -> OrderState:
 
 
 # --- where snapshots are kept -------------------------------------------------------------
+
 
 class SnapshotStore(Protocol):
     """The latest snapshot of each stream."""
@@ -132,24 +136,31 @@ class _SQLSnapshotStore:
     """One row per stream: a save replaces an older snapshot (or one of another schema), never a newer one."""
 
     _P = "?"
-    _CREATE = ("CREATE TABLE IF NOT EXISTS snapshots (stream_id TEXT PRIMARY KEY, version BIGINT NOT NULL,"
-               " state_schema TEXT NOT NULL, state TEXT NOT NULL, correlation_id TEXT)")
+    _CREATE = (
+        "CREATE TABLE IF NOT EXISTS snapshots (stream_id TEXT PRIMARY KEY, version BIGINT NOT NULL,"
+        " state_schema TEXT NOT NULL, state TEXT NOT NULL, correlation_id TEXT)"
+    )
 
     def _run(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
         raise NotImplementedError
 
     def save(self, snapshot: Snapshot) -> None:
         p = self._P
-        self._run(f"INSERT INTO snapshots (stream_id, version, state_schema, state, correlation_id)"
-                  f" VALUES ({p}, {p}, {p}, {p}, {p}) ON CONFLICT (stream_id) DO UPDATE SET"
-                  " version = excluded.version, state_schema = excluded.state_schema, state = excluded.state,"
-                  " correlation_id = excluded.correlation_id"
-                  " WHERE excluded.version > snapshots.version OR excluded.state_schema <> snapshots.state_schema",
-                  (snapshot.stream_id, snapshot.version, snapshot.schema, snapshot.state, snapshot.correlation_id))
+        self._run(
+            f"INSERT INTO snapshots (stream_id, version, state_schema, state, correlation_id)"
+            f" VALUES ({p}, {p}, {p}, {p}, {p}) ON CONFLICT (stream_id) DO UPDATE SET"
+            " version = excluded.version, state_schema = excluded.state_schema, state = excluded.state,"
+            " correlation_id = excluded.correlation_id"
+            " WHERE excluded.version > snapshots.version OR excluded.state_schema <> snapshots.state_schema",
+            (snapshot.stream_id, snapshot.version, snapshot.schema, snapshot.state, snapshot.correlation_id),
+        )
 
     def load(self, stream_id: str) -> Snapshot | None:
-        rows = self._run("SELECT stream_id, version, state_schema, state, correlation_id FROM snapshots"
-                         f" WHERE stream_id = {self._P}", (stream_id,))
+        rows = self._run(
+            "SELECT stream_id, version, state_schema, state, correlation_id FROM snapshots"
+            f" WHERE stream_id = {self._P}",
+            (stream_id,),
+        )
         return Snapshot(*rows[0]) if rows else None
 
 
@@ -163,8 +174,7 @@ class SQLiteSnapshotStore(_SQLSnapshotStore):
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
         self._lock = threading.Lock()
-        self._connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
-                                           timeout=30)
+        self._connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
         self._connection.execute(self._CREATE)
 
     def _run(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
@@ -208,6 +218,7 @@ def open_snapshot_store(url: str | os.PathLike[str]) -> Any:
 
 
 # --- the policy, and loading through it ------------------------------------------------------
+
 
 class Snapshots:
     """When to take a snapshot (every ``every`` events of a stream), and which to trust.

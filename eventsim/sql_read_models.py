@@ -25,6 +25,7 @@ replays the log into new ones.  The read models use a connection of their
 own to the store's database; one process at a time catches a read model up
 (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: the checkpoint row is locked).
 """
+
 from __future__ import annotations
 
 import json
@@ -67,8 +68,10 @@ _IN_CHUNK = 500  # keys per "IN (...)" list: under every driver's limit on param
 
 # --- one connection of the read models' own --------------------------------------------
 
+
 class _Database:
     """How the read models talk to the store's database: placeholders, types, transactions."""
+
     p: str
     types: ClassVar[dict[str, str]]  # money, flag, day, int -> the column type
 
@@ -96,8 +99,7 @@ class _SQLite(_Database):
     def __init__(self, store: SQLiteEventStore):
         self.name = store.name
         try:
-            self.connection = sqlite3.connect(store.path, isolation_level=None, timeout=30.0,
-                                              check_same_thread=False)
+            self.connection = sqlite3.connect(store.path, isolation_level=None, timeout=30.0, check_same_thread=False)
             self.connection.execute(f"PRAGMA synchronous = {store.synchronous}")
         except sqlite3.Error as error:
             raise StoreError(self.name, f"read models: {error}") from None
@@ -115,8 +117,11 @@ class _SQLite(_Database):
             if self.connection.in_transaction:
                 self.connection.execute("ROLLBACK")
             if isinstance(error, sqlite3.Error):
-                raise StoreError(self.name, f"read models: {error}; nothing of this batch was kept: "
-                                            "catch_up() again goes on from the checkpoint") from None
+                raise StoreError(
+                    self.name,
+                    f"read models: {error}; nothing of this batch was kept: "
+                    "catch_up() again goes on from the checkpoint",
+                ) from None
             raise
 
     def rows(self, sql: str, params: Sequence[Any] = (), names: list[str] | None = None) -> list[tuple[Any, ...]]:
@@ -168,8 +173,11 @@ class _Postgres(_Database):
                 yield connection.cursor()
         except self._psycopg.Error as error:
             text = " ".join(str(error).split()) or type(error).__name__
-            raise StoreError(self.name, f"read models: {text}; the batch was kept whole or not at all: "
-                                        "catch_up() again goes on from the checkpoint") from None
+            raise StoreError(
+                self.name,
+                f"read models: {text}; the batch was kept whole or not at all: "
+                "catch_up() again goes on from the checkpoint",
+            ) from None
 
     def rows(self, sql: str, params: Sequence[Any] = (), names: list[str] | None = None) -> list[tuple[Any, ...]]:
         try:
@@ -190,14 +198,16 @@ def _database(store: Any) -> _Database:
         return _SQLite(store)
     if isinstance(store, SQLEventStore) and hasattr(store, "url"):
         return _Postgres(store)
-    raise TypeError(f"read models in tables need an SQLite or PostgreSQL store, not {type(store).__name__} "
-                    "(the in-memory store's read models are eventsim.read_models.ShopReadModels)")
+    raise TypeError(
+        f"read models in tables need an SQLite or PostgreSQL store, not {type(store).__name__} "
+        "(the in-memory store's read models are eventsim.read_models.ShopReadModels)"
+    )
 
 
 def _chunks(keys: Iterable[Any]) -> Iterator[list[Any]]:
     keys = sorted(set(keys))
     for start in range(0, len(keys), _IN_CHUNK):
-        yield keys[start:start + _IN_CHUNK]
+        yield keys[start : start + _IN_CHUNK]
 
 
 def _select_in(db: _Database, cursor: Any, sql: str, keys: Iterable[Any]) -> list[tuple[Any, ...]]:
@@ -215,6 +225,7 @@ def _refund_key(refund_id: str | None) -> str:
 
 # --- the three read models: tables, and how a batch loads and saves its rows ------------
 
+
 @dataclass(frozen=True)
 class _Model:
     name: str
@@ -225,163 +236,260 @@ class _Model:
     save: Callable[[_Database, Any, Any, Any, list[RecordedEvent]], None]
 
 
-_ORDER_COLUMNS = ("order_id, customer_id, amount, status, paid, refunds_requested, refunds_paid, net, cancelled, "
-                  "shipped, events, last_version, created_at, updated_at, placed_at_position, awaiting_payout")
+_ORDER_COLUMNS = (
+    "order_id, customer_id, amount, status, paid, refunds_requested, refunds_paid, net, cancelled, "
+    "shipped, events, last_version, created_at, updated_at, placed_at_position, awaiting_payout"
+)
 
 
 def _orders_ddl(t: dict[str, str]) -> list[str]:
-    return [f"""CREATE TABLE orders (
+    return [
+        f"""CREATE TABLE orders (
     order_id           TEXT    PRIMARY KEY,
     customer_id        TEXT,
-    amount             {t['money']} NOT NULL,
+    amount             {t["money"]} NOT NULL,
     status             TEXT    NOT NULL,            -- eventsim.order.order_status
-    paid               {t['money']} NOT NULL,
-    refunds_requested  {t['money']} NOT NULL,       -- RefundCreated: asked for
-    refunds_paid       {t['money']} NOT NULL,       -- RefundPaid: money that left the shop
-    net                {t['money']} NOT NULL,
-    cancelled          {t['flag']} NOT NULL,
-    shipped            {t['flag']} NOT NULL,
-    events             {t['int']} NOT NULL,
-    last_version       {t['int']} NOT NULL,
-    created_at         {t['int']} NOT NULL,         -- Unix seconds
-    updated_at         {t['int']} NOT NULL,
-    placed_at_position {t['int']} NOT NULL,         -- lists orders in the order they were placed
+    paid               {t["money"]} NOT NULL,
+    refunds_requested  {t["money"]} NOT NULL,       -- RefundCreated: asked for
+    refunds_paid       {t["money"]} NOT NULL,       -- RefundPaid: money that left the shop
+    net                {t["money"]} NOT NULL,
+    cancelled          {t["flag"]} NOT NULL,
+    shipped            {t["flag"]} NOT NULL,
+    events             {t["int"]} NOT NULL,
+    last_version       {t["int"]} NOT NULL,
+    created_at         {t["int"]} NOT NULL,         -- Unix seconds
+    updated_at         {t["int"]} NOT NULL,
+    placed_at_position {t["int"]} NOT NULL,         -- lists orders in the order they were placed
     awaiting_payout    TEXT    NOT NULL             -- JSON {{refund id: amount}}: RefundPaid carries no amount
-)""", "CREATE INDEX orders_by_status ON orders (status)"]
+)""",
+        "CREATE INDEX orders_by_status ON orders (status)",
+    ]
 
 
 def _load_orders(db: _Database, cursor: Any, events: list[RecordedEvent]) -> tuple[dict[str, Any], dict[Any, int]]:
     orders: dict[str, OrderRow] = {}
     placed: dict[str, int] = {}
-    for (order_id, customer_id, amount, _, paid, requested, refunds_paid, _, cancelled, shipped, count, version,
-         created_at, updated_at, position, awaiting) in _select_in(
-            db, cursor, f"SELECT {_ORDER_COLUMNS} FROM orders WHERE order_id IN",
-            (r.event.order_id for r in events)):
+    for (
+        order_id,
+        customer_id,
+        amount,
+        _,
+        paid,
+        requested,
+        refunds_paid,
+        _,
+        cancelled,
+        shipped,
+        count,
+        version,
+        created_at,
+        updated_at,
+        position,
+        awaiting,
+    ) in _select_in(
+        db, cursor, f"SELECT {_ORDER_COLUMNS} FROM orders WHERE order_id IN", (r.event.order_id for r in events)
+    ):
         unpaid = {key or None: Decimal(value) for key, value in json.loads(awaiting).items()}
-        orders[order_id] = OrderRow(order_id, customer_id, Decimal(amount), Decimal(paid), Decimal(requested),
-                                    Decimal(refunds_paid), bool(cancelled), bool(shipped), count, version,
-                                    created_at, updated_at, unpaid or None)
+        orders[order_id] = OrderRow(
+            order_id,
+            customer_id,
+            Decimal(amount),
+            Decimal(paid),
+            Decimal(requested),
+            Decimal(refunds_paid),
+            bool(cancelled),
+            bool(shipped),
+            count,
+            version,
+            created_at,
+            updated_at,
+            unpaid or None,
+        )
         placed[order_id] = position
     return orders, placed
 
 
-def _save_orders(db: _Database, cursor: Any, orders: dict[str, OrderRow], placed: dict[str, int],
-                 events: list[RecordedEvent]) -> None:
+def _save_orders(
+    db: _Database, cursor: Any, orders: dict[str, OrderRow], placed: dict[str, int], events: list[RecordedEvent]
+) -> None:
     placed = placed | {r.event.order_id: r.position for r in events if type(r.event) is OrderCreated}
     m, p = db.money, db.p
     updates = ", ".join(f"{c} = excluded.{c}" for c in _ORDER_COLUMNS.split(", ")[1:])
     cursor.executemany(
         f"INSERT INTO orders ({_ORDER_COLUMNS}) VALUES ({', '.join([p] * 16)}) "
         f"ON CONFLICT (order_id) DO UPDATE SET {updates}",
-        [(r.order_id, r.customer_id, m(r.amount), r.status, m(r.paid), m(r.refunds_requested), m(r.refunds_paid),
-          m(r.net), r.cancelled, r.shipped, r.events, r.last_version, r.created_at, r.updated_at,
-          placed[r.order_id],
-          json.dumps({_refund_key(k): format(v, "f") for k, v in (r.awaiting_payout or {}).items()}))
-         for r in orders.values()])
+        [
+            (
+                r.order_id,
+                r.customer_id,
+                m(r.amount),
+                r.status,
+                m(r.paid),
+                m(r.refunds_requested),
+                m(r.refunds_paid),
+                m(r.net),
+                r.cancelled,
+                r.shipped,
+                r.events,
+                r.last_version,
+                r.created_at,
+                r.updated_at,
+                placed[r.order_id],
+                json.dumps({_refund_key(k): format(v, "f") for k, v in (r.awaiting_payout or {}).items()}),
+            )
+            for r in orders.values()
+        ],
+    )
 
 
 _REFUND_COLUMNS = "order_id, refund_id, amount, reason, requested_at, paid_at, requested_at_position"
 
 
 def _refunds_ddl(t: dict[str, str]) -> list[str]:
-    return [f"""CREATE TABLE refunds (
+    return [
+        f"""CREATE TABLE refunds (
     order_id              TEXT    NOT NULL,
     refund_id             TEXT    NOT NULL,         -- '' for a refund whose event gave no id
-    amount                {t['money']} NOT NULL,
+    amount                {t["money"]} NOT NULL,
     reason                TEXT,
-    requested_at          {t['int']} NOT NULL,      -- RefundCreated, Unix seconds
-    paid_at               {t['int']},               -- RefundPaid; NULL until paid out
-    requested_at_position {t['int']} NOT NULL,
+    requested_at          {t["int"]} NOT NULL,      -- RefundCreated, Unix seconds
+    paid_at               {t["int"]},               -- RefundPaid; NULL until paid out
+    requested_at_position {t["int"]} NOT NULL,
     PRIMARY KEY (order_id, refund_id)
-)"""]
+)"""
+    ]
 
 
 def _load_refunds(db: _Database, cursor: Any, events: list[RecordedEvent]) -> tuple[dict[str, Any], dict[Any, int]]:
     refunds: dict[str, dict[str | None, RefundRow]] = {}
     positions: dict[tuple[str, str], int] = {}
     for order_id, refund_id, amount, reason, requested_at, paid_at, position in _select_in(
-            db, cursor, f"SELECT {_REFUND_COLUMNS} FROM refunds WHERE order_id IN",
-            (r.event.order_id for r in events if type(r.event) in (RefundCreated, RefundPaid))):
+        db,
+        cursor,
+        f"SELECT {_REFUND_COLUMNS} FROM refunds WHERE order_id IN",
+        (r.event.order_id for r in events if type(r.event) in (RefundCreated, RefundPaid)),
+    ):
         refunds.setdefault(order_id, {})[refund_id or None] = RefundRow(
-            refund_id or None, order_id, Decimal(amount), reason, requested_at, paid_at)
+            refund_id or None, order_id, Decimal(amount), reason, requested_at, paid_at
+        )
         positions[order_id, refund_id] = position
     return refunds, positions
 
 
-def _save_refunds(db: _Database, cursor: Any, refunds: dict[str, dict[str | None, RefundRow]],
-                  positions: dict[tuple[str, str], int], events: list[RecordedEvent]) -> None:
-    positions = positions | {(r.event.order_id, _refund_key(r.event.refund_id)): r.position
-                             for r in events if type(r.event) is RefundCreated}
+def _save_refunds(
+    db: _Database,
+    cursor: Any,
+    refunds: dict[str, dict[str | None, RefundRow]],
+    positions: dict[tuple[str, str], int],
+    events: list[RecordedEvent],
+) -> None:
+    positions = positions | {
+        (r.event.order_id, _refund_key(r.event.refund_id)): r.position for r in events if type(r.event) is RefundCreated
+    }
     cursor.executemany(
         f"INSERT INTO refunds ({_REFUND_COLUMNS}) VALUES ({', '.join([db.p] * 7)}) "
         "ON CONFLICT (order_id, refund_id) DO UPDATE SET paid_at = excluded.paid_at",
-        [(r.order_id, _refund_key(r.refund_id), db.money(r.amount), r.reason, r.requested_at, r.paid_at,
-          positions[r.order_id, _refund_key(r.refund_id)])
-         for by_id in refunds.values() for r in by_id.values()])
+        [
+            (
+                r.order_id,
+                _refund_key(r.refund_id),
+                db.money(r.amount),
+                r.reason,
+                r.requested_at,
+                r.paid_at,
+                positions[r.order_id, _refund_key(r.refund_id)],
+            )
+            for by_id in refunds.values()
+            for r in by_id.values()
+        ],
+    )
 
 
 def _daily_ddl(t: dict[str, str]) -> list[str]:
-    return [f"""CREATE TABLE daily_revenue (
-    day           {t['day']} PRIMARY KEY,           -- the UTC day
-    orders_placed {t['int']} NOT NULL,
-    gross_paid    {t['money']} NOT NULL,            -- OrderPaid: money in
-    refunds_paid  {t['money']} NOT NULL,            -- RefundPaid: money out, on the day it was paid
-    net           {t['money']} NOT NULL
-)""", f"""CREATE TABLE daily_revenue_order_amounts (  -- OrderPaid carries no amount: kept from OrderCreated
+    return [
+        f"""CREATE TABLE daily_revenue (
+    day           {t["day"]} PRIMARY KEY,           -- the UTC day
+    orders_placed {t["int"]} NOT NULL,
+    gross_paid    {t["money"]} NOT NULL,            -- OrderPaid: money in
+    refunds_paid  {t["money"]} NOT NULL,            -- RefundPaid: money out, on the day it was paid
+    net           {t["money"]} NOT NULL
+)""",
+        f"""CREATE TABLE daily_revenue_order_amounts (  -- OrderPaid carries no amount: kept from OrderCreated
     order_id TEXT PRIMARY KEY,
-    amount   {t['money']} NOT NULL
-)""", f"""CREATE TABLE daily_revenue_awaiting_payout (  -- RefundPaid carries none either
+    amount   {t["money"]} NOT NULL
+)""",
+        f"""CREATE TABLE daily_revenue_awaiting_payout (  -- RefundPaid carries none either
     order_id  TEXT NOT NULL,
     refund_id TEXT NOT NULL,
-    amount    {t['money']} NOT NULL,
+    amount    {t["money"]} NOT NULL,
     PRIMARY KEY (order_id, refund_id)
-)"""]
+)""",
+    ]
 
 
 def _load_daily(db: _Database, cursor: Any, events: list[RecordedEvent]) -> tuple[DailyRevenue, list[str]]:
     daily = DailyRevenue()
     days = {to_datetime(r.recorded_at).date() for r in events}
     for day, placed, gross, refunds in _select_in(
-            db, cursor, "SELECT day, orders_placed, gross_paid, refunds_paid FROM daily_revenue WHERE day IN",
-            (db.day(d) for d in days)):
+        db,
+        cursor,
+        "SELECT day, orders_placed, gross_paid, refunds_paid FROM daily_revenue WHERE day IN",
+        (db.day(d) for d in days),
+    ):
         day = day if isinstance(day, date) else date.fromisoformat(day)
         daily.days[day] = DayRow(day, placed, Decimal(gross), Decimal(refunds))
     order_ids = {r.event.order_id for r in events}
     for order_id, amount in _select_in(
-            db, cursor, "SELECT order_id, amount FROM daily_revenue_order_amounts WHERE order_id IN", order_ids):
+        db, cursor, "SELECT order_id, amount FROM daily_revenue_order_amounts WHERE order_id IN", order_ids
+    ):
         daily.order_amounts[order_id] = Decimal(amount)
     refunded = [r.event.order_id for r in events if type(r.event) in (RefundCreated, RefundPaid)]
     for order_id, refund_id, amount in _select_in(
-            db, cursor, "SELECT order_id, refund_id, amount FROM daily_revenue_awaiting_payout WHERE order_id IN",
-            refunded):
+        db, cursor, "SELECT order_id, refund_id, amount FROM daily_revenue_awaiting_payout WHERE order_id IN", refunded
+    ):
         daily.awaiting_payout[order_id, refund_id or None] = Decimal(amount)
     return daily, refunded
 
 
-def _save_daily(db: _Database, cursor: Any, daily: DailyRevenue, refunded: list[str],
-                events: list[RecordedEvent]) -> None:
+def _save_daily(
+    db: _Database, cursor: Any, daily: DailyRevenue, refunded: list[str], events: list[RecordedEvent]
+) -> None:
     m, p = db.money, db.p
     cursor.executemany(
-        f"INSERT INTO daily_revenue (day, orders_placed, gross_paid, refunds_paid, net) VALUES ({p}, {p}, {p}, {p}, {p})"
+        "INSERT INTO daily_revenue (day, orders_placed, gross_paid, refunds_paid, net)"
+        f" VALUES ({p}, {p}, {p}, {p}, {p})"
         " ON CONFLICT (day) DO UPDATE SET orders_placed = excluded.orders_placed,"
         " gross_paid = excluded.gross_paid, refunds_paid = excluded.refunds_paid, net = excluded.net",
-        [(db.day(r.date), r.orders_placed, m(r.gross_paid), m(r.refunds_paid), m(r.net))
-         for r in daily.days.values()])
+        [(db.day(r.date), r.orders_placed, m(r.gross_paid), m(r.refunds_paid), m(r.net)) for r in daily.days.values()],
+    )
     created = {r.event.order_id for r in events if type(r.event) is OrderCreated}
-    cursor.executemany(f"INSERT INTO daily_revenue_order_amounts (order_id, amount) VALUES ({p}, {p})",
-                       [(order_id, m(daily.order_amounts[order_id])) for order_id in created])
+    cursor.executemany(
+        f"INSERT INTO daily_revenue_order_amounts (order_id, amount) VALUES ({p}, {p})",
+        [(order_id, m(daily.order_amounts[order_id])) for order_id in created],
+    )
     for chunk in _chunks(refunded):  # the orders' unpaid refunds: written again as they are now
-        cursor.execute(f"DELETE FROM daily_revenue_awaiting_payout WHERE order_id IN ({', '.join([p] * len(chunk))})",
-                       chunk)
-    cursor.executemany(f"INSERT INTO daily_revenue_awaiting_payout (order_id, refund_id, amount) VALUES ({p}, {p}, {p})",
-                       [(order_id, _refund_key(refund_id), m(amount))
-                        for (order_id, refund_id), amount in daily.awaiting_payout.items()])
+        cursor.execute(
+            f"DELETE FROM daily_revenue_awaiting_payout WHERE order_id IN ({', '.join([p] * len(chunk))})", chunk
+        )
+    cursor.executemany(
+        f"INSERT INTO daily_revenue_awaiting_payout (order_id, refund_id, amount) VALUES ({p}, {p}, {p})",
+        [
+            (order_id, _refund_key(refund_id), m(amount))
+            for (order_id, refund_id), amount in daily.awaiting_payout.items()
+        ],
+    )
 
 
 _ORDERS = _Model("orders", ("orders",), _orders_ddl, apply_to_orders, _load_orders, _save_orders)
 _REFUNDS = _Model("refunds", ("refunds",), _refunds_ddl, apply_to_refunds, _load_refunds, _save_refunds)
-_DAILY = _Model("daily revenue", ("daily_revenue", "daily_revenue_order_amounts", "daily_revenue_awaiting_payout"),
-                _daily_ddl, apply_to_daily_revenue, _load_daily, _save_daily)
+_DAILY = _Model(
+    "daily revenue",
+    ("daily_revenue", "daily_revenue_order_amounts", "daily_revenue_awaiting_payout"),
+    _daily_ddl,
+    apply_to_daily_revenue,
+    _load_daily,
+    _save_daily,
+)
 
 
 def read_sql(store: Any, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
@@ -389,8 +497,11 @@ def read_sql(store: Any, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
     (on SQLite or PostgreSQL alike); placeholders are ``?`` for SQLite, ``%s`` for PostgreSQL."""
     db = _database(store)
     try:
-        db.rows("PRAGMA query_only = ON" if isinstance(db, _SQLite)  # this connection cannot write
-                else "SET default_transaction_read_only = on")
+        db.rows(
+            "PRAGMA query_only = ON"
+            if isinstance(db, _SQLite)  # this connection cannot write
+            else "SET default_transaction_read_only = on"
+        )
         names: list[str] = []
         rows = db.rows(sql, params, names)
     finally:
@@ -399,6 +510,7 @@ def read_sql(store: Any, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
 
 
 # --- a runner per read model ------------------------------------------------------------
+
 
 class SQLReadModel:
     """One read model in tables, with its checkpoint; the shape of ``ProjectionRunner``.
@@ -417,11 +529,13 @@ class SQLReadModel:
         with db.transaction() as cursor:
             if isinstance(db, _Postgres):
                 cursor.execute("SELECT pg_advisory_xact_lock(8243101776932201573)")
-            if not cursor.execute(f"SELECT 1 FROM read_model_checkpoints WHERE read_model = {p}",
-                                  (self.name,)).fetchall():
+            if not cursor.execute(
+                f"SELECT 1 FROM read_model_checkpoints WHERE read_model = {p}", (self.name,)
+            ).fetchall():
                 self._create(cursor)
-                cursor.execute(f"INSERT INTO read_model_checkpoints (read_model, position) VALUES ({p}, 0)",
-                               (self.name,))
+                cursor.execute(
+                    f"INSERT INTO read_model_checkpoints (read_model, position) VALUES ({p}, 0)", (self.name,)
+                )
 
     def _create(self, cursor: Any) -> None:
         for statement in self.model.ddl(self._db.types):
@@ -430,8 +544,11 @@ class SQLReadModel:
     @property
     def checkpoint(self) -> int:
         """The position of the last event the tables hold (0: none)."""
-        return int(self._db.rows(f"SELECT position FROM read_model_checkpoints WHERE read_model = {self._db.p}",
-                                 (self.name,))[0][0])
+        return int(
+            self._db.rows(f"SELECT position FROM read_model_checkpoints WHERE read_model = {self._db.p}", (self.name,))[
+                0
+            ][0]
+        )
 
     @property
     def lag(self) -> int:
@@ -445,8 +562,9 @@ class SQLReadModel:
         events before it are kept, with the checkpoint just before it, and
         ``ProjectionFailed`` says why (``skip()`` passes it over).
         """
-        if max_events is not None and (isinstance(max_events, bool) or not isinstance(max_events, int)
-                                       or max_events < 0):
+        if max_events is not None and (
+            isinstance(max_events, bool) or not isinstance(max_events, int) or max_events < 0
+        ):
             raise ValueError(f"max_events must be an int, 0 or more, not {max_events!r}")
         applied = 0
         while max_events is None or applied < max_events:
@@ -486,13 +604,18 @@ class SQLReadModel:
 
     def _locked_checkpoint(self, cursor: Any) -> int:
         lock = " FOR UPDATE" if isinstance(self._db, _Postgres) else ""  # SQLite: BEGIN IMMEDIATE did it
-        return int(cursor.execute(f"SELECT position FROM read_model_checkpoints WHERE read_model = {self._db.p}"
-                                  + lock, (self.name,)).fetchall()[0][0])
+        return int(
+            cursor.execute(
+                f"SELECT position FROM read_model_checkpoints WHERE read_model = {self._db.p}" + lock, (self.name,)
+            ).fetchall()[0][0]
+        )
 
     def _advance(self, cursor: Any, position: int) -> None:
         """The checkpoint moves in the transaction that wrote the rows: both or neither."""
-        cursor.execute(f"UPDATE read_model_checkpoints SET position = {self._db.p} WHERE read_model = {self._db.p}",
-                       (position, self.name))
+        cursor.execute(
+            f"UPDATE read_model_checkpoints SET position = {self._db.p} WHERE read_model = {self._db.p}",
+            (position, self.name),
+        )
 
     def skip(self) -> Failure:
         """Pass over the event the read model stopped at: the checkpoint moves past it, unapplied."""
@@ -540,8 +663,10 @@ class SQLReadModels:
             with self._db.transaction() as cursor:
                 if isinstance(self._db, _Postgres):  # one creator at a time; key: the first bytes of "readmode"
                     cursor.execute("SELECT pg_advisory_xact_lock(8243101776932201573)")
-                cursor.execute(f"CREATE TABLE IF NOT EXISTS read_model_checkpoints ("
-                               f"read_model TEXT PRIMARY KEY, position {self._db.types['int']} NOT NULL)")
+                cursor.execute(
+                    f"CREATE TABLE IF NOT EXISTS read_model_checkpoints ("
+                    f"read_model TEXT PRIMARY KEY, position {self._db.types['int']} NOT NULL)"
+                )
             self.orders = SQLReadModel(store, _ORDERS, self._db, batch_size=batch_size)
             self.refunds = SQLReadModel(store, _REFUNDS, self._db, batch_size=batch_size)
             self.daily_revenue = SQLReadModel(store, _DAILY, self._db, batch_size=batch_size)
@@ -575,30 +700,52 @@ class SQLReadModels:
     def checkpoints(self) -> pd.DataFrame:
         """Each read model and the position it has reached."""
         rows = self._db.rows("SELECT read_model, position FROM read_model_checkpoints ORDER BY read_model")
-        return pd.DataFrame({"read_model": pd.Series([r[0] for r in rows], dtype="string"),
-                             "position": pd.Series([int(r[1]) for r in rows], dtype="int64")})
+        return pd.DataFrame(
+            {
+                "read_model": pd.Series([r[0] for r in rows], dtype="string"),
+                "position": pd.Series([int(r[1]) for r in rows], dtype="int64"),
+            }
+        )
 
     # --- queries: they read the tables -------------------------------------------------
 
     def _orders(self, where: str = "", params: Sequence[Any] = ()) -> dict[str, OrderRow]:
         rows = self._db.rows(f"SELECT {_ORDER_COLUMNS} FROM orders {where} ORDER BY placed_at_position", params)
-        return {row[0]: OrderRow(row[0], row[1], Decimal(row[2]), Decimal(row[4]), Decimal(row[5]),
-                                 Decimal(row[6]), bool(row[8]), bool(row[9]), row[10], row[11], row[12], row[13])
-                for row in rows}
+        return {
+            row[0]: OrderRow(
+                row[0],
+                row[1],
+                Decimal(row[2]),
+                Decimal(row[4]),
+                Decimal(row[5]),
+                Decimal(row[6]),
+                bool(row[8]),
+                bool(row[9]),
+                row[10],
+                row[11],
+                row[12],
+                row[13],
+            )
+            for row in rows
+        }
 
     def _refunds(self, where: str = "", params: Sequence[Any] = ()) -> dict[str, dict[str | None, RefundRow]]:
         refunds: dict[str, dict[str | None, RefundRow]] = {}
         for order_id, refund_id, amount, reason, requested_at, paid_at, _ in self._db.rows(
-                f"SELECT {_REFUND_COLUMNS} FROM refunds {where} ORDER BY"
-                " min(requested_at_position) OVER (PARTITION BY order_id), requested_at_position", params):
+            f"SELECT {_REFUND_COLUMNS} FROM refunds {where} ORDER BY"
+            " min(requested_at_position) OVER (PARTITION BY order_id), requested_at_position",
+            params,
+        ):
             refunds.setdefault(order_id, {})[refund_id or None] = RefundRow(
-                refund_id or None, order_id, Decimal(amount), reason, requested_at, paid_at)
+                refund_id or None, order_id, Decimal(amount), reason, requested_at, paid_at
+            )
         return refunds
 
     def _daily(self, where: str = "", params: Sequence[Any] = ()) -> DailyRevenue:
         daily = DailyRevenue()
         for day, placed, gross, refunds in self._db.rows(
-                f"SELECT day, orders_placed, gross_paid, refunds_paid FROM daily_revenue {where} ORDER BY day", params):
+            f"SELECT day, orders_placed, gross_paid, refunds_paid FROM daily_revenue {where} ORDER BY day", params
+        ):
             day = day if isinstance(day, date) else date.fromisoformat(day)
             daily.days[day] = DayRow(day, placed, Decimal(gross), Decimal(refunds))
         return daily
@@ -625,14 +772,18 @@ class SQLReadModels:
         if first > last:
             raise ValueError(f"the period starts on {first} after it ends on {last}")
         p = self._db.p
-        return daily_revenue_frame(self._daily(f"WHERE day BETWEEN {p} AND {p}",
-                                               (self._db.day(first), self._db.day(last))))
+        return daily_revenue_frame(
+            self._daily(f"WHERE day BETWEEN {p} AND {p}", (self._db.day(first), self._db.day(last)))
+        )
 
     def order(self, order_id: str) -> dict[str, Any] | None:
         """One order as JSON-ready data (as ``OrderQueries.order``), or ``None``."""
         p = self._db.p
-        return OrderQueries(self._orders(f"WHERE order_id = {p}", (order_id,)),
-                            self._refunds(f"WHERE order_id = {p}", (order_id,)), DailyRevenue()).order(order_id)
+        return OrderQueries(
+            self._orders(f"WHERE order_id = {p}", (order_id,)),
+            self._refunds(f"WHERE order_id = {p}", (order_id,)),
+            DailyRevenue(),
+        ).order(order_id)
 
     def close(self) -> None:
         self._db.close()

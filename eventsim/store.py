@@ -14,21 +14,32 @@ command recorded them, so that a retry of that command is recognised.
 This store is the teaching model of the contract that
 ``eventsim.stores.SQLiteEventStore`` and ``PostgresEventStore`` keep too.
 """
+
 from __future__ import annotations
 
 import enum
 import logging
 import random
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from .clock import system_clock
 from .events import event_type_name
 from .ids import random_ids
 
-__all__ = ["InMemoryEventStore", "RecordedEvent", "CommandRecord", "Subscription", "ConcurrencyError",
-           "ExpectedVersion", "ANY", "NO_STREAM", "check_expected_version"]
+__all__ = [
+    "InMemoryEventStore",
+    "RecordedEvent",
+    "CommandRecord",
+    "Subscription",
+    "ConcurrencyError",
+    "ExpectedVersion",
+    "ANY",
+    "NO_STREAM",
+    "check_expected_version",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +52,7 @@ class ExpectedVersion(enum.Enum):
         return self.name
 
 
-ANY = ExpectedVersion.ANY              # append whatever the stream's version
+ANY = ExpectedVersion.ANY  # append whatever the stream's version
 NO_STREAM = ExpectedVersion.NO_STREAM  # append only if the stream has no events yet
 
 
@@ -59,8 +70,10 @@ def check_expected_version(expected_version: object) -> None:
     if isinstance(expected_version, ExpectedVersion):
         return
     if isinstance(expected_version, bool) or not isinstance(expected_version, int):
-        raise TypeError(f"expected_version is ANY, NO_STREAM or a version number, "
-                        f"not {type(expected_version).__name__} {expected_version!r:.40}")
+        raise TypeError(
+            f"expected_version is ANY, NO_STREAM or a version number, "
+            f"not {type(expected_version).__name__} {expected_version!r:.40}"
+        )
     if expected_version < 0:
         raise ValueError(f"expected_version is a version, 0 or more, not {expected_version}")
 
@@ -68,15 +81,16 @@ def check_expected_version(expected_version: object) -> None:
 @dataclass(frozen=True, slots=True)
 class RecordedEvent:
     """The envelope the store puts around a domain event when it records it."""
-    position: int           # place in the global log: increasing, not necessarily without gaps
+
+    position: int  # place in the global log: increasing, not necessarily without gaps
     stream_id: str
-    version: int            # place in its stream, from 1, no gaps
-    event: Any              # the domain event itself
-    recorded_at: int        # Unix seconds, from the store's clock, never earlier than the event before
+    version: int  # place in its stream, from 1, no gaps
+    event: Any  # the domain event itself
+    recorded_at: int  # Unix seconds, from the store's clock, never earlier than the event before
     event_id: str
     correlation_id: str | None = None  # shared by every message that followed from the first one
-    causation_id: str | None = None    # the id of the message that caused this event: its command
-    actor: str | None = None           # who or what sent the command: "customer", "clerk:ann", ...
+    causation_id: str | None = None  # the id of the message that caused this event: its command
+    actor: str | None = None  # who or what sent the command: "customer", "clerk:ann", ...
 
     @property
     def event_type(self) -> str:
@@ -92,6 +106,7 @@ class CommandRecord:
     is the id of the message that caused the command (the event a process
     reacted to, say), so a chain can be traced back by ids.
     """
+
     command_id: str
     fingerprint: str
     stream_id: str
@@ -108,8 +123,7 @@ class Subscription:
     skips an event; ``resume()`` tries that event again.
     """
 
-    def __init__(self, store: InMemoryEventStore, handler: Callable[[RecordedEvent], None],
-                 position: int, name: str):
+    def __init__(self, store: InMemoryEventStore, handler: Callable[[RecordedEvent], None], position: int, name: str):
         self._store = store
         self.handler = handler
         self.position = position
@@ -140,8 +154,14 @@ class InMemoryEventStore:
     event twice, seeded by ``seed``: a way to meet at-least-once delivery.
     """
 
-    def __init__(self, *, clock: Callable[[], int] = system_clock, ids: Callable[[], str] = random_ids,
-                 redeliver: float = 0.0, seed: int = 0):
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], int] = system_clock,
+        ids: Callable[[], str] = random_ids,
+        redeliver: float = 0.0,
+        seed: int = 0,
+    ):
         if not 0 <= redeliver <= 1:
             raise ValueError(f"redeliver is a probability between 0 and 1, not {redeliver}")
         self._clock = clock
@@ -158,9 +178,17 @@ class InMemoryEventStore:
 
     # --- writing ---------------------------------------------------------
 
-    def append(self, stream_id: str, events: Iterable[Any], expected_version: int | ExpectedVersion = ANY,
-               *, correlation_id: str | None = None, causation_id: str | None = None,
-               actor: str | None = None, command: CommandRecord | None = None) -> list[RecordedEvent]:
+    def append(
+        self,
+        stream_id: str,
+        events: Iterable[Any],
+        expected_version: int | ExpectedVersion = ANY,
+        *,
+        correlation_id: str | None = None,
+        causation_id: str | None = None,
+        actor: str | None = None,
+        command: CommandRecord | None = None,
+    ) -> list[RecordedEvent]:
         """Record ``events`` at the end of ``stream_id``, all or none; return them recorded.
 
         Subscribers hear of them after the write is done and the lock is free.
@@ -172,9 +200,9 @@ class InMemoryEventStore:
         with self._lock:
             stream = self._streams.get(stream_id)
             actual = len(stream) if stream else 0
-            if not (expected_version is ANY
-                    or (expected_version is NO_STREAM and actual == 0)
-                    or expected_version == actual):
+            if not (
+                expected_version is ANY or (expected_version is NO_STREAM and actual == 0) or expected_version == actual
+            ):
                 raise ConcurrencyError(stream_id, expected_version, actual)
             if command is not None:
                 self._check_command(command, stream_id, actual, len(events))
@@ -184,9 +212,12 @@ class InMemoryEventStore:
                 stream_id = stream[0].stream_id
             now = self._last_time = max(self._clock(), self._last_time)
             start = len(self._log)
-            recorded = [RecordedEvent(start + i, stream_id, actual + i, event, now, self._ids(),
-                                      correlation_id, causation_id, actor)
-                        for i, event in enumerate(events, 1)]
+            recorded = [
+                RecordedEvent(
+                    start + i, stream_id, actual + i, event, now, self._ids(), correlation_id, causation_id, actor
+                )
+                for i, event in enumerate(events, 1)
+            ]
             # Only now, with every envelope built, does anything change.
             self._streams.setdefault(stream_id, []).extend(recorded)
             self._log.extend(recorded)
@@ -197,23 +228,27 @@ class InMemoryEventStore:
 
     def _check_command(self, command: CommandRecord, stream_id: str, version: int, count: int) -> None:
         if command.command_id in self._commands:  # handled meanwhile by another writer
-            raise ConcurrencyError(stream_id, version, version,
-                                   f"command {command.command_id!r} was already recorded")
-        if (command.stream_id, command.first_version, command.last_version) != \
-                (stream_id, version + 1, version + count):
-            raise ValueError(f"the command record says {command.stream_id!r} versions "
-                             f"{command.first_version}-{command.last_version}, but the append records "
-                             f"{stream_id!r} versions {version + 1}-{version + count}")
+            raise ConcurrencyError(stream_id, version, version, f"command {command.command_id!r} was already recorded")
+        if (command.stream_id, command.first_version, command.last_version) != (
+            stream_id,
+            version + 1,
+            version + count,
+        ):
+            raise ValueError(
+                f"the command record says {command.stream_id!r} versions "
+                f"{command.first_version}-{command.last_version}, but the append records "
+                f"{stream_id!r} versions {version + 1}-{version + count}"
+            )
 
     # --- reading ---------------------------------------------------------
 
     def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
-        return self._streams.get(stream_id, [])[max(from_version, 1) - 1:]
+        return self._streams.get(stream_id, [])[max(from_version, 1) - 1 :]
 
     def read_all(self, from_position: int = 1, limit: int | None = None) -> list[RecordedEvent]:
         """The events at ``from_position`` and after, oldest first, at most ``limit`` of them."""
         start = max(from_position, 1) - 1
-        return self._log[start:] if limit is None else self._log[start:start + max(limit, 0)]
+        return self._log[start:] if limit is None else self._log[start : start + max(limit, 0)]
 
     def stream_version(self, stream_id: str) -> int:
         """The version of the stream's last event; 0 for a stream with no events."""
@@ -240,11 +275,13 @@ class InMemoryEventStore:
 
     # --- subscribing -----------------------------------------------------
 
-    def subscribe(self, handler: Callable[[RecordedEvent], None], from_position: int = 1,
-                  name: str | None = None) -> Subscription:
+    def subscribe(
+        self, handler: Callable[[RecordedEvent], None], from_position: int = 1, name: str | None = None
+    ) -> Subscription:
         """Catch ``handler`` up from ``from_position``, then send it every new event."""
-        subscription = Subscription(self, handler, max(from_position, 1) - 1,
-                                    name or getattr(handler, "__name__", repr(handler)))
+        subscription = Subscription(
+            self, handler, max(from_position, 1) - 1, name or str(getattr(handler, "__name__", repr(handler)))
+        )
         self._subscriptions.append(subscription)
         self._dispatch()
         return subscription
@@ -269,8 +306,7 @@ class InMemoryEventStore:
                 return
             try:
                 for subscription in list(self._subscriptions):
-                    while (subscription.active and subscription.error is None
-                           and subscription.position < len(self._log)):
+                    while subscription.active and subscription.error is None and subscription.position < len(self._log):
                         self._deliver(subscription, self._log[subscription.position])
             finally:
                 self._delivering.release()
@@ -282,7 +318,12 @@ class InMemoryEventStore:
                 subscription.handler(recorded)
         except BaseException as error:  # even Ctrl-C: the append that got here has committed
             subscription.error = error
-            logger.error("subscriber %s failed on event %d (%s): %r; it is stopped until resume()",
-                         subscription.name, recorded.position, recorded.event_type, error)
+            logger.error(
+                "subscriber %s failed on event %d (%s): %r; it is stopped until resume()",
+                subscription.name,
+                recorded.position,
+                recorded.event_type,
+                error,
+            )
             return
         subscription.position = recorded.position

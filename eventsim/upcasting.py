@@ -18,6 +18,7 @@ written by newer code is how data gets mis-read.
 An upcaster sees its payload as a read-only mapping, so one that tries to
 change its input fails at once instead of corrupting what the caller holds.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
@@ -59,6 +60,7 @@ class Upcaster:
     ``function`` is pure: it returns a new payload and leaves its argument alone.
     Most steps keep the type and add one to the version; a rename changes the type.
     """
+
     event_type: str
     version: int
     to_type: str
@@ -77,8 +79,13 @@ class Upcasters:
     about old ones, and must never stand in for an upcaster.
     """
 
-    def __init__(self, steps: Iterable[Upcaster], current: Mapping[str, int], types: Iterable[str],
-                 required: Mapping[str, Iterable[str]] | None = None):
+    def __init__(
+        self,
+        steps: Iterable[Upcaster],
+        current: Mapping[str, int],
+        types: Iterable[str],
+        required: Mapping[str, Iterable[str]] | None = None,
+    ):
         self.types = frozenset(types)
         self.required = {name: frozenset(fields) for name, fields in (required or {}).items()}
         self.current = {name: current.get(name, 1) for name in self.types}
@@ -119,34 +126,42 @@ class Upcasters:
         ``required`` field.
         """
         if not isinstance(event_type, str):
-            raise SchemaVersionError(repr(event_type), version, "an event type is a name, not "
-                                     f"{type(event_type).__name__}")
+            raise SchemaVersionError(
+                repr(event_type), version, f"an event type is a name, not {type(event_type).__name__}"
+            )
         if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-            raise SchemaVersionError(event_type, version,
-                                     f"a schema version is a whole number from 1, not {version!r:.20}")
+            raise SchemaVersionError(
+                event_type, version, f"a schema version is a whole number from 1, not {version!r:.20}"
+            )
         known = self.current.get(event_type)
         if known is not None and version > known:
             raise SchemaVersionError(
-                event_type, version, f"schema version {version} is newer than this code, which knows up to "
-                f"version {known}: it was written by a newer eventsim; upgrade eventsim to read it")
+                event_type,
+                version,
+                f"schema version {version} is newer than this code, which knows up to "
+                f"version {known}: it was written by a newer eventsim; upgrade eventsim to read it",
+            )
         if known is None and not any(key[0] == event_type for key in self._steps):
             return event_type, payload  # an unknown type: the decoder names it
         current = payload
         for step in self._path(event_type, version) if version != known else ():
             current = step.function(MappingProxyType(dict(current)))
             if not isinstance(current, dict):
-                raise TypeError(f"the upcaster {step.function.__name__} returned "
-                                f"{type(current).__name__}, not a dict")
+                raise TypeError(f"the upcaster {step.function.__name__} returned {type(current).__name__}, not a dict")
             event_type = step.to_type
         required = self.required.get(event_type)
         if required and not required <= current.keys():
             missing = ", ".join(sorted(required - current.keys()))
-            raise SchemaVersionError(event_type, self.current[event_type], f"the payload has no {missing}, "
-                                     f"which schema version {self.current[event_type]} always has")
+            raise SchemaVersionError(
+                event_type,
+                self.current[event_type],
+                f"the payload has no {missing}, which schema version {self.current[event_type]} always has",
+            )
         return event_type, current
 
 
 # --- the real history of eventsim's events ------------------------------------------------
+
 
 def add_currency(payload: Payload) -> dict[str, Any]:
     """OrderCreated v1 -> v2: orders say their currency; the old ones were in ``ASSUMED_CURRENCY``.
@@ -172,7 +187,8 @@ def schema_version(event_type: str) -> int:
     return UPCASTERS.current[event_type]
 
 
-def upcast(event_type: object, version: object, payload: Payload,
-           upcasters: Upcasters = UPCASTERS) -> tuple[str, Payload]:
+def upcast(
+    event_type: object, version: object, payload: Payload, upcasters: Upcasters = UPCASTERS
+) -> tuple[str, Payload]:
     """``UPCASTERS.upcast``: the one call every reader makes before decoding a payload."""
     return upcasters.upcast(event_type, version, payload)

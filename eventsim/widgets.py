@@ -25,6 +25,7 @@ the size they are shown (``CHART_PX``), so their text is as large as meant.
 
 The core never imports this module: widgets are a view on the domain.
 """
+
 from __future__ import annotations
 
 import html
@@ -97,12 +98,14 @@ STYLE = """<style>
 
 # --- shared pieces ---------------------------------------------------------
 
+
 class _Raw(str):
     """Text that is HTML already: a table cell shows it as it is."""
 
 
 class _Panel:
     """A panel displays as its ``widget``; a saved notebook keeps ``_static()`` of it."""
+
     widget: widgets.Box
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
@@ -120,8 +123,9 @@ class _Panel:
 
 def _panel(children: list[widgets.Widget], css_class: str) -> widgets.VBox:
     """A panel's outer box: the panel's CSS first, then its parts, one under the other."""
-    box = widgets.VBox([widgets.HTML(STYLE, layout=widgets.Layout(display="none")), *children],
-                       layout=widgets.Layout(max_width="100%"))
+    box = widgets.VBox(
+        [widgets.HTML(STYLE, layout=widgets.Layout(display="none")), *children], layout=widgets.Layout(max_width="100%")
+    )
     box.add_class("eventsim-panel")
     box.add_class(css_class)
     return box
@@ -136,8 +140,9 @@ def _html(css_class: str, value: str = "") -> widgets.HTML:
 
 def _row(children: list[widgets.Widget], css_class: str = "") -> widgets.HBox:
     """Side by side while there is room, stacked when there is not."""
-    box = widgets.HBox(children, layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start",
-                                                       max_width="100%"))
+    box = widgets.HBox(
+        children, layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start", max_width="100%")
+    )
     if css_class:
         box.add_class(css_class)
     return box
@@ -145,8 +150,9 @@ def _row(children: list[widgets.Widget], css_class: str = "") -> widgets.HBox:
 
 def _column(children: list[widgets.Widget], basis: str = "300px") -> widgets.VBox:
     """A column of a ``_row``: at least ``basis`` wide, sharing what room is left."""
-    return widgets.VBox(children, layout=widgets.Layout(flex=f"1 1 {basis}", min_width="0", max_width="100%",
-                                                        margin="0 12px 8px 0"))
+    return widgets.VBox(
+        children, layout=widgets.Layout(flex=f"1 1 {basis}", min_width="0", max_width="100%", margin="0 12px 8px 0")
+    )
 
 
 def _help(text: str) -> widgets.HTML:
@@ -209,8 +215,9 @@ class _Picture:
 
 def _image() -> widgets.Image:
     """A chart's place: hidden until there is a chart (no broken-image icon), then ``CHART_PX`` wide."""
-    return widgets.Image(format="png", layout=widgets.Layout(width=f"{CHART_PX}px", max_width="100%",
-                                                             height="auto", display="none"))
+    return widgets.Image(
+        format="png", layout=widgets.Layout(width=f"{CHART_PX}px", max_width="100%", height="auto", display="none")
+    )
 
 
 def _show_png(image: widgets.Image, png: bytes | None) -> None:
@@ -239,10 +246,14 @@ def _text(value: Any) -> str:
 def _details(event: Any) -> str:
     """An event's fields other than its order id, e.g. ``amount 30.00, refund_id R1``; the one
     column of a table that wraps, so that the table stays narrow."""
-    text = ", ".join(f"{f.name} {_text(value)}" for f in fields(event)
-                     if f.name != "order_id" and (value := getattr(event, f.name)) is not None)
-    return _Raw(f'<span style="white-space:normal;display:inline-block;min-width:14em">'
-                f'{html.escape(text, quote=False)}</span>')
+    text = ", ".join(
+        f"{f.name} {_text(value)}"
+        for f in fields(event)
+        if f.name != "order_id" and (value := getattr(event, f.name)) is not None
+    )
+    return _Raw(
+        f'<span style="white-space:normal;display:inline-block;min-width:14em">{html.escape(text, quote=False)}</span>'
+    )
 
 
 def _cell(value: Any) -> str:
@@ -257,53 +268,84 @@ def _cell(value: Any) -> str:
 def _table(header: Iterable[str], rows: Iterable[Iterable[Any]], row_styles: list[str] | None = None) -> str:
     """An HTML table that scrolls sideways in its own box when it is wider than the column."""
     rows = list(rows)
-    head = "".join(f'<th style="padding:2px 8px;text-align:left">{html.escape(h, quote=False)}</th>'
-                   for h in header)
-    body = "".join(f"<tr{f' style={chr(34)}{style}{chr(34)}' if style else ''}>" + "".join(map(_cell, row))
-                   + "</tr>" for row, style in zip(rows, row_styles or [""] * len(rows)))
-    return ('<div class="eventsim-scroll" style="overflow-x:auto;max-width:100%">'
-            f'<table class="eventsim-table" style="border-collapse:collapse;font-size:13px">'
-            f"<tr>{head}</tr>{body}</table></div>")
+    head = "".join(f'<th style="padding:2px 8px;text-align:left">{html.escape(h, quote=False)}</th>' for h in header)
+    body = "".join(
+        f"<tr{f' style={chr(34)}{style}{chr(34)}' if style else ''}>" + "".join(map(_cell, row)) + "</tr>"
+        for row, style in zip(rows, row_styles or [""] * len(rows))
+    )
+    return (
+        '<div class="eventsim-scroll" style="overflow-x:auto;max-width:100%">'
+        f'<table class="eventsim-table" style="border-collapse:collapse;font-size:13px">'
+        f"<tr>{head}</tr>{body}</table></div>"
+    )
 
 
 def _events_table(events: list[RecordedEvent], later_than: int | None = None) -> str:
     """One row per recorded event; with ``later_than``, the events after that version say "not yet"."""
     header = ["version", "position", "recorded at (UTC)", "event", "details", "caused by"]
-    rows = [[e.version, e.position, _utc(e.recorded_at), e.event_type, _details(e.event), _short(e.causation_id)]
-            for e in events]
+    rows = [
+        [e.version, e.position, _utc(e.recorded_at), e.event_type, _details(e.event), _short(e.causation_id)]
+        for e in events
+    ]
     if later_than is None:
         return _table(header, rows)
     happened = [e.version <= later_than for e in events]
-    return _table(["happened?"] + header, [["yes" if now else "not yet"] + row for row, now in zip(rows, happened)],
-                  ["" if now else LATER for now in happened])
+    return _table(
+        ["happened?"] + header,
+        [["yes" if now else "not yet"] + row for row, now in zip(rows, happened)],
+        ["" if now else LATER for now in happened],
+    )
 
 
 def _state_table(state: OrderState) -> str:
     """The folded state of an order, as the decider sees it."""
     if not state.placed:
         return "<p><i>no order yet: nothing recorded</i></p>"
-    refunds = ", ".join(f"{r.refund_id} {r.amount:.2f} ({'paid out' if r.paid else 'requested'})"
-                        for r in state.refunds.values()) or "none"
-    return _table(("", ""), [("status", state.status), ("amount", state.amount), ("paid", state.paid),
-                             ("refunds requested", state.refunds_requested),
-                             ("refunds paid out", state.refunds_paid), ("net", state.net),
-                             ("refunds", refunds), ("version", state.version)])
+    refunds = (
+        ", ".join(
+            f"{r.refund_id} {r.amount:.2f} ({'paid out' if r.paid else 'requested'})" for r in state.refunds.values()
+        )
+        or "none"
+    )
+    return _table(
+        ("", ""),
+        [
+            ("status", state.status),
+            ("amount", state.amount),
+            ("paid", state.paid),
+            ("refunds requested", state.refunds_requested),
+            ("refunds paid out", state.refunds_paid),
+            ("net", state.net),
+            ("refunds", refunds),
+            ("version", state.version),
+        ],
+    )
 
 
 def _behind(read_models: ShopReadModels) -> str:
     runner = read_models.orders
-    return (f"<p>read model at position {runner.checkpoint} of {runner.store.last_position} "
-            f"(lag {runner.lag})</p>")
+    return f"<p>read model at position {runner.checkpoint} of {runner.store.last_position} (lag {runner.lag})</p>"
 
 
 def _row_table(order_id: str, row: OrderRow | None, read_models: ShopReadModels) -> str:
     """One order as the read side has it, and how far behind the read side is."""
     if row is None:
-        return (f"<p><i>order {html.escape(order_id)} is not in the orders read model yet</i>: "
-                f"the events that place it are not projected.</p>" + _behind(read_models))
-    return _table(("", ""), [("status", row.status), ("amount", row.amount), ("paid", row.paid),
-                             ("refunds requested", row.refunds_requested), ("refunds paid out", row.refunds_paid),
-                             ("net", row.net), ("last version", row.last_version)]) + _behind(read_models)
+        return (
+            f"<p><i>order {html.escape(order_id)} is not in the orders read model yet</i>: "
+            f"the events that place it are not projected.</p>" + _behind(read_models)
+        )
+    return _table(
+        ("", ""),
+        [
+            ("status", row.status),
+            ("amount", row.amount),
+            ("paid", row.paid),
+            ("refunds requested", row.refunds_requested),
+            ("refunds paid out", row.refunds_paid),
+            ("net", row.net),
+            ("last version", row.last_version),
+        ],
+    ) + _behind(read_models)
 
 
 def _refusal(error: Exception) -> str:
@@ -336,20 +378,24 @@ def _copy(shop: Shop) -> Shop:
     store = InMemoryEventStore(clock=clock, ids=SeededIds(0))
     for e in shop.store.read_all():
         clock.now = e.recorded_at
-        store.append(e.stream_id, [e.event], correlation_id=e.correlation_id, causation_id=e.causation_id,
-                     actor=e.actor)
+        store.append(
+            e.stream_id, [e.event], correlation_id=e.correlation_id, causation_id=e.causation_id, actor=e.actor
+        )
     clock.now, clock.step = (clock.now + 60, 60)
     return Shop(store, ids=SeededIds(1))
 
 
 def _sharing(copied: bool, shop: Shop, shared_with: str = "the notebook") -> str:
     if copied:
-        return (f"This panel works on <b>its own copy</b> of the shop ({len(shop.store)} events): "
-                "nothing you do here changes the notebook's shop.")
+        return (
+            f"This panel works on <b>its own copy</b> of the shop ({len(shop.store)} events): "
+            "nothing you do here changes the notebook's shop."
+        )
     return f"This panel <b>shares</b> its shop with {shared_with}: what you record here, they see."
 
 
 # --- time travel -----------------------------------------------------------
+
 
 class TimeTravel(_Panel):
     """Slide through one order's versions, or type a moment, and see the order as it was then.
@@ -372,27 +418,43 @@ class TimeTravel(_Panel):
         self._times = [e.recorded_at for e in self.events]
         self.figure = charts.timeline(self.events)
         in_time_order = sorted(self.events, key=lambda e: e.recorded_at)  # as the timeline places its markers
-        self._markers = {markers: [e.version for e in in_time_order if e.event_type == markers.get_label()]
-                         for markers in self.figure.axes[0].collections}  # one collection per event type
+        self._markers = {
+            markers: [e.version for e in in_time_order if e.event_type == markers.get_label()]
+            for markers in self.figure.axes[0].collections
+        }  # one collection per event type
         self._picture = _Picture(self.figure, moving=self._markers)
         self._syncing = False
 
-        self.slider = widgets.IntSlider(version, min=0, max=last, description="version",
-                                        continuous_update=False, style=WORDS)
-        self.moment = widgets.Text(description="or the moment (UTC)", placeholder="2021-08-08 12:00",
-                                   continuous_update=False, style=WORDS, layout=widgets.Layout(width="300px"))
+        self.slider = widgets.IntSlider(
+            version, min=0, max=last, description="version", continuous_update=False, style=WORDS
+        )
+        self.moment = widgets.Text(
+            description="or the moment (UTC)",
+            placeholder="2021-08-08 12:00",
+            continuous_update=False,
+            style=WORDS,
+            layout=widgets.Layout(width="300px"),
+        )
         self.note = _html("eventsim-note")
         self.state = _html("eventsim-state")
         self.table = _html("eventsim-events")
         self.timeline = _image()
         self.slider.observe(self._on_version, "value")
         self.moment.observe(self._on_moment, "value")
-        self.widget = _panel([
-            _row([self.slider, self.moment]),
-            _help(f"The slider picks a <b>version</b>: the order as it was after that many of its {last} "
-                  "events (0: before the first). Or type a moment in UTC, 24-hour, as "
-                  "<code>2021-08-08 12:00</code>: the version is the number of events recorded at or before it."),
-            self.note, _row([_column([self.state], "220px"), _column([self.table], "320px")]), self.timeline], "eventsim-time-travel")
+        self.widget = _panel(
+            [
+                _row([self.slider, self.moment]),
+                _help(
+                    f"The slider picks a <b>version</b>: the order as it was after that many of its {last} "
+                    "events (0: before the first). Or type a moment in UTC, 24-hour, as "
+                    "<code>2021-08-08 12:00</code>: the version is the number of events recorded at or before it."
+                ),
+                self.note,
+                _row([_column([self.state], "220px"), _column([self.table], "320px")]),
+                self.timeline,
+            ],
+            "eventsim-time-travel",
+        )
         self._on_version({"new": version})
 
     def _show(self, version: int) -> None:
@@ -425,8 +487,9 @@ class TimeTravel(_Panel):
             self.note.value = "<i>type a moment such as 2021-08-08 12:00 (UTC), or use the slider</i>"
             return
         if not MOMENT.fullmatch(text):
-            self.note.value = _refusal(ValueError(f"{text!r} is not a moment: write it as 2021-08-08 12:00 "
-                                                  "(UTC, 24-hour; seconds optional)"))
+            self.note.value = _refusal(
+                ValueError(f"{text!r} is not a moment: write it as 2021-08-08 12:00 (UTC, 24-hour; seconds optional)")
+            )
             return
         try:
             moment = to_timestamp(text)
@@ -434,8 +497,9 @@ class TimeTravel(_Panel):
             self.note.value = _refusal(ValueError(f"{text!r} is not a moment: {error}"))
             return
         version = bisect_right(self._times, moment)
-        self.note.value = (f"at {_utc(moment)} UTC, {version} of the order's events were recorded"
-                           + (": it was not placed yet" if version == 0 else ""))
+        self.note.value = f"at {_utc(moment)} UTC, {version} of the order's events were recorded" + (
+            ": it was not placed yet" if version == 0 else ""
+        )
         self._syncing = True
         try:
             self.slider.value = version
@@ -444,14 +508,25 @@ class TimeTravel(_Panel):
             self._syncing = False
 
     def _static(self) -> tuple[str, bytes | None]:
-        return ((f"TimeTravel over order {self.order_id} ({len(self.events)} versions), "
-                 f"at version {self.slider.value}: run the notebook to slide through them."), self._picture.png())
+        return (
+            (
+                f"TimeTravel over order {self.order_id} ({len(self.events)} versions), "
+                f"at version {self.slider.value}: run the notebook to slide through them."
+            ),
+            self._picture.png(),
+        )
 
 
 # --- commands --------------------------------------------------------------
 
-ACTIONS = {"place": "place order", "pay": "pay", "refund": "request refund", "confirm": "confirm refund",
-           "cancel": "cancel", "ship": "ship"}
+ACTIONS = {
+    "place": "place order",
+    "pay": "pay",
+    "refund": "request refund",
+    "confirm": "confirm refund",
+    "cancel": "cancel",
+    "ship": "ship",
+}
 
 
 class CommandConsole(_Panel):
@@ -465,18 +540,28 @@ class CommandConsole(_Panel):
     ``on_handled`` holds functions called after every click.
     """
 
-    def __init__(self, shop: Shop, read_models: ShopReadModels | None = None, order_id: str = "", *,
-                 copy: bool = True, shared_with: str = "the notebook"):
+    def __init__(
+        self,
+        shop: Shop,
+        read_models: ShopReadModels | None = None,
+        order_id: str = "",
+        *,
+        copy: bool = True,
+        shared_with: str = "the notebook",
+    ):
         copy = copy and read_models is None
         self.shop = _copy(shop) if copy else shop
         self.read_models = read_models
-        self.order_id = widgets.Text(order_id, description="order id", placeholder="e.g. 42",
-                                     continuous_update=False, style=WORDS)
+        self.order_id = widgets.Text(
+            order_id, description="order id", placeholder="e.g. 42", continuous_update=False, style=WORDS
+        )
         self.amount = widgets.Text(description="amount", placeholder="e.g. 19.99", style=WORDS)
         self.reason = widgets.Text(description="reason", placeholder="optional", style=WORDS)
         self.refund_id = widgets.Text(description="refund id", placeholder="e.g. 42-R1", style=WORDS)
-        self.buttons = {action: widgets.Button(description=label, layout=widgets.Layout(width="auto"))
-                        for action, label in ACTIONS.items()}
+        self.buttons = {
+            action: widgets.Button(description=label, layout=widgets.Layout(width="auto"))
+            for action, label in ACTIONS.items()
+        }
         for action, button in self.buttons.items():
             button.on_click(lambda _, action=action: self._send(action))
         self.answer = _Answer()
@@ -490,15 +575,22 @@ class CommandConsole(_Panel):
         sides = [_column([widgets.HTML("<b>write side: the order's stream</b>"), self.stream], "320px")]
         if read_models is not None:
             sides.append(_column([widgets.HTML("<b>read side: its row</b>"), self.row], "220px"))
-        self.widget = _panel([
-            _help(_sharing(copy, self.shop, shared_with)),
-            _row([self.order_id, self.amount, self.reason, self.refund_id]),
-            _row(list(self.buttons.values())),
-            _help("Each button sends one command for the order id: <i>amount</i> is for place, pay and "
-                  "request refund; <i>refund id</i> names the refund to confirm; <i>reason</i> is kept with a "
-                  "refund or a cancel. A second click with the same inputs resends the same command (same "
-                  "command id): the shop answers it from its record and records nothing twice."),
-            self.result, _row(sides)], "eventsim-console")
+        self.widget = _panel(
+            [
+                _help(_sharing(copy, self.shop, shared_with)),
+                _row([self.order_id, self.amount, self.reason, self.refund_id]),
+                _row(list(self.buttons.values())),
+                _help(
+                    "Each button sends one command for the order id: <i>amount</i> is for place, pay and "
+                    "request refund; <i>refund id</i> names the refund to confirm; <i>reason</i> is kept with a "
+                    "refund or a cancel. A second click with the same inputs resends the same command (same "
+                    "command id): the shop answers it from its record and records nothing twice."
+                ),
+                self.result,
+                _row(sides),
+            ],
+            "eventsim-console",
+        )
         self.refresh()
 
     def _on_input(self, change: dict) -> None:
@@ -519,8 +611,7 @@ class CommandConsole(_Panel):
             case "pay":
                 return PayOrder(order_id, _amount(self.amount.value), command_id=command_id)
             case "refund":
-                return RequestRefund(order_id, _amount(self.amount.value), reason, refund_id,
-                                     command_id=command_id)
+                return RequestRefund(order_id, _amount(self.amount.value), reason, refund_id, command_id=command_id)
             case "confirm":
                 if refund_id is None:
                     raise ValueError("type the id of the refund to confirm (the order's stream shows it)")
@@ -542,11 +633,15 @@ class CommandConsole(_Panel):
             else:
                 name = type(command).__name__
                 if recorded and recorded[-1].position <= last:
-                    self.answer(f"<b>{name}</b> sent again with the same command id "
-                                f"({html.escape(command.command_id)}): already recorded, nothing recorded twice.")
+                    self.answer(
+                        f"<b>{name}</b> sent again with the same command id "
+                        f"({html.escape(command.command_id)}): already recorded, nothing recorded twice."
+                    )
                 else:
-                    self.answer(f"<b>{name}</b> recorded {len(recorded)} event{'s' * (len(recorded) != 1)}:"
-                                + _events_table(recorded))
+                    self.answer(
+                        f"<b>{name}</b> recorded {len(recorded)} event{'s' * (len(recorded) != 1)}:"
+                        + _events_table(recorded)
+                    )
             self.refresh()
             for callback in self.on_handled:
                 callback()
@@ -559,20 +654,27 @@ class CommandConsole(_Panel):
             self.row.value = ""
             return
         events = self.shop.store.read_stream(stream_for(order_id))
-        self.stream.value = (_events_table(events) + _state_table(fold(e.event for e in events)) if events
-                             else f"<i>no events for order {html.escape(order_id)} yet: place it first</i>")
+        self.stream.value = (
+            _events_table(events) + _state_table(fold(e.event for e in events))
+            if events
+            else f"<i>no events for order {html.escape(order_id)} yet: place it first</i>"
+        )
         if self.read_models is not None:
             self.row.value = _row_table(order_id, self.read_models.orders.state.get(order_id), self.read_models)
 
     def _static(self) -> tuple[str, bytes | None]:
-        return ((f"CommandConsole on a shop of {len(self.shop.store)} events: run the notebook to send "
-                 "commands with its buttons."), None)
+        return (
+            (
+                f"CommandConsole on a shop of {len(self.shop.store)} events: run the notebook to send "
+                "commands with its buttons."
+            ),
+            None,
+        )
 
 
 # --- optimistic concurrency ------------------------------------------------
 
-RACE_ACTIONS = (("ship it", "ship"), ("cancel it", "cancel"), ("refund part of it", "refund"),
-                ("pay for it", "pay"))
+RACE_ACTIONS = (("ship it", "ship"), ("cancel it", "cancel"), ("refund part of it", "refund"), ("pay for it", "pay"))
 
 
 class _Clerk:
@@ -584,15 +686,25 @@ class _Clerk:
         self.state: OrderState = fold(())
         self.loads = 0
         self.load = widgets.Button(description=f"{name}: load", layout=widgets.Layout(width="auto"))
-        self.action = widgets.Dropdown(options=RACE_ACTIONS, description="then", style=WORDS,
-                                       layout=widgets.Layout(width="auto"))
-        self.amount = widgets.Text(description="refund amount", placeholder="e.g. 5.00", style=WORDS,
-                                   layout=widgets.Layout(width="220px"))
+        self.action = widgets.Dropdown(
+            options=RACE_ACTIONS, description="then", style=WORDS, layout=widgets.Layout(width="auto")
+        )
+        self.amount = widgets.Text(
+            description="refund amount", placeholder="e.g. 5.00", style=WORDS, layout=widgets.Layout(width="220px")
+        )
         self.save = widgets.Button(description=f"{name}: save", layout=widgets.Layout(width="auto"))
         self.answer = _Answer()
         self.answer.widget.value = "<i>not loaded yet</i>"
-        self.widget = _column([widgets.HTML(f"<b>clerk {name}</b>"), _row([self.load, self.action]),
-                               self.amount, self.save, self.answer.widget], "240px")
+        self.widget = _column(
+            [
+                widgets.HTML(f"<b>clerk {name}</b>"),
+                _row([self.load, self.action]),
+                self.amount,
+                self.save,
+                self.answer.widget,
+            ],
+            "240px",
+        )
         self.widget.add_class("eventsim-clerk")
 
 
@@ -619,13 +731,20 @@ class ConcurrencyRace(_Panel):
             clerk.action.observe(lambda _, clerk=clerk: self._changed(clerk), "value")
             clerk.amount.observe(lambda _, clerk=clerk: self._changed(clerk), "value")
         self.stream = _html("eventsim-stream")
-        self.widget = _panel([
-            _help(_sharing(copy, self.shop)),
-            _help("Each clerk <b>loads</b> the order (reads its stream and notes the version), picks what to do, "
-                  "then <b>saves</b>: the shop records the clerk's events only if the stream is still at the "
-                  "version the clerk loaded. Load both, save one, then save the other."),
-            _row([c.widget for c in self.clerks.values()]),
-            widgets.HTML(f"<b>the stream {html.escape(self.stream_id)}</b>"), self.stream], "eventsim-race")
+        self.widget = _panel(
+            [
+                _help(_sharing(copy, self.shop)),
+                _help(
+                    "Each clerk <b>loads</b> the order (reads its stream and notes the version), picks what to do, "
+                    "then <b>saves</b>: the shop records the clerk's events only if the stream is still at the "
+                    "version the clerk loaded. Load both, save one, then save the other."
+                ),
+                _row([c.widget for c in self.clerks.values()]),
+                widgets.HTML(f"<b>the stream {html.escape(self.stream_id)}</b>"),
+                self.stream,
+            ],
+            "eventsim-race",
+        )
         self._show_stream()
 
     def _changed(self, clerk: _Clerk) -> None:
@@ -647,8 +766,9 @@ class ConcurrencyRace(_Panel):
             case "cancel":
                 return CancelOrder(self.order_id, reason, command_id=command_id)
             case "refund":
-                return RequestRefund(self.order_id, _amount(clerk.amount.value, "refund amount"), reason,
-                                     command_id=command_id)
+                return RequestRefund(
+                    self.order_id, _amount(clerk.amount.value, "refund amount"), reason, command_id=command_id
+                )
             case "pay":
                 return PayOrder(self.order_id, clerk.state.amount, command_id=command_id)
         raise ValueError(f"unknown action {clerk.action.value!r}")
@@ -666,7 +786,8 @@ class ConcurrencyRace(_Panel):
                 clerk.answer(
                     f'<span style="{REJECTED}">ConcurrencyError, nothing recorded: you loaded version '
                     f"{error.expected}, but the stream is now at version {error.actual}. Someone saved "
-                    f"first; load again to see what they did, then decide again.</span>")
+                    f"first; load again to see what they did, then decide again.</span>"
+                )
             except (OrderError, ValueError, TypeError) as error:
                 clerk.answer(_refusal(error))
             else:
@@ -675,20 +796,28 @@ class ConcurrencyRace(_Panel):
                 else:
                     clerk.version = recorded[-1].version
                     clerk.state = fold((r.event for r in recorded), clerk.state)
-                    clerk.answer(f"saved: expected version {recorded[0].version - 1}, recorded "
-                                 f"{', '.join(r.event_type for r in recorded)}; now at "
-                                 f"<b>version {clerk.version}</b>: {clerk.state.status}")
+                    clerk.answer(
+                        f"saved: expected version {recorded[0].version - 1}, recorded "
+                        f"{', '.join(r.event_type for r in recorded)}; now at "
+                        f"<b>version {clerk.version}</b>: {clerk.state.status}"
+                    )
             self._show_stream()
 
     def _show_stream(self) -> None:
         self.stream.value = _events_table(self.shop.store.read_stream(self.stream_id))
 
     def _static(self) -> tuple[str, bytes | None]:
-        return ((f"ConcurrencyRace: clerks {' and '.join(self.clerks)} on order {self.order_id}: "
-                 "run the notebook to load and save as each clerk."), None)
+        return (
+            (
+                f"ConcurrencyRace: clerks {' and '.join(self.clerks)} on order {self.order_id}: "
+                "run the notebook to load and save as each clerk."
+            ),
+            None,
+        )
 
 
 # --- the read side ---------------------------------------------------------
+
 
 class _IdIndex:
     """The read model's order ids, searchable by any part, newest first, in time independent
@@ -754,8 +883,13 @@ class OrderExplorer(_Panel):
         self.store = store
         self.read_models = read_models
         self.index = _IdIndex(read_models.orders.state)
-        self.search = widgets.Text(description="search", placeholder="any part of an order id, then Enter",
-                                   continuous_update=False, style=WORDS, layout=widgets.Layout(width="320px"))
+        self.search = widgets.Text(
+            description="search",
+            placeholder="any part of an order id, then Enter",
+            continuous_update=False,
+            style=WORDS,
+            layout=widgets.Layout(width="320px"),
+        )
         self.picker = widgets.Dropdown(description="order", style=WORDS, layout=widgets.Layout(width="220px"))
         self.found = _html("eventsim-found")
         self.history = _html("eventsim-history")
@@ -767,13 +901,24 @@ class OrderExplorer(_Panel):
         self._drawn: tuple[str | None, int] | None = None
         self.search.observe(lambda _: self.refresh(), "value")
         self.picker.observe(self._on_pick, "value")
-        self.widget = _panel([
-            _row([self.search, self.picker]), self.found,
-            _help("Type any part of an order id and press Enter: the list offers the matching orders, the "
-                  f"latest placed first (at most {MATCHES}). The list comes from the read model."),
-            _row([_column([widgets.HTML("<b>read model row</b>"), self.row], "220px"),
-                  _column([widgets.HTML("<b>history (the stream)</b>"), self.history], "320px")]),
-            self.timeline], "eventsim-explorer")
+        self.widget = _panel(
+            [
+                _row([self.search, self.picker]),
+                self.found,
+                _help(
+                    "Type any part of an order id and press Enter: the list offers the matching orders, the "
+                    f"latest placed first (at most {MATCHES}). The list comes from the read model."
+                ),
+                _row(
+                    [
+                        _column([widgets.HTML("<b>read model row</b>"), self.row], "220px"),
+                        _column([widgets.HTML("<b>history (the stream)</b>"), self.history], "320px"),
+                    ]
+                ),
+                self.timeline,
+            ],
+            "eventsim-explorer",
+        )
         self.refresh()
 
     def refresh(self) -> None:
@@ -782,12 +927,16 @@ class OrderExplorer(_Panel):
         matches = self.index.search(part, MATCHES)
         total = len(self.index)
         if not matches:
-            self.found.value = (f'<span style="{REJECTED}">no order matches {html.escape(repr(part), quote=False)}</span> '
-                                f"among the {total} orders in the read model" if total else
-                                "<i>the read model has no orders yet: catch it up first</i>")
+            self.found.value = (
+                f'<span style="{REJECTED}">no order matches {html.escape(repr(part), quote=False)}</span> '
+                f"among the {total} orders in the read model"
+                if total
+                else "<i>the read model has no orders yet: catch it up first</i>"
+            )
         else:
-            self.found.value = (f"{len(matches)}{'+' if len(matches) == MATCHES else ''} of {total} orders "
-                                + (f"contain {html.escape(repr(part), quote=False)}" if part else "(the latest placed first)"))
+            self.found.value = f"{len(matches)}{'+' if len(matches) == MATCHES else ''} of {total} orders " + (
+                f"contain {html.escape(repr(part), quote=False)}" if part else "(the latest placed first)"
+            )
         current = self.picker.value
         self._choosing = True  # one update below, not one per trait change
         try:
@@ -818,8 +967,13 @@ class OrderExplorer(_Panel):
             self._drawn = drawn
 
     def _static(self) -> tuple[str, bytes | None]:
-        return ((f"OrderExplorer over {len(self.index)} orders, showing {self.picker.value}: "
-                 "run the notebook to search and pick orders."), self._picture.png() if self._drawn else None)
+        return (
+            (
+                f"OrderExplorer over {len(self.index)} orders, showing {self.picker.value}: "
+                "run the notebook to search and pick orders."
+            ),
+            self._picture.png() if self._drawn else None,
+        )
 
 
 class LiveDashboard(_Panel):
@@ -839,10 +993,16 @@ class LiveDashboard(_Panel):
         self.read_models = ShopReadModels(self.store)
         self.console = CommandConsole(self.shop, self.read_models, copy=False, shared_with="the read side beside it")
         self.console.on_handled.append(self._show)
-        self.mode = widgets.RadioButtons(options=[("eventually consistent", EVENTUAL), ("inline", INLINE)],
-                                          value=self.read_models.mode, description="read model", style=WORDS)
-        self.buttons = {"catch up": widgets.Button(description="catch up"),
-                        "apply 1 event": widgets.Button(description="apply 1 event")}
+        self.mode = widgets.RadioButtons(
+            options=[("eventually consistent", EVENTUAL), ("inline", INLINE)],
+            value=self.read_models.mode,
+            description="read model",
+            style=WORDS,
+        )
+        self.buttons = {
+            "catch up": widgets.Button(description="catch up"),
+            "apply 1 event": widgets.Button(description="apply 1 event"),
+        }
         self.buttons["catch up"].on_click(lambda _: self._catch_up(None))
         self.buttons["apply 1 event"].on_click(lambda _: self._catch_up(1))
         self.mode.observe(self._on_mode, "value")
@@ -850,15 +1010,26 @@ class LiveDashboard(_Panel):
         self.lag = _html("eventsim-lag")
         self.log = _html("eventsim-log")
         self.rows = _html("eventsim-rows")
-        write_side = _column([widgets.HTML("<h4>write side: commands and the event log</h4>"),
-                              self.console.widget, self.log], "420px")
-        read_side = _column([
-            widgets.HTML("<h4>read side: the orders read model</h4>"), self.mode,
-            _help("<i>Eventually consistent</i>: the read model moves only when told to: "
-                  "<i>catch up</i> applies every event it has not seen, <i>apply 1 event</i> just the next. "
-                  "<i>Inline</i>: every append updates it at once. It starts empty, so it starts "
-                  f"{self.read_models.lag} events behind the log."),
-            _row(list(self.buttons.values())), self.answer.widget, self.lag, self.rows], "300px")
+        write_side = _column(
+            [widgets.HTML("<h4>write side: commands and the event log</h4>"), self.console.widget, self.log], "420px"
+        )
+        read_side = _column(
+            [
+                widgets.HTML("<h4>read side: the orders read model</h4>"),
+                self.mode,
+                _help(
+                    "<i>Eventually consistent</i>: the read model moves only when told to: "
+                    "<i>catch up</i> applies every event it has not seen, <i>apply 1 event</i> just the next. "
+                    "<i>Inline</i>: every append updates it at once. It starts empty, so it starts "
+                    f"{self.read_models.lag} events behind the log."
+                ),
+                _row(list(self.buttons.values())),
+                self.answer.widget,
+                self.lag,
+                self.rows,
+            ],
+            "300px",
+        )
         self.widget = _panel([_help(_sharing(copy, self.shop)), _row([write_side, read_side])], "eventsim-dashboard")
         self._show()
 
@@ -870,8 +1041,11 @@ class LiveDashboard(_Panel):
     def _catch_up(self, max_events: int | None) -> None:
         with _busy(self.buttons.values()):
             moved = self.read_models.catch_up(max_events)
-            self.answer(f"applied {moved} event{'s' * (moved != 1)}" if moved else
-                        "already caught up: the read model has every event, nothing to apply")
+            self.answer(
+                f"applied {moved} event{'s' * (moved != 1)}"
+                if moved
+                else "already caught up: the read model has every event, nothing to apply"
+            )
             self.refresh()
 
     def refresh(self) -> None:
@@ -883,35 +1057,53 @@ class LiveDashboard(_Panel):
         runner = self.read_models.orders
         for button in self.buttons.values():
             button.disabled = self.read_models.mode == INLINE
-        self.lag.value = (f"<b>lag: {self.read_models.lag} event{'s' * (self.read_models.lag != 1)}</b> "
-                          f"(checkpoint {runner.checkpoint}, log at {self.store.last_position})")
+        self.lag.value = (
+            f"<b>lag: {self.read_models.lag} event{'s' * (self.read_models.lag != 1)}</b> "
+            f"(checkpoint {runner.checkpoint}, log at {self.store.last_position})"
+        )
         tail = self.store.read_all(max(1, self.store.last_position - LOG_TAIL + 1))[-LOG_TAIL:]
         seen = [e.position <= runner.checkpoint for e in tail]
-        self.log.value = (f"the last {len(tail)} events in the log" + _table(
+        self.log.value = f"the last {len(tail)} events in the log" + _table(
             ("in read model?", "position", "stream", "version", "event", "details"),
-            [("yes" if done else "not yet", e.position, e.stream_id, e.version, e.event_type, _details(e.event))
-             for e, done in zip(tail, seen)], ["" if done else LATER for done in seen]))
+            [
+                ("yes" if done else "not yet", e.position, e.stream_id, e.version, e.event_type, _details(e.event))
+                for e, done in zip(tail, seen)
+            ],
+            ["" if done else LATER for done in seen],
+        )
         order_ids = dict.fromkeys(e.event.order_id for e in reversed(tail))
         rows = [runner.state.get(order_id) for order_id in order_ids]
-        self.rows.value = _table(("order", "status", "paid", "refunds requested", "last version"),
-                                 [(order_id, row.status, row.paid, row.refunds_requested, row.last_version) if row
-                                  else (order_id, "not in the read model yet", "", "", "")
-                                  for order_id, row in zip(order_ids, rows)],
-                                 ["" if row else LATER for row in rows])
+        self.rows.value = _table(
+            ("order", "status", "paid", "refunds requested", "last version"),
+            [
+                (order_id, row.status, row.paid, row.refunds_requested, row.last_version)
+                if row
+                else (order_id, "not in the read model yet", "", "", "")
+                for order_id, row in zip(order_ids, rows)
+            ],
+            ["" if row else LATER for row in rows],
+        )
 
     def _static(self) -> tuple[str, bytes | None]:
-        return ((f"LiveDashboard on a shop of {len(self.store)} events, read model lag "
-                 f"{self.read_models.lag}: run the notebook to send commands and catch up."), None)
+        return (
+            (
+                f"LiveDashboard on a shop of {len(self.store)} events, read model lag "
+                f"{self.read_models.lag}: run the notebook to send commands and catch up."
+            ),
+            None,
+        )
 
 
 # --- simulation ------------------------------------------------------------
 
 #: The probability sliders: (label, what it means).
-CHANCES = {"p_pay": ("paid", "the share of placed orders that are paid"),
-           "p_cancel": ("cancelled", "the share of orders cancelled (paid or not; a paid one is refunded)"),
-           "p_ship": ("shipped", "the share of paid, not cancelled orders that are shipped"),
-           "p_refund": ("refund asked", "the share of paid, not cancelled orders with a refund request"),
-           "p_full_refund": ("refund is full", "of those refunds, the share for the whole amount (else part)")}
+CHANCES = {
+    "p_pay": ("paid", "the share of placed orders that are paid"),
+    "p_cancel": ("cancelled", "the share of orders cancelled (paid or not; a paid one is refunded)"),
+    "p_ship": ("shipped", "the share of paid, not cancelled orders that are shipped"),
+    "p_refund": ("refund asked", "the share of paid, not cancelled orders with a refund request"),
+    "p_full_refund": ("refund is full", "of those refunds, the share for the whole amount (else part)"),
+}
 
 
 class SimulationPanel(_Panel):
@@ -931,14 +1123,22 @@ class SimulationPanel(_Panel):
         self._last: tuple[SimulationConfig, int] | None = None  # the last run's config and number
         self._runs = count(1)
         self.controls: dict[str, widgets.ValueWidget] = {
-            "orders": widgets.IntSlider(config.orders, min=10, max=max(20_000, config.orders), step=10,
-                                        description="orders", style=WORDS),
-            "days": widgets.IntSlider(config.days, min=1, max=max(90, config.days), description="over days",
-                                      style=WORDS),
-            "seed": widgets.Text(str(config.seed), description="seed", style=WORDS,
-                                 layout=widgets.Layout(width="160px")),
-            **{name: widgets.FloatSlider(getattr(config, name), min=0, max=1, step=0.05, description=label,
-                                         style=WORDS) for name, (label, _) in CHANCES.items()}}
+            "orders": widgets.IntSlider(
+                config.orders, min=10, max=max(20_000, config.orders), step=10, description="orders", style=WORDS
+            ),
+            "days": widgets.IntSlider(
+                config.days, min=1, max=max(90, config.days), description="over days", style=WORDS
+            ),
+            "seed": widgets.Text(
+                str(config.seed), description="seed", style=WORDS, layout=widgets.Layout(width="160px")
+            ),
+            **{
+                name: widgets.FloatSlider(
+                    getattr(config, name), min=0, max=1, step=0.05, description=label, style=WORDS
+                )
+                for name, (label, _) in CHANCES.items()
+            },
+        }
         self.buttons = {"run": widgets.Button(description="run", button_style="primary")}
         self.buttons["run"].on_click(lambda _: self.run())
         self.progress = widgets.IntProgress(0, min=0, max=1, description="commands handled", style=WORDS)
@@ -948,13 +1148,26 @@ class SimulationPanel(_Panel):
         self.activity = _image()
         self.timeline = _image()
         chances = "".join(f"<li><b>{label}</b>: {meaning}</li>" for label, meaning in CHANCES.values())
-        self.widget = _panel([
-            _row([_column(list(self.controls.values())[:3], "280px"),
-                  _column(list(self.controls.values())[3:], "280px")]),
-            _help("<b>orders</b> arrive at random times <b>over days</b>; the <b>seed</b> (a whole number) "
-                  "fixes every random choice, so the same settings make the same log. Each order's story "
-                  f"is drawn from these chances (0 never, 1 always):<ul style='margin:2px 0'>{chances}</ul>"),
-            _row([self.buttons["run"], self.progress]), self.summary, self.activity, self.timeline], "eventsim-simulation")
+        self.widget = _panel(
+            [
+                _row(
+                    [
+                        _column(list(self.controls.values())[:3], "280px"),
+                        _column(list(self.controls.values())[3:], "280px"),
+                    ]
+                ),
+                _help(
+                    "<b>orders</b> arrive at random times <b>over days</b>; the <b>seed</b> (a whole number) "
+                    "fixes every random choice, so the same settings make the same log. Each order's story "
+                    f"is drawn from these chances (0 never, 1 always):<ul style='margin:2px 0'>{chances}</ul>"
+                ),
+                _row([self.buttons["run"], self.progress]),
+                self.summary,
+                self.activity,
+                self.timeline,
+            ],
+            "eventsim-simulation",
+        )
 
     def config(self) -> SimulationConfig:
         """The configuration the controls show; ``ValueError`` in plain words if the seed is not a number."""
@@ -962,8 +1175,11 @@ class SimulationPanel(_Panel):
         if not WHOLE_NUMBER.fullmatch(seed):
             raise ValueError(f"the seed must be a whole number such as 1, not {seed!r}")
         # A browser may send a slider's value back as 0.05000000000000001: chances are kept to their step.
-        values = {name: round(control.value, 2) if name in CHANCES else control.value
-                  for name, control in self.controls.items() if name != "seed"}
+        values = {
+            name: round(control.value, 2) if name in CHANCES else control.value
+            for name, control in self.controls.items()
+            if name != "seed"
+        }
         return replace(self._base, seed=int(seed), **values)
 
     def _progress(self, done: int, total: int) -> None:
@@ -977,11 +1193,14 @@ class SimulationPanel(_Panel):
             self.answer(_refusal(error))
             return
         if self._last and self._last[0] == config:
-            self.answer(f"same settings as run {self._last[1]}, so the same log: not run again "
-                        "(change a setting, or the seed, for another shop)")
+            self.answer(
+                f"same settings as run {self._last[1]}, so the same log: not run again "
+                "(change a setting, or the seed, for another shop)"
+            )
             return
-        changed = [f.name for f in fields(config) if self._last and
-                   getattr(config, f.name) != getattr(self._last[0], f.name)]
+        changed = [
+            f.name for f in fields(config) if self._last and getattr(config, f.name) != getattr(self._last[0], f.name)
+        ]
         previous, number = self._last, next(self._runs)
         self._last = (config, number)  # before the work: a click that arrives meanwhile is a repeat
         with _busy(self.buttons.values()):
@@ -995,9 +1214,11 @@ class SimulationPanel(_Panel):
             finally:
                 self.buttons["run"].description = "run"
         events = self.shop.store.read_all()
-        self.answer(f"run {number}: {len(events):,} events in {len(self.shop.store.stream_ids()):,} orders "
-                    f"over {config.days} days (seed {config.seed})"
-                    + (f"; changed since run {number - 1}: {', '.join(changed)}" if changed else ""))
+        self.answer(
+            f"run {number}: {len(events):,} events in {len(self.shop.store.stream_ids()):,} orders "
+            f"over {config.days} days (seed {config.seed})"
+            + (f"; changed since run {number - 1}: {', '.join(changed)}" if changed else "")
+        )
         if events:
             _show_png(self.activity, _Picture(charts.store_activity(events, bucket="1D")).png())
             _show_png(self.timeline, _Picture(charts.timeline(events)).png())
@@ -1006,5 +1227,7 @@ class SimulationPanel(_Panel):
             _show_png(self.timeline, None)
 
     def _static(self) -> tuple[str, bytes | None]:
-        return ("SimulationPanel: run the notebook to choose orders, days, seed and chances, and simulate.",
-                self.activity.value or None)
+        return (
+            "SimulationPanel: run the notebook to choose orders, days, seed and chances, and simulate.",
+            self.activity.value or None,
+        )

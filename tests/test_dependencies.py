@@ -34,6 +34,10 @@ def conda_deps():
     for item in env["dependencies"]:
         if isinstance(item, dict):
             pip += item.get("pip", [])
+            for line in item.get("pip", []):  # a requirement installed from PyPI counts as declared
+                if not line.startswith("-"):
+                    req = Requirement(line.split("#")[0].strip())
+                    deps[norm(req.name)] = req.specifier
             continue
         m = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)\s*(.*?)\s*", str(item))
         assert m, f"environment.yml: cannot read dependency {item!r}"

@@ -12,6 +12,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from eventsim.diagrams import lifecycle_mermaid
 from eventsim.exercises import CORRECT, PENDING
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,8 +45,18 @@ def check_output(cell):
 
 def test_the_workbook_has_enough_exercises():
     counts = {p.name: len(tagged(nbformat.read(p, as_version=4), "exercise")) for p in NOTEBOOKS}
+    recap = counts.pop(NOTEBOOKS[-1].name)  # the closing recap: a glossary, no exercises
+    assert "recap" in NOTEBOOKS[-1].name and recap == 0, (NOTEBOOKS[-1].name, recap)
     assert sum(counts.values()) >= 15, counts
     assert all(2 <= n <= 4 for n in counts.values()), f"each notebook needs 2-4 exercises: {counts}"
+
+
+def test_the_lifecycle_diagram_in_notebook_1_is_the_one_the_rules_draw():
+    nb = nbformat.read(ROOT / "notebooks" / "01_generating_events.ipynb", as_version=4)
+    drawn = [cell.source for cell in nb.cells if "```mermaid\nstateDiagram" in cell.source]
+    assert len(drawn) == 1, "notebook 1 should show one lifecycle diagram"
+    assert f"```mermaid\n{lifecycle_mermaid()}\n```" in drawn[0], (
+        "notebook 1's lifecycle diagram differs from eventsim.diagrams.lifecycle_mermaid(): paste the new one")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -6,6 +6,7 @@
 
 ``eventsim serve`` serves one from the command line.
 """
+
 from .app import create_app
 from .server import RunningServer, serve, start
 

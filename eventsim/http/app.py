@@ -16,6 +16,7 @@ JSON numbers are read as ``Decimal`` straight from the text, never as floats.
 Every error is ``application/problem+json`` (RFC 9457) naming the field,
 header or rule at fault, and records nothing.
 """
+
 from __future__ import annotations
 
 import json
@@ -76,6 +77,7 @@ CENT = Decimal("0.01")
 
 # --- problems (RFC 9457) ---------------------------------------------------
 
+
 class Problem(Exception):
     """An error the client can act on, sent as ``application/problem+json``.
 
@@ -83,27 +85,45 @@ class Problem(Exception):
     members such as the ``field`` or ``rule`` at fault.
     """
 
-    def __init__(self, status: int, kind: str, title: str, detail: str, *,
-                 headers: dict[str, str] | None = None, where: str | None = None, **extra: Any):
+    def __init__(
+        self,
+        status: int,
+        kind: str,
+        title: str,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        where: str | None = None,
+        **extra: Any,
+    ):
         super().__init__(detail)
         self.status, self.kind, self.title, self.detail = status, kind, title, detail
         self.headers = headers or {}
         self.extra = extra if where is None else {**extra, "in": where}  # body, query, path or header
 
     def response(self) -> JSONResponse:
-        body = {"type": f"/problems/{self.kind}", "title": self.title, "status": self.status,
-                "detail": self.detail, **self.extra}
+        body = {
+            "type": f"/problems/{self.kind}",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            **self.extra,
+        }
         return JSONResponse(body, status_code=self.status, headers=self.headers, media_type=PROBLEM_JSON)
 
 
 def invalid(field: str, detail: str, *, where: str = "body", status: int = 422) -> Problem:
     """A field, parameter or header that is missing or wrong."""
-    kind, title = ("invalid-header", "A header is malformed") if where == "header" else \
-        ("invalid-request", "A field of the request is missing or invalid")
+    kind, title = (
+        ("invalid-header", "A header is malformed")
+        if where == "header"
+        else ("invalid-request", "A field of the request is missing or invalid")
+    )
     return Problem(status, kind, title, detail, field=field, where=where)
 
 
 # --- JSON out ----------------------------------------------------------------
+
 
 def money(amount: Decimal) -> str:
     """Money for JSON: an exact decimal string to the cent (a JSON number reads back as a float)."""
@@ -121,8 +141,9 @@ def event_json(recorded: RecordedEvent) -> dict[str, Any]:
         value = getattr(recorded.event, f.name)
         if value is not None:
             body[_camel(f.name)] = money(value) if isinstance(value, Decimal) else value
-    body.update(timestamp=recorded.recorded_at, eventId=recorded.event_id, version=recorded.version,
-                position=recorded.position)
+    body.update(
+        timestamp=recorded.recorded_at, eventId=recorded.event_id, version=recorded.version, position=recorded.position
+    )
     for name in ("correlation_id", "causation_id", "actor"):
         if getattr(recorded, name) is not None:
             body[_camel(name)] = getattr(recorded, name)
@@ -132,21 +153,34 @@ def event_json(recorded: RecordedEvent) -> dict[str, Any]:
 def state_json(order_id: str, state: OrderState) -> dict[str, Any]:
     """An order's state (as the decider sees it) for JSON."""
     return {
-        "orderId": order_id, "customerId": state.customer_id, "status": state.status,
-        "amount": money(state.amount), "paid": money(state.paid),
-        "refundsRequested": money(state.refunds_requested), "refundsPaid": money(state.refunds_paid),
-        "net": money(state.net), "cancelled": state.cancelled, "shipped": state.shipped,
+        "orderId": order_id,
+        "customerId": state.customer_id,
+        "status": state.status,
+        "amount": money(state.amount),
+        "paid": money(state.paid),
+        "refundsRequested": money(state.refunds_requested),
+        "refundsPaid": money(state.refunds_paid),
+        "net": money(state.net),
+        "cancelled": state.cancelled,
+        "shipped": state.shipped,
         "version": state.version,
-        "refunds": [{"refundId": r.refund_id, "amount": money(r.amount), "paid": r.paid}
-                    for r in sorted(state.refunds.values(), key=lambda r: r.version)],
+        "refunds": [
+            {"refundId": r.refund_id, "amount": money(r.amount), "paid": r.paid}
+            for r in sorted(state.refunds.values(), key=lambda r: r.version)
+        ],
     }
 
 
 def command_result(recorded: list[RecordedEvent]) -> dict[str, Any]:
     """A command's response: built from its recorded events only, so a retry gets the same body."""
     last = recorded[-1]
-    return {"orderId": last.event.order_id, "commandId": last.causation_id, "version": last.version,
-            "position": last.position, "events": [event_json(r) for r in recorded]}
+    return {
+        "orderId": last.event.order_id,
+        "commandId": last.causation_id,
+        "version": last.version,
+        "position": last.position,
+        "events": [event_json(r) for r in recorded],
+    }
 
 
 # --- JSON in -----------------------------------------------------------------
@@ -187,25 +221,36 @@ async def read_body(request: Request, max_bytes: int) -> dict[str, Any]:
         return {}
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if media_type != "application/json" and not media_type.endswith("+json"):
-        raise Problem(415, "unsupported-media-type", "The body is not JSON",
-                      f"send the body as application/json, not {media_type or 'without a Content-Type'}",
-                      headers={"Accept-Post": "application/json"})
+        raise Problem(
+            415,
+            "unsupported-media-type",
+            "The body is not JSON",
+            f"send the body as application/json, not {media_type or 'without a Content-Type'}",
+            headers={"Accept-Post": "application/json"},
+        )
     try:
-        value = json.loads(body.decode("utf-8"), parse_float=Decimal, parse_constant=_reject_constant,
-                           object_pairs_hook=_object)
+        value = json.loads(
+            body.decode("utf-8"), parse_float=Decimal, parse_constant=_reject_constant, object_pairs_hook=_object
+        )
     except (ValueError, RecursionError) as error:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         reason = "it is nested too deeply" if isinstance(error, RecursionError) else str(error)
-        raise Problem(400, "malformed-json", "The body is not valid JSON",
-                      f"the body could not be read as JSON: {reason}") from None
+        raise Problem(
+            400, "malformed-json", "The body is not valid JSON", f"the body could not be read as JSON: {reason}"
+        ) from None
     if not isinstance(value, dict):
-        raise Problem(422, "invalid-request", "A field of the request is missing or invalid",
-                      f"the body must be a JSON object, not {type(value).__name__}", field="", where="body")
+        raise Problem(
+            422,
+            "invalid-request",
+            "A field of the request is missing or invalid",
+            f"the body must be a JSON object, not {type(value).__name__}",
+            field="",
+            where="body",
+        )
     return value
 
 
 def _too_large(max_bytes: int) -> Problem:
-    return Problem(413, "body-too-large", "The body is too large",
-                   f"a request body here is at most {max_bytes} bytes")
+    return Problem(413, "body-too-large", "The body is too large", f"a request body here is at most {max_bytes} bytes")
 
 
 def parse_fields(body: dict[str, Any], spec: dict[str, tuple[str, bool]]) -> dict[str, Any]:
@@ -224,7 +269,7 @@ def parse_fields(body: dict[str, Any], spec: dict[str, tuple[str, bool]]) -> dic
         try:
             if kind == MONEY:
                 if isinstance(value, str) and not MONEY_TEXT.fullmatch(value):
-                    raise ValueError(f"{name} {value[:20]!r} is not a decimal string such as \"19.99\"")
+                    raise ValueError(f'{name} {value[:20]!r} is not a decimal string such as "19.99"')
                 if not isinstance(value, (int, Decimal, str)) or isinstance(value, bool):
                     raise ValueError(f"{name} must be a number or a decimal string, not {type(value).__name__}")
                 values[name] = to_money(value, name)
@@ -247,8 +292,11 @@ def single_query_values(request: Request) -> None:
     names = [name for name, _ in request.query_params.multi_items()]
     repeated = next((name for name in names if names.count(name) > 1), None)
     if repeated is not None:
-        raise invalid(repeated, f"the query parameter {repeated} is given {names.count(repeated)} times; "
-                                "give it once", where="query")
+        raise invalid(
+            repeated,
+            f"the query parameter {repeated} is given {names.count(repeated)} times; give it once",
+            where="query",
+        )
 
 
 def path_order_id(order_id: str) -> str:
@@ -262,29 +310,60 @@ def path_order_id(order_id: str) -> str:
 
 # --- parameters and headers as OpenAPI documents them ------------------------
 
-OrderIdPath = Annotated[str, Path(alias="orderId", min_length=1, max_length=MAX_ID_LENGTH,
-                                  description="The order's id, e.g. 123456", examples=["123456"])]
-IfMatch = Annotated[str | None, Header(
-    alias="If-Match", pattern=r'^"\d{1,18}"$',
-    description='Optimistic concurrency: "<version>" (an ETag from this server). The command is decided '
-                'against that version of the order, and refused with 412 if the order has moved on. '
-                'Without it the server re-reads and retries when another writer got there first.')]
-IdempotencyKey = Annotated[str | None, Header(
-    alias="Idempotency-Key", pattern=f"^[!-~]{{1,{MAX_ID_LENGTH}}}$",
-    description="The command id: up to 64 visible ASCII characters, such as a UUID. Send the same key when retrying (after a timeout, say): the first "
-                "response comes back and nothing is recorded twice. A different request under a used "
-                "key is refused with 422.")]
-MinPosition = Annotated[int | None, Query(
-    alias="minPosition", ge=0, le=2**63 - 1,
-    description="Read-your-writes: answer only once the read model has applied the event at this "
-                "position (a command response's `position`). Waits a bounded time, else 503.")]
+OrderIdPath = Annotated[
+    str,
+    Path(
+        alias="orderId",
+        min_length=1,
+        max_length=MAX_ID_LENGTH,
+        description="The order's id, e.g. 123456",
+        examples=["123456"],
+    ),
+]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        pattern=r'^"\d{1,18}"$',
+        description='Optimistic concurrency: "<version>" (an ETag from this server). The command is decided '
+        "against that version of the order, and refused with 412 if the order has moved on. "
+        "Without it the server re-reads and retries when another writer got there first.",
+    ),
+]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        pattern=f"^[!-~]{{1,{MAX_ID_LENGTH}}}$",
+        description="The command id: up to 64 visible ASCII characters, such as a UUID. "
+        "Send the same key when retrying (after a timeout, say): the first "
+        "response comes back and nothing is recorded twice. A different request under a used "
+        "key is refused with 422.",
+    ),
+]
+MinPosition = Annotated[
+    int | None,
+    Query(
+        alias="minPosition",
+        ge=0,
+        le=2**63 - 1,
+        description="Read-your-writes: answer only once the read model has applied the event at this "
+        "position (a command response's `position`). Waits a bounded time, else 503.",
+    ),
+]
 
 
 # --- the app -----------------------------------------------------------------
 
-def create_app(shop_or_store_url: Shop | str = "memory:", *, max_wait: float = 2.0,
-               max_body_bytes: int = 16_384, cors_origins: list[str] | None = None,
-               poll: float = 0.2) -> FastAPI:
+
+def create_app(
+    shop_or_store_url: Shop | str = "memory:",
+    *,
+    max_wait: float = 2.0,
+    max_body_bytes: int = 16_384,
+    cors_origins: list[str] | None = None,
+    poll: float = 0.2,
+) -> FastAPI:
     """A FastAPI app serving one shop: give it a ``Shop`` or a store URL.
 
     ``max_wait`` is how long a query with ``minPosition`` waits for the read
@@ -305,13 +384,22 @@ def create_app(shop_or_store_url: Shop | str = "memory:", *, max_wait: float = 2
         finally:
             worker.close()
 
-    app = FastAPIOffline(title="eventsim shop", version="1.0", description=schemas.DESCRIPTION,
-                         lifespan=lifespan, dependencies=[Depends(single_query_values)])
+    app = FastAPIOffline(
+        title="eventsim shop",
+        version="1.0",
+        description=schemas.DESCRIPTION,
+        lifespan=lifespan,
+        dependencies=[Depends(single_query_values)],
+    )
     app.state.shop, app.state.worker = shop, worker
     if cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=cors_origins, allow_methods=["GET", "POST"],
-                           allow_headers=["Content-Type", "If-Match", "Idempotency-Key"],
-                           expose_headers=["ETag", "Location", "Retry-After", "Read-Model-Position"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "If-Match", "Idempotency-Key"],
+            expose_headers=["ETag", "Location", "Retry-After", "Read-Model-Position"],
+        )
 
     @app.exception_handler(Problem)
     async def on_problem(request: Request, problem: Problem) -> JSONResponse:
@@ -332,16 +420,24 @@ def create_app(shop_or_store_url: Shop | str = "memory:", *, max_wait: float = 2
         detail = f"{request.method} {request.url.path}: {error.detail}"
         headers = dict(error.headers or {})
         if error.status_code == 405:  # every method the path takes, not only those of the first route found
-            methods = {m for route in app.routes if isinstance(route, APIRoute)
-                       and route.path_regex.fullmatch(request.url.path) for m in route.methods or ()}
+            methods = {
+                m
+                for route in app.routes
+                if isinstance(route, APIRoute) and route.path_regex.fullmatch(request.url.path)
+                for m in route.methods or ()
+            }
             headers["Allow"] = ", ".join(sorted(methods))
         return Problem(error.status_code, kind, title, detail, headers=headers).response()
 
     @app.exception_handler(Exception)
     async def on_bug(request: Request, error: Exception) -> JSONResponse:
         logger.exception("%s %s failed", request.method, request.url.path)
-        return Problem(500, "internal-error", "Internal server error",
-                       "the server failed to answer; nothing about the failure is sent to clients").response()
+        return Problem(
+            500,
+            "internal-error",
+            "Internal server error",
+            "the server failed to answer; nothing about the failure is sent to clients",
+        ).response()
 
     # --- commands -----------------------------------------------------------
 
@@ -355,37 +451,78 @@ def create_app(shop_or_store_url: Shop | str = "memory:", *, max_wait: float = 2
         worker.wake()
         return recorded
 
-    async def run(request: Request, spec: dict[str, tuple[str, bool]],
-                  make: Callable[[dict[str, Any], str | None], Command],
-                  if_match: str | None, key: str | None, *, created: bool = False) -> JSONResponse:
+    async def run(
+        request: Request,
+        spec: dict[str, tuple[str, bool]],
+        make: Callable[[dict[str, Any], str | None], Command],
+        if_match: str | None,
+        key: str | None,
+        *,
+        created: bool = False,
+    ) -> JSONResponse:
         values = parse_fields(await read_body(request, max_body_bytes), spec)
         expected = None if if_match is None else int(if_match.strip('"'))
         command = make(values, key)
         try:
             recorded = await run_in_threadpool(handle, command, expected)
         except CommandIdReused as error:
-            raise Problem(422, "idempotency-key-reused", "The Idempotency-Key was used for another request",
-                          f"{error}; nothing was recorded", field="Idempotency-Key", where="header") from None
+            raise Problem(
+                422,
+                "idempotency-key-reused",
+                "The Idempotency-Key was used for another request",
+                f"{error}; nothing was recorded",
+                field="Idempotency-Key",
+                where="header",
+            ) from None
         except ConcurrencyError as error:
             if expected is None:
-                raise Problem(409, "write-conflict", "The order kept changing",
-                              f"order {command.order_id}: other writers changed it on every attempt; "
-                              "send the command again", orderId=command.order_id) from None
-            raise Problem(412, "version-mismatch", "The order has changed",
-                          f"order {command.order_id} is at version {error.actual}, not {expected}: "
-                          "read it again, decide again, and send the new version in If-Match",
-                          orderId=command.order_id, expectedVersion=expected, currentVersion=error.actual,
-                          headers={"ETag": f'"{error.actual}"'}) from None
+                raise Problem(
+                    409,
+                    "write-conflict",
+                    "The order kept changing",
+                    f"order {command.order_id}: other writers changed it on every attempt; send the command again",
+                    orderId=command.order_id,
+                ) from None
+            raise Problem(
+                412,
+                "version-mismatch",
+                "The order has changed",
+                f"order {command.order_id} is at version {error.actual}, not {expected}: "
+                "read it again, decide again, and send the new version in If-Match",
+                orderId=command.order_id,
+                expectedVersion=expected,
+                currentVersion=error.actual,
+                headers={"ETag": f'"{error.actual}"'},
+            ) from None
         except InvalidAmount as error:
-            raise Problem(422, "invalid-request", "A field of the request is missing or invalid",
-                          f"order {error.order_id}: {error.problem}", field="amount", rule=error.rule, orderId=error.order_id, where="body") from None
+            raise Problem(
+                422,
+                "invalid-request",
+                "A field of the request is missing or invalid",
+                f"order {error.order_id}: {error.problem}",
+                field="amount",
+                rule=error.rule,
+                orderId=error.order_id,
+                where="body",
+            ) from None
         except (OrderNotFound, UnknownRefund) as error:
-            raise Problem(404, "not-found", "No such resource", f"order {error.order_id}: {error.problem}",
-                          rule=error.rule,
-                          orderId=error.order_id) from None
+            raise Problem(
+                404,
+                "not-found",
+                "No such resource",
+                f"order {error.order_id}: {error.problem}",
+                rule=error.rule,
+                orderId=error.order_id,
+            ) from None
         except OrderError as error:
-            raise Problem(409, "rule-broken", "A business rule refused the command",
-                          f"order {error.order_id}: {error.problem}", rule=error.rule, orderId=error.order_id) from None
+            raise Problem(
+                409,
+                "rule-broken",
+                "A business rule refused the command",
+                f"order {error.order_id}: {error.problem}",
+                rule=error.rule,
+                orderId=error.order_id,
+            ) from None
         result = command_result(recorded)
         headers = {"ETag": f'"{result["version"]}"'}
         if created:
@@ -395,58 +532,90 @@ def create_app(shop_or_store_url: Shop | str = "memory:", *, max_wait: float = 2
     command_docs = schemas.command_docs
 
     @app.post("/orders", status_code=201, tags=["commands"], **command_docs(PLACE_BODY, created=True))
-    async def place_order(request: Request, if_match: IfMatch = None,
-                          idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    async def place_order(
+        request: Request, if_match: IfMatch = None, idempotency_key: IdempotencyKey = None
+    ) -> JSONResponse:
         """Place an order (PlaceOrder): the seed's `POST /orders {"orderId": "123456", "amount": 100}`."""
-        return await run(request, PLACE_BODY, lambda v, key: PlaceOrder(
-            v["orderId"], v["amount"], v.get("customerId"), command_id=key), if_match, idempotency_key,
-            created=True)
+        return await run(
+            request,
+            PLACE_BODY,
+            lambda v, key: PlaceOrder(v["orderId"], v["amount"], v.get("customerId"), command_id=key),
+            if_match,
+            idempotency_key,
+            created=True,
+        )
 
     @app.post("/orders/{orderId}/payments", tags=["commands"], **command_docs(PAY_BODY))
-    async def pay_order(request: Request, order_id: OrderIdPath, if_match: IfMatch = None,
-                        idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    async def pay_order(
+        request: Request, order_id: OrderIdPath, if_match: IfMatch = None, idempotency_key: IdempotencyKey = None
+    ) -> JSONResponse:
         """Pay the order's full amount (PayOrder)."""
         order_id = path_order_id(order_id)
-        return await run(request, PAY_BODY, lambda v, key: PayOrder(order_id, v["amount"], command_id=key),
-                         if_match, idempotency_key)
+        return await run(
+            request, PAY_BODY, lambda v, key: PayOrder(order_id, v["amount"], command_id=key), if_match, idempotency_key
+        )
 
     @app.post("/orders/{orderId}/refunds", tags=["commands"], **command_docs(REFUND_BODY))
-    async def request_refund(request: Request, order_id: OrderIdPath, if_match: IfMatch = None,
-                             idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    async def request_refund(
+        request: Request, order_id: OrderIdPath, if_match: IfMatch = None, idempotency_key: IdempotencyKey = None
+    ) -> JSONResponse:
         """Ask for money back (RequestRefund); without `refundId` the order's next `R<n>` is used."""
         order_id = path_order_id(order_id)
-        return await run(request, REFUND_BODY, lambda v, key: RequestRefund(
-            order_id, v["amount"], v.get("reason"), v.get("refundId"), command_id=key), if_match, idempotency_key)
+        return await run(
+            request,
+            REFUND_BODY,
+            lambda v, key: RequestRefund(order_id, v["amount"], v.get("reason"), v.get("refundId"), command_id=key),
+            if_match,
+            idempotency_key,
+        )
 
     @app.post("/orders/{orderId}/refunds/{refundId}/payout", tags=["commands"], **command_docs(NO_BODY))
-    async def confirm_refund(request: Request, order_id: OrderIdPath, refund_id: Annotated[str, Path(
-            alias="refundId", min_length=1, max_length=MAX_ID_LENGTH, description="e.g. R1")],
-            if_match: IfMatch = None, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    async def confirm_refund(
+        request: Request,
+        order_id: OrderIdPath,
+        refund_id: Annotated[
+            str, Path(alias="refundId", min_length=1, max_length=MAX_ID_LENGTH, description="e.g. R1")
+        ],
+        if_match: IfMatch = None,
+        idempotency_key: IdempotencyKey = None,
+    ) -> JSONResponse:
         """The payment provider's callback: the refund was paid out (ConfirmRefund)."""
         order_id = path_order_id(order_id)
         try:
             check_id(refund_id, "refundId")
         except ValueError as error:
             raise invalid("refundId", str(error), where="path") from None
-        return await run(request, NO_BODY, lambda v, key: ConfirmRefund(order_id, refund_id, command_id=key),
-                         if_match, idempotency_key)
+        return await run(
+            request,
+            NO_BODY,
+            lambda v, key: ConfirmRefund(order_id, refund_id, command_id=key),
+            if_match,
+            idempotency_key,
+        )
 
     @app.post("/orders/{orderId}/cancellation", tags=["commands"], **command_docs(CANCEL_BODY))
-    async def cancel_order(request: Request, order_id: OrderIdPath, if_match: IfMatch = None,
-                           idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    async def cancel_order(
+        request: Request, order_id: OrderIdPath, if_match: IfMatch = None, idempotency_key: IdempotencyKey = None
+    ) -> JSONResponse:
         """Cancel the order (CancelOrder); what was paid is refunded with it."""
         order_id = path_order_id(order_id)
-        return await run(request, CANCEL_BODY, lambda v, key: CancelOrder(order_id, v.get("reason"),
-                                                                          command_id=key),
-                         if_match, idempotency_key)
+        return await run(
+            request,
+            CANCEL_BODY,
+            lambda v, key: CancelOrder(order_id, v.get("reason"), command_id=key),
+            if_match,
+            idempotency_key,
+        )
 
     @app.post("/orders/{orderId}/shipment", tags=["commands"], **command_docs(NO_BODY))
-    async def ship_order(request: Request, order_id: OrderIdPath, if_match: IfMatch = None,
-                         idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    async def ship_order(
+        request: Request, order_id: OrderIdPath, if_match: IfMatch = None, idempotency_key: IdempotencyKey = None
+    ) -> JSONResponse:
         """Ship the order (ShipOrder)."""
         order_id = path_order_id(order_id)
-        return await run(request, NO_BODY, lambda v, key: ShipOrder(order_id, command_id=key),
-                         if_match, idempotency_key)
+        return await run(
+            request, NO_BODY, lambda v, key: ShipOrder(order_id, command_id=key), if_match, idempotency_key
+        )
 
     # --- queries: they read, never write --------------------------------------
 
@@ -455,16 +624,26 @@ def create_app(shop_or_store_url: Shop | str = "memory:", *, max_wait: float = 2
         """The read models' queries, once they have reached ``min_position``; hold them briefly."""
         with worker.lock:
             if min_position is not None and min_position > store.last_position:
-                raise invalid("minPosition", f"position {min_position} has not been recorded; the last is "
-                                             f"{store.last_position}: send a position from a response",
-                              where="query")
+                raise invalid(
+                    "minPosition",
+                    f"position {min_position} has not been recorded; the last is "
+                    f"{store.last_position}: send a position from a response",
+                    where="query",
+                )
             if worker.error is not None or not worker.wait_for(min_position or 0, max_wait):
-                behind = ("the read models stopped after a failure" if worker.error is not None
-                          else f"the read models did not reach position {min_position} within {max_wait:g} s")
-                raise Problem(503, "read-model-behind", "The read models are behind",
-                              f"{behind}; they are at position {worker.position}: try again shortly",
-                              headers={"Retry-After": "1", "Read-Model-Position": str(worker.position)},
-                              readModelPosition=worker.position)
+                behind = (
+                    "the read models stopped after a failure"
+                    if worker.error is not None
+                    else f"the read models did not reach position {min_position} within {max_wait:g} s"
+                )
+                raise Problem(
+                    503,
+                    "read-model-behind",
+                    "The read models are behind",
+                    f"{behind}; they are at position {worker.position}: try again shortly",
+                    headers={"Retry-After": "1", "Read-Model-Position": str(worker.position)},
+                    readModelPosition=worker.position,
+                )
             yield worker.read_models.queries()
 
     def read_answer(body: Any, *, etag: int | None = None) -> JSONResponse:
@@ -476,31 +655,46 @@ def create_app(shop_or_store_url: Shop | str = "memory:", *, max_wait: float = 2
     def one_order(queries: OrderQueries, order_id: str) -> JSONResponse:
         order = queries.order(order_id)
         if order is None:
-            raise Problem(404, "not-found", "No such resource",
-                          f"no order {order_id} in the read model (a new order appears once the read model "
-                          "has caught up: send minPosition to wait for it)", orderId=order_id)
+            raise Problem(
+                404,
+                "not-found",
+                "No such resource",
+                f"no order {order_id} in the read model (a new order appears once the read model "
+                "has caught up: send minPosition to wait for it)",
+                orderId=order_id,
+            )
         return read_answer(order, etag=order["lastVersion"])
 
     @app.get("/orders", tags=["queries"], **schemas.query_docs(schemas.OrderOrPage, etag=True))
     def find_orders(
-            order_id: Annotated[str | None, Query(alias="orderId", min_length=1, max_length=MAX_ID_LENGTH,
-                                                  description="The seed's query: one order by id")] = None,
-            status: Annotated[str | None, Query(description="Only orders in this status",
-                                                json_schema_extra={"enum": list(STATUSES)})] = None,
-            customer_id: Annotated[str | None, Query(alias="customerId", min_length=1,
-                                                     max_length=MAX_ID_LENGTH)] = None,
-            limit: Annotated[int, Query(ge=1, le=100, description="Orders per page")] = 20,
-            cursor: Annotated[str | None, Query(max_length=20, description="`nextCursor` of the page before")
-                              ] = None,
-            min_position: MinPosition = None) -> JSONResponse:
+        order_id: Annotated[
+            str | None,
+            Query(
+                alias="orderId", min_length=1, max_length=MAX_ID_LENGTH, description="The seed's query: one order by id"
+            ),
+        ] = None,
+        status: Annotated[
+            str | None, Query(description="Only orders in this status", json_schema_extra={"enum": list(STATUSES)})
+        ] = None,
+        customer_id: Annotated[str | None, Query(alias="customerId", min_length=1, max_length=MAX_ID_LENGTH)] = None,
+        limit: Annotated[int, Query(ge=1, le=100, description="Orders per page")] = 20,
+        cursor: Annotated[str | None, Query(max_length=20, description="`nextCursor` of the page before")] = None,
+        min_position: MinPosition = None,
+    ) -> JSONResponse:
         """With `orderId`: that order (the seed's `GET /orders?orderId=123456`). Otherwise a page of
         orders in the order they were placed, filtered by `status` and `customerId`."""
         if order_id is not None:
-            others = [name for name, value in (("status", status), ("customerId", customer_id),
-                                               ("cursor", cursor)) if value is not None]
+            others = [
+                name
+                for name, value in (("status", status), ("customerId", customer_id), ("cursor", cursor))
+                if value is not None
+            ]
             if others:
-                raise invalid(others[0], f"orderId names one order; {others[0]} pages through many: "
-                                         "send one or the other", where="query")
+                raise invalid(
+                    others[0],
+                    f"orderId names one order; {others[0]} pages through many: send one or the other",
+                    where="query",
+                )
             order_id = check_query_id(order_id, "orderId")
             with read_models(min_position) as queries:
                 return one_order(queries, order_id)
@@ -516,8 +710,7 @@ def create_app(shop_or_store_url: Shop | str = "memory:", *, max_wait: float = 2
             page: list[dict[str, Any] | None] = []  # never None: every row is an order
             scanned, more = start, False
             for row in islice(rows.values(), start, None):
-                if (status is None or row.status == status) and \
-                        (customer_id is None or row.customer_id == customer_id):
+                if (status is None or row.status == status) and (customer_id is None or row.customer_id == customer_id):
                     if len(page) == limit:
                         more = True
                         break
@@ -546,11 +739,18 @@ def create_app(shop_or_store_url: Shop | str = "memory:", *, max_wait: float = 2
 
     @app.get("/orders/{orderId}/state", tags=["queries"], **schemas.query_docs(schemas.OrderStateOut))
     def get_order_state(
-            order_id: OrderIdPath,
-            version: Annotated[int | None, Query(ge=0, le=2**63 - 1,
-                                                 description="The state right after this version")] = None,
-            at: Annotated[str | None, Query(max_length=40, description="The state at this moment: an ISO 8601 "
-                                            "time (naive means UTC) or Unix seconds")] = None) -> JSONResponse:
+        order_id: OrderIdPath,
+        version: Annotated[
+            int | None, Query(ge=0, le=2**63 - 1, description="The state right after this version")
+        ] = None,
+        at: Annotated[
+            str | None,
+            Query(
+                max_length=40,
+                description="The state at this moment: an ISO 8601 time (naive means UTC) or Unix seconds",
+            ),
+        ] = None,
+    ) -> JSONResponse:
         """Time travel: the order's state at a version or a moment, folded from its events."""
         order_id = path_order_id(order_id)
         events = order_events(order_id)
@@ -558,15 +758,17 @@ def create_app(shop_or_store_url: Shop | str = "memory:", *, max_wait: float = 2
             raise invalid("at", "send version or at, not both", where="query")
         if version is not None:
             if version > len(events):
-                raise invalid("version", f"order {order_id} has versions 0 to {len(events)}, not {version}",
-                              where="query")
+                raise invalid(
+                    "version", f"order {order_id} has versions 0 to {len(events)}, not {version}", where="query"
+                )
             state = state_at_version(store, order_id, version)
         elif at is not None:
             try:
                 moment = int(at) if re.fullmatch(r"-?\d{1,15}", at) else to_timestamp(at)
             except (ValueError, OverflowError) as error:
-                raise invalid("at", f"at {at!r} is not an ISO 8601 time or Unix seconds ({error})",
-                              where="query") from None
+                raise invalid(
+                    "at", f"at {at!r} is not an ISO 8601 time or Unix seconds ({error})", where="query"
+                ) from None
             state = state_at_time(store, order_id, moment)
         else:
             state = state_at_version(store, order_id, len(events))
@@ -574,8 +776,9 @@ def create_app(shop_or_store_url: Shop | str = "memory:", *, max_wait: float = 2
 
     @app.get("/events", tags=["queries"], **schemas.query_docs(schemas.EventFeed))
     def get_events(
-            after: Annotated[int, Query(ge=0, le=2**63 - 1, description="Events after this position")] = 0,
-            limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> JSONResponse:
+        after: Annotated[int, Query(ge=0, le=2**63 - 1, description="Events after this position")] = 0,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> JSONResponse:
         """The global feed, in position order: what another service follows (positions may have gaps)."""
         events = store.read_all(after + 1, limit)
         return JSONResponse({"events": [event_json(r) for r in events], "lastPosition": store.last_position})
@@ -585,9 +788,20 @@ def create_app(shop_or_store_url: Shop | str = "memory:", *, max_wait: float = 2
         """Revenue per UTC day, from the daily revenue read model."""
         with read_models(min_position):
             days = sorted(worker.read_models.daily_revenue.state.days.values(), key=lambda d: d.date)
-            return read_answer({"days": [
-                {"date": d.date.isoformat(), "ordersPlaced": d.orders_placed, "grossPaid": money(d.gross_paid),
-                 "refundsPaid": money(d.refunds_paid), "net": money(d.net)} for d in days]})
+            return read_answer(
+                {
+                    "days": [
+                        {
+                            "date": d.date.isoformat(),
+                            "ordersPlaced": d.orders_placed,
+                            "grossPaid": money(d.gross_paid),
+                            "refundsPaid": money(d.refunds_paid),
+                            "net": money(d.net),
+                        }
+                        for d in days
+                    ]
+                }
+            )
 
     schemas.finish_openapi(app)
     return app
@@ -598,4 +812,3 @@ def check_query_id(value: str, name: str) -> str:
         return check_id(value, name)
     except ValueError as error:
         raise invalid(name, str(error), where="query") from None
-

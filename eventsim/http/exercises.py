@@ -4,6 +4,7 @@ Each check starts a shop server of its own on 127.0.0.1, with seeded ids and
 a simulated clock, hands the learner's function an ``httpx.Client`` for it,
 and then looks in the store at what really happened.
 """
+
 from __future__ import annotations
 
 import threading
@@ -47,7 +48,7 @@ def _types(shop: Shop, order_id: str) -> list[str]:
     return [r.event_type for r in shop.store.read_stream(stream_for(order_id))]
 
 
-@exercise("8.1", "read your own write")
+@exercise("8.1", "read your own write", shape="a function place_and_read(client) returning the order JSON")
 def check_place_and_read(place_and_read: Callable) -> str | None:
     with _shop_server(lag=1.0) as (shop, server), httpx.Client(base_url=server.url) as client:
         answer = _answered(place_and_read(client))
@@ -56,8 +57,10 @@ def check_place_and_read(place_and_read: Callable) -> str | None:
         if not isinstance(answer, dict):
             return "return the order as a dict: the .json() of the GET's response."
         if answer.get("status") == 404 or answer.get("type") == "/problems/not-found":
-            return ("the read model had not caught up yet, so the order was not found: send the position from "
-                    "the POST's response as minPosition with the GET.")
+            return (
+                "the read model had not caught up yet, so the order was not found: send the position from "
+                "the POST's response as minPosition with the GET."
+            )
         if "events" in answer and isinstance(answer["events"], list):
             return "that is the order's events; read the order itself: GET /orders/777."
         if (answer.get("orderId"), answer.get("amount"), answer.get("status")) != ("777", "19.99", "placed"):
@@ -65,7 +68,7 @@ def check_place_and_read(place_and_read: Callable) -> str | None:
     return None
 
 
-@exercise("8.2", "retry without paying twice")
+@exercise("8.2", "retry without paying twice", shape="a function refund_with_retry(client, order_id, key)")
 def check_refund_with_retry(refund_with_retry: Callable) -> str | None:
     with _shop_server() as (shop, server):
         setup = httpx.Client(base_url=server.url)
@@ -79,8 +82,10 @@ def check_refund_with_retry(refund_with_retry: Callable) -> str | None:
                 return "the first answer is lost: catch httpx.TimeoutException and send the request again."
         refunds = _types(shop, "A1").count("RefundCreated")
         if refunds > 1:
-            return (f"the customer got {refunds} refunds: send the same Idempotency-Key header "
-                    "(the key given) with every attempt.")
+            return (
+                f"the customer got {refunds} refunds: send the same Idempotency-Key header "
+                "(the key given) with every attempt."
+            )
         if refunds == 0:
             return 'request the refund: POST /orders/A1/refunds with the body {"amount": "5.00"}.'
         if not isinstance(response, httpx.Response) or response.status_code != 200:
@@ -90,7 +95,7 @@ def check_refund_with_retry(refund_with_retry: Callable) -> str | None:
     return None
 
 
-@exercise("8.3", "ship only what you saw")
+@exercise("8.3", "ship only what you saw", shape="a function ship_if_unchanged(client, order_id, seen)")
 def check_ship_if_unchanged(ship_if_unchanged: Callable) -> str | None:
     with _shop_server() as (shop, server), httpx.Client(base_url=server.url) as client:
         client.post("/orders", json={"orderId": "B1", "amount": 20})
@@ -98,8 +103,10 @@ def check_ship_if_unchanged(ship_if_unchanged: Callable) -> str | None:
         client.post("/orders/B1/refunds", json={"amount": 5, "reason": "a scratch"})  # someone else, meanwhile
         stale = _answered(ship_if_unchanged(client, "B1", seen))
         if "OrderShipped" in _types(shop, "B1"):
-            return ("the order changed after you looked (a refund was requested) and it was shipped anyway: send "
-                    "the ETag you saw as If-Match, so the server refuses if the order has changed.")
+            return (
+                "the order changed after you looked (a refund was requested) and it was shipped anyway: send "
+                "the ETag you saw as If-Match, so the server refuses if the order has changed."
+            )
         if stale != 412:
             return f"with a stale ETag the server answers 412; you returned {stale!r}: return the status code."
         client.post("/orders", json={"orderId": "B2", "amount": 20})

@@ -5,6 +5,7 @@ server and is carried out, but the first ``times`` answers to a ``POST`` are
 thrown away and the client sees a timeout instead, as when a connection
 drops on the way back.  The client cannot tell whether the command ran.
 """
+
 from __future__ import annotations
 
 import httpx
@@ -26,8 +27,7 @@ class LoseResponses(httpx.BaseTransport):
             response.read()  # the server has answered; the answer never arrives
             response.close()
             self.lost += 1
-            raise httpx.ReadTimeout("timed out waiting for the answer (it was lost on the way back)",
-                                    request=request)
+            raise httpx.ReadTimeout("timed out waiting for the answer (it was lost on the way back)", request=request)
         return response
 
     def close(self) -> None:

@@ -3,6 +3,7 @@
 The models here document responses; the app builds its JSON itself (money as
 strings), and the tests check every answer against these schemas.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -45,6 +46,7 @@ def _money(*default: None) -> Any:
 
 class Event(BaseModel):
     """A recorded event in the seed's JSON shape, with its envelope."""
+
     eventType: str = Field(json_schema_extra={"enum": list(EVENT_TYPES)})
     orderId: str
     amount: str | None = _money(None)
@@ -62,6 +64,7 @@ class Event(BaseModel):
 
 class CommandResult(BaseModel):
     """What a command recorded; a retry under the same Idempotency-Key gets the same."""
+
     orderId: str
     commandId: str
     version: int = Field(description="The order's version right after this command (also the ETag)")
@@ -79,6 +82,7 @@ class RefundRow(BaseModel):
 
 class Order(BaseModel):
     """One row of the orders read model."""
+
     orderId: str
     customerId: str | None
     amount: str = _money()
@@ -115,6 +119,7 @@ class RefundState(BaseModel):
 
 class OrderStateOut(BaseModel):
     """An order's state as the decider sees it, at some version or moment."""
+
     orderId: str
     customerId: str | None
     status: str = Field(json_schema_extra={"enum": ["new", *STATUSES]})
@@ -148,6 +153,7 @@ class DailyRevenueOut(BaseModel):
 
 class Problem(BaseModel):
     """An error (RFC 9457), with members of our own saying where and why."""
+
     type: str
     title: str
     status: int
@@ -170,7 +176,7 @@ ERRORS = {
     413: "The body is over the size limit",
     415: "The body is not application/json",
     422: "A field, parameter or header is missing, unknown or invalid (`field` names it); "
-         "or the Idempotency-Key was used for another request",
+    "or the Idempotency-Key was used for another request",
     503: "The read models have not reached minPosition in time",
 }
 
@@ -184,13 +190,14 @@ READ_POSITION = _header("The position the read models had reached when they answ
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    answers: dict[int | str, dict[str, Any]] = {code: {"model": Problem, "description": ERRORS[code]}
-                                                for code in codes}
+    answers: dict[int | str, dict[str, Any]] = {code: {"model": Problem, "description": ERRORS[code]} for code in codes}
     if 412 in answers:
         answers[412]["headers"] = {"ETag": ETAG}
     if 503 in answers:
-        answers[503]["headers"] = {"Retry-After": _header("Seconds to wait before asking again"),
-                                   "Read-Model-Position": READ_POSITION}
+        answers[503]["headers"] = {
+            "Retry-After": _header("Seconds to wait before asking again"),
+            "Read-Model-Position": READ_POSITION,
+        }
     return answers
 
 
@@ -198,11 +205,15 @@ _ID = {"type": "string", "minLength": 1, "maxLength": MAX_ID_LENGTH, "pattern": 
 _BODY_KINDS: dict[str, dict[str, Any]] = {
     "id": _ID,
     "order id": _ID,
-    "money": {"description": "A JSON number (read exactly, never as a float) or a decimal string; "
-                             "positive, at most two decimals",
-              "oneOf": [{"type": "number", "exclusiveMinimum": 0, "maximum": int(MAX_AMOUNT), "multipleOf": 0.01},
-                        {"type": "string", "pattern": r"^\d{1,13}(\.\d{1,2})?$"}],
-              "examples": [100, "19.99"]},
+    "money": {
+        "description": "A JSON number (read exactly, never as a float) or a decimal string; "
+        "positive, at most two decimals",
+        "oneOf": [
+            {"type": "number", "exclusiveMinimum": 0, "maximum": int(MAX_AMOUNT), "multipleOf": 0.01},
+            {"type": "string", "pattern": r"^\d{1,13}(\.\d{1,2})?$"},
+        ],
+        "examples": [100, "19.99"],
+    },
     "text": {"type": "string", "maxLength": MAX_TEXT_LENGTH},
 }
 
@@ -213,8 +224,12 @@ def body_schema(spec: dict[str, tuple[str, bool]]) -> dict[str, Any]:
     for name, (kind, required) in spec.items():
         schema = _BODY_KINDS[kind]
         properties[name] = schema if required else {"anyOf": [schema, {"type": "null"}]}
-    return {"type": "object", "properties": properties, "additionalProperties": False,
-            "required": [name for name, (_, required) in spec.items() if required]}
+    return {
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+        "required": [name for name, (_, required) in spec.items() if required],
+    }
 
 
 def command_docs(spec: dict[str, tuple[str, bool]], *, created: bool = False) -> dict[str, Any]:
@@ -222,13 +237,17 @@ def command_docs(spec: dict[str, tuple[str, bool]], *, created: bool = False) ->
     headers = {"ETag": ETAG}
     if created:
         headers["Location"] = _header("The new order's URL")
-    ok = {"model": CommandResult, "headers": headers,
-          "description": "Recorded: the events, the order's new version and the global position"}
+    ok = {
+        "model": CommandResult,
+        "headers": headers,
+        "description": "Recorded: the events, the order's new version and the global position",
+    }
     docs: dict[str, Any] = {"responses": {201 if created else 200: ok, **_errors(400, 404, 409, 412, 413, 415, 422)}}
     if spec:
         required = any(required for _, required in spec.values())
-        docs["openapi_extra"] = {"requestBody": {"required": required, "content": {
-            "application/json": {"schema": body_schema(spec)}}}}
+        docs["openapi_extra"] = {
+            "requestBody": {"required": required, "content": {"application/json": {"schema": body_schema(spec)}}}
+        }
     return docs
 
 

@@ -5,6 +5,7 @@ meant to be reachable from the network.  Port 0 asks the system for a free
 port; the socket is bound before the server starts, so the URL printed or
 returned is the one it listens on.
 """
+
 from __future__ import annotations
 
 import os
@@ -66,8 +67,9 @@ class RunningServer:
     on Binder or JupyterHub (``None`` elsewhere).
     """
 
-    def __init__(self, app: FastAPI, server: uvicorn.Server, thread: threading.Thread, url: str,
-                 proxy_path: str | None):
+    def __init__(
+        self, app: FastAPI, server: uvicorn.Server, thread: threading.Thread, url: str, proxy_path: str | None
+    ):
         self.app, self._server, self._thread = app, server, thread
         self.url, self.proxy_path = url, proxy_path
 
@@ -104,8 +106,9 @@ def start(app: FastAPI, *, host: str = LOCAL, port: int = 0, timeout: float = 10
     proxy_path = f"{prefix.rstrip('/')}/proxy/{port}" if prefix else None
     config = uvicorn.Config(app, log_level="warning", access_log=False, root_path=proxy_path or "")
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=f"eventsim server {port}",
-                              daemon=True)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name=f"eventsim server {port}", daemon=True
+    )
     thread.start()
     deadline = time.monotonic() + timeout
     while not server.started:

@@ -7,6 +7,7 @@ A client that must read its own write sends the position from the command's
 response (``minPosition``); ``wait_for`` holds the query until the read models
 have reached it, for a bounded time.
 """
+
 from __future__ import annotations
 
 import logging
@@ -79,8 +80,10 @@ class ProjectionWorker:
         if self.position >= position:
             return True
         self.wake()
-        return self.lock.wait_for(lambda: self.position >= position or self.error is not None, timeout) \
+        return (
+            self.lock.wait_for(lambda: self.position >= position or self.error is not None, timeout)
             and self.error is None
+        )
 
     def _run(self) -> None:
         while not self._closed:

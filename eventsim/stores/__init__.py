@@ -7,6 +7,7 @@
 All three keep one contract (``tests/test_store_contract.py`` runs the same
 tests on each).  psycopg is imported only when a PostgreSQL URL is opened.
 """
+
 from __future__ import annotations
 
 import os
@@ -26,12 +27,14 @@ __all__ = ["SCHEMA_VERSION", "PostgresEventStore", "SQLiteEventStore", "StoreErr
 def __getattr__(name: str) -> Any:  # PostgresEventStore without importing psycopg up front
     if name == "PostgresEventStore":
         from .postgres import PostgresEventStore
+
         return PostgresEventStore
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def open_store(url: str | os.PathLike[str], *, clock: Callable[[], int] = system_clock,
-               ids: Callable[[], str] = random_ids) -> Any:
+def open_store(
+    url: str | os.PathLike[str], *, clock: Callable[[], int] = system_clock, ids: Callable[[], str] = random_ids
+) -> Any:
     """The store that ``url`` names: ``memory:``, an SQLite file (a path or ``sqlite:///path``),
     or a ``postgresql://`` (``postgres://``) URL.  ``ValueError`` for anything else."""
     if isinstance(url, Path):
@@ -44,13 +47,15 @@ def open_store(url: str | os.PathLike[str], *, clock: Callable[[], int] = system
         return InMemoryEventStore(clock=clock, ids=ids)
     if scheme in ("postgresql", "postgres"):
         from .postgres import PostgresEventStore
+
         return PostgresEventStore(url, clock=clock, ids=ids)
     if scheme == "sqlite":
         if not rest.startswith("///") or len(rest) == 3:
-            raise ValueError(f"store URL {url!r}: an SQLite URL is sqlite:///relative/path or "
-                             "sqlite:////absolute/path")
+            raise ValueError(f"store URL {url!r}: an SQLite URL is sqlite:///relative/path or sqlite:////absolute/path")
         return SQLiteEventStore(rest[3:], clock=clock, ids=ids)
     if len(scheme) > 1 or not url.strip():  # a one-letter "scheme" is a Windows drive: C:\shop.db
-        raise ValueError(f"store URL {url!r}: use memory:, a file path or sqlite:///path for SQLite, "
-                         "or postgresql://user@host/dbname")
+        raise ValueError(
+            f"store URL {url!r}: use memory:, a file path or sqlite:///path for SQLite, "
+            "or postgresql://user@host/dbname"
+        )
     return SQLiteEventStore(url, clock=clock, ids=ids)

@@ -21,6 +21,7 @@ an append, the append may or may not have been recorded (the commit may have
 happened just before): read the stream, or the command's record, to find out.
 A command handled with a command id is safe to retry.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -106,8 +107,7 @@ FOR EACH STATEMENT EXECUTE FUNCTION eventsim_events_never_change()
 """
 
 
-_APPEND = ("SELECT * FROM eventsim_append(%s, %s, %s, %s, %s::jsonb[], %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
-           " %s)")
+_APPEND = "SELECT * FROM eventsim_append(%s, %s, %s, %s, %s::jsonb[], %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 
 
 def display_url(url: str) -> str:
@@ -128,8 +128,14 @@ class PostgresEventStore(SQLEventStore):
     _P = "%s"
     _integrity_errors = (psycopg.errors.UniqueViolation,)
 
-    def __init__(self, url: str, *, clock: Callable[[], int] = system_clock, ids: Callable[[], str] = random_ids,
-                 lock_timeout: float = 30.0):
+    def __init__(
+        self,
+        url: str,
+        *,
+        clock: Callable[[], int] = system_clock,
+        ids: Callable[[], str] = random_ids,
+        lock_timeout: float = 30.0,
+    ):
         super().__init__(clock=clock, ids=ids)
         self.url = url
         self.name = f"PostgreSQL store {display_url(url)}"
@@ -142,17 +148,23 @@ class PostgresEventStore(SQLEventStore):
                 connection.execute("SELECT pg_advisory_xact_lock(7310870969309975917)")
                 ours, theirs = connection.execute(
                     "SELECT to_regclass('eventsim_store') IS NOT NULL,"
-                    " to_regclass('events') IS NOT NULL OR to_regclass('commands') IS NOT NULL").fetchall()[0]
+                    " to_regclass('events') IS NOT NULL OR to_regclass('commands') IS NOT NULL"
+                ).fetchall()[0]
                 if not ours:
                     if theirs:
-                        raise StoreError(self.name, "not an eventsim store: it has a table 'events' or "
-                                         "'commands' but no eventsim_store table")
+                        raise StoreError(
+                            self.name,
+                            "not an eventsim store: it has a table 'events' or 'commands' but no eventsim_store table",
+                        )
                     connection.execute(_SCHEMA)
         found = self._query("SELECT max(schema_version) FROM eventsim_store")[0][0]
         if found != SCHEMA_VERSION:
             newer = isinstance(found, int) and found > SCHEMA_VERSION
-            raise StoreError(self.name, f"schema version {found!r}: this eventsim reads version {SCHEMA_VERSION}"
-                             + ("; the store was written by a newer eventsim: upgrade eventsim" if newer else ""))
+            raise StoreError(
+                self.name,
+                f"schema version {found!r}: this eventsim reads version {SCHEMA_VERSION}"
+                + ("; the store was written by a newer eventsim: upgrade eventsim" if newer else ""),
+            )
 
     def _connection(self) -> psycopg.Connection:
         if self._conn is None or self._conn.closed:
@@ -166,16 +178,39 @@ class PostgresEventStore(SQLEventStore):
             self._conn = connection
         return self._conn
 
-    def _record(self, stream_id: str, events: list[Any], rows: list[tuple[str, int, str]],
-                expected_version: int | ExpectedVersion, correlation_id: str | None, causation_id: str | None,
-                actor: str | None, command: CommandRecord | None) -> list[RecordedEvent]:
+    def _record(
+        self,
+        stream_id: str,
+        events: list[Any],
+        rows: list[tuple[str, int, str]],
+        expected_version: int | ExpectedVersion,
+        correlation_id: str | None,
+        causation_id: str | None,
+        actor: str | None,
+        command: CommandRecord | None,
+    ) -> list[RecordedEvent]:
         """One call of ``eventsim_append``: one round trip, one transaction (the connection autocommits)."""
         expected = None if expected_version is ANY else 0 if expected_version is NO_STREAM else expected_version
         event_ids = [self._ids() for _ in events]
         c = command
-        params = (stream_id, expected, [t for t, _, _ in rows], [v for _, v, _ in rows], [d for _, _, d in rows],
-                  event_ids, self._clock(), correlation_id, causation_id, actor, c and c.command_id, c and c.fingerprint, c and c.stream_id,
-                  c and c.first_version, c and c.last_version, c and c.causation_id)
+        params = (
+            stream_id,
+            expected,
+            [t for t, _, _ in rows],
+            [v for _, v, _ in rows],
+            [d for _, _, d in rows],
+            event_ids,
+            self._clock(),
+            correlation_id,
+            causation_id,
+            actor,
+            c and c.command_id,
+            c and c.fingerprint,
+            c and c.stream_id,
+            c and c.first_version,
+            c and c.last_version,
+            c and c.causation_id,
+        )
         with self._lock:
             try:
                 connection = self._connection()
@@ -186,14 +221,20 @@ class PostgresEventStore(SQLEventStore):
             except psycopg.errors.UniqueViolation:
                 raise
             except psycopg.Error as error:
-                raise self._error(error, "the append may or may not have been recorded: read the stream "
-                                  "(or the command's record) to find out") from None
+                raise self._error(
+                    error,
+                    "the append may or may not have been recorded: read the stream "
+                    "(or the command's record) to find out",
+                ) from None
         if not written:
             _refuse(stream_id, len(events), expected_version, command, actual, command_seen)
             return []
-        return [RecordedEvent(first + i, stream_id, actual + 1 + i, event, stamped, event_id,
-                              correlation_id, causation_id, actor)
-                for i, (event, event_id) in enumerate(zip(events, event_ids))]
+        return [
+            RecordedEvent(
+                first + i, stream_id, actual + 1 + i, event, stamped, event_id, correlation_id, causation_id, actor
+            )
+            for i, (event, event_id) in enumerate(zip(events, event_ids))
+        ]
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         with self._lock:

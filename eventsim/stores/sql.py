@@ -22,6 +22,7 @@ Subscriptions get events after the commit, in position order.  Events that
 other processes append are delivered on this store's next ``append`` or when
 you call ``poll()``: nothing polls in the background.
 """
+
 from __future__ import annotations
 
 import json
@@ -55,9 +56,11 @@ logger = logging.getLogger(__name__)
 #: 2: each event row keeps its event type's schema version (``eventsim.upcasting``).
 SCHEMA_VERSION = 2
 
-_COLUMNS = ("position, stream_id, version, event_type, schema_version, data, recorded_at, event_id, "
-            "correlation_id, causation_id, actor")
-_BATCH = 500   # rows per INSERT statement: under every driver's limit on parameters
+_COLUMNS = (
+    "position, stream_id, version, event_type, schema_version, data, recorded_at, event_id, "
+    "correlation_id, causation_id, actor"
+)
+_BATCH = 500  # rows per INSERT statement: under every driver's limit on parameters
 _PAGE = 1_000  # events a subscription reads per query: bounded memory, few round trips
 
 
@@ -100,9 +103,17 @@ class SQLEventStore:
     name: str  # "SQLite store '/path/shop.db'": how errors name the store
     _integrity_errors: tuple[type[BaseException], ...]  # the driver's unique-violation errors
 
-    def _record(self, stream_id: str, events: list[Any], rows: list[tuple[str, int, str]],
-                expected_version: int | ExpectedVersion, correlation_id: str | None, causation_id: str | None,
-                actor: str | None, command: CommandRecord | None) -> list[RecordedEvent]:
+    def _record(
+        self,
+        stream_id: str,
+        events: list[Any],
+        rows: list[tuple[str, int, str]],
+        expected_version: int | ExpectedVersion,
+        correlation_id: str | None,
+        causation_id: str | None,
+        actor: str | None,
+        command: CommandRecord | None,
+    ) -> list[RecordedEvent]:
         """The append itself, in one transaction under the write lock; ``rows`` are
         (type name, schema version, JSON)."""
         raise NotImplementedError
@@ -122,24 +133,38 @@ class SQLEventStore:
 
     # --- writing ---------------------------------------------------------------
 
-    def append(self, stream_id: str, events: Iterable[Any], expected_version: int | ExpectedVersion = ANY,
-               *, correlation_id: str | None = None, causation_id: str | None = None,
-               actor: str | None = None, command: CommandRecord | None = None) -> list[RecordedEvent]:
+    def append(
+        self,
+        stream_id: str,
+        events: Iterable[Any],
+        expected_version: int | ExpectedVersion = ANY,
+        *,
+        correlation_id: str | None = None,
+        causation_id: str | None = None,
+        actor: str | None = None,
+        command: CommandRecord | None = None,
+    ) -> list[RecordedEvent]:
         """Record ``events`` at the end of ``stream_id``, all or none, in one transaction; return them."""
         events = list(events)
         names = [event_type_name(event) for event in events]  # TypeError for anything else
-        rows = [(name, schema_version(name), payload_json(event_to_payload(event)))
-                for name, event in zip(names, events)]
+        rows = [
+            (name, schema_version(name), payload_json(event_to_payload(event))) for name, event in zip(names, events)
+        ]
         check_expected_version(expected_version)
-        for what, value in (("stream_id", stream_id), ("correlation_id", correlation_id),
-                            ("causation_id", causation_id), ("actor", actor)):
+        for what, value in (
+            ("stream_id", stream_id),
+            ("correlation_id", correlation_id),
+            ("causation_id", causation_id),
+            ("actor", actor),
+        ):
             if not isinstance(value, str) and (value is not None or what == "stream_id"):
                 raise TypeError(f"{what} must be a str, not {type(value).__name__}")
         if command is not None and not isinstance(command, CommandRecord):
             raise TypeError(f"command must be a CommandRecord, not {type(command).__name__}")
         try:
-            recorded = self._record(stream_id, events, rows, expected_version, correlation_id, causation_id,
-                                    actor, command)
+            recorded = self._record(
+                stream_id, events, rows, expected_version, correlation_id, causation_id, actor, command
+            )
         except self._integrity_errors:  # a writer that skipped the lock lost to the constraints
             raise ConcurrencyError(stream_id, expected_version, self.stream_version(stream_id)) from None
         if recorded and self._subscriptions:
@@ -153,8 +178,10 @@ class SQLEventStore:
 
     def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
         p = self._P
-        return self._events(f"SELECT {_COLUMNS} FROM events WHERE stream_id = {p} AND version >= {p}"
-                            " ORDER BY version", (stream_id, _whole(from_version, "from_version")))
+        return self._events(
+            f"SELECT {_COLUMNS} FROM events WHERE stream_id = {p} AND version >= {p} ORDER BY version",
+            (stream_id, _whole(from_version, "from_version")),
+        )
 
     def read_all(self, from_position: int = 1, limit: int | None = None) -> list[RecordedEvent]:
         """Events with ``position >= from_position`` in position order, at most ``limit`` of them.
@@ -169,8 +196,9 @@ class SQLEventStore:
 
     def stream_version(self, stream_id: str) -> int:
         """The version of the stream's last event; 0 for a stream with no events."""
-        return self._query(f"SELECT coalesce(max(version), 0) FROM events WHERE stream_id = {self._P}",
-                           (stream_id,))[0][0]
+        return self._query(f"SELECT coalesce(max(version), 0) FROM events WHERE stream_id = {self._P}", (stream_id,))[
+            0
+        ][0]
 
     @property
     def last_position(self) -> int:
@@ -186,8 +214,11 @@ class SQLEventStore:
 
     def command_record(self, command_id: str) -> CommandRecord | None:
         """What the command with this id recorded, or ``None`` if it was never handled here."""
-        rows = self._query("SELECT command_id, fingerprint, stream_id, first_version, last_version, causation_id"
-                           f" FROM commands WHERE command_id = {self._P}", (command_id,))
+        rows = self._query(
+            "SELECT command_id, fingerprint, stream_id, first_version, last_version, causation_id"
+            f" FROM commands WHERE command_id = {self._P}",
+            (command_id,),
+        )
         return CommandRecord(*rows[0]) if rows else None
 
     def _events(self, sql: str, params: Sequence[Any]) -> list[RecordedEvent]:
@@ -204,16 +235,20 @@ class SQLEventStore:
 
     # --- subscribing -----------------------------------------------------------
 
-    def subscribe(self, handler: Callable[[RecordedEvent], None], from_position: int = 1,
-                  name: str | None = None) -> Subscription:
+    def subscribe(
+        self, handler: Callable[[RecordedEvent], None], from_position: int = 1, name: str | None = None
+    ) -> Subscription:
         """Catch ``handler`` up from ``from_position``, then send it every new event.
 
         New events are those this store object appends, delivered after their
         commit, and those other processes append, delivered by ``poll()``.
         """
-        subscription = Subscription(self,  # type: ignore[arg-type]  # it needs only _dispatch()
-                                    handler, max(_whole(from_position, "from_position"), 1) - 1,
-                                    name or str(getattr(handler, "__name__", repr(handler))))
+        subscription = Subscription(
+            self,  # type: ignore[arg-type]  # it needs only _dispatch()
+            handler,
+            max(_whole(from_position, "from_position"), 1) - 1,
+            name or str(getattr(handler, "__name__", repr(handler))),
+        )
         self._subscriptions.append(subscription)
         self._dispatch()
         return subscription
@@ -260,8 +295,13 @@ class SQLEventStore:
             subscription.handler(recorded)
         except BaseException as error:  # noqa: BLE001 -- any failure stops the subscription at this event
             subscription.error = error
-            logger.error("subscriber %s failed on event %d (%s): %r; it is stopped until resume()",
-                         subscription.name, recorded.position, recorded.event_type, error)
+            logger.error(
+                "subscriber %s failed on event %d (%s): %r; it is stopped until resume()",
+                subscription.name,
+                recorded.position,
+                recorded.event_type,
+                error,
+            )
             return False
         subscription.position = recorded.position
         return True
@@ -270,22 +310,27 @@ class SQLEventStore:
         return f"<{type(self).__name__} {self.name}>"
 
 
-def _refuse(stream_id: str, count: int, expected_version: int | ExpectedVersion, command: CommandRecord | None,
-            actual: int, command_seen: bool) -> None:
+def _refuse(
+    stream_id: str,
+    count: int,
+    expected_version: int | ExpectedVersion,
+    command: CommandRecord | None,
+    actual: int,
+    command_seen: bool,
+) -> None:
     """Raise what an append of ``count`` events must raise, given the stream's version and whether
     the command was seen; return if it may go ahead."""
-    if not (expected_version is ANY
-            or (expected_version is NO_STREAM and actual == 0)
-            or expected_version == actual):
+    if not (expected_version is ANY or (expected_version is NO_STREAM and actual == 0) or expected_version == actual):
         raise ConcurrencyError(stream_id, expected_version, actual)
     if command is not None:
         if command_seen:  # handled meanwhile by another writer
             raise ConcurrencyError(stream_id, actual, actual, f"command {command.command_id!r} was already recorded")
-        if (command.stream_id, command.first_version, command.last_version) != \
-                (stream_id, actual + 1, actual + count):
-            raise ValueError(f"the command record says {command.stream_id!r} versions "
-                             f"{command.first_version}-{command.last_version}, but the append records "
-                             f"{stream_id!r} versions {actual + 1}-{actual + count}")
+        if (command.stream_id, command.first_version, command.last_version) != (stream_id, actual + 1, actual + count):
+            raise ValueError(
+                f"the command record says {command.stream_id!r} versions "
+                f"{command.first_version}-{command.last_version}, but the append records "
+                f"{stream_id!r} versions {actual + 1}-{actual + count}"
+            )
 
 
 def _whole(value: object, what: str) -> int:

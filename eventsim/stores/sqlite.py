@@ -17,6 +17,7 @@ which admits one writer at a time across all processes; the others wait up to
 ``timeout`` seconds.  Positions are SQLite row ids, assigned under that lock,
 so they are in commit order.
 """
+
 from __future__ import annotations
 
 import os
@@ -75,8 +76,15 @@ class SQLiteEventStore(SQLEventStore):
     ``StoreError``.  ``synchronous``: see the module's docstring.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, clock: Callable[[], int] = system_clock,
-                 ids: Callable[[], str] = random_ids, timeout: float = 30.0, synchronous: str = "NORMAL"):
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        clock: Callable[[], int] = system_clock,
+        ids: Callable[[], str] = random_ids,
+        timeout: float = 30.0,
+        synchronous: str = "NORMAL",
+    ):
         super().__init__(clock=clock, ids=ids)
         if synchronous not in ("NORMAL", "FULL"):
             raise ValueError(f"synchronous is 'NORMAL' or 'FULL', not {synchronous!r}")
@@ -86,8 +94,9 @@ class SQLiteEventStore(SQLEventStore):
         self.read_only = self.path.exists() and not os.access(self.path, os.W_OK)
         target = f"file:{quote(str(self.path.resolve()))}?mode=ro" if self.read_only else str(self.path)
         try:
-            self._db = sqlite3.connect(target, uri=self.read_only, timeout=timeout, isolation_level=None,
-                                       check_same_thread=False)
+            self._db = sqlite3.connect(
+                target, uri=self.read_only, timeout=timeout, isolation_level=None, check_same_thread=False
+            )
         except sqlite3.Error as error:
             raise StoreError(self.name, f"cannot open the file ({error})") from None
         try:
@@ -108,13 +117,20 @@ class SQLiteEventStore(SQLEventStore):
                         if statement.strip():
                             cursor.execute(statement)
         elif "eventsim_store" not in tables:
-            raise StoreError(self.name, "not an eventsim store: it has tables "
-                             + ", ".join(sorted(tables)[:5]) + " but no eventsim_store table")
+            raise StoreError(
+                self.name,
+                "not an eventsim store: it has tables "
+                + ", ".join(sorted(tables)[:5])
+                + " but no eventsim_store table",
+            )
         found = self._query("SELECT max(schema_version) FROM eventsim_store")[0][0]
         if found != SCHEMA_VERSION:
             newer = isinstance(found, int) and found > SCHEMA_VERSION
-            raise StoreError(self.name, f"schema version {found!r}: this eventsim reads version {SCHEMA_VERSION}"
-                             + ("; the store was written by a newer eventsim: upgrade eventsim" if newer else ""))
+            raise StoreError(
+                self.name,
+                f"schema version {found!r}: this eventsim reads version {SCHEMA_VERSION}"
+                + ("; the store was written by a newer eventsim: upgrade eventsim" if newer else ""),
+            )
         self._query(f"PRAGMA synchronous = {self.synchronous}")  # per connection
 
     @contextmanager
@@ -136,9 +152,17 @@ class SQLiteEventStore(SQLEventStore):
                     raise self._error(error, "nothing was appended") from None
                 raise
 
-    def _record(self, stream_id: str, events: list[Any], rows: list[tuple[str, int, str]],
-                expected_version: int | ExpectedVersion, correlation_id: str | None, causation_id: str | None,
-                actor: str | None, command: CommandRecord | None) -> list[RecordedEvent]:
+    def _record(
+        self,
+        stream_id: str,
+        events: list[Any],
+        rows: list[tuple[str, int, str]],
+        expected_version: int | ExpectedVersion,
+        correlation_id: str | None,
+        causation_id: str | None,
+        actor: str | None,
+        command: CommandRecord | None,
+    ) -> list[RecordedEvent]:
         """The append itself: one transaction under the write lock."""
         p = self._P
         with self._write() as cursor:
@@ -147,7 +171,8 @@ class SQLiteEventStore(SQLEventStore):
                 " (SELECT position FROM events ORDER BY position DESC LIMIT 1),"
                 " (SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1),"
                 f" (SELECT count(*) FROM commands WHERE command_id = {p})",
-                (stream_id, command.command_id if command else None))
+                (stream_id, command.command_id if command else None),
+            )
             actual, last_position, last_time, command_seen = cursor.fetchone()
             _refuse(stream_id, len(events), expected_version, command, actual, bool(command_seen))
             if not events:
@@ -156,22 +181,47 @@ class SQLiteEventStore(SQLEventStore):
             # whichever process's clock is behind.
             now = max(self._clock(), last_time or 0)
             position = last_position or 0
-            recorded = [RecordedEvent(position + i, stream_id, actual + i, event, now, self._ids(),
-                                      correlation_id, causation_id, actor)
-                        for i, event in enumerate(events, 1)]
+            recorded = [
+                RecordedEvent(
+                    position + i, stream_id, actual + i, event, now, self._ids(), correlation_id, causation_id, actor
+                )
+                for i, event in enumerate(events, 1)
+            ]
             for start in range(0, len(recorded), _BATCH):  # one statement per batch: few round trips
-                batch = recorded[start:start + _BATCH]
+                batch = recorded[start : start + _BATCH]
                 cursor.execute(
                     f"INSERT INTO events ({_COLUMNS}) VALUES " + ", ".join([f"({', '.join([p] * 11)})"] * len(batch)),
-                    [value for r, (event_type, type_version, data) in zip(batch, rows[start:start + _BATCH])
-                     for value in (r.position, stream_id, r.version, event_type, type_version, data, now,
-                                   r.event_id, correlation_id, causation_id, actor)])
+                    [
+                        value
+                        for r, (event_type, type_version, data) in zip(batch, rows[start : start + _BATCH])
+                        for value in (
+                            r.position,
+                            stream_id,
+                            r.version,
+                            event_type,
+                            type_version,
+                            data,
+                            now,
+                            r.event_id,
+                            correlation_id,
+                            causation_id,
+                            actor,
+                        )
+                    ],
+                )
             if command is not None:
                 cursor.execute(
                     "INSERT INTO commands (command_id, fingerprint, stream_id, first_version, last_version,"
                     f" causation_id) VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
-                    (command.command_id, command.fingerprint, command.stream_id, command.first_version,
-                     command.last_version, command.causation_id))
+                    (
+                        command.command_id,
+                        command.fingerprint,
+                        command.stream_id,
+                        command.first_version,
+                        command.last_version,
+                        command.causation_id,
+                    ),
+                )
             return recorded
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:

@@ -1,0 +1,186 @@
+"""Notebook 10's exercise checks, fed the mistakes a learner is likely to make.
+
+Each wrong answer must get ❌ with a hint that names the idea; the model
+answer ✅; the placeholder "not answered yet".
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from eventsim import exercises as ex
+from eventsim.commands import CancelOrder, PayOrder, PlaceOrder, RequestRefund, ShipOrder
+from eventsim.events import OrderCreated, OrderPaid, OrderShipped, RefundCreated
+from eventsim.order import OrderNotPaid, RefundExceedsPayment, decide, fold
+from test_exercise_mistakes import assert_correct, assert_pending, assert_wrong
+
+# --- 10.1 event sourcing or CRUD -------------------------------------------------
+
+FIT = {system: fit for system, (fit, _) in ex._SYSTEMS.items()}
+
+
+def test_fit_solution_and_placeholder(capsys):
+    assert_correct(capsys, ex.check_fit, FIT)
+    assert_pending(capsys, ex.check_fit, {system: ... for system in FIT})
+
+
+def test_fit_event_sourcing_everywhere_is_refused(capsys):
+    assert_wrong(capsys, ex.check_fit, {system: ex.FITS for system in FIT}, concept="latest value")
+
+
+def test_fit_one_swapped_answer_is_refused(capsys):
+    swapped = {**FIT, "a company blog's pages": ex.FITS, "a bank account's ledger": ex.CRUD}
+    assert_wrong(capsys, ex.check_fit, swapped, concept="history", never=("CRUD is enough",))
+
+
+def test_fit_words_outside_the_vocabulary_are_refused(capsys):
+    assert_wrong(capsys, ex.check_fit, {**FIT, "a company blog's pages": "ES"}, concept="exactly")
+    assert_wrong(capsys, ex.check_fit, {"a bank account's ledger": ex.FITS}, concept="give an answer")
+
+
+# --- 10.2 where does a rule live ----------------------------------------------------
+
+RULES = dict(ex._RULES)
+
+
+def test_rule_boundaries_solution(capsys):
+    assert_correct(capsys, ex.check_rule_boundaries, RULES)
+
+
+def test_a_unique_order_id_thought_global_is_refused(capsys):
+    assert_wrong(capsys, ex.check_rule_boundaries, {**RULES, "an order id is placed once": ex.ACROSS},
+                 concept="NO_STREAM")
+
+
+def test_a_customer_limit_kept_in_one_order_is_refused(capsys):
+    wrong = {**RULES, "a customer owes at most 100.00 over all unpaid orders": ex.ONE_STREAM}
+    assert_wrong(capsys, ex.check_rule_boundaries, wrong, concept="other orders")
+
+
+def test_rule_boundaries_shape_slips(capsys):
+    assert_wrong(capsys, ex.check_rule_boundaries, {**RULES, "an order is paid once": "one stream"},
+                 concept="exactly")
+    assert_wrong(capsys, ex.check_rule_boundaries, [("an order is paid once", ex.ONE_STREAM)] * 2,
+                 concept="give an answer")
+
+
+# --- 10.3 events from a storyboard ---------------------------------------------------
+
+STORY = [("GiftCardPurchased", {"cardId", "amount"}), ("GiftCardRedeemed", {"cardId", "amount"}),
+         ("GiftCardExpired", {"cardId", "unusedAmount"})]
+
+
+def test_storyboard_solution(capsys):
+    assert_correct(capsys, ex.check_gift_card_events, STORY)
+    assert_correct(capsys, ex.check_gift_card_events, [*STORY[:2], ("GiftCardExpired", {"cardId"})])
+
+
+@pytest.mark.parametrize("story, concept", [
+    ([("CreateGiftCard", {"cardId", "amount"}), *STORY[1:]], "past tense"),
+    ([STORY[0], ("GiftCardUpdated", {"cardId", "amount"}), STORY[2]], "words of the storyboard"),
+    ([STORY[0], ("BalanceChanged", {"cardId", "amount"}), STORY[2]], "words of the storyboard"),
+    ([STORY[0], ("GiftCardRedeemed", {"cardId"}), STORY[2]], "facts its readers need"),
+    ([STORY[1], STORY[0], STORY[2]], "order"),
+    (STORY[:2], "moments"),
+    ([("GiftCardPurchased", {"amount"}), *STORY[1:]], "which card"),
+    ([("GiftCardBought", {"cardId", "amount"}), *STORY[1:]], "names offered"),
+], ids=["a command", "CRUD name", "technical name", "no amount", "order", "a moment missing", "no id", "made up"])
+def test_storyboard_mistakes(capsys, story, concept):
+    assert_wrong(capsys, ex.check_gift_card_events, story, concept=concept)
+
+
+def test_storyboard_shape_slip(capsys):
+    assert_wrong(capsys, ex.check_gift_card_events, ["GiftCardPurchased", "GiftCardRedeemed"],
+                 concept="could not read")
+
+
+# --- 10.4 an idempotent receiver ---------------------------------------------------
+
+def receive(inbox, message, effect):
+    if message["messageId"] in inbox:
+        return
+    effect(message)
+    inbox.add(message["messageId"])
+
+
+def receive_without_memory(inbox, message, effect):
+    effect(message)
+
+
+def receive_by_content(inbox, message, effect):
+    key = tuple(sorted((k, v) for k, v in message.items() if k != "messageId"))
+    if key in inbox:
+        return
+    effect(message)
+    inbox.add(key)
+
+
+def receive_marking_first(inbox, message, effect):
+    if message["messageId"] in inbox:
+        return
+    inbox.add(message["messageId"])
+    effect(message)
+
+
+def test_receiver_solution(capsys):
+    assert_correct(capsys, ex.check_receiver, receive)
+    assert_pending(capsys, ex.check_receiver, lambda inbox, message, effect: ...)
+
+
+@pytest.mark.parametrize("answer, concept", [
+    (receive_without_memory, "at-least-once"),
+    (receive_by_content, "message id"),
+    (receive_marking_first, "after its effect succeeded"),
+    ("receive", "should be a function"),
+    (lambda inbox, message, effect: inbox.append(message), "failed while"),
+], ids=["no memory", "by content", "marks before the effect", "not a function", "inbox as a list"])
+def test_receiver_mistakes(capsys, answer, concept):
+    assert_wrong(capsys, ex.check_receiver, answer, concept=concept)
+
+
+# --- 10.5 write the tests ----------------------------------------------------------------
+
+placed = [OrderCreated("A", Decimal("30.00"))]
+paid = [*placed, OrderPaid("A")]
+CASES = [
+    (paid, RequestRefund("A", Decimal("0.99")), ex.RefundTooSmall),
+    (paid, RequestRefund("A", Decimal("1.00")), [RefundCreated("A", Decimal("1.00"), "R1")]),
+    ([], PlaceOrder("A", Decimal("0.50")), [OrderCreated("A", Decimal("0.50"))]),
+    (paid, RequestRefund("A", Decimal("31.00")), RefundExceedsPayment),
+]
+
+
+def test_tests_solution(capsys):
+    assert_correct(capsys, ex.check_min_refund_tests, CASES)
+
+
+def test_the_reference_keeps_the_old_rules_first():
+    with pytest.raises(OrderNotPaid):
+        ex.decide_min_refund(RequestRefund("A", Decimal("0.50")), fold(placed))
+    assert ex.decide_min_refund(CancelOrder("A"), fold(paid)) == \
+        decide(CancelOrder("A"), fold(paid))
+
+
+@pytest.mark.parametrize("drop, mutant", [(0, "the rule left out"), (1, "exactly 1.00"),
+                                          (2, "small orders"), (3, "beyond the payment")])
+def test_a_table_missing_one_edge_lets_a_mutant_through(capsys, drop, mutant):
+    out = assert_wrong(capsys, ex.check_min_refund_tests, [c for i, c in enumerate(CASES) if i != drop],
+                       concept="a mistake")
+    assert mutant in out
+
+
+def test_only_happy_paths_are_refused(capsys):
+    assert_wrong(capsys, ex.check_min_refund_tests, [(paid, ShipOrder("A"), [OrderShipped("A")])],
+                 concept="a mistake")
+
+
+def test_a_case_that_expects_the_wrong_thing_is_refused(capsys):
+    wrong = [(paid, RequestRefund("A", Decimal("1.00")), ex.RefundTooSmall), *CASES[2:]]
+    assert_wrong(capsys, ex.check_min_refund_tests, wrong, concept="by hand")
+    assert_wrong(capsys, ex.check_min_refund_tests, [(paid, PayOrder("A", Decimal(30)), [])], concept="by hand")
+
+
+def test_tests_shape_slips(capsys):
+    assert_wrong(capsys, ex.check_min_refund_tests, [], concept="at least one")
+    assert_wrong(capsys, ex.check_min_refund_tests, [RequestRefund("A", Decimal(1))], concept="could not read")
