@@ -78,8 +78,8 @@ def open_existing(url: str) -> Any:
     return open_store(url)
 
 
-def record_into(url: str, log: Iterable[Any]) -> Any:
-    """Record an already checked log into the empty store at ``url``, through the shop; return the store."""
+def check_empty(url: str) -> None:
+    """Refuse a store that already holds events (or cannot be opened) before any work is done."""
     store = open_store(url)
     try:
         if len(store):
@@ -88,6 +88,11 @@ def record_into(url: str, log: Iterable[Any]) -> Any:
             )
     finally:
         close(store)
+
+
+def record_into(url: str, log: Iterable[Any]) -> Any:
+    """Record an already checked log into the empty store at ``url``, through the shop; return the store."""
+    check_empty(url)
     return replay(log, make_store=partial(open_store, url)).store
 
 
@@ -124,6 +129,8 @@ def run_simulate(args: argparse.Namespace) -> int:
     def progress(done: int, total: int) -> None:
         print(f"\rsimulating: {done:,} of {total:,} commands", end="", file=sys.stderr, flush=True)
 
+    if args.db is not None:
+        check_empty(args.db)
     started = time.perf_counter()
     shop = simulate(config, progress=progress)
     print(file=sys.stderr)

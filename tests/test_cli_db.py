@@ -117,3 +117,12 @@ def test_no_traceback_from_the_installed_command_on_a_store_either(tmp_path):
                          capture_output=True, text=True, timeout=120, check=False)
     assert run.returncode == 2 and run.stdout == "" and "Traceback" not in run.stderr
     assert run.stderr.startswith(f"eventsim trace: SQLite store '{junk}': ") and run.stderr.count("\n") == 1
+
+
+def test_simulate_into_a_store_that_is_not_empty_is_refused_before_simulating(simulated, capsys):
+    db, _ = simulated
+    assert main(["simulate", "--orders", "5", "--db", str(db)]) == 2
+    captured = capsys.readouterr()
+    assert "simulating" not in captured.err  # refused before any work
+    assert captured.err.startswith(f"eventsim simulate: SQLite store '{db}': already holds ")
+    assert captured.err.endswith("events: simulate and replay record into an empty store only\n")
