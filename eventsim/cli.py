@@ -10,10 +10,21 @@ current state as JSON lines; ``replay`` checks a log against the business
 rules and summarises its read models.  A log is read by the library's one
 reader (``eventsim.jsonl.read_jsonl``) and checked by ``eventsim.replay``.
 
+The same commands on a database (any URL ``eventsim.stores.open_store`` takes)::
+
+    eventsim simulate --orders 1000 --db shop.db          # records into an empty store
+    eventsim replay events.jsonl --db shop.db             # checks the log, records it, fills the read-model tables
+    eventsim replay --db postgresql://me@localhost/shop   # checks the store's log, fills its read-model tables
+    eventsim trace --db shop.db 000042
+    eventsim export --db shop.db --out events.jsonl       # the store's log as JSON lines
+
+A store is recorded into only when empty.  ``export`` then ``replay`` into an
+empty store then ``export`` gives the same file, byte for byte.
+
 Never a traceback: bad input exits with status 2 and one line on stderr that
-names the file, the line and the problem, and nothing is written; Ctrl-C
-exits with 130, running out of memory or a bug in eventsim with 1, each with
-one line too.
+names the file (or the store), the line and the problem, and nothing is
+written; Ctrl-C exits with 130, running out of memory or a bug in eventsim
+with 1, each with one line too.
 """
 
 from __future__ import annotations
@@ -22,9 +33,13 @@ import argparse
 import errno
 import json
 import os
+import re
 import sys
 import time
+from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -34,6 +49,9 @@ from .read_models import ShopReadModels
 from .replay import replay
 from .shop import Shop
 from .simulator import SimulationConfig, simulate
+from .sql_read_models import SQLReadModels
+from .store import InMemoryEventStore
+from .stores import StoreError, open_store
 from .streams import stream_for
 
 __all__ = ["main"]
@@ -47,36 +65,100 @@ def load(path: str) -> Shop:
     return replay(read_jsonl(path))
 
 
-def run_simulate(args: argparse.Namespace) -> int:
-    config = SimulationConfig(orders=args.orders, customers=args.customers, days=args.days, seed=args.seed)
-    out = Path(args.out)
+def shown(url: str) -> str:
+    """A store URL for messages: without its password."""
+    return re.sub(r"^(\w+://[^:/@]*):[^@/]*@", r"\1@", url)
+
+
+def open_existing(url: str) -> Any:
+    """The store at ``url``, which must exist: a mistyped SQLite path is an error, not a new empty store."""
+    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
+    if "://" not in path and url != "memory:" and not Path(path).exists():
+        raise FileNotFoundError(errno.ENOENT, "no such store", url)
+    return open_store(url)
+
+
+def check_empty(url: str) -> None:
+    """Refuse a store that already holds events (or cannot be opened) before any work is done."""
+    store = open_store(url)
+    try:
+        if len(store):
+            raise StoreError(
+                store.name, f"already holds {len(store):,} events: simulate and replay record into an empty store only"
+            )
+    finally:
+        close(store)
+
+
+def record_into(url: str, log: Iterable[Any]) -> Any:
+    """Record an already checked log into the empty store at ``url``, through the shop; return the store."""
+    check_empty(url)
+    return replay(log, make_store=partial(open_store, url)).store
+
+
+def close(store: Any) -> None:
+    if not isinstance(store, InMemoryEventStore):  # a database store holds a connection
+        store.close()
+
+
+def _writable(out: Path) -> None:
     if not out.parent.is_dir():
         raise FileNotFoundError(errno.ENOENT, f"cannot write here: there is no directory {out.parent}", str(out))
     if out.is_dir():
         raise IsADirectoryError(errno.EISDIR, "is a directory; give a file name", str(out))
 
+
+def write_atomically(events: Iterable[Any], out: Path) -> int:
+    """Write beside the target, then rename: a failed run never leaves half a file."""
+    partial_file = out.with_name(f".{out.name}.partial")
+    try:
+        count = write_jsonl(events, partial_file)
+        os.replace(partial_file, out)
+    except BaseException:
+        partial_file.unlink(missing_ok=True)
+        raise
+    return count
+
+
+def run_simulate(args: argparse.Namespace) -> int:
+    config = SimulationConfig(orders=args.orders, customers=args.customers, days=args.days, seed=args.seed)
+    out = None if args.out is None else Path(args.out)
+    if out is not None:
+        _writable(out)
+
     def progress(done: int, total: int) -> None:
         print(f"\rsimulating: {done:,} of {total:,} commands", end="", file=sys.stderr, flush=True)
 
+    if args.db is not None:
+        check_empty(args.db)
     started = time.perf_counter()
     shop = simulate(config, progress=progress)
     print(file=sys.stderr)
-    # Write beside the target, then rename: a failed run never leaves half a file.
-    partial = out.with_name(f".{out.name}.partial")
-    try:
-        count = write_jsonl(shop.store.read_all(), partial)
-        os.replace(partial, out)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    print(f"wrote {count:,} events of {config.orders:,} orders to {out} in {time.perf_counter() - started:.1f} s")
+    places = []
+    if args.db is not None:
+        close(record_into(args.db, shop.store.read_all()))
+        places.append(shown(args.db))
+    if out is not None:
+        write_atomically(shop.store.read_all(), out)
+        places.append(str(out))
+    print(
+        f"wrote {len(shop.store):,} events of {config.orders:,} orders to {' and '.join(places)} "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
     return 0
 
 
 def run_trace(args: argparse.Namespace) -> int:
-    shop = load(args.events)
+    if args.db is not None:
+        store = open_existing(args.db)
+        try:
+            shop = replay(store.read_all())
+        finally:
+            close(store)
+    else:
+        shop = load(args.events)
     if not shop.store.stream_version(stream_for(args.order_id)):
-        print(f"eventsim trace: {args.events}: no order {args.order_id!r}", file=sys.stderr)
+        print(f"eventsim trace: {args.events or shown(args.db)}: no order {args.order_id!r}", file=sys.stderr)
         return BAD_INPUT
     print(history_jsonl(shop.store, args.order_id), end="")
     read_models = ShopReadModels(shop.store)
@@ -86,10 +168,37 @@ def run_trace(args: argparse.Namespace) -> int:
 
 
 def run_replay(args: argparse.Namespace) -> int:
-    shop = load(args.events)
-    read_models = ShopReadModels(shop.store)
-    read_models.catch_up()
-    orders = read_models.orders_frame()
+    """Check the log (a file, or the store's own), then summarise its read models; with ``--db``
+    the file's events are recorded into the empty store and its read-model tables filled."""
+    if args.db is None:
+        shop = load(args.events)
+        memory = ShopReadModels(shop.store)
+        memory.catch_up()
+        summarise(args.events, len(shop.store), memory.orders_frame(), memory.daily_revenue_frame())
+        return 0
+    if args.events is not None:
+        log = load(args.events).store.read_all()  # every line checked before anything is recorded
+        store = record_into(args.db, log)
+    else:
+        store = open_existing(args.db)
+    try:
+        if args.events is None:
+            replay(store.read_all())  # the store's own log, checked against the rules
+        if isinstance(store, InMemoryEventStore):  # memory: no tables
+            memory = ShopReadModels(store)
+            memory.catch_up()
+            frames = memory.orders_frame(), memory.daily_revenue_frame()
+        else:
+            with SQLReadModels(store) as tables:
+                tables.catch_up()
+                frames = tables.orders_frame(), tables.daily_revenue_frame()
+        summarise(args.events or shown(args.db), len(store), *frames)
+    finally:
+        close(store)
+    return 0
+
+
+def summarise(source: str, events: int, orders: pd.DataFrame, daily: pd.DataFrame) -> None:
     by_status = orders.groupby("status", observed=True).agg(
         orders=("order_id", "size"),
         amount=("amount", "sum"),
@@ -100,11 +209,21 @@ def run_replay(args: argparse.Namespace) -> int:
     )
     by_status.index = by_status.index.astype(str)
     by_status.loc["total"] = by_status.sum()
-    daily = read_models.daily_revenue_frame()
     daily["date"] = daily["date"].dt.strftime("%Y-%m-%d")
-    print(f"{args.events}: {len(shop.store):,} events of {len(orders):,} orders, every one within the rules")
+    print(f"{source}: {events:,} events of {len(orders):,} orders, every one within the rules")
     print("\norders by status\n" + as_text(by_status))
     print("\nrevenue per day (UTC)\n" + as_text(daily, index=False))
+
+
+def run_export(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    _writable(out)
+    store = open_existing(args.db)
+    try:
+        count = write_atomically(store.read_all(), out)
+    finally:
+        close(store)
+    print(f"wrote {count:,} events of {shown(args.db)} to {out}")
     return 0
 
 
@@ -114,13 +233,12 @@ def run_serve(args: argparse.Namespace) -> int:
     return serve(args.db, host=args.host, port=args.port)
 
 
+MONEY_COLUMNS = ("amount", "paid", "refunds_requested", "refunds_paid", "net", "gross_paid")
+
+
 def as_text(frame: pd.DataFrame, *, index: bool = True) -> str:
     """A table as text, money in cents: 0 and 12.5 print as 0.00 and 12.50."""
-    money = {
-        column: "{:.2f}".format
-        for column in frame.columns
-        if column in ("amount", "paid", "refunds_requested", "refunds_paid", "net", "gross_paid")
-    }
+    money = {column: "{:.2f}".format for column in frame.columns if column in MONEY_COLUMNS}
     return str(frame.to_string(formatters=money, index=index))
 
 
@@ -140,17 +258,29 @@ def parser() -> argparse.ArgumentParser:
         simulate_parser.add_argument(
             f"--{option}", type=int, default=default, metavar="N", help=f"{meaning} (default {default})"
         )
-    simulate_parser.add_argument("--out", required=True, metavar="EVENTS.jsonl", help="the file to write")
+    simulate_parser.add_argument("--out", metavar="EVENTS.jsonl", help="the file to write")
+    simulate_parser.add_argument(
+        "--db", metavar="URL", help="an empty store to record into (shop.db, postgresql://...)"
+    )
     simulate_parser.set_defaults(run=run_simulate)
 
     trace_parser = commands.add_parser("trace", help="print one order's history and current state")
-    trace_parser.add_argument("events", metavar="EVENTS.jsonl")
+    trace_parser.add_argument("events", metavar="EVENTS.jsonl", nargs="?")
     trace_parser.add_argument("order_id", metavar="ORDER_ID")
+    trace_parser.add_argument("--db", metavar="URL", help="read the store at URL instead of a file")
     trace_parser.set_defaults(run=run_trace)
 
     replay_parser = commands.add_parser("replay", help="check a log against the rules and summarise it")
-    replay_parser.add_argument("events", metavar="EVENTS.jsonl")
+    replay_parser.add_argument("events", metavar="EVENTS.jsonl", nargs="?")
+    replay_parser.add_argument(
+        "--db", metavar="URL", help="with EVENTS.jsonl: an empty store to record it into; alone: the store to check"
+    )
     replay_parser.set_defaults(run=run_replay)
+
+    export_parser = commands.add_parser("export", help="write a store's log as JSON lines")
+    export_parser.add_argument("--db", metavar="URL", required=True, help="the store to read")
+    export_parser.add_argument("--out", metavar="EVENTS.jsonl", required=True, help="the file to write")
+    export_parser.set_defaults(run=run_export)
 
     serve_parser = commands.add_parser("serve", help="serve the shop over HTTP until Ctrl-C")
     serve_parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
@@ -165,17 +295,33 @@ def parser() -> argparse.ArgumentParser:
     return main_parser
 
 
+def usage_problem(args: argparse.Namespace) -> str | None:
+    """What the arguments leave unsaid: where to read from, or where to write to."""
+    if args.command == "simulate" and args.out is None and args.db is None:
+        return "simulate writes to --out EVENTS.jsonl, --db URL, or both"
+    if args.command == "trace" and (args.events is None) == (args.db is None):
+        return "trace reads EVENTS.jsonl or --db URL (one of them), then ORDER_ID"
+    if args.command == "replay" and args.events is None and args.db is None:
+        return "replay reads EVENTS.jsonl, --db URL, or both"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return the exit status: 0, 1 for a bug, 2 for bad input, 130 when interrupted.
 
     Whatever goes wrong, the user reads one line on stderr (the command, the
     file, the line and the problem), never a traceback.
     """
+    main_parser = parser()
     try:
-        args = parser().parse_args(argv)
+        args = main_parser.parse_args(argv)
+        problem = usage_problem(args)
+        if problem:
+            main_parser.error(problem)
     except SystemExit as exit:  # --help, or a usage error argparse has explained
         return exit.code if isinstance(exit.code, int) else BAD_INPUT
-    prefix = f"eventsim {args.command}: " + (f"{args.events}: " if "events" in args else "")
+    source = getattr(args, "events", None) or (shown(args.db) if getattr(args, "db", None) else None)
+    prefix = f"eventsim {args.command}: " + (f"{source}: " if source else "")
     try:
         status: int = args.run(args)
         sys.stdout.flush()  # here, so that a reader who stopped early is met below
@@ -192,6 +338,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{where}{error.strerror or error}", file=sys.stderr)
     except ValueError as error:  # EventFormatError and ReplayError are ValueErrors, with the line
         print(f"{prefix}{error}", file=sys.stderr)
+    except StoreError as error:  # it names the store itself
+        print(f"eventsim {args.command}: {error}", file=sys.stderr)
     except MemoryError:
         print(f"{prefix}not enough memory for this log", file=sys.stderr)
         return 1

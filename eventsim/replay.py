@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import uuid
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -252,17 +252,18 @@ def _check_recorded(command: Sequence[_Line], recorded: list[RecordedEvent]) -> 
                 raise line.error(problem)
 
 
-def replay(log: Iterable[LoggedEvent | RecordedEvent]) -> Shop:
+def replay(log: Iterable[LoggedEvent | RecordedEvent], *, make_store: Callable[..., Any] = InMemoryEventStore) -> Shop:
     """Record every event of ``log`` again through ``Shop.handle``; return the shop.
 
     ``log`` is what ``read_jsonl`` returns (a store's ``read_all()`` works
     too).  Raises ``ReplayError`` at the first line that breaks a rule, and
     nothing is kept.  The store's clock is a ``SimulatedClock``, left at the
-    last line's time.
+    last line's time.  ``make_store(clock=..., ids=...)`` opens the store to record into
+    (e.g. ``functools.partial(open_store, url)``): it must be empty.
     """
     clock = SimulatedClock()
     ids = _LogIds()
-    store = InMemoryEventStore(clock=clock, ids=ids)
+    store = make_store(clock=clock, ids=ids)
     shop = Shop(store, ids=ids)
     lines = _Log()
     for command in lines.commands(log):

@@ -76,7 +76,7 @@ def test_replay_summarises_the_read_models(log_path, capsys):
     total_net = re.search(r"^total .* (-?\d+\.\d\d)$", out, re.MULTILINE).group(1)
     assert total_net == f"{sum(s.net for s in states.values()):.2f}"
     days = {log.recorded_at // 86_400 for log in read_jsonl(log_path)
-            if log.event_type in ("OrderCreated", "OrderPaid", "RefundCreated")}
+            if log.event_type in ("OrderCreated", "OrderPaid", "RefundPaid")}
     assert len(re.findall(r"^\d{4}-\d\d-\d\d ", out, re.MULTILINE)) == len(days)
 
 

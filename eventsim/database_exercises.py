@@ -1,0 +1,88 @@
+"""The checks of notebook 7, "From memory to a database" (see ``eventsim.exercises`` for how checks report)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pandas as pd
+
+from .exercises import exercise
+
+__all__ = ["BUS", "STORE", "check_checkpoint_after_crash", "check_event_counts", "check_store_or_bus"]
+
+
+@exercise("7.1", "the events table in SQL")
+def check_event_counts(store: Any, event_counts: Any) -> str | None:
+    if not isinstance(event_counts, pd.DataFrame):
+        return (
+            f"event_counts should be the DataFrame read_sql returns, not a {type(event_counts).__name__}: "
+            'read_sql(store, "SELECT ...")'
+        )
+    if list(event_counts.columns) != ["event_type", "events"]:
+        return (
+            f"the columns are {list(event_counts.columns)}; name them event_type and events "
+            "(SELECT event_type, count(*) AS events ...)"
+        )
+    expected = Counter(r.event_type for r in store.read_all())
+    got = dict(zip(event_counts["event_type"], (int(n) for n in event_counts["events"])))
+    if sum(got.values()) == len(store.stream_ids()):
+        return "these count streams (orders), not events: each row of the events table is one event"
+    if got != dict(expected):
+        return (
+            f"the counts {got} are not those of the events table; GROUP BY event_type counts each type once per event"
+        )
+    if list(event_counts["event_type"]) != sorted(expected):
+        return "the counts are right; now ORDER BY event_type, so the table reads the same on every database"
+    return None
+
+
+@exercise("7.2", "a crash in the middle of a batch")
+def check_checkpoint_after_crash(checkpoint_after_restart: Any, applied_by_next_catch_up: Any) -> str | None:
+    answers = (checkpoint_after_restart, applied_by_next_catch_up)
+    if not all(isinstance(a, int) and not isinstance(a, bool) for a in answers):
+        return "both answers are whole numbers (positions and a count of events)"
+    if checkpoint_after_restart == 220:
+        return (
+            "the second batch never committed: its rows and its checkpoint are in one transaction, "
+            "so the kill undid both"
+        )
+    if checkpoint_after_restart in (120, 0):
+        return "the first batch committed before the kill: its rows and its checkpoint (120 + 50) are in the database"
+    if checkpoint_after_restart != 170:
+        return "the checkpoint is where the last committed batch ended: 120, then one batch of 50"
+    if applied_by_next_catch_up != 130:
+        return (
+            "catch_up reads every event after the checkpoint (read_all(checkpoint + 1)) up to the last, "
+            "300: how many is that?"
+        )
+    return None
+
+
+STORE, BUS = "event store", "bus"
+TASKS = {
+    "refuse a PayOrder that raced another for the same order": STORE,
+    "read one order's events to decide a refund": STORE,
+    "tell the warehouse service that an order was paid": BUS,
+    "feed every order event to the analytics team": BUS,
+}
+
+
+@exercise("7.3", "event store or bus")
+def check_store_or_bus(answers: Any) -> str | None:
+    if not isinstance(answers, dict) or set(answers) != set(TASKS):
+        return "keep the dictionary as given, and replace each ... with STORE or BUS"
+    for task, where in TASKS.items():
+        if answers[task] not in (STORE, BUS):
+            return f"answer {task!r} with STORE or BUS"
+        if answers[task] != where:
+            if where == STORE:
+                return (
+                    f"{task!r} needs a stream per order with append-if-at-version-N, or reading one "
+                    "order's events: a Kafka topic offers neither, the event store both"
+                )
+            return (
+                f"{task!r} is about other services hearing of facts already recorded: a bus fed from "
+                "the store through an outbox, so nothing is published that was not recorded"
+            )
+    return None

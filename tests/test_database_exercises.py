@@ -1,0 +1,92 @@
+"""Notebook 7's checks: each wrong answer gets ❌ and a hint about the concept, the solution ✅,
+the placeholder "not answered yet"."""
+from decimal import Decimal as D
+
+import pandas as pd
+import pytest
+
+from eventsim.clock import SimulatedClock
+from eventsim.commands import PayOrder, PlaceOrder, ShipOrder
+from eventsim.database_exercises import (
+    BUS,
+    STORE,
+    TASKS,
+    check_checkpoint_after_crash,
+    check_event_counts,
+    check_store_or_bus,
+)
+from eventsim.ids import SeededIds
+from eventsim.shop import Shop
+from eventsim.sql_read_models import read_sql
+from eventsim.stores import open_store
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = open_store(str(tmp_path / "shop.db"), clock=SimulatedClock(), ids=SeededIds(1))
+    shop = Shop(store, ids=SeededIds(2))
+    for n in range(1, 4):
+        shop.handle(PlaceOrder(f"A{n}", D("10.00")))
+        shop.handle(PayOrder(f"A{n}", D("10.00")))
+    shop.handle(ShipOrder("A1"))
+    yield store
+    store.close()
+
+
+def reported(check, *answers, capsys):
+    check(*answers)
+    return capsys.readouterr().out
+
+
+SOLUTION_7_1 = "SELECT event_type, count(*) AS events FROM events GROUP BY event_type ORDER BY event_type"
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda s: {"OrderCreated": 3}, "should be the DataFrame read_sql returns"),
+    (lambda s: read_sql(s, "SELECT event_type, count(*) FROM events GROUP BY event_type"), "name them event_type"),
+    (lambda s: read_sql(s, "SELECT 'OrderCreated' AS event_type, count(DISTINCT stream_id) AS events FROM events"),
+     "these count streams"),
+    (lambda s: read_sql(s, "SELECT event_type, max(version) AS events FROM events "
+                           "GROUP BY event_type ORDER BY event_type"), "once per event"),
+    (lambda s: read_sql(s, "SELECT event_type, count(*) AS events FROM events GROUP BY event_type "
+                           "ORDER BY event_type DESC"), "ORDER BY event_type"),
+])
+def test_7_1_wrong_answers_get_a_hint(store, wrong, hint, capsys):
+    out = reported(check_event_counts, store, wrong(store), capsys=capsys)
+    assert out.startswith("❌ Exercise 7.1") and hint in out
+
+
+def test_7_1_solution_and_placeholder(store, capsys):
+    assert reported(check_event_counts, store, read_sql(store, SOLUTION_7_1), capsys=capsys).startswith("✅")
+    assert "not answered yet" in reported(check_event_counts, store, ..., capsys=capsys)
+    assert isinstance(read_sql(store, SOLUTION_7_1), pd.DataFrame)
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    ((220, 80), "the kill undid both"),
+    ((120, 180), "the first batch committed"),
+    ((0, 300), "the first batch committed"),
+    ((150, 150), "where the last committed batch ended"),
+    ((170, 80), "read_all(checkpoint + 1)"),
+    ((170, "130"), "whole numbers"),
+    ((True, 130), "whole numbers"),
+])
+def test_7_2_wrong_answers_get_a_hint(wrong, hint, capsys):
+    out = reported(check_checkpoint_after_crash, *wrong, capsys=capsys)
+    assert out.startswith("❌ Exercise 7.2") and hint in out
+
+
+def test_7_2_solution_and_placeholder(capsys):
+    assert reported(check_checkpoint_after_crash, 170, 130, capsys=capsys).startswith("✅")
+    assert "not answered yet" in reported(check_checkpoint_after_crash, 170, ..., capsys=capsys)
+
+
+def test_7_3_every_wrong_classification_gets_its_own_hint(capsys):
+    assert reported(check_store_or_bus, dict(TASKS), capsys=capsys).startswith("✅")
+    for task, where in TASKS.items():
+        out = reported(check_store_or_bus, TASKS | {task: BUS if where == STORE else STORE}, capsys=capsys)
+        assert out.startswith("❌ Exercise 7.3") and repr(task) in out
+        assert ("append-if-at-version-N" if where == STORE else "outbox") in out
+    assert "keep the dictionary" in reported(check_store_or_bus, {"x": STORE}, capsys=capsys)
+    assert "STORE or BUS" in reported(check_store_or_bus, dict.fromkeys(TASKS, "kafka"), capsys=capsys)
+    assert "not answered yet" in reported(check_store_or_bus, dict.fromkeys(TASKS, ...), capsys=capsys)
