@@ -671,7 +671,7 @@ ACCOUNT = (Deposit, Withdraw, InsufficientFunds)
 
 def test_6_1_capstone(capsys):
     check = ex.check_bank_account
-    assert_correct(capsys, check, decide_account, evolve_account, *ACCOUNT)
+    assert_correct(capsys, ex.check_bank_account, decide_account, evolve_account, *ACCOUNT)
     assert_pending(capsys, check, lambda c, b: ..., lambda b, e: ..., *ACCOUNT)
 
     def overdraft(command, balance):  # the conceptual mistake: decide without looking at the state
@@ -717,7 +717,7 @@ def load_with_snapshot(snapshot, events_after):
 
 def test_6_2_load_from_a_snapshot(capsys):
     check = ex.check_load_with_snapshot
-    assert_correct(capsys, check, load_with_snapshot)
+    assert_correct(capsys, ex.check_load_with_snapshot, load_with_snapshot)
     assert_pending(capsys, check, lambda snapshot, events: ...)
     assert_wrong(capsys, check, lambda snapshot, events: fold(events), concept="start from the snapshot")
     assert_wrong(capsys, check, lambda snapshot, events: snapshot, concept="still have to be applied")
