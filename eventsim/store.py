@@ -39,6 +39,8 @@ __all__ = [
     "ANY",
     "NO_STREAM",
     "check_expected_version",
+    "refuse_append",
+    "Subscribers",
 ]
 
 logger = logging.getLogger(__name__)
@@ -115,6 +117,35 @@ class CommandRecord:
     causation_id: str | None = None
 
 
+def refuse_append(
+    stream_id: str,
+    count: int,
+    expected_version: int | ExpectedVersion,
+    command: CommandRecord | None,
+    actual: int,
+    command_seen: bool,
+) -> None:
+    """Raise what an append of ``count`` events to a stream at version ``actual`` must raise, if anything.
+
+    Every store calls it under its write lock: the stream must be at the
+    expected version, and the command (if any) must not have been recorded
+    already (another writer handled it first) and must name the versions
+    this append records.
+    """
+    if not (expected_version is ANY or (expected_version is NO_STREAM and actual == 0) or expected_version == actual):
+        raise ConcurrencyError(stream_id, expected_version, actual)
+    if command is None:
+        return
+    if command_seen:
+        raise ConcurrencyError(stream_id, actual, actual, f"command {command.command_id!r} was already recorded")
+    if (command.stream_id, command.first_version, command.last_version) != (stream_id, actual + 1, actual + count):
+        raise ValueError(
+            f"the command record says {command.stream_id!r} versions "
+            f"{command.first_version}-{command.last_version}, but the append records "
+            f"{stream_id!r} versions {actual + 1}-{actual + count}"
+        )
+
+
 class Subscription:
     """A handler that receives every recorded event in position order.
 
@@ -123,7 +154,7 @@ class Subscription:
     skips an event; ``resume()`` tries that event again.
     """
 
-    def __init__(self, store: InMemoryEventStore, handler: Callable[[RecordedEvent], None], position: int, name: str):
+    def __init__(self, store: Subscribers, handler: Callable[[RecordedEvent], None], position: int, name: str):
         self._store = store
         self.handler = handler
         self.position = position
@@ -143,7 +174,96 @@ class Subscription:
         return f"<Subscription {self.name} at position {self.position}, {state}>"
 
 
-class InMemoryEventStore:
+_PAGE = 1_000  # events a subscription is handed per read: bounded memory, few round trips to a database
+
+
+class Subscribers:
+    """Subscriptions, and their delivery: the part every store shares.
+
+    A store that uses it sets ``_subscriptions``, ``_delivering`` and
+    ``_redeliver`` and has ``read_all(from_position, limit)`` and
+    ``last_position``.  Events are delivered after the write that recorded
+    them has committed and released its lock, one at a time, in position
+    order; the positions themselves are read from the store, so gaps in them
+    do no harm.
+    """
+
+    _subscriptions: list[Subscription]
+    _delivering: threading.Lock  # not re-entrant: see _dispatch
+    _redeliver: float = 0.0
+    _random: random.Random
+
+    def read_all(self, from_position: int = 1, limit: int | None = None) -> list[RecordedEvent]:
+        raise NotImplementedError
+
+    @property
+    def last_position(self) -> int:
+        raise NotImplementedError
+
+    def subscribe(
+        self, handler: Callable[[RecordedEvent], None], from_position: int = 1, name: str | None = None
+    ) -> Subscription:
+        """Catch ``handler`` up from ``from_position``, then send it every new event."""
+        if isinstance(from_position, bool) or not isinstance(from_position, int):
+            raise TypeError(f"from_position is a whole number, not {type(from_position).__name__}")
+        subscription = Subscription(
+            self, handler, max(from_position, 1) - 1, name or str(getattr(handler, "__name__", repr(handler)))
+        )
+        self._subscriptions.append(subscription)
+        self._dispatch()
+        return subscription
+
+    @property
+    def subscriptions(self) -> list[Subscription]:
+        return list(self._subscriptions)
+
+    def _waiting(self) -> bool:
+        live = [s for s in self._subscriptions if s.active and s.error is None]
+        if not live:
+            return False
+        last = self.last_position
+        return any(s.position < last for s in live)
+
+    def _dispatch(self) -> None:
+        """Deliver pending events to every subscription, a page at a time, in position order.
+
+        One thread delivers at a time.  Any other thread (a writer, or a
+        handler that appends) does not wait for it: the thread delivering
+        looks again before it stops, and delivers those events too.
+        """
+        while self._waiting():
+            if not self._delivering.acquire(blocking=False):
+                return
+            try:
+                for subscription in list(self._subscriptions):
+                    while subscription.active and subscription.error is None:
+                        page = self.read_all(subscription.position + 1, limit=_PAGE)
+                        if not page or not all(self._deliver(subscription, recorded) for recorded in page):
+                            break
+            finally:
+                self._delivering.release()
+
+    def _deliver(self, subscription: Subscription, recorded: RecordedEvent) -> bool:
+        """Hand one event to one subscription; ``False`` if its handler failed (it then waits there)."""
+        try:
+            subscription.handler(recorded)
+            if self._redeliver and self._random.random() < self._redeliver:
+                subscription.handler(recorded)
+        except BaseException as error:  # even Ctrl-C: the append that got here has committed
+            subscription.error = error
+            logger.error(
+                "subscriber %s failed on event %d (%s): %r; it is stopped until resume()",
+                subscription.name,
+                recorded.position,
+                recorded.event_type,
+                error,
+            )
+            return False
+        subscription.position = recorded.position
+        return True
+
+
+class InMemoryEventStore(Subscribers):
     """Append-only, thread-safe, in memory.
 
     ``clock`` and ``ids`` make recorded times and event ids injectable.  The
@@ -200,12 +320,8 @@ class InMemoryEventStore:
         with self._lock:
             stream = self._streams.get(stream_id)
             actual = len(stream) if stream else 0
-            if not (
-                expected_version is ANY or (expected_version is NO_STREAM and actual == 0) or expected_version == actual
-            ):
-                raise ConcurrencyError(stream_id, expected_version, actual)
-            if command is not None:
-                self._check_command(command, stream_id, actual, len(events))
+            seen = command is not None and command.command_id in self._commands
+            refuse_append(stream_id, len(events), expected_version, command, actual, seen)
             if not events:
                 return []
             if stream:  # share the stream's id string: one copy per stream, not one per append
@@ -225,20 +341,6 @@ class InMemoryEventStore:
                 self._commands[command.command_id] = command
         self._dispatch()
         return recorded
-
-    def _check_command(self, command: CommandRecord, stream_id: str, version: int, count: int) -> None:
-        if command.command_id in self._commands:  # handled meanwhile by another writer
-            raise ConcurrencyError(stream_id, version, version, f"command {command.command_id!r} was already recorded")
-        if (command.stream_id, command.first_version, command.last_version) != (
-            stream_id,
-            version + 1,
-            version + count,
-        ):
-            raise ValueError(
-                f"the command record says {command.stream_id!r} versions "
-                f"{command.first_version}-{command.last_version}, but the append records "
-                f"{stream_id!r} versions {version + 1}-{version + count}"
-            )
 
     # --- reading ---------------------------------------------------------
 
@@ -272,58 +374,3 @@ class InMemoryEventStore:
 
     def __repr__(self) -> str:
         return f"<InMemoryEventStore: {len(self._log)} events in {len(self._streams)} streams>"
-
-    # --- subscribing -----------------------------------------------------
-
-    def subscribe(
-        self, handler: Callable[[RecordedEvent], None], from_position: int = 1, name: str | None = None
-    ) -> Subscription:
-        """Catch ``handler`` up from ``from_position``, then send it every new event."""
-        subscription = Subscription(
-            self, handler, max(from_position, 1) - 1, name or str(getattr(handler, "__name__", repr(handler)))
-        )
-        self._subscriptions.append(subscription)
-        self._dispatch()
-        return subscription
-
-    @property
-    def subscriptions(self) -> list[Subscription]:
-        return list(self._subscriptions)
-
-    def _waiting(self) -> bool:
-        last = len(self._log)
-        return any(s.active and s.error is None and s.position < last for s in self._subscriptions)
-
-    def _dispatch(self) -> None:
-        """Deliver pending events to every subscription, one at a time, in position order.
-
-        One thread delivers at a time.  Any other thread (a writer, or a
-        handler that appends) does not wait for it: the thread delivering
-        looks again before it stops, and delivers those events too.
-        """
-        while self._waiting():
-            if not self._delivering.acquire(blocking=False):
-                return
-            try:
-                for subscription in list(self._subscriptions):
-                    while subscription.active and subscription.error is None and subscription.position < len(self._log):
-                        self._deliver(subscription, self._log[subscription.position])
-            finally:
-                self._delivering.release()
-
-    def _deliver(self, subscription: Subscription, recorded: RecordedEvent) -> None:
-        try:
-            subscription.handler(recorded)
-            if self._redeliver and self._random.random() < self._redeliver:
-                subscription.handler(recorded)
-        except BaseException as error:  # even Ctrl-C: the append that got here has committed
-            subscription.error = error
-            logger.error(
-                "subscriber %s failed on event %d (%s): %r; it is stopped until resume()",
-                subscription.name,
-                recorded.position,
-                recorded.event_type,
-                error,
-            )
-            return
-        subscription.position = recorded.position

@@ -33,8 +33,8 @@ from psycopg.types.json import set_json_loads
 
 from ..clock import system_clock
 from ..ids import random_ids
-from ..store import ANY, NO_STREAM, CommandRecord, ExpectedVersion, RecordedEvent
-from .sql import SCHEMA_VERSION, SQLEventStore, StoreError, _refuse, parse_json
+from ..store import ANY, NO_STREAM, CommandRecord, ExpectedVersion, RecordedEvent, refuse_append
+from .sql import SCHEMA_VERSION, SQLEventStore, StoreError, parse_json
 
 __all__ = ["PostgresEventStore"]
 
@@ -227,7 +227,7 @@ class PostgresEventStore(SQLEventStore):
                     "(or the command's record) to find out",
                 ) from None
         if not written:
-            _refuse(stream_id, len(events), expected_version, command, actual, command_seen)
+            refuse_append(stream_id, len(events), expected_version, command, actual, command_seen)
             return []
         return [
             RecordedEvent(

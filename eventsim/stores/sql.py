@@ -38,11 +38,11 @@ from ..ids import random_ids
 from ..jsonl import EventFormatError, _value, event_from_stored, event_to_payload
 from ..store import (
     ANY,
-    NO_STREAM,
     CommandRecord,
     ConcurrencyError,
     ExpectedVersion,
     RecordedEvent,
+    Subscribers,
     Subscription,
     check_expected_version,
 )
@@ -61,7 +61,6 @@ _COLUMNS = (
     "correlation_id, causation_id, actor"
 )
 _BATCH = 500  # rows per INSERT statement: under every driver's limit on parameters
-_PAGE = 1_000  # events a subscription reads per query: bounded memory, few round trips
 
 
 class StoreError(Exception):
@@ -85,7 +84,7 @@ def parse_json(text: str | bytes) -> Any:
     return _decode_json(text if isinstance(text, str) else text.decode())
 
 
-class SQLEventStore:
+class SQLEventStore(Subscribers):
     """The contract of ``InMemoryEventStore``, kept in a database.  Subclasses say how to connect,
     how to take the write lock, and how their database reports errors."""
 
@@ -235,102 +234,12 @@ class SQLEventStore:
 
     # --- subscribing -----------------------------------------------------------
 
-    def subscribe(
-        self, handler: Callable[[RecordedEvent], None], from_position: int = 1, name: str | None = None
-    ) -> Subscription:
-        """Catch ``handler`` up from ``from_position``, then send it every new event.
-
-        New events are those this store object appends, delivered after their
-        commit, and those other processes append, delivered by ``poll()``.
-        """
-        subscription = Subscription(
-            self,  # type: ignore[arg-type]  # it needs only _dispatch()
-            handler,
-            max(_whole(from_position, "from_position"), 1) - 1,
-            name or str(getattr(handler, "__name__", repr(handler))),
-        )
-        self._subscriptions.append(subscription)
-        self._dispatch()
-        return subscription
-
-    @property
-    def subscriptions(self) -> list[Subscription]:
-        return list(self._subscriptions)
-
     def poll(self) -> None:
         """Deliver to the subscriptions every event committed since they last heard, by any process."""
         self._dispatch()
 
-    def _waiting(self) -> bool:
-        live = [s for s in self._subscriptions if s.active and s.error is None]
-        if not live:
-            return False
-        last = self.last_position
-        return any(s.position < last for s in live)
-
-    def _dispatch(self) -> None:
-        """Deliver pending events to every subscription, a page at a time, in position order.
-
-        One thread delivers at a time.  Any other thread (a writer, or a
-        handler that appends) does not wait for it: the thread delivering
-        looks again before it stops, and delivers those events too.
-        """
-        while self._waiting():
-            if not self._delivering.acquire(blocking=False):
-                return
-            try:
-                for subscription in list(self._subscriptions):
-                    while subscription.active and subscription.error is None:
-                        page = self.read_all(subscription.position + 1, limit=_PAGE)
-                        if not page:
-                            break
-                        for recorded in page:
-                            if not self._deliver(subscription, recorded):
-                                break
-            finally:
-                self._delivering.release()
-
-    def _deliver(self, subscription: Subscription, recorded: RecordedEvent) -> bool:
-        try:
-            subscription.handler(recorded)
-        except BaseException as error:  # noqa: BLE001 -- any failure stops the subscription at this event
-            subscription.error = error
-            logger.error(
-                "subscriber %s failed on event %d (%s): %r; it is stopped until resume()",
-                subscription.name,
-                recorded.position,
-                recorded.event_type,
-                error,
-            )
-            return False
-        subscription.position = recorded.position
-        return True
-
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"
-
-
-def _refuse(
-    stream_id: str,
-    count: int,
-    expected_version: int | ExpectedVersion,
-    command: CommandRecord | None,
-    actual: int,
-    command_seen: bool,
-) -> None:
-    """Raise what an append of ``count`` events must raise, given the stream's version and whether
-    the command was seen; return if it may go ahead."""
-    if not (expected_version is ANY or (expected_version is NO_STREAM and actual == 0) or expected_version == actual):
-        raise ConcurrencyError(stream_id, expected_version, actual)
-    if command is not None:
-        if command_seen:  # handled meanwhile by another writer
-            raise ConcurrencyError(stream_id, actual, actual, f"command {command.command_id!r} was already recorded")
-        if (command.stream_id, command.first_version, command.last_version) != (stream_id, actual + 1, actual + count):
-            raise ValueError(
-                f"the command record says {command.stream_id!r} versions "
-                f"{command.first_version}-{command.last_version}, but the append records "
-                f"{stream_id!r} versions {actual + 1}-{actual + count}"
-            )
 
 
 def _whole(value: object, what: str) -> int:

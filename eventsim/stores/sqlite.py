@@ -30,8 +30,8 @@ from urllib.parse import quote
 
 from ..clock import system_clock
 from ..ids import random_ids
-from ..store import CommandRecord, ExpectedVersion, RecordedEvent
-from .sql import _BATCH, _COLUMNS, SCHEMA_VERSION, SQLEventStore, StoreError, _refuse
+from ..store import CommandRecord, ExpectedVersion, RecordedEvent, refuse_append
+from .sql import _BATCH, _COLUMNS, SCHEMA_VERSION, SQLEventStore, StoreError
 
 __all__ = ["SQLiteEventStore"]
 
@@ -174,7 +174,7 @@ class SQLiteEventStore(SQLEventStore):
                 (stream_id, command.command_id if command else None),
             )
             actual, last_position, last_time, command_seen = cursor.fetchone()
-            _refuse(stream_id, len(events), expected_version, command, actual, bool(command_seen))
+            refuse_append(stream_id, len(events), expected_version, command, actual, bool(command_seen))
             if not events:
                 return []
             # The clock is clamped to the last recorded time: recorded_at never goes back,
