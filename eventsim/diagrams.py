@@ -102,7 +102,7 @@ def sequence_diagram(
     notes = notes or {}
     x = {lane: i for i, lane in enumerate(lanes)}
     height = 1.2 + 0.55 * len(messages)
-    figure, axes = plt.subplots(figsize=(1.9 * len(lanes) + (2.6 if notes else 0.4), height))
+    figure, axes = plt.subplots(figsize=(2.6 * len(lanes) + (2.6 if notes else 0.4), height))
     for lane, i in x.items():
         axes.plot([i, i], [0.2, len(messages) + 0.6], color="#555555", linewidth=1, zorder=1)
         axes.text(
