@@ -94,59 +94,70 @@ def sequence_diagram(
 
     ``messages`` are ``(from lane, to lane, label)`` in time order, top to
     bottom; a label starting with ``"✗"`` is drawn dashed and red (a message
-    lost or refused).  ``notes`` puts a remark in the margin beside message
-    number ``i``.  A static picture: it reads on GitHub without a kernel.
+    lost or refused).  ``notes`` adds a remark in italics under message
+    number ``i``.  A static picture, drawn at the charts' width and text size
+    (``eventsim.charts.WIDTH``, ``FONT``), so it reads on GitHub without a kernel.
     """
     import matplotlib.pyplot as plt
 
+    from .charts import FONT, WIDTH
+
     notes = notes or {}
     x = {lane: i for i, lane in enumerate(lanes)}
-    height = 1.2 + 0.55 * len(messages)
-    figure, axes = plt.subplots(figsize=(2.6 * len(lanes) + (2.6 if notes else 0.4), height))
+    rows = len(messages) + len(notes) * 0.5
+    figure, axes = plt.subplots(figsize=(WIDTH, 1.0 + 0.42 * rows))
+    top = rows + 0.6
+    y = top - 0.6
+    positions = []
+    for n, _ in enumerate(messages):
+        y -= 1
+        positions.append(y)
+        if n in notes:
+            y -= 0.5
     for lane, i in x.items():
-        axes.plot([i, i], [0.2, len(messages) + 0.6], color="#555555", linewidth=1, zorder=1)
+        axes.plot([i, i], [y - 0.2, top - 0.2], color="#555555", linewidth=1, zorder=1)
         axes.text(
             i,
-            len(messages) + 0.8,
+            top,
             lane,
             ha="center",
             va="bottom",
-            fontsize=10,
+            fontsize=FONT,
             weight="bold",
             bbox={"boxstyle": "round", "facecolor": "#eef2f7", "edgecolor": "#555555"},
         )
-    for n, (source, target, label) in enumerate(messages):
-        y = len(messages) - n
+    for n, ((source, target, label), row) in enumerate(zip(messages, positions)):
         failed = label.startswith("✗")
-        style = {"color": "#b00020" if failed else "#1f3b73", "linestyle": "--" if failed else "-"}
+        colour, line = ("#b00020", "--") if failed else ("#1f3b73", "-")
+        middle = (x[source] + x[target]) / 2
         if source == target:  # something the lane does by itself: a box on its lifeline
             axes.text(
                 x[source],
-                y,
+                row,
                 label,
                 ha="center",
                 va="center",
-                fontsize=9,
-                color=style["color"],
-                bbox={"boxstyle": "square", "facecolor": "white", "edgecolor": style["color"]},
+                fontsize=FONT,
+                color=colour,
+                bbox={"boxstyle": "square", "facecolor": "white", "edgecolor": colour},
             )
         else:
             axes.annotate(
                 "",
-                xy=(x[target], y),
-                xytext=(x[source], y),
-                arrowprops={"arrowstyle": "->", "linestyle": style["linestyle"], "color": style["color"]},
+                xy=(x[target], row),
+                xytext=(x[source], row),
+                arrowprops={"arrowstyle": "->", "linestyle": line, "color": colour},
             )
-            axes.text(
-                (x[source] + x[target]) / 2, y + 0.08, label, ha="center", va="bottom", fontsize=9, color=style["color"]
-            )
+            axes.text(middle, row + 0.08, label, ha="center", va="bottom", fontsize=FONT, color=colour)
         if n in notes:
-            axes.text(len(lanes) - 0.4, y, notes[n], fontsize=9, va="center", color="#333333", style="italic")
-    axes.set_xlim(-0.7, len(lanes) - 0.3 + (2.4 if notes else 0))
-    axes.set_ylim(0, len(messages) + 1.5)
+            axes.text(
+                middle, row - 0.45, notes[n], ha="center", va="center", fontsize=FONT, color="#333333", style="italic"
+            )
+    axes.set_xlim(-0.8, len(lanes) - 0.2)
+    axes.set_ylim(y - 0.4, top + 0.8)
     axes.axis("off")
     if title:
-        axes.set_title(title, fontsize=11)
+        axes.set_title(title, fontsize=FONT + 1)
     figure.tight_layout()
     plt.close(figure)
     return figure
