@@ -716,9 +716,19 @@ class ConcurrencyRace(_Panel):
     with no expected version given.  Here the losing clerk sees the
     ``ConcurrencyError`` and loads again, and only then learns whether the
     action still makes sense.  The race runs on a copy of ``shop`` (``copy=False``: on ``shop``).
+    Give it a store instead of a shop, as notebook 2 does before the shop is taught, and it makes the shop.
     """
 
-    def __init__(self, shop: Shop, order_id: str, clerks: tuple[str, str] = ("A", "B"), *, copy: bool = True):
+    def __init__(
+        self,
+        shop: Shop | InMemoryEventStore,
+        order_id: str,
+        clerks: tuple[str, str] = ("A", "B"),
+        *,
+        copy: bool = True,
+    ):
+        if not isinstance(shop, Shop):
+            shop = Shop(shop)
         self.shop = _copy(shop) if copy else shop
         self.order_id = order_id
         self.stream_id = stream_for(order_id)
