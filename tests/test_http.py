@@ -437,6 +437,17 @@ def test_eventsim_serve_refuses_a_store_it_cannot_open():
     assert run.returncode == 2 and "ftp://nowhere" in run.stderr and "Traceback" not in run.stderr
 
 
+def test_the_socket_listens_before_the_url_is_printed():
+    # serve() prints the URL right after _bind(); a client that reads it at once must not be refused
+    # (seen once in a full run under load: "Connection refused" on the first request).
+    sock = _bind("127.0.0.1", 0)
+    try:
+        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN) == 1
+        socket.create_connection(sock.getsockname(), timeout=5).close()
+    finally:
+        sock.close()
+
+
 def test_the_listening_socket_says_it_is_tcp():
     # Only then does asyncio switch Nagle's algorithm off on each connection; with it on, every answer
     # waited about 40 ms for the client's delayed acknowledgement (22 commands/s from one client).

@@ -33,6 +33,7 @@ def _bind(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+        sock.listen(2048)  # listening before the URL is printed: a client that reads it at once can connect
     except OSError:
         sock.close()
         raise
