@@ -38,11 +38,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from .store import InMemoryEventStore, RecordedEvent, Subscription
 
-__all__ = ["EVENTUAL", "INLINE", "MODES", "Failure", "Projection", "ProjectionFailed", "ProjectionRunner"]
+__all__ = [
+    "EVENTUAL",
+    "INLINE",
+    "MODES",
+    "Failure",
+    "Projection",
+    "ProjectionFailed",
+    "ProjectionRunner",
+    "catch_up_all",
+]
 
 S = TypeVar("S")
 
@@ -228,3 +237,20 @@ class ProjectionRunner(Generic[S]):
             f"<ProjectionRunner {self.projection.name}: {self.mode}, at position {self.checkpoint} "
             f"of {self.store.last_position} (lag {self.lag}){stopped}>"
         )
+
+
+def catch_up_all(runners: Iterable[Any], max_events: int | None = None) -> int:
+    """Move each read model on by up to ``max_events``; return the most any of them moved.
+
+    A read model that fails does not hold the others back: each goes as far
+    as it can, then the first failure is raised (``ProjectionFailed``).
+    """
+    moved, failures = [0], []
+    for runner in runners:
+        try:
+            moved.append(runner.catch_up(max_events))
+        except ProjectionFailed as failure:
+            failures.append(failure)
+    if failures:
+        raise failures[0]
+    return max(moved)

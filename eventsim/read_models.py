@@ -55,7 +55,7 @@ from .events import (
 )
 from .money import MAX_AMOUNT
 from .order import STATUSES, order_status
-from .projections import EVENTUAL, Projection, ProjectionFailed, ProjectionRunner
+from .projections import EVENTUAL, Projection, ProjectionRunner, catch_up_all
 from .store import InMemoryEventStore, RecordedEvent
 from .streams import stream_for
 
@@ -457,15 +457,7 @@ class ShopReadModels:
         A read model that fails does not hold the others back: each goes as far
         as it can, then the first failure is raised (``ProjectionFailed``).
         """
-        moved, failures = [0], []
-        for runner in self._runners:
-            try:
-                moved.append(runner.catch_up(max_events))
-            except ProjectionFailed as failure:
-                failures.append(failure)
-        if failures:
-            raise failures[0]
-        return max(moved)
+        return catch_up_all(self._runners, max_events)
 
     def rebuild(self) -> None:
         """Replay the whole log into fresh read models (make new ``queries()`` afterwards)."""

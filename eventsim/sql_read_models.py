@@ -42,7 +42,7 @@ import pandas as pd
 from .clock import to_datetime
 from .events import OrderCreated, RefundCreated, RefundPaid
 from .order import STATUSES
-from .projections import Failure, ProjectionFailed
+from .projections import Failure, ProjectionFailed, catch_up_all
 from .read_models import (
     DailyRevenue,
     DayRow,
@@ -682,15 +682,7 @@ class SQLReadModels:
     def catch_up(self, max_events: int | None = None) -> int:
         """Move each read model on (at most ``max_events``); return the most any moved.
         One that fails does not hold the others back; the first failure is raised afterwards."""
-        moved, failures = [0], []
-        for model in self._models:
-            try:
-                moved.append(model.catch_up(max_events))
-            except ProjectionFailed as failure:
-                failures.append(failure)
-        if failures:
-            raise failures[0]
-        return max(moved)
+        return catch_up_all(self._models, max_events)
 
     def rebuild(self) -> None:
         """Drop every read model's tables and replay the log into new ones."""
