@@ -25,11 +25,11 @@ from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from .clock import SimulatedClock
-from .commands import CancelOrder, PayOrder, PlaceOrder, RequestRefund, ShipOrder
-from .events import OrderCancelled, OrderCreated, OrderPaid, OrderShipped, RefundCreated, RefundPaid
+from .commands import CancelOrder, Command, PayOrder, PlaceOrder, RequestRefund, ShipOrder
+from .events import EVENT_TYPES, OrderCancelled, OrderCreated, OrderPaid, OrderShipped, RefundCreated, RefundPaid
 from .ids import SeededIds
 from .jsonl import EventFormatError, loads
 from .order import DuplicateRefund, InvalidAmount, OrderAlreadyPlaced, OrderError, decide, fold, initial_state
@@ -596,7 +596,50 @@ def check_retry(refund_with_retry: Any) -> str | None:
     return None
 
 
-# --- 4 · Projections and queries -------------------------------------------
+# --- 4 · Projections --------------------------------------------------------
+
+_COMMAND_NAMES = {command.__name__ for command in get_args(Command)}
+_LISTENS_TO = {
+    "orders placed on a day": "OrderCreated",
+    "money in on a day": "OrderPaid",
+    "refunds customers asked for (the support team's list)": "RefundCreated",
+    "money out on a day": "RefundPaid",
+}
+#: (question, wrong event) -> the idea the learner missed: an intention taken for a fact, or the other way round.
+_FACT_OR_INTENT = {
+    ("money in on a day", "OrderCreated"): (
+        "an order placed is a promise to buy: no money has come in until it is paid."
+    ),
+    ("money out on a day", "RefundCreated"): (
+        "a refund asked for is an intention: no money has gone out until the payment provider pays it out."
+    ),
+    ("orders placed on a day", "OrderPaid"): "an order is placed before it is paid, and some orders are never paid.",
+    ("refunds customers asked for (the support team's list)", "RefundPaid"): (
+        "the support team's list holds every refund asked for, paid out yet or not."
+    ),
+}
+
+
+@exercise("4.1", "which fact?", shape='a dict {question: "an event type name"}')
+def check_which_fact(listens_to: Any) -> str | None:
+    if not isinstance(listens_to, dict):
+        raise Hint('listens_to should be a dict that maps each question to an event type name, such as "OrderShipped".')
+    for question, expected in _LISTENS_TO.items():
+        given = listens_to.get(question)
+        if isinstance(given, type):  # the class itself: its name is what is meant
+            given = given.__name__
+        if not isinstance(given, str):
+            return f"answer {question!r} with an event type's name, as a string."
+        given = given.strip()
+        if given in _COMMAND_NAMES:
+            return f"{given} is a command, a request that may be refused: a read model listens to events, the facts."
+        if given not in EVENT_TYPES:
+            return f"{given!r} is not one of the shop's events: {', '.join(EVENT_TYPES)}."
+        if given != expected:
+            return _FACT_OR_INTENT.get(
+                (question, given), f"{question}: which event records exactly that, and only that?"
+            )
+    return None
 
 
 def _net_by_customer(store: Any) -> dict:
@@ -610,7 +653,7 @@ def _net_by_customer(store: Any) -> dict:
 
 
 @exercise(
-    "4.1", "a new read model: customer spend", shape="a function customer_spend(state, recorded) returning the dict"
+    "4.2", "a new read model: customer spend", shape="a function customer_spend(state, recorded) returning the dict"
 )
 def check_customer_spend(customer_spend: Any, store: Any) -> str | None:
     state: dict = {}
@@ -648,7 +691,10 @@ def check_customer_spend(customer_spend: Any, store: Any) -> str | None:
     return None
 
 
-@exercise("4.2", "make it idempotent", shape="a function count_paid(state, recorded) returning the dict")
+# --- 4b · Consistency and queries --------------------------------------------
+
+
+@exercise("4b.1", "make it idempotent", shape="a function count_paid(state, recorded) returning the dict")
 def check_count_paid(count_paid: Any) -> str | None:
     shop = _new_shop()
     for n in range(3):
@@ -671,7 +717,7 @@ def check_count_paid(count_paid: Any) -> str | None:
     return None
 
 
-@exercise("4.3", "ask the read side", shape="a function cancelled_ids(queries) returning a sorted list of ids")
+@exercise("4b.2", "ask the read side", shape="a function cancelled_ids(queries) returning a sorted list of ids")
 def check_cancelled_ids(cancelled_ids: Any, store: Any) -> str | None:
     cancels = [r.position for r in store.read_all() if r.event_type == "OrderCancelled"]
     if len(cancels) < 2:

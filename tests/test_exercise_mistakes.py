@@ -58,7 +58,7 @@ def assert_wrong(capsys, check, *answers, concept: str, never: tuple[str, ...] =
 # --- stores like the notebooks' ----------------------------------------------
 
 def small_shop() -> Shop:
-    """Notebook 4's shop: payments, refunds, three cancellations of unpaid orders (the last one last)."""
+    """The shop of notebooks 4 and 4b: payments, refunds, three cancellations of unpaid orders (the last one last)."""
     shop = Shop(clock=SimulatedClock(start=1_628_413_200, step=4 * 3600), ids=SeededIds(4))
     for order_id, customer, amount in [("1", "alice", "100"), ("2", "bob", "35.50"), ("3", "alice", "12"),
                                        ("4", "carol", "80"), ("5", "dan", "250"), ("6", "bob", "9.99")]:
@@ -414,7 +414,37 @@ def test_3_3_a_retry_that_does_not_refund_twice(capsys):
     assert_wrong(capsys, ex.check_retry, returns_nothing, concept="first attempt recorded")
 
 
-# --- 4 · Projections and queries --------------------------------------------------
+# --- 4 · Projections ----------------------------------------------------------------
+
+LISTENS_TO = {"orders placed on a day": "OrderCreated", "money in on a day": "OrderPaid",
+              "refunds customers asked for (the support team's list)": "RefundCreated",
+              "money out on a day": "RefundPaid"}
+MONEY_OUT = "money out on a day"
+
+
+def test_4_1_which_fact(capsys):
+    assert_correct(capsys, ex.check_which_fact, LISTENS_TO)
+    assert_correct(capsys, ex.check_which_fact, {**LISTENS_TO, MONEY_OUT: RefundPaid})  # the class: its name is meant
+    assert_pending(capsys, ex.check_which_fact, {**LISTENS_TO, MONEY_OUT: ...})
+    # conceptual: an intention taken for the fact that money moved, each way round
+    assert_wrong(capsys, ex.check_which_fact, {**LISTENS_TO, MONEY_OUT: "RefundCreated"},
+                 concept="intention", never=("RefundPaid",))
+    assert_wrong(capsys, ex.check_which_fact, {**LISTENS_TO, "money in on a day": "OrderCreated"},
+                 concept="promise", never=("OrderPaid",))
+    assert_wrong(capsys, ex.check_which_fact, {**LISTENS_TO, "orders placed on a day": "OrderPaid"},
+                 concept="never paid", never=("OrderCreated",))
+    assert_wrong(capsys, ex.check_which_fact,
+                 {**LISTENS_TO, "refunds customers asked for (the support team's list)": "RefundPaid"},
+                 concept="paid out yet or not", never=("RefundCreated",))
+    # near miss: an event, but not one that records the question's fact
+    assert_wrong(capsys, ex.check_which_fact, {**LISTENS_TO, MONEY_OUT: "OrderCancelled"},
+                 concept="exactly that", never=("RefundPaid",))
+    # slips: a command instead of an event; a name that is no event; not a string; not a dict
+    assert_wrong(capsys, ex.check_which_fact, {**LISTENS_TO, MONEY_OUT: "ConfirmRefund"}, concept="is a command")
+    assert_wrong(capsys, ex.check_which_fact, {**LISTENS_TO, MONEY_OUT: "RefundPayed"}, concept="not one of")
+    assert_wrong(capsys, ex.check_which_fact, {**LISTENS_TO, MONEY_OUT: 3}, concept="as a string")
+    assert_wrong(capsys, ex.check_which_fact, list(LISTENS_TO.values()), concept="dict")
+
 
 def customer_spend(state, recorded):
     orders = state.setdefault("_orders", {})
@@ -430,7 +460,7 @@ def customer_spend(state, recorded):
     return state
 
 
-def test_4_1_customer_spend(capsys):
+def test_4_2_customer_spend(capsys):
     store = small_shop().store
     assert_correct(capsys, ex.check_customer_spend, customer_spend, store)
     assert_pending(capsys, ex.check_customer_spend, lambda state, recorded: ..., store)
@@ -458,6 +488,8 @@ def test_4_1_customer_spend(capsys):
     assert_wrong(capsys, ex.check_customer_spend, no_return, store, concept="return the state")
 
 
+# --- 4b · Consistency and queries -----------------------------------------------------
+
 def count_paid(state, recorded):
     if recorded.position <= state.get("checkpoint", 0):
         return state
@@ -467,7 +499,7 @@ def count_paid(state, recorded):
     return state
 
 
-def test_4_2_make_it_idempotent(capsys):
+def test_4b_1_make_it_idempotent(capsys):
     assert_correct(capsys, ex.check_count_paid, count_paid)
     assert_pending(capsys, ex.check_count_paid, lambda state, recorded: ...)
 
@@ -511,7 +543,7 @@ def cancelled_ids(queries):
     return sorted(queries.orders_by_status("cancelled")["order_id"])
 
 
-def test_4_3_ask_the_read_side(capsys):
+def test_4b_2_ask_the_read_side(capsys):
     store = small_shop().store
     assert_correct(capsys, ex.check_cancelled_ids, cancelled_ids, store)
     assert_pending(capsys, ex.check_cancelled_ids, lambda queries: ..., store)
