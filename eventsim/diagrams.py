@@ -182,7 +182,8 @@ REFUND_LANES = ["shop", "event store", "refund process", "payment provider"]
 
 
 def _short(event_id: str | None) -> str:
-    return f"{event_id[:8]}…" if event_id else "nothing"
+    """An id's first 8 characters: enough to tell the ids of one picture apart, short enough to fit an arrow."""
+    return event_id[:8] if event_id else "nothing"
 
 
 def refund_messages(
@@ -196,7 +197,8 @@ def refund_messages(
     ``RefundCreated`` event's id).  A request for a key that was already paid
     means no ``ConfirmRefund`` followed that payout: the process died in
     between, and a new one, started from its checkpoint, read the
-    ``RefundCreated`` again and asked again.
+    ``RefundCreated`` again and asked again.  Labels are short: an arrow
+    between neighbouring lanes has room for about 20 characters.
     """
     stream = store.read_stream(stream_for(order_id))
     created = [r for r in stream if r.event_type == "RefundCreated" and r.event.refund_id == refund_id]
@@ -204,10 +206,10 @@ def refund_messages(
         raise ValueError(f"order {order_id} has no refund {refund_id!r}: nothing to draw")
     key, amount = created[0].event_id, created[0].event.amount
     messages = [
-        ("shop", "event store", f"append RefundCreated {refund_id}"),
-        ("event store", "refund process", f"RefundCreated, id {_short(key)}"),
+        ("shop", "event store", f"RefundCreated {refund_id}"),
+        ("event store", "refund process", f"RefundCreated {refund_id}"),
     ]
-    notes = {}
+    notes = {0: f"event id {_short(key)}"}
     paid_out = False
     for asked, answer in provider.requests:
         if asked != key:
@@ -215,14 +217,14 @@ def refund_messages(
         if paid_out:
             messages.append(("refund process", "refund process", "✗ dies before ConfirmRefund"))
             notes[len(messages) - 1] = "money sent, nothing recorded yet"
-            messages.append(("event store", "refund process", "restart: RefundCreated again"))
-            notes[len(messages) - 1] = "a new process reads on from its checkpoint"
+            messages.append(("refund process", "refund process", "restarts from its checkpoint"))
+            messages.append(("event store", "refund process", "RefundCreated again"))
         messages.append(("refund process", "payment provider", f"pay {amount}, key {_short(key)}"))
         if answer is None:
-            messages.append(("payment provider", "refund process", "✗ failed: try again later"))
+            messages.append(("payment provider", "refund process", "✗ failed"))
         elif paid_out:
-            messages.append(("payment provider", "refund process", "the first payout again"))
-            notes[len(messages) - 1] = "a key is paid once: no second payment"
+            messages.append(("payment provider", "refund process", "the same payout"))
+            notes[len(messages) - 1] = "none paid twice"
         else:
             messages.append(("payment provider", "refund process", f"paid {amount}"))
         paid_out = paid_out or answer is not None
@@ -231,5 +233,5 @@ def refund_messages(
         record = store.command_record(paid[0].causation_id or "")  # the ConfirmRefund, as the shop recorded it
         cause = record.causation_id if record else None
         messages.append(("refund process", "shop", f"ConfirmRefund, caused by {_short(cause)}"))
-        messages.append(("shop", "event store", f"append RefundPaid {refund_id}"))
+        messages.append(("shop", "event store", f"RefundPaid {refund_id}"))
     return messages, notes
