@@ -260,7 +260,7 @@ def apply_to_refunds(
     return refunds
 
 
-refunds_projection = Projection("refunds", dict, apply_to_refunds)
+refunds_projection = Projection("refunds", dict, apply_to_refunds, frozenset({RefundCreated, RefundPaid}))
 
 
 # --- daily revenue ---------------------------------------------------------
@@ -349,7 +349,9 @@ def apply_to_daily_revenue(daily: DailyRevenue, recorded: RecordedEvent) -> Dail
     return daily
 
 
-daily_revenue_projection = Projection("daily revenue", DailyRevenue, apply_to_daily_revenue)
+daily_revenue_projection = Projection(
+    "daily revenue", DailyRevenue, apply_to_daily_revenue, frozenset({OrderCreated, OrderPaid, RefundCreated, RefundPaid})
+)
 
 
 # --- DataFrames ------------------------------------------------------------
