@@ -8,7 +8,7 @@
 ``simulate`` writes a log; ``trace`` prints one order's history and its
 current state as JSON lines; ``replay`` checks a log against the business
 rules and summarises its read models.  A log is read by the library's one
-reader (``eventsim.jsonl.read_jsonl``) and checked by ``eventsim.replay``.
+reader (``eventsim.jsonl.iter_jsonl``) and checked by ``eventsim.replay``.
 
 The same commands on a database (any URL ``eventsim.stores.open_store`` takes)::
 
@@ -44,7 +44,7 @@ from typing import Any
 import pandas as pd
 
 from .history import history_jsonl
-from .jsonl import read_jsonl, write_jsonl
+from .jsonl import iter_jsonl, write_jsonl
 from .read_models import ShopReadModels
 from .replay import replay
 from .shop import Shop
@@ -61,8 +61,8 @@ INTERRUPTED = 130  # what a shell reports for Ctrl-C
 
 
 def load(path: str) -> Shop:
-    """A shop holding the log at ``path``, every line checked against the rules."""
-    return replay(read_jsonl(path))
+    """A shop holding the log at ``path``, every line checked against the rules as it is read."""
+    return replay(iter_jsonl(path))
 
 
 def shown(url: str) -> str:

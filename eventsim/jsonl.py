@@ -28,7 +28,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -38,7 +38,7 @@ from typing import Any, NamedTuple, get_args, get_type_hints
 from .events import EVENT_TYPES, event_type_name
 from .ids import check_id
 from .money import to_money
-from .upcasting import SchemaVersionError, schema_version, upcast
+from .upcasting import UPCASTERS, SchemaVersionError, schema_version, upcast
 
 __all__ = [
     "MAX_COUNTER",
@@ -51,6 +51,7 @@ __all__ = [
     "event_from_stored",
     "event_to_payload",
     "from_json",
+    "iter_jsonl",
     "loads",
     "parse_json",
     "payload_json",
@@ -193,7 +194,7 @@ class _Spec(NamedTuple):
     event_type: str
     fields: tuple[_Field, ...]
     payload_names: frozenset[str]
-    line_names: frozenset[str]  # a line holds the payload, ``eventType``, ``timestamp`` and the envelope
+    line_names: frozenset[str]  # a line holds the payload, ``eventType``, ``schemaVersion``, ``timestamp``, the envelope
 
 
 def _camel(name: str) -> str:
@@ -214,7 +215,7 @@ def _spec(event_type: str) -> _Spec:
     order = {"orderId": 0, "customerId": 1, "refundId": 2, "amount": 3}
     fields.sort(key=lambda field: order.get(field.name, 4))
     names = frozenset(field.name for field in fields)
-    return _Spec(cls, event_type, tuple(fields), names, names | {"eventType", "timestamp", *_ENVELOPE})
+    return _Spec(cls, event_type, tuple(fields), names, names | {"eventType", "schemaVersion", "timestamp", *_ENVELOPE})
 
 
 def _spec_named(event_type: Any, line: int | None) -> _Spec:
@@ -352,29 +353,39 @@ def from_json(obj: Any, *, line: int | None = None) -> LoggedEvent:
     obj = _upcast_line(obj, line)
     spec = _spec_named(obj.get("eventType"), line)
     event = _decode(spec, obj, spec.line_names, line)
-    envelope: dict[str, Any] = {}
+    envelope = []  # in the order of LoggedEvent's fields, as _ENVELOPE lists them
     try:
         name = "timestamp"
         if name not in obj:
             raise _Problem("missing")
         recorded_at = _timestamp(obj[name], name)
-        for name, attr, check in _ENVELOPE_FIELDS:
+        for name, _, check in _ENVELOPE_FIELDS:
             value = obj.get(name)
-            if value is not None:
-                envelope[attr] = check(value, name)
+            envelope.append(None if value is None else check(value, name))
     except _Problem as problem:
         raise EventFormatError(str(problem), line=line, event_type=spec.event_type, field=name) from None
-    return LoggedEvent(event, recorded_at, line=line, **envelope)
+    return LoggedEvent(event, recorded_at, *envelope, line)
 
 
 _LINE_ENVELOPE = frozenset({"eventType", "schemaVersion", "timestamp", *_ENVELOPE})
 
 
 def _upcast_line(obj: dict[str, Any], line: int | None) -> dict[str, Any]:
-    """The line with its payload in today's shape (``eventsim.upcasting``), without ``schemaVersion``."""
+    """The line with its payload in today's shape (``eventsim.upcasting``).
+
+    A line already in today's shape, as every line this code writes, is
+    returned as it is, once ``upcast`` has checked it: no step runs on it,
+    and the envelope's names are none of a payload's, so the whole line can
+    stand for its payload.  An older one is split into envelope and payload,
+    the payload upcast, and the two put together again.
+    """
     event_type = obj.get("eventType")
     if not isinstance(event_type, str):
         return obj  # _spec_named says what is wrong with it
+    version = obj.get("schemaVersion", 1)
+    if version == UPCASTERS.current.get(event_type):
+        _upcast(event_type, version, obj, line)
+        return obj
     envelope = {name: value for name, value in obj.items() if name in _LINE_ENVELOPE}
     stored = {name: value for name, value in obj.items() if name not in _LINE_ENVELOPE}
     event_type, payload = _upcast(event_type, envelope.pop("schemaVersion", 1), stored, line)
@@ -404,24 +415,37 @@ def loads(text: str, *, line: int | None = None) -> LoggedEvent:
 _BOM = "\ufeff"
 
 
-def _lines_of(data: bytes) -> list[str]:
-    """The lines of UTF-8 bytes: a BOM is skipped; ``\\n``, ``\\r\\n`` and ``\\r`` end a line,
-    as in any text editor; a byte that is not UTF-8 is an error on its line."""
+def _lines_of(data: bytes) -> Iterator[str]:
+    """The lines of UTF-8 bytes, one at a time: a BOM is skipped; ``\\n``, ``\\r\\n`` and ``\\r``
+    end a line, as in any text editor; a byte that is not UTF-8 is an error on its line,
+    raised at once, before any line is read."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         before = data[: error.start]
         line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
         raise EventFormatError(f"not UTF-8 text (byte {data[error.start]:#04x})", line=line) from None
-    return text.removeprefix(_BOM).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return _each_line(text.removeprefix(_BOM).replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def read_jsonl(source: str | Path | bytes | Iterable[str]) -> list[LoggedEvent]:
-    """Every event in a ``.jsonl`` file (a path), its bytes, or an iterable of lines;
-    blank lines are skipped but counted.
+def _each_line(text: str) -> Iterator[str]:
+    """The lines of ``text``, split at each ``\\n`` as they are asked for: no list of a million lines."""
+    start = 0
+    while (end := text.find("\n", start)) >= 0:
+        yield text[start:end]
+        start = end + 1
+    yield text[start:]
 
-    All or nothing: the first bad line raises ``EventFormatError`` naming it.
-    A file that cannot be opened raises ``OSError``.
+
+def iter_jsonl(source: str | Path | bytes | Iterable[str]) -> Iterator[LoggedEvent]:
+    """The events of a ``.jsonl`` file (a path), its bytes, or an iterable of lines, one at
+    a time, each read when it is asked for; blank lines are skipped but counted.
+
+    A bad line raises ``EventFormatError`` naming it when the reading gets
+    there.  A file that cannot be opened raises ``OSError``, and bytes that
+    are not UTF-8 ``EventFormatError``, at once.  ``eventsim replay`` reads
+    a log this way: each event is checked, recorded and let go before the
+    next is read, so a million of them are never all held at once.
     """
     if isinstance(source, (str, Path)):
         lines: Iterable[str] = _lines_of(Path(source).read_bytes())
@@ -429,10 +453,22 @@ def read_jsonl(source: str | Path | bytes | Iterable[str]) -> list[LoggedEvent]:
         lines = _lines_of(source)
     else:
         lines = source
-    events = []
+    return _events(lines)
+
+
+def _events(lines: Iterable[str]) -> Iterator[LoggedEvent]:
     for number, text in enumerate(lines, 1):
         if number == 1:
             text = text.removeprefix(_BOM)
         if text and not text.isspace():
-            events.append(from_json(parse_json(text, line=number), line=number))
-    return events
+            yield from_json(parse_json(text, line=number), line=number)
+
+
+def read_jsonl(source: str | Path | bytes | Iterable[str]) -> list[LoggedEvent]:
+    """Every event in a ``.jsonl`` file (a path), its bytes, or an iterable of lines
+    (``iter_jsonl``, all read at once); blank lines are skipped but counted.
+
+    All or nothing: the first bad line raises ``EventFormatError`` naming it.
+    A file that cannot be opened raises ``OSError``.
+    """
+    return list(iter_jsonl(source))
