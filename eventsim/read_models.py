@@ -126,7 +126,7 @@ class OrderRow:
     last_version: int
     created_at: int
     updated_at: int
-    awaiting_payout: dict[str | None, Decimal] | None = field(default=None, repr=False)  # None until a refund
+    awaiting_payout: dict[str | None, Decimal] | None = field(default=None, repr=False)  # None: none unpaid
 
     @property
     def net(self) -> Decimal:
@@ -165,6 +165,8 @@ def _refund_paid(row: OrderRow, recorded: RecordedEvent) -> None:
             f"refund {refund_id!r} of order {row.order_id!r} is not awaiting payout (never requested, or paid already)",
         )
     row.refunds_paid += amount
+    if not row.awaiting_payout:
+        row.awaiting_payout = None  # every refund paid out: no empty dict kept for a million orders
 
 
 def _order_cancelled(row: OrderRow, recorded: RecordedEvent) -> None:
@@ -358,7 +360,13 @@ daily_revenue_projection = Projection(
 
 
 def _cents(amount: Decimal) -> Decimal:
-    """``amount`` to the cent (100 -> 100.00), never rounded: an amount with digits below the cent keeps them."""
+    """``amount`` to the cent (100 -> 100.00), never rounded: an amount with digits below the cent keeps them.
+
+    An amount already written to the cent is returned as it is, not copied: a
+    frame of a million orders then shares the read model's ``Decimal`` objects.
+    """
+    if amount.same_quantum(CENT):
+        return amount
     cents = amount.quantize(CENT)
     return cents if cents == amount else amount
 

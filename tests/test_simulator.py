@@ -152,3 +152,10 @@ def test_progress_counts_up_to_the_number_of_commands(monkeypatch):
 def test_a_config_that_makes_no_sense_is_refused(change, word):
     with pytest.raises(ValueError, match=word):
         SimulationConfig(**change)
+
+
+def test_a_customer_id_is_one_string_for_all_of_their_orders():
+    """Memory: a year of orders by a hundred customers keeps a hundred id strings."""
+    created = [r.event for r in simulate(SimulationConfig(orders=500, customers=7, seed=3)).store.read_all()
+               if isinstance(r.event, OrderCreated)]
+    assert len({event.customer_id for event in created}) == len({id(event.customer_id) for event in created}) == 7
