@@ -194,7 +194,7 @@ class _Spec(NamedTuple):
     event_type: str
     fields: tuple[_Field, ...]
     payload_names: frozenset[str]
-    line_names: frozenset[str]  # a line holds the payload, ``eventType``, ``schemaVersion``, ``timestamp``, the envelope
+    line_names: frozenset[str]  # the payload's, ``eventType``, ``schemaVersion``, ``timestamp`` and the envelope
 
 
 def _camel(name: str) -> str:
@@ -353,18 +353,19 @@ def from_json(obj: Any, *, line: int | None = None) -> LoggedEvent:
     obj = _upcast_line(obj, line)
     spec = _spec_named(obj.get("eventType"), line)
     event = _decode(spec, obj, spec.line_names, line)
-    envelope = []  # in the order of LoggedEvent's fields, as _ENVELOPE lists them
+    envelope: dict[str, Any] = {}
     try:
         name = "timestamp"
         if name not in obj:
             raise _Problem("missing")
         recorded_at = _timestamp(obj[name], name)
-        for name, _, check in _ENVELOPE_FIELDS:
+        for name, attr, check in _ENVELOPE_FIELDS:
             value = obj.get(name)
-            envelope.append(None if value is None else check(value, name))
+            if value is not None:
+                envelope[attr] = check(value, name)
     except _Problem as problem:
         raise EventFormatError(str(problem), line=line, event_type=spec.event_type, field=name) from None
-    return LoggedEvent(event, recorded_at, *envelope, line)
+    return LoggedEvent(event, recorded_at, line=line, **envelope)
 
 
 _LINE_ENVELOPE = frozenset({"eventType", "schemaVersion", "timestamp", *_ENVELOPE})

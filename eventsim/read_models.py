@@ -352,7 +352,10 @@ def apply_to_daily_revenue(daily: DailyRevenue, recorded: RecordedEvent) -> Dail
 
 
 daily_revenue_projection = Projection(
-    "daily revenue", DailyRevenue, apply_to_daily_revenue, frozenset({OrderCreated, OrderPaid, RefundCreated, RefundPaid})
+    "daily revenue",
+    DailyRevenue,
+    apply_to_daily_revenue,
+    frozenset({OrderCreated, OrderPaid, RefundCreated, RefundPaid}),
 )
 
 
