@@ -159,3 +159,12 @@ def test_a_customer_id_is_one_string_for_all_of_their_orders():
     created = [r.event for r in simulate(SimulationConfig(orders=500, customers=7, seed=3)).store.read_all()
                if isinstance(r.event, OrderCreated)]
     assert len({event.customer_id for event in created}) == len({id(event.customer_id) for event in created}) == 7
+
+
+def test_watching_progress_makes_each_command_once(monkeypatch):
+    """The total is counted from the stories' random draws alone: no command is made twice."""
+    placed = []
+    place_order = simulator.PlaceOrder
+    monkeypatch.setattr(simulator, "PlaceOrder", lambda *args: placed.append(args) or place_order(*args))
+    simulate(SMALL, progress=lambda done, total: None)
+    assert len(placed) == SMALL.orders
