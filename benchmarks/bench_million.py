@@ -88,8 +88,9 @@ def resident_mb() -> tuple[float, float]:
     return fields["VmRSS"], fields["VmHWM"]
 
 
-def replay_cli(path: Path) -> tuple[float, float]:
-    """Run ``eventsim replay path`` in a new process: (wall seconds, its CPU seconds)."""
+def replay_cli(path: Path) -> tuple[float, float, float]:
+    """Run ``eventsim replay path`` in a new process: (wall seconds, its CPU seconds, its peak
+    resident MB: the largest of this process's children, and it is the only one)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "eventsim", "replay", str(path)],
@@ -98,7 +99,8 @@ def replay_cli(path: Path) -> tuple[float, float]:
     if done.returncode != 0:
         raise SystemExit(f"eventsim replay failed ({done.returncode}): {done.stderr.strip()}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, after.ru_maxrss * 1024 / MB  # Linux reports kB
 
 
 def verdict(value: float, goal: float, *, at_least: bool, worse: str = "slow") -> str:
@@ -127,7 +129,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "events.jsonl"
         figures = simulate_project_write(config, path)  # what it made is freed when it returns
-        replay_wall, replay_cpu = replay_cli(path)
+        replay_wall, replay_cpu, replay_peak = replay_cli(path)
     events, simulate_wall, simulate_cpu, catch_up_wall, catch_up_cpu, rss, peak, collector = figures
     lines = events  # one line per event
 
@@ -151,6 +153,7 @@ def main(argv: list[str] | None = None) -> None:
     (simulate_gc, simulate_passes), (catch_up_gc, catch_up_passes) = collector
     print(f"\nthe cycle collector took {simulate_gc:.1f} s of simulating ({simulate_passes} full passes) "
           f"and {catch_up_gc:.2f} s of catching up ({catch_up_passes} full passes)")
+    print(f"`eventsim replay` was resident in at most {replay_peak:,.0f} MB")
     print(f"wall clock: simulating {simulate_wall:.1f} s, replaying {replay_wall:.1f} s; "
           f"load average {os.getloadavg()[0]:.1f} at end")
 
