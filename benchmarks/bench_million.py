@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> None:
     (simulate_gc, simulate_passes), (catch_up_gc, catch_up_passes) = collector
     print(f"\nthe cycle collector took {simulate_gc:.1f} s of simulating ({simulate_passes} full passes) "
           f"and {catch_up_gc:.2f} s of catching up ({catch_up_passes} full passes)")
-    print(f"`eventsim replay` was resident in at most {replay_peak:,.0f} MB")
+    print(f"peak resident memory of the replay: {replay_peak:,.0f} MB")
     print(f"wall clock: simulating {simulate_wall:.1f} s, replaying {replay_wall:.1f} s; "
           f"load average {os.getloadavg()[0]:.1f} at end")
 
