@@ -27,8 +27,11 @@ from http_helpers import (
 )
 
 from eventsim import SeededIds, Shop
+from eventsim.commands import PlaceOrder
 from eventsim.http import create_app, start
 from eventsim.http.server import _bind
+from eventsim.http.worker import ProjectionWorker
+from eventsim.store import InMemoryEventStore
 
 _ids = itertools.count(1)
 
@@ -420,6 +423,75 @@ def test_the_docs_page_works_offline(client):
         assert client.get(f"/static-offline-docs/{asset}").status_code == 200
 
 
+# --- the write path and the projection worker ------------------------------------------
+
+class WatchedStore(InMemoryEventStore):
+    """Counts the appends in progress at once; each takes a moment, so that another could start meanwhile."""
+
+    def __init__(self):
+        super().__init__()
+        self.running = self.most = 0
+        self._counting = threading.Lock()
+
+    def append(self, *args, **kwargs):
+        with self._counting:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        try:
+            time.sleep(0.002)
+            return super().append(*args, **kwargs)
+        finally:
+            with self._counting:
+                self.running -= 1
+
+
+def test_the_server_hands_the_store_one_command_at_a_time():
+    # The store admits one writer at a time: commands sent together must be handled one after
+    # another, not wait in threads for its lock (or spin on SQLite's busy timeout).
+    store = WatchedStore()
+    statuses = []
+
+    def client(url, number):
+        with httpx.Client(base_url=url, timeout=30) as http:
+            for i in range(5):
+                statuses.append(http.post("/orders", json={"orderId": f"W{number}-{i}", "amount": 1}).status_code)
+
+    with start(create_app(Shop(store))) as server:
+        threads = [threading.Thread(target=client, args=(server.url, n)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    assert statuses == [201] * 40 and len(store) == 40
+    assert store.most == 1
+
+
+def test_the_projection_worker_reads_a_busy_moment_in_one_batch():
+    store = InMemoryEventStore()
+    shop, worker = Shop(store), ProjectionWorker(store, rest=0.5)
+    passes = []
+    catch_up = worker.read_models.catch_up
+
+    def counted(max_events):
+        moved = catch_up(max_events)
+        if moved:
+            passes.append(moved)
+        return moved
+
+    worker.read_models.catch_up = counted
+    worker.start()
+    try:
+        for i in range(10):  # as commands arrive over HTTP: each wakes the worker
+            shop.handle(PlaceOrder(f"B{i}", Decimal(1)))
+            worker.wake()
+            time.sleep(0.005)
+        with worker.lock:
+            assert worker.wait_for(store.last_position, 10)
+    finally:
+        worker.close()
+    assert sum(passes) == 10 and len(passes) <= 2, passes  # the first event at once, the rest together
+
+
 # --- serving ------------------------------------------------------------------------
 
 def test_eventsim_serve_prints_its_url_and_stops_cleanly_on_ctrl_c():
@@ -429,6 +501,15 @@ def test_eventsim_serve_prints_its_url_and_stops_cleanly_on_ctrl_c():
         process.wait(10)
     assert process.returncode == 0
     assert "eventsim serve: stopped\n" in process.output
+
+
+def test_eventsim_serve_prints_a_line_per_request_unless_told_not_to():
+    for options, logged in (((), True), (("--no-access-log",), False)):
+        with eventsim_serve("memory:", *options) as (url, process), httpx.Client(base_url=url) as client:
+            assert client.get("/orders").status_code == 200
+            process.send_signal(signal.SIGINT)
+            process.wait(10)
+        assert any('"GET /orders HTTP/1.1" 200' in line for line in process.output) is logged, process.output
 
 
 def test_eventsim_serve_refuses_a_store_it_cannot_open():
