@@ -16,6 +16,7 @@ from decimal import Decimal
 
 import httpx
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 from http_helpers import (
     all_events,
@@ -501,6 +502,13 @@ def test_eventsim_serve_prints_its_url_and_stops_cleanly_on_ctrl_c():
         process.wait(10)
     assert process.returncode == 0
     assert "eventsim serve: stopped\n" in process.output
+
+
+def test_uvicorn_parses_http_with_httptools():
+    # A declared dependency: it spends about a sixth less CPU per request than h11 (benchmarks/bench_http.py).
+    config = uvicorn.Config(create_app())
+    config.load()
+    assert config.http_protocol_class.__name__ == "HttpToolsProtocol"
 
 
 def test_eventsim_serve_prints_a_line_per_request_unless_told_not_to():
