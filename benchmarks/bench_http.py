@@ -122,7 +122,7 @@ def measure(db: str, label: str, commands: int) -> None:
     process, host, port = start_server(db)
     try:
         run(host, port, 4, 200, "warm-up")
-        print(f"\n{label}: load average {os.getloadavg()[0]:.2f}")
+        print(f"\n{label}  (load average {os.getloadavg()[0]:.2f})")
         print(f"{'clients':>7}  {'commands/s':>10}  {'p50 ms':>7}  {'p99 ms':>7}  {'server CPU us/command':>21}")
         for clients in CLIENTS:
             cpu_before = server_cpu(process)
@@ -170,7 +170,7 @@ def main() -> None:
         for db in args.db:
             measure(db, db, commands)
         return
-    measure("memory:", "In memory (memory:)", commands)
+    measure("memory:", "memory:", commands)
     with tempfile.TemporaryDirectory(prefix="eventsim-bench-") as folder:
         measure(str(Path(folder) / "shop.db"), "SQLite (a new file)", commands)
     if args.skip_postgres:

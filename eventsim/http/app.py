@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import fields
 from decimal import Decimal
+from functools import cache
 from itertools import islice
 from typing import Annotated, Any
 
@@ -129,6 +130,7 @@ def money(amount: Decimal) -> str:
     return format(amount.quantize(CENT), "f")
 
 
+@cache  # a handful of field names, converted for every event of every response
 def _camel(name: str) -> str:
     return re.sub(r"_([a-z])", lambda m: m.group(1).upper(), name)
 
