@@ -171,6 +171,16 @@ def test_a_stale_if_match_is_412_and_records_nothing(client):
     assert fresh.status_code == 200 and fresh.headers["etag"] == f'"{etag + 3}"'  # refund of the rest + cancel
 
 
+def test_an_order_id_beyond_latin_1_is_percent_encoded_in_location(client):
+    # schemathesis found it: the header could not be encoded, so the order was recorded and the answer was a 500.
+    order_id = new_id("Zürich-\U0001fa7c-")
+    placed = client.post("/orders", json={"orderId": order_id, "amount": 5})
+    assert placed.status_code == 201, placed.text
+    assert placed.headers["location"] == f"/orders/Z%C3%BCrich-%F0%9F%A9%BC-{order_id.rsplit('-', 1)[1]}"
+    order = client.get(placed.headers["location"], params={"minPosition": placed.json()["position"]})
+    assert order.status_code == 200 and order.json()["orderId"] == order_id
+
+
 def test_if_match_on_a_new_order_is_version_0(client):
     order_id = new_id()
     assert client.post("/orders", json={"orderId": order_id, "amount": 1},

@@ -29,6 +29,7 @@ from decimal import Decimal
 from functools import cache
 from itertools import islice
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -539,7 +540,8 @@ def create_app(
         result = command_result(recorded)
         headers = {"ETag": f'"{result["version"]}"'}
         if created:
-            headers["Location"] = f"/orders/{result['orderId']}"
+            # Percent-encoded: a header is Latin-1, an order id any text (a "ü" or an emoji).
+            headers["Location"] = f"/orders/{quote(result['orderId'], safe='')}"
         return JSONResponse(result, status_code=201 if created else 200, headers=headers)
 
     command_docs = schemas.command_docs
