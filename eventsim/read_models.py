@@ -18,7 +18,8 @@ raises ``ValueError`` naming the event if something is missing), and only
 then changes a row in place and returns the same state: a replay costs a few
 lookups and attribute writes per event, and a failure changes nothing (the
 contract on ``Projection``).  Events of other types are passed over, as a read
-model only reads the facts it needs.
+model only reads the facts it needs; each projection names the types it reads
+(``listens_to``), so that a runner does not even hand it the others.
 
 Money is exact: amounts are ``Decimal``, and each amount read is checked to be
 positive and at most ``MAX_AMOUNT`` (10**12), so the totals of up to 10**14
