@@ -28,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -148,6 +149,19 @@ def _id(value: Any, name: str) -> str:
         raise _Problem(str(problem).removeprefix(f"{name} ")) from None
 
 
+# Many lines repeat the same text: an order's id and correlation id, a customer, an actor.  Parsing
+# makes a new string for each line; ``sys.intern`` hands back the one copy already kept (a million
+# replayed events would otherwise keep about 150 MB of duplicates).  Event ids never repeat: not shared.
+
+
+def _shared_text(value: Any, name: str) -> str:
+    return sys.intern(_string(value, name))
+
+
+def _shared_id(value: Any, name: str) -> str:
+    return sys.intern(_id(value, name))
+
+
 def _whole(value: Any, low: int, high: int, meaning: str) -> int:
     if type(value) is int and low <= value <= high:
         return value
@@ -173,9 +187,9 @@ _ENVELOPE: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "eventId": ("event_id", _id),
     "version": ("version", _counter),
     "position": ("position", _counter),
-    "correlationId": ("correlation_id", _id),
+    "correlationId": ("correlation_id", _shared_id),
     "causationId": ("causation_id", _id),
-    "actor": ("actor", _id),
+    "actor": ("actor", _shared_id),
 }
 _ENVELOPE_FIELDS = tuple((name, attr, check) for name, (attr, check) in _ENVELOPE.items())
 
@@ -208,9 +222,8 @@ def _spec(event_type: str) -> _Spec:
     fields = []
     for f in dataclasses.fields(cls):
         kind = next((t for t in get_args(hints[f.name]) if t is not type(None)), hints[f.name])
-        fields.append(
-            _Field(_camel(f.name), f.name, _money if kind is Decimal else _string, f.default is dataclasses.MISSING)
-        )
+        check = _money if kind is Decimal else _string if f.name == "personal_data" else _shared_text
+        fields.append(_Field(_camel(f.name), f.name, check, f.default is dataclasses.MISSING))
     # Domain fields in a reading order: ids first, then amount, then the rest.
     order = {"orderId": 0, "customerId": 1, "refundId": 2, "amount": 3}
     fields.sort(key=lambda field: order.get(field.name, 4))
@@ -449,12 +462,30 @@ def iter_jsonl(source: str | Path | bytes | Iterable[str]) -> Iterator[LoggedEve
     next is read, so a million of them are never all held at once.
     """
     if isinstance(source, (str, Path)):
-        lines: Iterable[str] = _lines_of(Path(source).read_bytes())
+        lines: Iterable[str] = _file_lines(Path(source))
     elif isinstance(source, bytes):
         lines = _lines_of(source)
     else:
         lines = source
     return _events(lines)
+
+
+def _file_lines(path: Path) -> Iterator[str]:
+    """The lines of a UTF-8 file, read a few kilobytes at a time as they are asked for: a log of a
+    million lines is never all in memory.  Universal newlines: ``\\n``, ``\\r\\n`` and ``\\r`` end a
+    line, as in ``_lines_of``; the file is opened at once, so one that cannot be raises ``OSError``."""
+    file = open(path, encoding="utf-8", newline=None)  # noqa: SIM115  # closed by _read_lines
+    return _read_lines(file, path)
+
+
+def _read_lines(file: Any, path: Path) -> Iterator[str]:
+    with file:
+        try:
+            for line in file:
+                yield line.removesuffix("\n")
+        except UnicodeDecodeError:
+            _lines_of(path.read_bytes())  # reads it whole, only now, to name the line of the bad byte
+            raise
 
 
 def _events(lines: Iterable[str]) -> Iterator[LoggedEvent]:

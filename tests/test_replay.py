@@ -17,6 +17,7 @@ from eventsim.events import (
 from eventsim.jsonl import (
     EventFormatError,
     LoggedEvent,
+    iter_jsonl,
     payload_json,
     read_jsonl,
     to_json,
@@ -398,3 +399,12 @@ def test_replay_time_grows_linearly_with_one_stream_length():
         return best
 
     assert seconds(2_000) / seconds(250) < 16
+
+
+def test_a_replayed_log_keeps_one_copy_of_each_repeated_id(tmp_path):
+    """Memory: text that many lines repeat (an order's id and correlation id, the actor) is kept once."""
+    path = tmp_path / "log.jsonl"
+    write_jsonl(simulate(SimulationConfig(orders=50, seed=2)).store.read_all(), path)
+    log = replay(iter_jsonl(path)).store.read_all()
+    for text in (lambda r: r.event.order_id, lambda r: r.correlation_id, lambda r: r.actor):
+        assert len({text(r) for r in log}) == len({id(text(r)) for r in log})
