@@ -326,10 +326,15 @@ dumps = to_json
 
 
 def write_jsonl(events: Iterable[Any], path: str | Path) -> int:
-    """Write events to a ``.jsonl`` file, one per line; return how many."""
-    lines = [to_json(e) + "\n" for e in events]
-    Path(path).write_text("".join(lines), encoding="utf-8")
-    return len(lines)
+    """Write events to a ``.jsonl`` file, one per line as it is made (a million lines are never
+    all in memory); return how many.  A failure leaves part of the file written: to replace a
+    file whole or not at all, write beside it and rename, as ``eventsim simulate`` does."""
+    count = 0
+    with open(path, "w", encoding="utf-8", newline="\n") as file:
+        for event in events:
+            file.write(to_json(event) + "\n")
+            count += 1
+    return count
 
 
 # --- reading --------------------------------------------------------------------------
