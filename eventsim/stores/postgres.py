@@ -24,7 +24,8 @@ A command handled with a command id is safe to retry.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -33,8 +34,8 @@ from psycopg.types.json import set_json_loads
 
 from ..clock import system_clock
 from ..ids import random_ids
-from ..store import ANY, NO_STREAM, CommandRecord, ExpectedVersion, RecordedEvent, refuse_append
-from .sql import SCHEMA_VERSION, SQLEventStore, StoreError, parse_json
+from ..store import ANY, NO_STREAM, RecordedEvent, refuse_append
+from .sql import SCHEMA_VERSION, Append, SQLEventStore, StoreError, parse_json
 
 __all__ = ["PostgresEventStore"]
 
@@ -127,6 +128,7 @@ class PostgresEventStore(SQLEventStore):
 
     _P = "%s"
     _integrity_errors = (psycopg.errors.UniqueViolation,)
+    _refused_values = (psycopg.DataError,)  # text with a NUL character, say: refused before anything is written
 
     def __init__(
         self,
@@ -178,32 +180,22 @@ class PostgresEventStore(SQLEventStore):
             self._conn = connection
         return self._conn
 
-    def _record(
-        self,
-        stream_id: str,
-        events: list[Any],
-        rows: list[tuple[str, int, str]],
-        expected_version: int | ExpectedVersion,
-        correlation_id: str | None,
-        causation_id: str | None,
-        actor: str | None,
-        command: CommandRecord | None,
-    ) -> list[RecordedEvent]:
-        """One call of ``eventsim_append``: one round trip, one transaction (the connection autocommits)."""
-        expected = None if expected_version is ANY else 0 if expected_version is NO_STREAM else expected_version
-        event_ids = [self._ids() for _ in events]
-        c = command
+    def _record(self, append: Append) -> list[RecordedEvent]:
+        """One call of ``eventsim_append``: one round trip."""
+        a, c = append, append.command
+        expected = None if a.expected_version is ANY else 0 if a.expected_version is NO_STREAM else a.expected_version
+        event_ids = [self._ids() for _ in a.events]
         params = (
-            stream_id,
+            a.stream_id,
             expected,
-            [t for t, _, _ in rows],
-            [v for _, v, _ in rows],
-            [d for _, _, d in rows],
+            [t for t, _, _ in a.rows],
+            [v for _, v, _ in a.rows],
+            [d for _, _, d in a.rows],
             event_ids,
             self._clock(),
-            correlation_id,
-            causation_id,
-            actor,
+            a.correlation_id,
+            a.causation_id,
+            a.actor,
             c and c.command_id,
             c and c.fingerprint,
             c and c.stream_id,
@@ -211,14 +203,48 @@ class PostgresEventStore(SQLEventStore):
             c and c.last_version,
             c and c.causation_id,
         )
+        assert self._conn is not None  # connected by _record_alone or _transaction
+        written, actual, command_seen, first, stamped = self._conn.execute(_APPEND, params).fetchall()[0]
+        if not written:
+            refuse_append(a.stream_id, len(a.events), a.expected_version, c, actual, command_seen)
+            return []
+        return [
+            RecordedEvent(
+                first + i, a.stream_id, actual + 1 + i, event, stamped, event_id, a.correlation_id, a.causation_id,
+                a.actor,
+            )
+            for i, (event, event_id) in enumerate(zip(a.events, event_ids))
+        ]
+
+    def _record_alone(self, append: Append) -> list[RecordedEvent]:
+        """Its own transaction, as the connection autocommits: a lone append costs one round trip."""
+        with self._writing():
+            return self._record(append)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        with self._writing():
+            assert self._conn is not None
+            with self._conn.transaction():
+                yield
+
+    @contextmanager
+    def _savepoint(self) -> Iterator[None]:
+        assert self._conn is not None
+        with self._conn.transaction():  # nested in a transaction, psycopg makes it a savepoint
+            yield
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Connected, and the database's errors as ``StoreError``, except those that refuse one append."""
         with self._lock:
             try:
-                connection = self._connection()
+                self._connection()
             except StoreError as error:
                 raise StoreError(self.name, f"{error.problem}; nothing was appended") from None
             try:
-                written, actual, command_seen, first, stamped = connection.execute(_APPEND, params).fetchall()[0]
-            except psycopg.errors.UniqueViolation:
+                yield
+            except (*self._integrity_errors, *self._refused_values):
                 raise
             except psycopg.Error as error:
                 raise self._error(
@@ -226,15 +252,6 @@ class PostgresEventStore(SQLEventStore):
                     "the append may or may not have been recorded: read the stream "
                     "(or the command's record) to find out",
                 ) from None
-        if not written:
-            refuse_append(stream_id, len(events), expected_version, command, actual, command_seen)
-            return []
-        return [
-            RecordedEvent(
-                first + i, stream_id, actual + 1 + i, event, stamped, event_id, correlation_id, causation_id, actor
-            )
-            for i, (event, event_id) in enumerate(zip(events, event_ids))
-        ]
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         with self._lock:
