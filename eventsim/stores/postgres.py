@@ -142,7 +142,8 @@ class PostgresEventStore(SQLEventStore):
         self.url = url
         self.name = f"PostgreSQL store {display_url(url)}"
         self._lock_timeout_ms = int(lock_timeout * 1000)
-        self._conn: psycopg.Connection | None = None
+        self._conn: psycopg.Connection | None = None  # appends
+        self._reader: psycopg.Connection | None = None  # reads: they go on while an append's commit waits
         with self._lock:
             connection = self._connection()
             with connection.transaction():
@@ -169,16 +170,20 @@ class PostgresEventStore(SQLEventStore):
             )
 
     def _connection(self) -> psycopg.Connection:
+        """The writing connection, connected again if it was lost."""
         if self._conn is None or self._conn.closed:
-            try:
-                connection = psycopg.connect(self.url, autocommit=True)
-            except psycopg.Error as error:
-                raise StoreError(self.name, f"cannot connect ({' '.join(str(error).split())})") from None
-            connection.execute("SET synchronous_commit = on")
-            connection.execute(f"SET lock_timeout = {self._lock_timeout_ms}")
-            set_json_loads(parse_json, connection)  # amounts come back as Decimal, never float
-            self._conn = connection
+            self._conn = self._connect()
         return self._conn
+
+    def _connect(self) -> psycopg.Connection:
+        try:
+            connection = psycopg.connect(self.url, autocommit=True)
+        except psycopg.Error as error:
+            raise StoreError(self.name, f"cannot connect ({' '.join(str(error).split())})") from None
+        connection.execute("SET synchronous_commit = on")
+        connection.execute(f"SET lock_timeout = {self._lock_timeout_ms}")
+        set_json_loads(parse_json, connection)  # amounts come back as Decimal, never float
+        return connection
 
     def _record(self, append: Append) -> list[RecordedEvent]:
         """One call of ``eventsim_append``: one round trip."""
@@ -249,29 +254,43 @@ class PostgresEventStore(SQLEventStore):
             except psycopg.Error as error:
                 raise self._error(
                     error,
+                    self._conn,
                     "the append may or may not have been recorded: read the stream "
                     "(or the command's record) to find out",
                 ) from None
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        with self._lock:
-            try:
-                return self._connection().execute(sql, params).fetchall()
-            except psycopg.Error as error:
-                raise self._error(error) from None
+        """Rows of one read; a read that finds its connection lost (the server restarted since) connects
+        again and tries once more: a read changes nothing, so trying again is safe."""
+        with self._read_lock:
+            for attempt in (1, 2):
+                if self._reader is None or self._reader.closed:
+                    self._reader = self._connect()
+                try:
+                    return self._reader.execute(sql, params).fetchall()
+                except psycopg.Error as error:
+                    lost = isinstance(error, psycopg.OperationalError) and not isinstance(
+                        error, psycopg.errors.LockNotAvailable
+                    )
+                    if not lost or attempt == 2:
+                        raise self._error(error, self._reader) from None
+                    self._reader.close()
+        raise AssertionError("unreachable")
 
-    def _error(self, error: psycopg.Error, consequence: str = "") -> StoreError:
+    def _error(self, error: psycopg.Error, connection: psycopg.Connection | None, consequence: str = "") -> StoreError:
         text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         if isinstance(error, psycopg.errors.LockNotAvailable):
             problem = f"another writer held the write lock longer than lock_timeout ({text})"
         elif isinstance(error, psycopg.OperationalError):
-            self.close()  # the next call connects again
+            if connection is not None:
+                connection.close()  # the next call connects again
             problem = f"lost the connection to the server ({text})"
         else:
             problem = f"PostgreSQL error: {text}"
         return StoreError(self.name, f"{problem}{'; ' + consequence if consequence else ''}")
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        for connection in (self._conn, self._reader):
+            if connection is not None:
+                connection.close()
+        self._conn = self._reader = None

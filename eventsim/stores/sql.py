@@ -126,7 +126,10 @@ class SQLEventStore(Subscribers):
     def __init__(self, *, clock: Callable[[], int] = system_clock, ids: Callable[[], str] = random_ids):
         self._clock = clock
         self._ids = ids
-        self._lock = threading.RLock()  # one connection, used by one thread at a time
+        # Two connections, each used by one thread at a time: one writes, one reads, so that reads
+        # (a command reading its stream, say) go on while a group's commit waits for the disk.
+        self._lock = threading.RLock()  # the writing connection
+        self._read_lock = threading.Lock()  # the reading connection
         self._queued: list[Append] = []  # appends no leader has taken yet
         self._queue_lock = threading.Lock()
         self.commits = 0  # transactions this object has committed with appends in them

@@ -93,16 +93,23 @@ class SQLiteEventStore(SQLEventStore):
         self.name = f"SQLite store {str(self.path)!r}"
         self.read_only = self.path.exists() and not os.access(self.path, os.W_OK)
         target = f"file:{quote(str(self.path.resolve()))}?mode=ro" if self.read_only else str(self.path)
+        connections = []
         try:
-            self._db = sqlite3.connect(
-                target, uri=self.read_only, timeout=timeout, isolation_level=None, check_same_thread=False
-            )
+            for _ in ("writing", "reading"):
+                connections.append(
+                    sqlite3.connect(
+                        target, uri=self.read_only, timeout=timeout, isolation_level=None, check_same_thread=False
+                    )
+                )
         except sqlite3.Error as error:
+            for connection in connections:
+                connection.close()
             raise StoreError(self.name, f"cannot open the file ({error})") from None
+        self._db, self._reader = connections
         try:
             self._open()
         except BaseException:
-            self._db.close()
+            self.close()
             raise
 
     def _open(self) -> None:
@@ -131,7 +138,7 @@ class SQLiteEventStore(SQLEventStore):
                 f"schema version {found!r}: this eventsim reads version {SCHEMA_VERSION}"
                 + ("; the store was written by a newer eventsim: upgrade eventsim" if newer else ""),
             )
-        self._query(f"PRAGMA synchronous = {self.synchronous}")  # per connection
+        self._db.execute(f"PRAGMA synchronous = {self.synchronous}")  # per connection: the one that commits
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -226,9 +233,9 @@ class SQLiteEventStore(SQLEventStore):
         return recorded
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        with self._lock:
+        with self._read_lock:
             try:
-                return self._db.execute(sql, params).fetchall()
+                return self._reader.execute(sql, params).fetchall()
             except sqlite3.Error as error:
                 raise self._error(error) from None
 
@@ -246,3 +253,4 @@ class SQLiteEventStore(SQLEventStore):
 
     def close(self) -> None:
         self._db.close()
+        self._reader.close()
