@@ -26,8 +26,12 @@ Each figure that has a goal (at least 2x the library) says PASS or MISS.
 
 Like for like, and where it is not:
 
-* Figures are wall-clock (the database server's work counts), one run each:
-  compare ratios from one run, not figures across machines or loads.
+* Figures are wall-clock (the database server's work counts).  Each is
+  measured in turns: the work is cut in four parts (a quarter of the orders;
+  for replay, one whole replay) and the libraries take turns, eventsim's
+  part 1, the library's part 1, eventsim's part 2, ...: a load on the
+  machine that comes and goes then weighs on both alike.  Compare ratios
+  from one run, not figures across machines or loads.
 * With several clients, eventsim's store commits appends that arrive
   together in one transaction (group commit: one leader, one savepoint per
   append, one sync for all, see ``eventsim/stores/sql.py``); the library
@@ -46,8 +50,8 @@ Like for like, and where it is not:
   Without ``--postgres``, a throwaway server is started (as in the tests)
   and stopped at the end.
 * Rebuild and replay read what the 1-client command run wrote.  The rebuild
-  uses a new ``Shop``, so its state cache holds nothing yet: every order is
-  read back.
+  uses a new ``Shop`` for each part, so its state cache holds nothing yet:
+  every order is read back.
 """
 from __future__ import annotations
 
@@ -60,9 +64,9 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from bench_eventsourcing import (
@@ -86,6 +90,8 @@ from eventsim.shop import Shop
 from eventsim.stores import PostgresEventStore, SQLiteEventStore
 
 ROOT = Path(__file__).resolve().parents[1]
+GOAL = 2  # eventsim at least 2x the library, on each backend
+TURNS = 4  # each figure's work is done in this many parts, the libraries taking turns
 
 
 def wall(work: Callable[[], object]) -> float:
@@ -94,24 +100,35 @@ def wall(work: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-GOAL = 2  # eventsim at least 2x the library, on each backend
+def in_turns(ours: Callable[[int], float], theirs: Callable[[int], float]) -> tuple[float, float]:
+    """The seconds each library took for all its parts, done in turns (ours 0, theirs 0, ours 1, ...)."""
+    seconds = [0.0, 0.0]
+    for part in range(TURNS):
+        seconds[0] += ours(part)
+        seconds[1] += theirs(part)
+    return seconds[0], seconds[1]
+
+
+def part_of(items: Sequence[Any], part: int, per: int = 1) -> Sequence[Any]:
+    """The ``part``-th of ``TURNS`` slices of ``items``, cut between groups of ``per`` (an order's commands)."""
+    groups = len(items) // per
+    return items[per * (groups * part // TURNS) : per * (groups * (part + 1) // TURNS)]
 
 
 def in_clients(commands: Sequence[Any], send: Callable[[Any], object], clients: int) -> float:
-    """Commands/s when ``clients`` threads send them at once, each the commands of its own slice of the
-    orders (three commands per order, in order)."""
-    orders = len(commands) // 3
-    bounds = [3 * (orders * k // clients) for k in range(clients + 1)]
+    """The seconds ``clients`` threads take to send ``commands`` at once, each the commands of its own
+    slice of the orders (three commands per order, in order)."""
     failures: list[BaseException] = []
 
     def client(mine: Sequence[Any]) -> None:
         try:
             for command in mine:
                 send(command)
-        except BaseException as error:  # the benchmark stops: see below
+        except BaseException as error:  # raised below: the benchmark stops
             failures.append(error)
 
-    threads = [threading.Thread(target=client, args=(commands[a:b],)) for a, b in zip(bounds, bounds[1:])]
+    threads = [threading.Thread(target=client, args=(part,))
+               for part in (slice_of(commands, k, clients) for k in range(clients))]
     start = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -120,61 +137,63 @@ def in_clients(commands: Sequence[Any], send: Callable[[Any], object], clients: 
     elapsed = time.perf_counter() - start
     if failures:
         raise failures[0]
-    return len(commands) / elapsed
+    return elapsed
 
 
-# --- eventsim --------------------------------------------------------------
-
-def eventsim_figures(store, orders: int) -> dict[str, float]:
-    figures = {"commands": eventsim_commands_per_second(store, orders, clients=1)}
-    order_ids = [order_id for order_id, _, _ in workload(orders)]
-    rebuilder = Shop(store)  # a new shop: its state cache is empty, so every order is read and folded
-    figures["rebuild"] = orders / wall(lambda: [rebuilder.state(order_id) for order_id in order_ids])
-    check("the last order's status", rebuilder.state(order_ids[-1]).status, "paid, refund requested")
-    runner = ProjectionRunner(store, orders_projection)
-    figures["replay"] = 3 * orders / wall(runner.catch_up)
-    check("the orders read model's net total", sum(row.net for row in runner.state.values()),
-          expected_net(orders))
-    return figures
+def slice_of(commands: Sequence[Any], k: int, clients: int) -> Sequence[Any]:
+    orders = len(commands) // 3
+    return commands[3 * (orders * k // clients) : 3 * (orders * (k + 1) // clients)]
 
 
-def eventsim_commands_per_second(store, orders: int, clients: int) -> float:
-    """Commands/s through one shop; also keeps ``store.appends_per_commit``."""
-    commands = list(eventsim_commands(orders))
-    shop = Shop(store, ids=SeededIds(1))
-    commits_before = store.commits
-    rate = in_clients(commands, shop.handle, clients)
-    check("the events recorded", len(store), 3 * orders)
-    store.appends_per_commit = len(commands) / (store.commits - commits_before)
-    return rate
+# --- the three figures, for both libraries ----------------------------------------
 
-
-# --- eventsourcing -----------------------------------------------------------
-
-def eventsourcing_figures(env: dict[str, str], orders: int) -> dict[str, float]:
-    app = OrderApp(env=env)
-    figures = {"commands": eventsourcing_commands_in(app, orders, clients=1)}
-    order_ids = [Order.create_id(order_id) for order_id, _, _ in workload(orders)]
-    figures["rebuild"] = orders / wall(lambda: [app.repository.get(order_id) for order_id in order_ids])
-    rows: dict = {}
-    figures["replay"] = 3 * orders / wall(lambda: rows.update(project_orders(app)))
-    check("the library's orders read model net total",
-          sum(row["paid"] - row["refunded"] for row in rows.values()), expected_net(orders))
-    app.close()
-    return figures
-
-
-def eventsourcing_commands_per_second(env: dict[str, str], orders: int, clients: int) -> float:
-    app = OrderApp(env=env)
-    rate = eventsourcing_commands_in(app, orders, clients)
-    app.close()
-    return rate
-
-
-def eventsourcing_commands_in(app: OrderApp, orders: int, clients: int) -> float:
-    rate = in_clients(list(eventsourcing_commands(orders)), lambda c: c[0](app, c[1], c[2]), clients)
+def commands_per_second(store, app: OrderApp, orders: int, clients: int) -> tuple[float, float, float]:
+    """Commands/s of eventsim's shop on ``store`` and of the library's ``app``, and eventsim's appends
+    per commit."""
+    ours, theirs = list(eventsim_commands(orders)), list(eventsourcing_commands(orders))
+    shop = Shop(store, ids=SeededIds(1))  # one shop, one store object: shared by the clients, as in a web server
+    commits = store.commits
+    ours_seconds, theirs_seconds = in_turns(
+        lambda part: in_clients(part_of(ours, part, 3), shop.handle, clients),
+        lambda part: in_clients(part_of(theirs, part, 3), lambda c: c[0](app, c[1], c[2]), clients),
+    )
+    check("the events eventsim recorded", len(store), 3 * orders)
     check("the events the library recorded", app.recorder.max_notification_id(), 3 * orders)
-    return rate
+    return len(ours) / ours_seconds, len(theirs) / theirs_seconds, len(ours) / (store.commits - commits)
+
+
+def rebuilds_per_second(store, app: OrderApp, orders: int) -> tuple[float, float]:
+    ours = [order_id for order_id, _, _ in workload(orders)]
+    theirs = [Order.create_id(order_id) for order_id in ours]
+
+    def rebuild_ours(part: int) -> float:
+        shop = Shop(store)  # a new shop: its state cache is empty, so every order is read and folded
+        return wall(lambda: [shop.state(order_id) for order_id in part_of(ours, part)])
+
+    ours_seconds, theirs_seconds = in_turns(
+        rebuild_ours, lambda part: wall(lambda: [app.repository.get(order_id) for order_id in part_of(theirs, part)]))
+    check("the last order's status", Shop(store).state(ours[-1]).status, "paid, refund requested")
+    return orders / ours_seconds, orders / theirs_seconds
+
+
+def replays_per_second(store, app: OrderApp, orders: int) -> tuple[float, float]:
+    """Events/s replayed from the first event into the orders read model: one whole replay per part."""
+    def replay_ours(part: int) -> float:
+        runner = ProjectionRunner(store, orders_projection)
+        seconds = wall(runner.catch_up)
+        check("the orders read model's net total", sum(row.net for row in runner.state.values()),
+              expected_net(orders))
+        return seconds
+
+    def replay_theirs(part: int) -> float:
+        rows: dict = {}
+        seconds = wall(lambda: rows.update(project_orders(app)))
+        check("the library's orders read model net total",
+              sum(row["paid"] - row["refunded"] for row in rows.values()), expected_net(orders))
+        return seconds
+
+    ours_seconds, theirs_seconds = in_turns(replay_ours, replay_theirs)
+    return TURNS * 3 * orders / ours_seconds, TURNS * 3 * orders / theirs_seconds
 
 
 # --- raw commits -------------------------------------------------------------
@@ -213,99 +232,87 @@ def sqlite_run(orders: int, full_orders: int, clients: int, folder: Path) -> lis
         for synchronous, samples in raw.items():
             samples.append(sqlite_commits_per_second(folder / f"raw-{synchronous}.db", synchronous))
 
-    def ours(name: str, synchronous: str = "NORMAL") -> SQLiteEventStore:
-        return SQLiteEventStore(folder / f"eventsim-{name}.db", clock=SimulatedClock(), ids=SeededIds(0),
-                                synchronous=synchronous)
-
-    def theirs(name: str) -> dict[str, str]:
-        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(folder / f"eventsourcing-{name}.db")}
+    def stores(name: str, synchronous: str) -> tuple[SQLiteEventStore, OrderApp]:
+        """eventsim's store with ``synchronous`` and the library's application (always FULL) on new files."""
+        return (SQLiteEventStore(folder / f"eventsim-{name}.db", clock=SimulatedClock(), ids=SeededIds(0),
+                                 synchronous=synchronous),
+                OrderApp(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                              "SQLITE_DBNAME": str(folder / f"eventsourcing-{name}.db")}))
 
     sample_raw()
-    print(f"SQLite: {orders:,} orders through eventsim (its default, NORMAL), 1 client ...", flush=True)
-    ours_default = eventsim_figures(ours("default"), orders)
-    print(f"SQLite: {orders:,} orders through eventsourcing (FULL), 1 client ...", flush=True)
-    theirs_default = eventsourcing_figures(theirs("default"), orders)
-    print(f"SQLite: {orders:,} orders through eventsim (NORMAL), {clients} clients ...", flush=True)
-    ours_default_many = eventsim_commands_per_second(ours(f"default-{clients}"), orders, clients)
-    theirs_default_many = eventsourcing_commands_per_second(theirs(f"default-{clients}"), orders, clients)
+    print(f"SQLite: {orders:,} orders, eventsim's default (NORMAL) and the library's (FULL), 1 client ...",
+          flush=True)
+    store, app = stores("default", "NORMAL")
+    default = commands_per_second(store, app, orders, 1)
+    print(f"SQLite: {orders:,} orders rebuilt and replayed ...", flush=True)
+    rebuild = rebuilds_per_second(store, app, orders)
+    replay = replays_per_second(store, app, orders)
+    print(f"SQLite: {orders:,} orders, eventsim's default and the library's, {clients} clients ...", flush=True)
+    default_many = commands_per_second(*stores(f"default-{clients}", "NORMAL"), orders, clients)
     sample_raw()
-    print(f"SQLite: {full_orders:,} orders each with synchronous=FULL, 1 and {clients} clients ...", flush=True)
-    ours_full, ours_full_many = ours("full", "FULL"), ours(f"full-{clients}", "FULL")
-    full = {
-        1: (eventsim_commands_per_second(ours_full, full_orders, 1),
-            eventsourcing_commands_per_second(theirs("full"), full_orders, 1)),
-        clients: (eventsim_commands_per_second(ours_full_many, full_orders, clients),
-                  eventsourcing_commands_per_second(theirs(f"full-{clients}"), full_orders, clients)),
-    }
+    print(f"SQLite: {full_orders:,} orders, both synchronous=FULL, 1 and {clients} clients ...", flush=True)
+    full = commands_per_second(*stores("full", "FULL"), full_orders, 1)
+    full_many = commands_per_second(*stores(f"full-{clients}", "FULL"), full_orders, clients)
     sample_raw()
     raw_normal, raw_full = statistics.median(raw["NORMAL"]), statistics.median(raw["FULL"])
-    grouped = ours_full_many.appends_per_commit
     return [
-        ("SQLite", f"commands/s, 1 client, both FULL ({full_orders:,} orders)", *full[1], GOAL),
-        ("SQLite", f"commands/s, {clients} clients, both FULL ({full_orders:,} orders)", *full[clients], GOAL),
-        ("SQLite", "commands/s, 1 client, eventsim's default NORMAL vs FULL", ours_default["commands"],
-         theirs_default["commands"], None),
-        ("SQLite", f"commands/s, {clients} clients, eventsim's default NORMAL vs FULL", ours_default_many,
-         theirs_default_many, None),
-        ("SQLite", "aggregates rebuilt/s", ours_default["rebuild"], theirs_default["rebuild"], GOAL),
-        ("SQLite", "events/s replayed into the orders read model", ours_default["replay"], theirs_default["replay"],
-         GOAL),
+        ("SQLite", f"commands/s, 1 client, both FULL ({full_orders:,} orders)", *full[:2], GOAL),
+        ("SQLite", f"commands/s, {clients} clients, both FULL ({full_orders:,} orders)", *full_many[:2], GOAL),
+        ("SQLite", "commands/s, 1 client, eventsim's default NORMAL vs FULL", *default[:2], None),
+        ("SQLite", f"commands/s, {clients} clients, eventsim's default NORMAL vs FULL", *default_many[:2], None),
+        ("SQLite", "aggregates rebuilt/s", *rebuild, GOAL),
+        ("SQLite", "events/s replayed into the orders read model", *replay, GOAL),
         ("SQLite", f"raw single-row commits/s, NORMAL ({spread(raw['NORMAL'])})", raw_normal, None, None),
         ("SQLite", f"raw single-row commits/s, FULL ({spread(raw['FULL'])})", raw_full, None, None),
-        ("SQLite", "commands/s as a share of raw commits/s, FULL, 1 client", full[1][0] / raw_full,
-         full[1][1] / raw_full, None),
-        ("SQLite", f"commands/s as a share of raw commits/s, FULL, {clients} clients ({grouped:.1f} appends"
-         " per commit)", full[clients][0] / raw_full, full[clients][1] / raw_full, None),
+        ("SQLite", "commands/s as a share of raw commits/s, FULL, 1 client",
+         full[0] / raw_full, full[1] / raw_full, None),
+        ("SQLite", f"commands/s as a share of raw commits/s, FULL, {clients} clients "
+         f"({full_many[2]:.1f} appends per commit)", full_many[0] / raw_full, full_many[1] / raw_full, None),
     ]
 
 
 def postgres_run(url: str, orders: int, clients: int) -> list[tuple]:
     parts = psycopg.conninfo.conninfo_to_dict(url)
-    schemas = ("bench_eventsim", "bench_eventsourcing", f"bench_eventsim_{clients}", f"bench_eventsourcing_{clients}",
-               "bench_raw")
+    schemas = [f"bench_{who}_{name}" for who in ("eventsim", "eventsourcing") for name in ("default", "many")]
     with psycopg.connect(url, autocommit=True) as connection:
-        for schema in schemas:
+        for schema in ["bench_raw", *schemas]:
             connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
             connection.execute(f"CREATE SCHEMA {schema}")
 
-    def ours(schema: str) -> PostgresEventStore:
-        return PostgresEventStore(psycopg.conninfo.make_conninfo(url, options=f"-csearch_path={schema}"),
-                                  clock=SimulatedClock(), ids=SeededIds(0))
-
-    def theirs(schema: str) -> dict[str, str]:
-        return {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_DBNAME": parts.get("dbname", "postgres"),
-            "POSTGRES_HOST": parts.get("host", "127.0.0.1"), "POSTGRES_PORT": str(parts.get("port", 5432)),
-            "POSTGRES_USER": parts.get("user", "postgres"), "POSTGRES_PASSWORD": parts.get("password", "unused"),
-            "POSTGRES_SCHEMA": schema, "POSTGRES_POOL_SIZE": str(clients)}
+    def stores(name: str) -> tuple[PostgresEventStore, OrderApp]:
+        """eventsim's store and the library's application, each in a new schema of its own."""
+        return (PostgresEventStore(psycopg.conninfo.make_conninfo(url, options=f"-csearch_path=bench_eventsim_{name}"),
+                                   clock=SimulatedClock(), ids=SeededIds(0)),
+                OrderApp(env={
+                    "PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_DBNAME": parts.get("dbname", "postgres"),
+                    "POSTGRES_HOST": parts.get("host", "127.0.0.1"), "POSTGRES_PORT": str(parts.get("port", 5432)),
+                    "POSTGRES_USER": parts.get("user", "postgres"),
+                    "POSTGRES_PASSWORD": parts.get("password", "unused"),
+                    "POSTGRES_SCHEMA": f"bench_eventsourcing_{name}", "POSTGRES_POOL_SIZE": str(clients)}))
 
     raw_url = psycopg.conninfo.make_conninfo(url, options="-csearch_path=bench_raw")
     raw = [postgres_commits_per_second(raw_url)]
-    print(f"PostgreSQL: {orders:,} orders through eventsim, 1 client ...", flush=True)
-    store = ours("bench_eventsim")
-    ours_one = eventsim_figures(store, orders)
-    store.close()
-    print(f"PostgreSQL: {orders:,} orders through eventsourcing, 1 client ...", flush=True)
-    theirs_one = eventsourcing_figures(theirs("bench_eventsourcing"), orders)
+    print(f"PostgreSQL: {orders:,} orders, 1 client ...", flush=True)
+    store, app = stores("default")
+    one = commands_per_second(store, app, orders, 1)
+    print(f"PostgreSQL: {orders:,} orders rebuilt and replayed ...", flush=True)
+    rebuild = rebuilds_per_second(store, app, orders)
+    replay = replays_per_second(store, app, orders)
     raw.append(postgres_commits_per_second(raw_url))
-    print(f"PostgreSQL: {orders:,} orders through each, {clients} clients ...", flush=True)
-    store = ours(f"bench_eventsim_{clients}")
-    ours_many = eventsim_commands_per_second(store, orders, clients)
-    store.close()
-    theirs_many = eventsourcing_commands_per_second(theirs(f"bench_eventsourcing_{clients}"), orders, clients)
+    print(f"PostgreSQL: {orders:,} orders, {clients} clients ...", flush=True)
+    many = commands_per_second(*stores("many"), orders, clients)
     raw.append(postgres_commits_per_second(raw_url))
     raw_rate = statistics.median(raw)
     return [
-        ("PostgreSQL", "commands/s, 1 client", ours_one["commands"], theirs_one["commands"], GOAL),
-        ("PostgreSQL", f"commands/s, {clients} clients", ours_many, theirs_many, GOAL),
-        ("PostgreSQL", "aggregates rebuilt/s", ours_one["rebuild"], theirs_one["rebuild"], GOAL),
-        ("PostgreSQL", "events/s replayed into the orders read model", ours_one["replay"], theirs_one["replay"],
-         GOAL),
+        ("PostgreSQL", "commands/s, 1 client", *one[:2], GOAL),
+        ("PostgreSQL", f"commands/s, {clients} clients", *many[:2], GOAL),
+        ("PostgreSQL", "aggregates rebuilt/s", *rebuild, GOAL),
+        ("PostgreSQL", "events/s replayed into the orders read model", *replay, GOAL),
         ("PostgreSQL", f"raw single-row commits/s, synchronous_commit on ({spread(raw)})", raw_rate, None, None),
-        ("PostgreSQL", "commands/s as a share of raw commits/s, 1 client", ours_one["commands"] / raw_rate,
-         theirs_one["commands"] / raw_rate, None),
-        ("PostgreSQL", f"commands/s as a share of raw commits/s, {clients} clients ({store.appends_per_commit:.1f}"
-         " appends per commit)", ours_many / raw_rate, theirs_many / raw_rate, None),
+        ("PostgreSQL", "commands/s as a share of raw commits/s, 1 client", one[0] / raw_rate, one[1] / raw_rate,
+         None),
+        ("PostgreSQL", f"commands/s as a share of raw commits/s, {clients} clients ({many[2]:.1f} appends"
+         " per commit)", many[0] / raw_rate, many[1] / raw_rate, None),
     ]
 
 

@@ -145,9 +145,10 @@ def test_a_subscription_gets_other_processes_events_on_poll(url):
 # --- group commit: threads sharing one store object --------------------------------------
 
 def append_together(store, appends):
-    """Run each ``(stream_id, events, expected_version)`` in a thread of its own, all queued before any
-    commits: the test holds the store's connection until every thread waits, as threads do behind a
-    commit's fsync.  Returns each thread's recorded events or the exception it raised, in order."""
+    """Run each ``(stream_id, events, expected_version)`` in a thread of its own.  The first one commits
+    alone and slowly: the test holds the store's connection, as a slow fsync would, until all the others
+    wait behind it; they are then committed together.  Returns each thread's recorded events or the
+    exception it raised, in order."""
     outcomes = [None] * len(appends)
 
     def run(i, stream_id, events, expected):
@@ -157,30 +158,36 @@ def append_together(store, appends):
         except Exception as error:  # noqa: BLE001 - handed to the test to look at
             outcomes[i] = error
 
+    def until(condition):
+        deadline = time.monotonic() + 30
+        while not condition() and time.monotonic() < deadline:
+            time.sleep(0.001)
+
     threads = [threading.Thread(target=run, args=(i, *append)) for i, append in enumerate(appends)]
     with store._lock:
-        for thread in threads:
+        threads[0].start()
+        until(lambda: store._leading)  # the first is committing (waiting for the connection)
+        for thread in threads[1:]:
             thread.start()
-        deadline = time.monotonic() + 30
-        while len(store._queued) < len(appends) and time.monotonic() < deadline:
-            time.sleep(0.001)
+        until(lambda: len(store._queued) == len(appends) - 1)  # and all the others wait
     for thread in threads:
         thread.join(30)
     return outcomes
 
 
-def test_appends_from_many_threads_share_one_commit(url):
+def test_appends_that_wait_for_a_commit_share_the_next_one(url):
     store = open_store(url)
     outcomes = append_together(store, [(f"order-{i}", [OrderCreated(f"o{i}", D(i + 1)), OrderPaid(f"o{i}")],
                                         NO_STREAM) for i in range(8)])
     assert [[r.version for r in recorded] for recorded in outcomes] == [[1, 2]] * 8
-    assert store.commits == 1  # eight appends, one commit
-    log = open_store(url).read_all()  # what another reader sees: every append, whole, in the order recorded
+    assert store.commits == 2  # the first alone, then the seven that waited for it, together
+    reader = open_store(url)
+    log = reader.read_all()  # what another reader sees: every append, whole, in the order recorded
     assert sorted(r.position for recorded in outcomes for r in recorded) == [r.position for r in log]
     for i in range(8):
-        assert [r.event for r in open_store(url).read_stream(f"order-{i}")] == [OrderCreated(f"o{i}", D(i + 1)),
-                                                                                 OrderPaid(f"o{i}")]
-        assert open_store(url).command_record(f"cmd-{i}").last_version == 2
+        assert [r.event for r in reader.read_stream(f"order-{i}")] == [OrderCreated(f"o{i}", D(i + 1)),
+                                                                         OrderPaid(f"o{i}")]
+        assert reader.command_record(f"cmd-{i}").last_version == 2
 
 
 def test_a_refused_append_fails_alone_and_the_rest_of_its_group_is_recorded(url):
@@ -195,7 +202,7 @@ def test_a_refused_append_fails_alone_and_the_rest_of_its_group_is_recorded(url)
     lost = [o for o in outcomes[5:7] if isinstance(o, ConcurrencyError)]
     assert len(lost) == 1 and lost[0].actual == 1  # the loser saw the winner's event in the same transaction
     assert sum(isinstance(o, list) for o in outcomes) == 7
-    assert store.commits == 2  # the first append, then the group
+    assert store.commits == 3  # "taken", the first append alone, then the group
     reader = open_store(url)
     assert len(reader) == 8 and reader.stream_version("taken") == 1 and reader.stream_version("twice") == 1
     assert reader.command_record("cmd-2") is None  # a refused append leaves no idempotency record either
@@ -205,19 +212,20 @@ def test_a_refused_append_fails_alone_and_the_rest_of_its_group_is_recorded(url)
 def test_a_group_whose_transaction_fails_records_nothing_and_every_caller_hears(url):
     calls = []
 
-    def clock():  # fails on the third append of the group: the two before it are taken back too
+    def clock():  # fails in the group's second append: its first append is taken back too
         calls.append(1)
         if len(calls) == 3:
             raise RuntimeError("the clock broke")
         return 1_000
 
     store = open_store(url, clock=clock)
-    outcomes = append_together(store, [(f"order-{i}", [OrderCreated(f"o{i}", D(1))], NO_STREAM) for i in range(4)])
+    outcomes = append_together(store, [(f"order-{i}", [OrderCreated(f"o{i}", D(1))], NO_STREAM) for i in range(5)])
+    assert isinstance(outcomes[0], list)  # committed alone, before
     assert sum(isinstance(o, RuntimeError) for o in outcomes) == 1  # the thread that led the group
     followers = [o for o in outcomes if isinstance(o, StoreError)]
     assert len(followers) == 3 and all("nothing was appended" in str(o) for o in followers)
-    assert len(open_store(url)) == 0 and store.commits == 0
-    assert store.append("order-0", [OrderCreated("o0", D(1))], NO_STREAM)[0].position >= 1  # and it goes on
+    assert [r.stream_id for r in open_store(url).read_all()] == ["order-0"] and store.commits == 1
+    assert store.append("order-1", [OrderCreated("o1", D(1))], NO_STREAM)[0].version == 1  # and it goes on
 
 
 def test_a_subscriber_hears_a_groups_events_after_they_are_committed(url):
@@ -226,7 +234,7 @@ def test_a_subscriber_hears_a_groups_events_after_they_are_committed(url):
     store.subscribe(lambda r: heard.append((r.position, r.position in {e.position for e in reader.read_all()})))
     append_together(store, [(f"order-{i}", [OrderCreated(f"o{i}", D(1))], NO_STREAM) for i in range(5)])
     assert [position for position, _ in heard] == [r.position for r in reader.read_all()]
-    assert all(committed for _, committed in heard)  # another connection could read each one already
+    assert len(heard) == 5 and all(committed for _, committed in heard)  # another connection could read each
 
 
 def assert_gapless(store):

@@ -132,6 +132,8 @@ class SQLEventStore(Subscribers):
         self._read_lock = threading.Lock()  # the reading connection
         self._queued: list[Append] = []  # appends no leader has taken yet
         self._queue_lock = threading.Lock()
+        self._leading = False  # a leader is committing a group
+        self._committed = threading.Condition(self._queue_lock)  # ... and says so when it is done
         self.commits = 0  # transactions this object has committed with appends in them
         self._subscriptions: list[Subscription] = []
         self._delivering = threading.Lock()  # not re-entrant: see _dispatch
@@ -217,27 +219,40 @@ class SQLEventStore(Subscribers):
         return recorded
 
     def _commit_with_others(self, append: Append) -> list[RecordedEvent]:
-        """Group commit (see the module's docstring): wait for the connection; if no leader has
-        recorded this append meanwhile, lead: record every waiting append in one commit."""
+        """Group commit (see the module's docstring).  While a leader commits, the appends that
+        arrive wait; when it is done, the first of them to wake leads all the others."""
         with self._queue_lock:
             self._queued.append(append)
-        with self._lock:
-            if not append.done:
+            while self._leading and not append.done:
+                self._committed.wait()
+            lead = not append.done
+            if lead:
+                self._leading = True
+                group, self._queued = self._queued, []
+        if lead:
+            try:
+                self._lead(group, append)
+            finally:
                 with self._queue_lock:
-                    group, self._queued = self._queued, []
-                try:
-                    self._record_group(group)
-                except BaseException as error:  # the transaction is rolled back: none of the group was recorded
-                    for other in group:
-                        other.recorded = None
-                        other.error = None if other is append else self._shared_failure(error)
-                    raise
-                if any(other.recorded for other in group):
-                    self.commits += 1
+                    self._leading = False
+                    self._committed.notify_all()
         if append.error is not None:
             raise append.error
         assert append.recorded is not None
         return append.recorded
+
+    def _lead(self, group: list[Append], mine: Append) -> None:
+        """Record the group in one commit; every append in it gets its outcome, ``mine`` included."""
+        with self._lock:
+            try:
+                self._record_group(group)
+            except BaseException as error:  # the transaction is rolled back: none of the group was recorded
+                for other in group:
+                    other.recorded = None
+                    other.error = error if other is mine else self._shared_failure(error)
+                return
+        if any(other.recorded for other in group):
+            self.commits += 1
 
     def _record_group(self, group: list[Append]) -> None:
         if len(group) == 1:
