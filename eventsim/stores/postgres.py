@@ -1,16 +1,20 @@
 """The event store in PostgreSQL, through psycopg 3.
 
 An append is one call of the ``eventsim_append`` SQL function (created with
-the tables), in its own transaction: one round trip to the server instead of
-one per statement.  The function takes the write lock, ``LOCK TABLE events
-IN EXCLUSIVE MODE``, held until the commit, and assigns positions under it
-(the last position plus one), so they are committed in order: a reader
-following the log by position never meets position N+1 before N is visible,
-which a ``bigserial`` alone would allow (the eventsourcing library takes the
-same lock).  Readers are not blocked by it (a plain ``SELECT`` takes a weaker
-lock); writers queue, up to ``lock_timeout``.  The cost is one append at a
-time per database, paid knowingly.  Event ids and the clock are read before
-the call, so an append that loses (``ConcurrencyError``) has used up ids.
+the tables): one round trip to the server instead of one per statement.  A
+lone append is a transaction of its own; appends that wait together share
+one, each call in a savepoint of its own (group commit, see
+``eventsim/stores/sql.py``).  The function takes the write lock, ``LOCK
+TABLE events IN EXCLUSIVE MODE``, held until the commit, and assigns
+positions under it (the last position plus one), so they are committed in
+order: a reader following the log by position never meets position N+1
+before N is visible, which a ``bigserial`` alone would allow (the
+eventsourcing library takes the same lock).  Readers are not blocked by it
+(a plain ``SELECT`` takes a weaker lock); writers queue, up to
+``lock_timeout``.  The cost is one transaction at a time per database, paid
+knowingly: group commit is how many appends share one.  Event ids and the
+clock are read before the call, so an append that loses
+(``ConcurrencyError``) has used up ids.
 
 Durability: ``synchronous_commit = on`` (set on every connection, whatever
 the server's default): an append returns only once its commit is on disk.
@@ -215,7 +219,14 @@ class PostgresEventStore(SQLEventStore):
             return []
         return [
             RecordedEvent(
-                first + i, a.stream_id, actual + 1 + i, event, stamped, event_id, a.correlation_id, a.causation_id,
+                first + i,
+                a.stream_id,
+                actual + 1 + i,
+                event,
+                stamped,
+                event_id,
+                a.correlation_id,
+                a.causation_id,
                 a.actor,
             )
             for i, (event, event_id) in enumerate(zip(a.events, event_ids))

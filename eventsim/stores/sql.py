@@ -5,11 +5,12 @@ JSON in the seed's shape (camelCase fields, amounts as exact decimal numbers)
 under its registered type name.  ``commands`` holds the idempotency records,
 written in the same transaction as the events they produced.
 
-An append is one transaction that holds the store's single write lock from
-its first read to its commit (``_record``: each database says how it takes
-the lock).  Under that lock it reads the stream's version, the last position
-and the last recorded time, checks the expected version and the command id,
-then inserts.  Two things follow, in every process that shares the database:
+Every append runs in a transaction that holds the store's single write lock
+from its first read to its commit (``_transaction``: each database says how
+it takes the lock).  Under that lock it reads the stream's version, the last
+position and the last recorded time, checks the expected version and the
+command id, then inserts.  Two things follow, in every process that shares
+the database:
 
 * positions are assigned in commit order, so a reader that follows the log
   by position (``read_all(last_seen + 1)``) never misses an event that
@@ -21,13 +22,19 @@ then inserts.  Two things follow, in every process that shares the database:
 Group commit.  A commit waits for the disk (an fsync), and a disk syncs
 only so many times a second: with one commit per append, that rate caps
 appends/s however fast the rest is.  So when several threads append through
-one store object at once, one of them, the leader, takes every append that
-is waiting and records them all in one transaction, each in a ``SAVEPOINT``
-of its own, then commits once: one sync for all of them.  This is what
-databases call group commit.  Each append stays all or nothing: one that is
-refused (a ``ConcurrencyError``, say) is rolled back to its savepoint and
-raises in its own caller only; the others are recorded.  An append that
+one store object at once, the appends that arrive while a commit is under
+way wait for it; then one of them, the leader, takes them all and records
+them in one transaction, each in a ``SAVEPOINT`` of its own, and commits
+once: one sync for all of them.  This is what databases call group commit.
+Each append stays all or nothing: one that is refused (a
+``ConcurrencyError``, say) is rolled back to its savepoint and raises in its
+own caller only; the others are recorded.  If the transaction itself fails,
+none of them is recorded and every caller gets the error.  An append that
 finds nobody committing commits at once, alone: no timer, no added wait.
+Reads use a connection of their own, so a command can read its stream while
+a commit waits for the disk.  The guarantees above hold for a group as for
+one append: its positions are assigned under the lock, in the order of its
+savepoints, and committed together.
 
 Subscriptions get events after the commit, in position order.  Events that
 other processes append are delivered on this store's next ``append`` or when
@@ -210,7 +217,9 @@ class SQLEventStore(Subscribers):
         except self._integrity_errors:  # a writer that skipped the lock lost to the constraints
             raise ConcurrencyError(stream_id, expected_version, self.stream_version(stream_id)) from None
         except self._refused_values as error:
-            raise StoreError(self.name, f"the database refused a value: {_first_line(error)}; nothing was appended")
+            raise StoreError(
+                self.name, f"the database refused a value: {_first_line(error)}; nothing was appended"
+            ) from None
         if recorded and self._subscriptions:
             try:
                 self._dispatch()
@@ -255,15 +264,24 @@ class SQLEventStore(Subscribers):
             self.commits += 1
 
     def _record_group(self, group: list[Append]) -> None:
+        """One transaction; in it, each append in a savepoint of its own.  What refuses one append
+        (its expected version, its command, a value the database cannot store) fails it alone;
+        anything else fails the transaction, and so the whole group."""
         if len(group) == 1:
             group[0].recorded = self._record_alone(group[0])
             return
+        refusals: tuple[type[BaseException], ...] = (
+            ConcurrencyError,
+            ValueError,
+            *self._integrity_errors,
+            *self._refused_values,
+        )
         with self._transaction():
             for append in group:
                 try:
                     with self._savepoint():
                         append.recorded = self._record(append)
-                except (ConcurrencyError, ValueError, *self._integrity_errors, *self._refused_values) as refusal:
+                except refusals as refusal:
                     append.error = refusal  # its savepoint is rolled back; the others go on
 
     def _shared_failure(self, error: BaseException) -> StoreError:

@@ -12,10 +12,12 @@ written on; ``benchmarks/bench_stores.py`` measures yours).
 ``synchronous="FULL"`` syncs at every commit: an append that has returned
 then survives a power cut too, as in the PostgreSQL store.
 
-The write lock is SQLite's own: every append runs in ``BEGIN IMMEDIATE``,
-which admits one writer at a time across all processes; the others wait up to
-``timeout`` seconds.  Positions are SQLite row ids, assigned under that lock,
-so they are in commit order.
+The write lock is SQLite's own: every append (or group of appends, see
+``eventsim/stores/sql.py``) runs in ``BEGIN IMMEDIATE``, which admits one
+writer at a time across all processes; the others wait up to ``timeout``
+seconds.  Positions are SQLite row ids, assigned under that lock, so they
+are in commit order.  With ``FULL``, group commit is what lets threads that
+share a store append faster than the disk syncs.
 """
 
 from __future__ import annotations
@@ -196,7 +198,14 @@ class SQLiteEventStore(SQLEventStore):
         position = last_position or 0
         recorded = [
             RecordedEvent(
-                position + i, a.stream_id, actual + i, event, now, self._ids(), a.correlation_id, a.causation_id,
+                position + i,
+                a.stream_id,
+                actual + i,
+                event,
+                now,
+                self._ids(),
+                a.correlation_id,
+                a.causation_id,
                 a.actor,
             )
             for i, event in enumerate(a.events, 1)
