@@ -209,6 +209,17 @@ def test_a_refused_append_fails_alone_and_the_rest_of_its_group_is_recorded(url)
     assert_gapless(reader)
 
 
+def test_a_value_postgresql_cannot_store_fails_its_own_append_only(postgres_url):
+    store = open_store(postgres_url)
+    appends = [(f"order-{i}", [OrderCreated(f"o{i}", D(1))], NO_STREAM) for i in range(4)]
+    appends[2] = ("order-\x00", [OrderCreated("o2", D(1))], NO_STREAM)  # text in PostgreSQL holds no NUL
+    outcomes = append_together(store, appends)
+    assert isinstance(outcomes[2], StoreError) and "refused a value" in str(outcomes[2])
+    assert "nothing was appended" in str(outcomes[2])
+    assert [isinstance(o, list) for o in outcomes] == [True, True, False, True]
+    assert sorted(open_store(postgres_url).stream_ids()) == ["order-0", "order-1", "order-3"]
+
+
 def test_a_group_whose_transaction_fails_records_nothing_and_every_caller_hears(url):
     calls = []
 
