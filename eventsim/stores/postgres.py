@@ -19,11 +19,13 @@ clock are read before the call, so an append that loses
 Durability: ``synchronous_commit = on`` (set on every connection, whatever
 the server's default): an append returns only once its commit is on disk.
 
-A lost connection (server restarted, network gone) is reported as
-``StoreError``; the next call connects again.  If the connection broke during
-an append, the append may or may not have been recorded (the commit may have
-happened just before): read the stream, or the command's record, to find out.
-A command handled with a command id is safe to retry.
+Appends and reads use a connection each.  A lost connection (server
+restarted, network gone) is reported as ``StoreError``, and the next call
+connects again; a read, which changes nothing, first connects again and
+tries once more by itself.  If the connection broke during an append, the
+append may or may not have been recorded (the commit may have happened just
+before): read the stream, or the command's record, to find out.  A command
+handled with a command id is safe to retry.
 """
 
 from __future__ import annotations
@@ -132,7 +134,7 @@ class PostgresEventStore(SQLEventStore):
 
     _P = "%s"
     _integrity_errors = (psycopg.errors.UniqueViolation,)
-    _refused_values = (psycopg.DataError,)  # text with a NUL character, say: refused before anything is written
+    _refused_values = (psycopg.DataError,)  # a value it cannot store: text with a NUL character, say
 
     def __init__(
         self,
