@@ -128,15 +128,16 @@ class OrderState:
         ``evolve`` makes a new state for every event of every fold.  ``replace``
         passes all eleven fields through ``__init__``, and a frozen dataclass
         sets each one through ``object.__setattr__``: that was half the time
-        of rebuilding an order.  Here the new state's fields are filled in two
-        steps: this state's, then the changes.  A field that does not exist is
+        of rebuilding an order.  Here the new state gets a copy of this one's
+        fields with the changes made.  A field that does not exist is
         refused, as ``replace`` refuses it.
         """
         if not changes.keys() <= _STATE_FIELDS:
             raise TypeError(f"OrderState has no field {', '.join(sorted(changes.keys() - _STATE_FIELDS))}")
-        new = object.__new__(OrderState)  # no __init__: its fields are filled here
-        new.__dict__.update(self.__dict__)
-        new.__dict__.update(changes)
+        values = self.__dict__.copy()
+        values.update(changes)
+        new = object.__new__(OrderState)  # no __init__: it gets its fields here, all at once
+        object.__setattr__(new, "__dict__", values)
         return new
 
     @property

@@ -326,7 +326,10 @@ class InMemoryEventStore(Subscribers):
                 return []
             if stream:  # share the stream's id string: one copy per stream, not one per append
                 stream_id = stream[0].stream_id
-            now = self._last_time = max(self._clock(), self._last_time)
+            clock = self._clock()
+            if clock > self._last_time:
+                self._last_time = clock
+            now = self._last_time  # events of one second share one int object: 32 bytes each saved
             start = len(self._log)
             recorded = [
                 RecordedEvent(
