@@ -218,6 +218,8 @@ class Subscribers:
         return list(self._subscriptions)
 
     def _waiting(self) -> bool:
+        if not self._subscriptions:  # asked on every append: a store nobody subscribes to pays nothing more
+            return False
         live = [s for s in self._subscriptions if s.active and s.error is None]
         if not live:
             return False
