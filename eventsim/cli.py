@@ -230,7 +230,7 @@ def run_export(args: argparse.Namespace) -> int:
 def run_serve(args: argparse.Namespace) -> int:
     from .http.server import serve  # FastAPI and uvicorn are loaded only to serve
 
-    return serve(args.db, host=args.host, port=args.port)
+    return serve(args.db, host=args.host, port=args.port, access_log=args.access_log)
 
 
 MONEY_COLUMNS = ("amount", "paid", "refunds_requested", "refunds_paid", "net", "gross_paid")
@@ -290,6 +290,9 @@ def parser() -> argparse.ArgumentParser:
         default="eventsim.db",
         metavar="URL",
         help="the event store: an SQLite file (default eventsim.db), memory: or postgresql://…",
+    )
+    serve_parser.add_argument(
+        "--no-access-log", dest="access_log", action="store_false", help="print no line per request"
     )
     serve_parser.set_defaults(run=run_serve)
     return main_parser

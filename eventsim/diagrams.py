@@ -6,6 +6,11 @@ tries every command, keeps what ``decide`` accepts, and notes how the status
 writes the result as a Mermaid state diagram, which GitHub draws in a
 notebook's markdown; tests/test_exercises.py checks that notebook 1 shows
 exactly this diagram.
+
+``sequence_diagram`` draws messages between lanes; ``refund_messages`` reads
+them for one refund from a run of the refund process (its order's stream, the
+store's command records and the payment provider's requests), so that the
+picture of a crash and a restart in notebook 5 is what the code did.
 """
 
 from __future__ import annotations
@@ -16,8 +21,18 @@ from decimal import Decimal
 from .commands import CancelOrder, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund, ShipOrder
 from .events import event_type_name
 from .order import OrderError, OrderState, decide, fold, initial_state
+from .payments import FakePaymentProvider
+from .store import InMemoryEventStore
+from .streams import stream_for
 
-__all__ = ["lifecycle_edges", "lifecycle_mermaid", "lifecycle_table", "sequence_diagram"]
+__all__ = [
+    "REFUND_LANES",
+    "lifecycle_edges",
+    "lifecycle_mermaid",
+    "lifecycle_table",
+    "refund_messages",
+    "sequence_diagram",
+]
 
 _AMOUNT = Decimal(100)
 _PART = Decimal(40)  # a partial refund; two of them and the rest cover every refund case
@@ -161,3 +176,62 @@ def sequence_diagram(
     figure.tight_layout()
     plt.close(figure)
     return figure
+
+
+REFUND_LANES = ["shop", "event store", "refund process", "payment provider"]
+
+
+def _short(event_id: str | None) -> str:
+    """An id's first 8 characters: enough to tell the ids of one picture apart, short enough to fit an arrow."""
+    return event_id[:8] if event_id else "nothing"
+
+
+def refund_messages(
+    store: InMemoryEventStore, provider: FakePaymentProvider, order_id: str, refund_id: str
+) -> tuple[list[tuple[str, str, str]], dict[int, str]]:
+    """One refund's journey as a run recorded it: ``(messages, notes)`` for ``sequence_diagram(REFUND_LANES, ...)``.
+
+    Read from what the run left behind: the order's ``RefundCreated`` and
+    ``RefundPaid``, the store's record of the ``ConfirmRefund`` (what caused
+    it), and the provider's ``requests`` under the refund's idempotency key (the
+    ``RefundCreated`` event's id).  A request for a key that was already paid
+    means no ``ConfirmRefund`` followed that payout: the process died in
+    between, and a new one, started from its checkpoint, read the
+    ``RefundCreated`` again and asked again.  Labels are short: an arrow
+    between neighbouring lanes has room for about 20 characters.
+    """
+    stream = store.read_stream(stream_for(order_id))
+    created = [r for r in stream if r.event_type == "RefundCreated" and r.event.refund_id == refund_id]
+    if not created:
+        raise ValueError(f"order {order_id} has no refund {refund_id!r}: nothing to draw")
+    key, amount = created[0].event_id, created[0].event.amount
+    messages = [
+        ("shop", "event store", f"RefundCreated {refund_id}"),
+        ("event store", "refund process", f"RefundCreated {refund_id}"),
+    ]
+    notes = {0: f"event id {_short(key)}"}
+    paid_out = False
+    for asked, answer in provider.requests:
+        if asked != key:
+            continue
+        if paid_out:
+            messages.append(("refund process", "refund process", "✗ dies before ConfirmRefund"))
+            notes[len(messages) - 1] = "money sent, nothing recorded yet"
+            messages.append(("refund process", "refund process", "restarts from its checkpoint"))
+            messages.append(("event store", "refund process", "RefundCreated again"))
+        messages.append(("refund process", "payment provider", f"pay {amount}, key {_short(key)}"))
+        if answer is None:
+            messages.append(("payment provider", "refund process", "✗ failed"))
+        elif paid_out:
+            messages.append(("payment provider", "refund process", "the same payout"))
+            notes[len(messages) - 1] = "none paid twice"
+        else:
+            messages.append(("payment provider", "refund process", f"paid {amount}"))
+        paid_out = paid_out or answer is not None
+    paid = [r for r in stream if r.event_type == "RefundPaid" and r.event.refund_id == refund_id]
+    if paid:
+        record = store.command_record(paid[0].causation_id or "")  # the ConfirmRefund, as the shop recorded it
+        cause = record.causation_id if record else None
+        messages.append(("refund process", "shop", f"ConfirmRefund, caused by {_short(cause)}"))
+        messages.append(("shop", "event store", f"RefundPaid {refund_id}"))
+    return messages, notes

@@ -84,6 +84,8 @@ class FakePaymentProvider:
     seconds and fails a ``failure_rate`` share of attempts, drawn from a seeded RNG.
 
     ``payouts`` is every payment made, in order: what left the shop's account.
+    ``requests`` is every request in order, as (idempotency key, answer; ``None``:
+    that attempt failed): how often the provider was asked, which ``payouts`` alone cannot tell.
     """
 
     def __init__(self, *, delay: int = 3600, failure_rate: float = 0.0, seed: int = 0):
@@ -94,6 +96,7 @@ class FakePaymentProvider:
         self.delay = int(delay)
         self.failure_rate = failure_rate
         self.payouts: list[Payout] = []
+        self.requests: list[tuple[str, Payout | None]] = []
         self._by_key: dict[str, Payout] = {}
         self._random = random.Random(seed)
 
@@ -111,11 +114,13 @@ class FakePaymentProvider:
                 raise ValueError(
                     f"idempotency key {key!r} already paid {earlier}; a different payout needs a key of its own"
                 )
+            self.requests.append((key, earlier))
             return earlier
-        if self._random.random() < self.failure_rate:
-            return None
-        payout = self._by_key[key] = Payout(key, order_id, refund_id, amount)
-        self.payouts.append(payout)
+        payout = None if self._random.random() < self.failure_rate else Payout(key, order_id, refund_id, amount)
+        if payout is not None:
+            self._by_key[key] = payout
+            self.payouts.append(payout)
+        self.requests.append((key, payout))
         return payout
 
     def __repr__(self) -> str:

@@ -58,3 +58,15 @@ def test_bench_million_prints_issue_13s_table_next_to_the_goals():
     assert "lines/s" in replayed and ">= 100,000 lines/s" in replayed
     for line in output.splitlines()[3:8]:  # the five figures, each said against its goal in words
         assert re.search(r"(meets the goal|misses it: [\d.]+x too (slow|big))( \(x[\d.]+ for 1M\))?$", line), line
+
+
+def test_bench_http_prints_a_row_per_client_count_for_memory_and_sqlite_with_the_goal():
+    output = run("bench_http.py", "--commands", "96", "--skip-postgres")
+    sections = output.split("\n\n")[1:]
+    assert [s.splitlines()[0].split("  (load")[0] for s in sections] == ["memory:", "SQLite (a new file)"]
+    for section in sections:
+        rows = [line.split() for line in section.splitlines()[2:]]
+        assert [row[0] for row in rows] == ["1", "8", "16"], section
+        assert all(re.fullmatch(r"[\d,]+", cell) for row in rows for cell in (row[1], row[4])), section
+        assert re.search(r"\(issue 11, SQLite\): (PASS|MISS)$", section.splitlines()[3]), section
+    assert "PostgreSQL" not in output

@@ -60,6 +60,14 @@ def test_the_lifecycle_diagram_in_notebook_1_is_the_one_the_rules_draw():
         "notebook 1's lifecycle diagram differs from eventsim.diagrams.lifecycle_mermaid(): paste the new one")
 
 
+def test_the_recap_glossary_covers_every_notebook_before_it():
+    recap = nbformat.read(NOTEBOOKS[-1], as_version=4)
+    glossary = next(cell.source for cell in recap.cells if cell.source.startswith("## Glossary"))
+    rows = [row for row in glossary.splitlines() if row.startswith("| **")]
+    met_in = {int(n) for row in rows for n in re.findall(r"\d+", row.rstrip(" |").rsplit("|", 1)[-1])}
+    assert met_in == set(range(len(NOTEBOOKS) - 1)), f"the glossary's 'met in' column cites notebooks {sorted(met_in)}"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_stored_learner_version_reports_not_answered_yet(path):
     nb = nbformat.read(path, as_version=4)
