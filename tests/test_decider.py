@@ -199,6 +199,17 @@ def test_refund_paid_marks_only_its_own_refund():
     assert (state.refunds_requested, state.refunds_paid) == (D("15"), D("5"))
 
 
+def test_but_is_dataclasses_replace_and_the_state_stays_frozen():
+    state = fold([created, paid])
+    changed = state.but(shipped=True, version=3)
+    assert changed == dataclasses.replace(state, shipped=True, version=3)
+    assert (state.shipped, state.version) == (False, 2)  # the state it came from is unchanged
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        changed.paid = D("0")  # type: ignore[misc]
+    with pytest.raises(TypeError, match="no field shiped"):
+        state.but(shiped=True)
+
+
 def test_evolve_rejects_what_is_not_an_event():
     with pytest.raises(TypeError, match="not an order event"):
         evolve(initial_state, PlaceOrder(O, D("1")))
