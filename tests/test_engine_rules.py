@@ -132,6 +132,8 @@ def test_fingerprints_differ_by_type_and_field_but_not_by_how_an_amount_is_writt
     assert fingerprint(PayOrder("A", 9)) == fingerprint(PayOrder("A", D("9.00"), command_id="x"))
     assert fingerprint(PayOrder("A", 9)) != fingerprint(PayOrder("A", D("9.01")))
     assert fingerprint(CancelOrder("A")) != fingerprint(ShipOrder("A"))
+    with pytest.raises(TypeError, match="not an order command"):
+        fingerprint(OrderPaid("A"))
 
 
 # --- 4. ids are validated -------------------------------------------------------------------
