@@ -174,8 +174,14 @@ def _drafts(rng: random.Random, config: SimulationConfig, arrivals: list[int]) -
         yield number, customer, _draw_story(rng, config, placed_at)
 
 
-def _stories(rng: random.Random, config: SimulationConfig, arrivals: list[int]) -> Iterator[list[tuple[int, Command]]]:
-    """Each order's story, drawn when it is needed, in order of arrival.
+# A step of an order's story, planned: (time, what, cents, order id, customer id).  Only numbers and
+# strings, so the cycle collector stops tracking the tuple at its first pass: a month of planned steps
+# waiting in memory is not walked by every later pass, as the commands themselves would be.
+Planned = tuple[int, str, int, str, str]
+
+
+def _stories(rng: random.Random, config: SimulationConfig, arrivals: list[int]) -> Iterator[list[Planned]]:
+    """Each order's planned steps, drawn when they are needed, in order of arrival.
 
     A customer's id is one string, shared by all of their orders' events: a
     million events of a hundred customers hold a hundred ids, not 340,000 copies.
@@ -186,28 +192,32 @@ def _stories(rng: random.Random, config: SimulationConfig, arrivals: list[int]) 
         if customer_id is None:
             customer_id = customer_ids[customer] = f"C{customer:05d}"
         order_id = f"{number:06d}"
-        yield [(time, _command(step, cents, order_id, customer_id)) for time, step, cents in steps]
+        yield [(time, step, cents, order_id, customer_id) for time, step, cents in steps]
 
 
-def _timeline(stories: Iterator[list[tuple[int, Command]]], start: int) -> Iterator[tuple[int, Command]]:
+def _timeline(stories: Iterator[list[Planned]], start: int) -> Iterator[tuple[int, Command]]:
     """Every order's commands in time order; equal times in the order they were planned.
 
     A simulated day at a time: once every order placed before the day ends is
     planned, every command due that day is known (an order's story starts
     when it is placed), so those are sorted and handed out, and only later
-    ones wait.  Memory holds the orders still going on, not a year of commands.
+    ones wait.  Memory holds the orders still going on, not a year of commands,
+    and each command is made only when it is handed out.
     """
-    waiting: list[tuple[int, int, Command]] = []  # (time, seq, command)
+    waiting: list[tuple[int, int, str, int, str, str]] = []  # (time, seq, what, cents, order id, customer id)
     seq = count()
     story = next(stories, None)
     day_ends = start
     while story is not None or waiting:
         day_ends += DAY
         while story is not None and story[0][0] < day_ends:
-            waiting.extend((time, next(seq), command) for time, command in story)
+            waiting.extend(
+                (time, next(seq), step, cents, order_id, customer_id)
+                for time, step, cents, order_id, customer_id in story
+            )
             story = next(stories, None)
         waiting.sort()
         due = bisect_left(waiting, (day_ends,))  # the first command of a later day
-        for time, _, command in waiting[:due]:
-            yield time, command
+        for time, _, step, cents, order_id, customer_id in waiting[:due]:
+            yield time, _command(step, cents, order_id, customer_id)
         del waiting[:due]

@@ -168,3 +168,14 @@ def test_watching_progress_makes_each_command_once(monkeypatch):
     monkeypatch.setattr(simulator, "PlaceOrder", lambda *args: placed.append(args) or place_order(*args))
     simulate(SMALL, progress=lambda done, total: None)
     assert len(placed) == SMALL.orders
+
+
+def test_planned_steps_are_plain_data_the_cycle_collector_stops_tracking():
+    """A month of planned steps waits in memory; as tuples of numbers and strings, each is
+    dropped from the collector's lists at its first pass instead of being walked by every pass."""
+    import gc
+    import random
+
+    story = next(simulator._stories(random.Random(1), SMALL, [SMALL.start]))
+    gc.collect()
+    assert story and not any(gc.is_tracked(step) for step in story)
