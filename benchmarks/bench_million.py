@@ -22,12 +22,16 @@ In that order, it
 
 Times are wall-clock seconds, as a learner waits for them; each row also
 shows the CPU seconds, which another program on a busy machine disturbs
-less (the load average is printed).  A smoke run's figures are too small to
-quote: starting Python dominates its replay.
+less (the load average is printed).  Below the table: how much of steps 1
+and 2 Python's cycle collector (``gc``) took; a full pass of it walks every
+container object alive, so it costs more as the history in memory grows.
+A smoke run's figures are too small to quote: starting Python dominates its
+replay.
 """
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import platform
 import resource
@@ -52,6 +56,20 @@ REPLAY_GOAL = 100_000     # lines/s through `eventsim replay`
 MB = 1024 * 1024
 
 
+class CollectorTime:
+    """Wall-clock seconds spent in the cycle collector, and its full passes, from ``gc.callbacks``."""
+
+    def __init__(self) -> None:
+        self.seconds, self.full_passes, self._started = 0.0, 0, 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+            self.full_passes += info["generation"] == 2  # the oldest generation: a pass over every object
+
+
 def timed(work: Callable[[], T]) -> tuple[T, float, float]:
     """``work()``'s result, wall-clock seconds and CPU seconds of this process."""
     wall, cpu = time.perf_counter(), time.process_time()
@@ -70,17 +88,25 @@ def resident_mb() -> tuple[float, float]:
     return fields["VmRSS"], fields["VmHWM"]
 
 
-def replay_cli(path: Path) -> tuple[float, float]:
-    """Run ``eventsim replay path`` in a new process: (wall seconds, its CPU seconds)."""
+# `eventsim replay FILE`, then the process's own peak resident size on stderr.  The child reads it
+# itself: Linux carries the parent's peak over a fork and exec into the child's rusage.
+REPLAY = ("import sys; from pathlib import Path; from eventsim.cli import main; status = main(sys.argv[1:]); "
+          "print(Path('/proc/self/status').read_text().split('VmHWM:')[1].split()[0], file=sys.stderr); "
+          "sys.exit(status)")
+
+
+def replay_cli(path: Path) -> tuple[float, float, float]:
+    """Run ``eventsim replay path`` in a new process: (wall seconds, its CPU seconds, its peak resident MB)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "eventsim", "replay", str(path)],
+    done = subprocess.run([sys.executable, "-c", REPLAY, "replay", str(path)],
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False)
     wall = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"eventsim replay failed ({done.returncode}): {done.stderr.strip()}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, int(done.stderr.split()[-1]) * 1024 / MB  # the kernel reports kB
 
 
 def verdict(value: float, goal: float, *, at_least: bool, worse: str = "slow") -> str:
@@ -109,8 +135,8 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "events.jsonl"
         figures = simulate_project_write(config, path)  # what it made is freed when it returns
-        replay_wall, replay_cpu = replay_cli(path)
-    events, simulate_wall, simulate_cpu, catch_up_wall, catch_up_cpu, rss, peak = figures
+        replay_wall, replay_cpu, replay_peak = replay_cli(path)
+    events, simulate_wall, simulate_cpu, catch_up_wall, catch_up_cpu, rss, peak, collector = figures
     lines = events  # one line per event
 
     scale = f" (x{1_000_000 / events:.1f} for 1M)" if events < 900_000 else ""
@@ -130,26 +156,36 @@ def main(argv: list[str] | None = None) -> None:
              verdict(lines / replay_wall, REPLAY_GOAL, at_least=True))]
     print()
     print(table(rows))
-    print(f"\nwall clock: simulating {simulate_wall:.1f} s, replaying {replay_wall:.1f} s; "
+    (simulate_gc, simulate_passes), (catch_up_gc, catch_up_passes) = collector
+    print(f"\nthe cycle collector took {simulate_gc:.1f} s of simulating ({simulate_passes} full passes) "
+          f"and {catch_up_gc:.2f} s of catching up ({catch_up_passes} full passes)")
+    print(f"peak resident memory of the replay: {replay_peak:,.0f} MB")
+    print(f"wall clock: simulating {simulate_wall:.1f} s, replaying {replay_wall:.1f} s; "
           f"load average {os.getloadavg()[0]:.1f} at end")
 
 
-def simulate_project_write(config: SimulationConfig, path: Path) -> tuple[int, float, float, float, float,
-                                                                         float, float]:
+def simulate_project_write(config: SimulationConfig, path: Path) -> tuple[
+        int, float, float, float, float, float, float, list[tuple[float, int]]]:
     """Steps 1-3, then the log written to ``path``: (events, simulate wall and CPU seconds,
-    catch-up wall and CPU seconds, VmRSS and VmHWM in MB)."""
+    catch-up wall and CPU seconds, VmRSS and VmHWM in MB, and the collector's seconds and
+    full passes during simulating and during catching up)."""
     def progress(done: int, total: int) -> None:
         print(f"\rsimulating: {done:,} of {total:,} commands", end="", file=sys.stderr, flush=True)
 
+    collector = CollectorTime()
+    gc.callbacks.append(collector)
     shop, simulate_wall, simulate_cpu = timed(lambda: simulate(config, progress=progress))
     print(file=sys.stderr)
+    phases = [(collector.seconds, collector.full_passes)]
     read_models = ShopReadModels(shop.store)
     _, catch_up_wall, catch_up_cpu = timed(read_models.catch_up)
+    phases.append((collector.seconds - phases[0][0], collector.full_passes - phases[0][1]))
+    gc.callbacks.remove(collector)
     if read_models.lag:
         raise SystemExit(f"benchmark broken: the read models lag {read_models.lag} events")
     rss, peak = resident_mb()
     events = write_jsonl(shop.store.read_all(), path)
-    return events, simulate_wall, simulate_cpu, catch_up_wall, catch_up_cpu, rss, peak
+    return events, simulate_wall, simulate_cpu, catch_up_wall, catch_up_cpu, rss, peak, phases
 
 
 def positive_int(text: str) -> int:

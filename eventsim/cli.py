@@ -8,7 +8,7 @@
 ``simulate`` writes a log; ``trace`` prints one order's history and its
 current state as JSON lines; ``replay`` checks a log against the business
 rules and summarises its read models.  A log is read by the library's one
-reader (``eventsim.jsonl.read_jsonl``) and checked by ``eventsim.replay``.
+reader (``eventsim.jsonl.iter_jsonl``) and checked by ``eventsim.replay``.
 
 The same commands on a database (any URL ``eventsim.stores.open_store`` takes)::
 
@@ -44,7 +44,7 @@ from typing import Any
 import pandas as pd
 
 from .history import history_jsonl
-from .jsonl import read_jsonl, write_jsonl
+from .jsonl import iter_jsonl, write_jsonl
 from .read_models import ShopReadModels
 from .replay import replay
 from .shop import Shop
@@ -61,8 +61,8 @@ INTERRUPTED = 130  # what a shell reports for Ctrl-C
 
 
 def load(path: str) -> Shop:
-    """A shop holding the log at ``path``, every line checked against the rules."""
-    return replay(read_jsonl(path))
+    """A shop holding the log at ``path``, every line checked against the rules as it is read."""
+    return replay(iter_jsonl(path))
 
 
 def shown(url: str) -> str:
@@ -230,7 +230,7 @@ def run_export(args: argparse.Namespace) -> int:
 def run_serve(args: argparse.Namespace) -> int:
     from .http.server import serve  # FastAPI and uvicorn are loaded only to serve
 
-    return serve(args.db, host=args.host, port=args.port)
+    return serve(args.db, host=args.host, port=args.port, access_log=args.access_log)
 
 
 MONEY_COLUMNS = ("amount", "paid", "refunds_requested", "refunds_paid", "net", "gross_paid")
@@ -290,6 +290,9 @@ def parser() -> argparse.ArgumentParser:
         default="eventsim.db",
         metavar="URL",
         help="the event store: an SQLite file (default eventsim.db), memory: or postgresql://…",
+    )
+    serve_parser.add_argument(
+        "--no-access-log", dest="access_log", action="store_false", help="print no line per request"
     )
     serve_parser.set_defaults(run=run_serve)
     return main_parser

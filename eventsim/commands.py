@@ -110,6 +110,12 @@ class ShipOrder:
 
 Command = PlaceOrder | PayOrder | RequestRefund | ConfirmRefund | CancelOrder | ShipOrder
 
+#: Each command class's fields that say what it asks for (all but ``command_id``), looked up once.
+_REQUEST_FIELDS: dict[type, tuple[str, ...]] = {
+    cls: tuple(f.name for f in fields(cls) if f.name != "command_id")
+    for cls in (PlaceOrder, PayOrder, RequestRefund, ConfirmRefund, CancelOrder, ShipOrder)
+}
+
 
 def fingerprint(command: Command) -> str:
     """What the request asks for, as text: its type and every field but ``command_id``.
@@ -119,15 +125,17 @@ def fingerprint(command: Command) -> str:
     the id was reused by mistake.  Equal amounts give equal text (``9`` and
     ``Decimal("9.00")``).
     """
+    try:
+        names = _REQUEST_FIELDS[type(command)]
+    except KeyError:
+        raise TypeError(f"not an order command: {command!r:.60}") from None
     parts = []
-    for f in fields(command):
-        if f.name == "command_id":
-            continue
-        value = getattr(command, f.name)
-        if f.name == "amount":
+    for name in names:
+        value = getattr(command, name)
+        if name == "amount":
             try:
                 value = format(to_money(value).quantize(_CENT), "f")
             except ValueError:  # not an amount at all: the rules will refuse it
                 value = repr(value)
-        parts.append(f"{f.name}={value!r}")
+        parts.append(f"{name}={value!r}")
     return f"{type(command).__name__}({', '.join(parts)})"

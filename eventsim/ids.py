@@ -11,8 +11,8 @@ Every id that enters the domain (order, refund, customer, command) passes
 
 from __future__ import annotations
 
+import os
 import random
-import uuid
 
 __all__ = ["random_ids", "SeededIds", "check_id", "check_text", "MAX_ID_LENGTH", "MAX_TEXT_LENGTH"]
 
@@ -21,8 +21,8 @@ MAX_TEXT_LENGTH = 500  # a reason is a sentence, not a document
 
 
 def random_ids() -> str:
-    """A random UUID4 string."""
-    return str(uuid.uuid4())
+    """A random UUID4 string, the text ``str(uuid.uuid4())`` gives."""
+    return _uuid4_text(int.from_bytes(os.urandom(16)))
 
 
 class SeededIds:
@@ -32,7 +32,22 @@ class SeededIds:
         self._random = random.Random(seed)
 
     def __call__(self) -> str:
-        return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+        return _uuid4_text(self._random.getrandbits(128))
+
+
+_VERSION_BITS = 0xC000 << 48 | 0xF000 << 64  # where a UUID keeps its variant and its version
+_VERSION_4 = 0x8000 << 48 | 0x4000 << 64  # the RFC 4122 variant, version 4 (random)
+
+
+def _uuid4_text(bits: int) -> str:
+    """``str(uuid.UUID(int=bits, version=4))``, formatted directly.
+
+    A command asks for two ids (its own and its event's); building a
+    ``uuid.UUID`` object for each, only to turn it into text, took a tenth
+    of the command's time.
+    """
+    h = f"{bits & ~_VERSION_BITS | _VERSION_4:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def check_id(value: object, what: str = "id") -> str:

@@ -28,7 +28,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -38,7 +39,7 @@ from typing import Any, NamedTuple, get_args, get_type_hints
 from .events import EVENT_TYPES, event_type_name
 from .ids import check_id
 from .money import to_money
-from .upcasting import SchemaVersionError, schema_version, upcast
+from .upcasting import UPCASTERS, SchemaVersionError, schema_version, upcast
 
 __all__ = [
     "MAX_COUNTER",
@@ -51,6 +52,7 @@ __all__ = [
     "event_from_stored",
     "event_to_payload",
     "from_json",
+    "iter_jsonl",
     "loads",
     "parse_json",
     "payload_json",
@@ -147,6 +149,19 @@ def _id(value: Any, name: str) -> str:
         raise _Problem(str(problem).removeprefix(f"{name} ")) from None
 
 
+# Many lines repeat the same text: an order's id and correlation id, a customer, an actor.  Parsing
+# makes a new string for each line; ``sys.intern`` hands back the one copy already kept (a million
+# replayed events would otherwise keep about 150 MB of duplicates).  Event ids never repeat: not shared.
+
+
+def _shared_text(value: Any, name: str) -> str:
+    return sys.intern(_string(value, name))
+
+
+def _shared_id(value: Any, name: str) -> str:
+    return sys.intern(_id(value, name))
+
+
 def _whole(value: Any, low: int, high: int, meaning: str) -> int:
     if type(value) is int and low <= value <= high:
         return value
@@ -172,9 +187,9 @@ _ENVELOPE: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "eventId": ("event_id", _id),
     "version": ("version", _counter),
     "position": ("position", _counter),
-    "correlationId": ("correlation_id", _id),
+    "correlationId": ("correlation_id", _shared_id),
     "causationId": ("causation_id", _id),
-    "actor": ("actor", _id),
+    "actor": ("actor", _shared_id),
 }
 _ENVELOPE_FIELDS = tuple((name, attr, check) for name, (attr, check) in _ENVELOPE.items())
 
@@ -193,7 +208,7 @@ class _Spec(NamedTuple):
     event_type: str
     fields: tuple[_Field, ...]
     payload_names: frozenset[str]
-    line_names: frozenset[str]  # a line holds the payload, ``eventType``, ``timestamp`` and the envelope
+    line_names: frozenset[str]  # the payload's, ``eventType``, ``schemaVersion``, ``timestamp`` and the envelope
 
 
 def _camel(name: str) -> str:
@@ -207,14 +222,13 @@ def _spec(event_type: str) -> _Spec:
     fields = []
     for f in dataclasses.fields(cls):
         kind = next((t for t in get_args(hints[f.name]) if t is not type(None)), hints[f.name])
-        fields.append(
-            _Field(_camel(f.name), f.name, _money if kind is Decimal else _string, f.default is dataclasses.MISSING)
-        )
+        check = _money if kind is Decimal else _string if f.name == "personal_data" else _shared_text
+        fields.append(_Field(_camel(f.name), f.name, check, f.default is dataclasses.MISSING))
     # Domain fields in a reading order: ids first, then amount, then the rest.
     order = {"orderId": 0, "customerId": 1, "refundId": 2, "amount": 3}
     fields.sort(key=lambda field: order.get(field.name, 4))
     names = frozenset(field.name for field in fields)
-    return _Spec(cls, event_type, tuple(fields), names, names | {"eventType", "timestamp", *_ENVELOPE})
+    return _Spec(cls, event_type, tuple(fields), names, names | {"eventType", "schemaVersion", "timestamp", *_ENVELOPE})
 
 
 def _spec_named(event_type: Any, line: int | None) -> _Spec:
@@ -312,10 +326,15 @@ dumps = to_json
 
 
 def write_jsonl(events: Iterable[Any], path: str | Path) -> int:
-    """Write events to a ``.jsonl`` file, one per line; return how many."""
-    lines = [to_json(e) + "\n" for e in events]
-    Path(path).write_text("".join(lines), encoding="utf-8")
-    return len(lines)
+    """Write events to a ``.jsonl`` file, one per line as it is made (a million lines are never
+    all in memory); return how many.  A failure leaves part of the file written: to replace a
+    file whole or not at all, write beside it and rename, as ``eventsim simulate`` does."""
+    count = 0
+    with open(path, "w", encoding="utf-8", newline="\n") as file:
+        for event in events:
+            file.write(to_json(event) + "\n")
+            count += 1
+    return count
 
 
 # --- reading --------------------------------------------------------------------------
@@ -371,10 +390,21 @@ _LINE_ENVELOPE = frozenset({"eventType", "schemaVersion", "timestamp", *_ENVELOP
 
 
 def _upcast_line(obj: dict[str, Any], line: int | None) -> dict[str, Any]:
-    """The line with its payload in today's shape (``eventsim.upcasting``), without ``schemaVersion``."""
+    """The line with its payload in today's shape (``eventsim.upcasting``).
+
+    A line already in today's shape, as every line this code writes, is
+    returned as it is, once ``upcast`` has checked it: no step runs on it,
+    and the envelope's names are none of a payload's, so the whole line can
+    stand for its payload.  An older one is split into envelope and payload,
+    the payload upcast, and the two put together again.
+    """
     event_type = obj.get("eventType")
     if not isinstance(event_type, str):
         return obj  # _spec_named says what is wrong with it
+    version = obj.get("schemaVersion", 1)
+    if version == UPCASTERS.current.get(event_type):
+        _upcast(event_type, version, obj, line)
+        return obj
     envelope = {name: value for name, value in obj.items() if name in _LINE_ENVELOPE}
     stored = {name: value for name, value in obj.items() if name not in _LINE_ENVELOPE}
     event_type, payload = _upcast(event_type, envelope.pop("schemaVersion", 1), stored, line)
@@ -404,35 +434,78 @@ def loads(text: str, *, line: int | None = None) -> LoggedEvent:
 _BOM = "\ufeff"
 
 
-def _lines_of(data: bytes) -> list[str]:
-    """The lines of UTF-8 bytes: a BOM is skipped; ``\\n``, ``\\r\\n`` and ``\\r`` end a line,
-    as in any text editor; a byte that is not UTF-8 is an error on its line."""
+def _lines_of(data: bytes) -> Iterator[str]:
+    """The lines of UTF-8 bytes, one at a time: a BOM is skipped; ``\\n``, ``\\r\\n`` and ``\\r``
+    end a line, as in any text editor; a byte that is not UTF-8 is an error on its line,
+    raised at once, before any line is read."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         before = data[: error.start]
         line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
         raise EventFormatError(f"not UTF-8 text (byte {data[error.start]:#04x})", line=line) from None
-    return text.removeprefix(_BOM).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return _each_line(text.removeprefix(_BOM).replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def read_jsonl(source: str | Path | bytes | Iterable[str]) -> list[LoggedEvent]:
-    """Every event in a ``.jsonl`` file (a path), its bytes, or an iterable of lines;
-    blank lines are skipped but counted.
+def _each_line(text: str) -> Iterator[str]:
+    """The lines of ``text``, split at each ``\\n`` as they are asked for: no list of a million lines."""
+    start = 0
+    while (end := text.find("\n", start)) >= 0:
+        yield text[start:end]
+        start = end + 1
+    yield text[start:]
 
-    All or nothing: the first bad line raises ``EventFormatError`` naming it.
-    A file that cannot be opened raises ``OSError``.
+
+def iter_jsonl(source: str | Path | bytes | Iterable[str]) -> Iterator[LoggedEvent]:
+    """The events of a ``.jsonl`` file (a path), its bytes, or an iterable of lines, one at
+    a time, each read when it is asked for; blank lines are skipped but counted.
+
+    A bad line raises ``EventFormatError`` naming it when the reading gets
+    there.  A file that cannot be opened raises ``OSError``, and bytes that
+    are not UTF-8 ``EventFormatError``, at once.  ``eventsim replay`` reads
+    a log this way: each event is checked, recorded and let go before the
+    next is read, so a million of them are never all held at once.
     """
     if isinstance(source, (str, Path)):
-        lines: Iterable[str] = _lines_of(Path(source).read_bytes())
+        lines: Iterable[str] = _file_lines(Path(source))
     elif isinstance(source, bytes):
         lines = _lines_of(source)
     else:
         lines = source
-    events = []
+    return _events(lines)
+
+
+def _file_lines(path: Path) -> Iterator[str]:
+    """The lines of a UTF-8 file, read a few kilobytes at a time as they are asked for: a log of a
+    million lines is never all in memory.  Universal newlines: ``\\n``, ``\\r\\n`` and ``\\r`` end a
+    line, as in ``_lines_of``; the file is opened at once, so one that cannot be raises ``OSError``."""
+    file = open(path, encoding="utf-8", newline=None)  # noqa: SIM115  # closed by _read_lines
+    return _read_lines(file, path)
+
+
+def _read_lines(file: Any, path: Path) -> Iterator[str]:
+    with file:
+        try:
+            for line in file:
+                yield line.removesuffix("\n")
+        except UnicodeDecodeError:
+            _lines_of(path.read_bytes())  # reads it whole, only now, to name the line of the bad byte
+            raise
+
+
+def _events(lines: Iterable[str]) -> Iterator[LoggedEvent]:
     for number, text in enumerate(lines, 1):
         if number == 1:
             text = text.removeprefix(_BOM)
         if text and not text.isspace():
-            events.append(from_json(parse_json(text, line=number), line=number))
-    return events
+            yield from_json(parse_json(text, line=number), line=number)
+
+
+def read_jsonl(source: str | Path | bytes | Iterable[str]) -> list[LoggedEvent]:
+    """Every event in a ``.jsonl`` file (a path), its bytes, or an iterable of lines
+    (``iter_jsonl``, all read at once); blank lines are skipped but counted.
+
+    All or nothing: the first bad line raises ``EventFormatError`` naming it.
+    A file that cannot be opened raises ``OSError``.
+    """
+    return list(iter_jsonl(source))

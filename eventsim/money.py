@@ -51,6 +51,8 @@ def to_money(value: object, what: str = "amount") -> Decimal:
         raise ValueError(f"{what} {value!r} is not a finite number")
     if amount.copy_abs() > MAX_AMOUNT:  # exact, and unlike abs() never overflows the context
         raise ValueError(f"{what} {amount:.6g} is more than the most an amount can be, {MAX_AMOUNT:,}")
+    if amount.same_quantum(_CENT):  # written to the cent, as most amounts are: nothing below it to check
+        return amount
     if amount.as_tuple().exponent < -2:  # type: ignore[operator]  # finite, so the exponent is an int
         cents = amount.quantize(_CENT)  # exact here: at most 15 digits
         if cents != amount:

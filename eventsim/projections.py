@@ -46,6 +46,7 @@ __all__ = [
     "EVENTUAL",
     "INLINE",
     "MODES",
+    "PAGE",
     "Failure",
     "Projection",
     "ProjectionFailed",
@@ -74,17 +75,29 @@ class Projection(Generic[S]):
     is what lets a runner keep its checkpoint where it was and try the event
     again without counting anything twice.  An ``apply`` that returns a new
     state instead of changing the old one keeps the contract by construction.
+
+    ``listens_to`` names the event classes ``apply`` reads (``None``: all of
+    them).  Events of other types are passed over without calling ``apply``,
+    as a subscription filtered by event type would pass them over: most read
+    models need a few of the types, and a catch-up then costs a call only for
+    the events that matter.  ``apply`` must leave the others alone anyway.
     """
 
     name: str
     initial: Callable[[], S]
     apply: Callable[[S, RecordedEvent], S]
+    listens_to: frozenset[type] | None = None
+
+    def reads(self, recorded: RecordedEvent) -> bool:
+        """Whether ``apply`` needs to see this event (its type is one ``listens_to`` names)."""
+        return self.listens_to is None or type(recorded.event) in self.listens_to
 
     def fold(self, events: Iterable[RecordedEvent]) -> S:
         """The state after ``events``, from a fresh start (no checkpoint kept)."""
-        state, apply = self.initial(), self.apply
+        state, apply, listens_to = self.initial(), self.apply, self.listens_to
         for recorded in events:
-            state = apply(state, recorded)
+            if listens_to is None or type(recorded.event) in listens_to:
+                state = apply(state, recorded)
         return state
 
 
@@ -166,7 +179,7 @@ class ProjectionRunner(Generic[S]):
         if self.failure is not None and recorded.position != self.failure.position:
             raise ProjectionFailed(self.projection.name, self.failure)
         try:
-            state = self.projection.apply(self.state, recorded)
+            state = self.projection.apply(self.state, recorded) if self.projection.reads(recorded) else self.state
         except Exception as error:
             raise self._stop(recorded, error) from error
         self.state, self.checkpoint, self.failure = state, recorded.position, None
@@ -184,19 +197,20 @@ class ProjectionRunner(Generic[S]):
         if max_events is not None and (not isinstance(max_events, int) or max_events < 0):
             raise ValueError(f"max_events must be an int, 0 or more, not {max_events!r}")
         events = self.store.read_all(self.checkpoint + 1, limit=max_events)
-        apply, state, checkpoint, applied = self.projection.apply, self.state, self.checkpoint, 0
+        apply, listens_to = self.projection.apply, self.projection.listens_to
+        state, checkpoint = self.state, self.checkpoint
         try:
             for recorded in events:
-                state = apply(state, recorded)
+                if listens_to is None or type(recorded.event) in listens_to:
+                    state = apply(state, recorded)
                 checkpoint = recorded.position
-                applied += 1
         except Exception as error:
             raise self._stop(recorded, error) from error
-        finally:  # both move together: to the last event applied, whatever happened after it
+        finally:  # both move together: to the last event dealt with, whatever happened after it
             self.state, self.checkpoint = state, checkpoint
         self.failure = None
         self._follow_again()
-        return applied
+        return len(events)
 
     def skip(self) -> Failure:
         """Give up on the event the runner is stopped at: the checkpoint passes it, unapplied.
@@ -239,18 +253,34 @@ class ProjectionRunner(Generic[S]):
         )
 
 
+PAGE = 2_000  # events each read model takes in its turn in ``catch_up_all``
+
+
 def catch_up_all(runners: Iterable[Any], max_events: int | None = None) -> int:
     """Move each read model on by up to ``max_events``; return the most any of them moved.
 
-    A read model that fails does not hold the others back: each goes as far
-    as it can, then the first failure is raised (``ProjectionFailed``).
+    They take turns, a page of ``PAGE`` events each: the events one has just
+    read are still in the processor's cache when the next reads them, which
+    makes several read models catch up a million events faster than one whole
+    pass each.  A read model that fails does not hold the others back: each
+    goes as far as it can, then the first one's failure is raised
+    (``ProjectionFailed``).
     """
-    moved, failures = [0], []
-    for runner in runners:
-        try:
-            moved.append(runner.catch_up(max_events))
-        except ProjectionFailed as failure:
-            failures.append(failure)
+    runners = list(runners)
+    moved = [0] * len(runners)
+    failures: dict[int, ProjectionFailed] = {}
+    moving = list(range(len(runners)))
+    while moving:
+        for index in list(moving):
+            page = PAGE if max_events is None else min(PAGE, max_events - moved[index])
+            try:
+                count = runners[index].catch_up(page)
+            except ProjectionFailed as failure:
+                failures[index] = failure
+                count = 0
+            moved[index] += count
+            if index in failures or count < page or moved[index] == max_events:  # stopped, caught up, or done
+                moving.remove(index)
     if failures:
-        raise failures[0]
-    return max(moved)
+        raise failures[min(failures)]
+    return max(moved, default=0)

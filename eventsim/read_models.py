@@ -18,7 +18,8 @@ raises ``ValueError`` naming the event if something is missing), and only
 then changes a row in place and returns the same state: a replay costs a few
 lookups and attribute writes per event, and a failure changes nothing (the
 contract on ``Projection``).  Events of other types are passed over, as a read
-model only reads the facts it needs.
+model only reads the facts it needs; each projection names the types it reads
+(``listens_to``), so that a runner does not even hand it the others.
 
 Money is exact: amounts are ``Decimal``, and each amount read is checked to be
 positive and at most ``MAX_AMOUNT`` (10**12), so the totals of up to 10**14
@@ -126,7 +127,7 @@ class OrderRow:
     last_version: int
     created_at: int
     updated_at: int
-    awaiting_payout: dict[str | None, Decimal] | None = field(default=None, repr=False)  # None until a refund
+    awaiting_payout: dict[str | None, Decimal] | None = field(default=None, repr=False)  # None: none unpaid
 
     @property
     def net(self) -> Decimal:
@@ -165,6 +166,8 @@ def _refund_paid(row: OrderRow, recorded: RecordedEvent) -> None:
             f"refund {refund_id!r} of order {row.order_id!r} is not awaiting payout (never requested, or paid already)",
         )
     row.refunds_paid += amount
+    if not row.awaiting_payout:
+        row.awaiting_payout = None  # every refund paid out: no empty dict kept for a million orders
 
 
 def _order_cancelled(row: OrderRow, recorded: RecordedEvent) -> None:
@@ -260,7 +263,7 @@ def apply_to_refunds(
     return refunds
 
 
-refunds_projection = Projection("refunds", dict, apply_to_refunds)
+refunds_projection = Projection("refunds", dict, apply_to_refunds, frozenset({RefundCreated, RefundPaid}))
 
 
 # --- daily revenue ---------------------------------------------------------
@@ -349,14 +352,25 @@ def apply_to_daily_revenue(daily: DailyRevenue, recorded: RecordedEvent) -> Dail
     return daily
 
 
-daily_revenue_projection = Projection("daily revenue", DailyRevenue, apply_to_daily_revenue)
+daily_revenue_projection = Projection(
+    "daily revenue",
+    DailyRevenue,
+    apply_to_daily_revenue,
+    frozenset({OrderCreated, OrderPaid, RefundCreated, RefundPaid}),
+)
 
 
 # --- DataFrames ------------------------------------------------------------
 
 
 def _cents(amount: Decimal) -> Decimal:
-    """``amount`` to the cent (100 -> 100.00), never rounded: an amount with digits below the cent keeps them."""
+    """``amount`` to the cent (100 -> 100.00), never rounded: an amount with digits below the cent keeps them.
+
+    An amount already written to the cent is returned as it is, not copied: a
+    frame of a million orders then shares the read model's ``Decimal`` objects.
+    """
+    if amount.same_quantum(CENT):
+        return amount
     cents = amount.quantize(CENT)
     return cents if cents == amount else amount
 

@@ -79,7 +79,7 @@ class ReplayError(ValueError):
 def command_for(event: DomainEvent, state: OrderState, command_id: str | None = None) -> Command:
     """The command that records ``event`` (with any events the rules add before it)
     when the order is in ``state``.  A ``RefundPaid`` without a refund id pays the
-    order's oldest unpaid refund."""
+    order's oldest unpaid refund (``replay`` names it first: see ``_AwaitingPayout``)."""
     match event:
         case OrderCreated():
             return PlaceOrder(
@@ -90,8 +90,10 @@ def command_for(event: DomainEvent, state: OrderState, command_id: str | None = 
         case RefundCreated():
             return RequestRefund(event.order_id, event.amount, event.reason, event.refund_id, command_id)
         case RefundPaid():
-            unpaid = state.unpaid_refunds()  # no refund id: the oldest unpaid refund
-            refund_id = event.refund_id or (unpaid[0].refund_id if unpaid else None)
+            refund_id = event.refund_id
+            if refund_id is None:  # the oldest unpaid refund
+                unpaid = state.unpaid_refunds()
+                refund_id = unpaid[0].refund_id if unpaid else None
             return ConfirmRefund(event.order_id, refund_id, command_id)
         case OrderCancelled():
             return CancelOrder(event.order_id, event.reason, command_id)
@@ -209,6 +211,32 @@ class _Log:
         self.previous = line
 
 
+class _AwaitingPayout:
+    """For each order that has met a ``RefundPaid`` line without a refund id: its unpaid
+    refunds, oldest first, kept up to date as the lines are replayed.
+
+    ``OrderState.unpaid_refunds()`` sorts every refund of the order, which on
+    every such line would make replaying one order's thousands of refunds take
+    time growing with the square of their number; this queue is sorted once.
+    """
+
+    def __init__(self) -> None:
+        self.queues: dict[str, deque[str | None]] = {}
+
+    def oldest(self, stream_id: str, state: OrderState) -> str | None:
+        queue = self.queues.get(stream_id)
+        if queue is None:
+            queue = self.queues[stream_id] = deque(refund.refund_id for refund in state.unpaid_refunds())
+        while queue and (refund := state.refund(queue[0])) is not None and refund.paid:
+            queue.popleft()  # paid meanwhile by a line that named it
+        return queue[0] if queue else None
+
+    def recorded(self, stream_id: str, events: list[RecordedEvent]) -> None:
+        queue = self.queues.get(stream_id)
+        if queue is not None:
+            queue.extend(r.event.refund_id for r in events if type(r.event) is RefundCreated)
+
+
 def _matches(line: DomainEvent, decided: DomainEvent) -> str | None:
     """Why the event the rules recorded is not the line's event, or ``None`` if it is
     (a field the line leaves out takes what the rules give it)."""
@@ -266,6 +294,7 @@ def replay(log: Iterable[LoggedEvent | RecordedEvent], *, make_store: Callable[.
     store = make_store(clock=clock, ids=ids)
     shop = Shop(store, ids=ids)
     lines = _Log()
+    awaiting = _AwaitingPayout()
     for command in lines.commands(log):
         first, last = command[0], command[-1]
         command_id = lines.check(command)
@@ -273,7 +302,10 @@ def replay(log: Iterable[LoggedEvent | RecordedEvent], *, make_store: Callable[.
         _check_places(command, state.version)
         clock.now = first.logged.recorded_at
         ids.pending.extend(line.event_id for line in command)
-        request = command_for(last.logged.event, state, command_id)
+        event = last.logged.event
+        if type(event) is RefundPaid and event.refund_id is None:
+            event = RefundPaid(event.order_id, awaiting.oldest(first.stream_id, state))
+        request = command_for(event, state, command_id)
         try:
             recorded = shop.handle(
                 request,
@@ -291,4 +323,5 @@ def replay(log: Iterable[LoggedEvent | RecordedEvent], *, make_store: Callable[.
             raise last.error(f"{one}{problem}") from None
         ids.pending.clear()
         _check_recorded(command, recorded)
+        awaiting.recorded(first.stream_id, recorded)
     return shop

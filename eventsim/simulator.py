@@ -79,28 +79,53 @@ def _cents(cents: int) -> Decimal:
     return Decimal(cents).scaleb(-2)
 
 
+# One step of an order's story: (time, what happens, the amount in cents where there is one).
+Step = tuple[int, str, int]
+
+
+def _draw_story(rng: random.Random, config: SimulationConfig, placed_at: int) -> list[Step]:
+    """The random draws of one order's story, in the order ``plan_order`` has always drawn them:
+    the steps without their commands, so that counting every story's commands is cheap."""
+    price = rng.randint(500, 50_000)  # cents
+    steps = [(placed_at, "place", price)]
+    if rng.random() >= config.p_pay:
+        if rng.random() < config.p_cancel:
+            steps.append((placed_at + rng.randint(HOUR, 2 * DAY), "never paid", 0))
+        return steps
+    paid_at = placed_at + rng.randint(MINUTE, HOUR)
+    steps.append((paid_at, "pay", price))
+    if rng.random() < config.p_cancel:  # before shipping; the shop refunds the payment
+        steps.append((paid_at + rng.randint(MINUTE, DAY), "customer cancelled", 0))
+        return steps
+    last = paid_at
+    if rng.random() < config.p_ship:
+        last = paid_at + rng.randint(HOUR, 3 * DAY)
+        steps.append((last, "ship", 0))
+    if rng.random() < config.p_refund:  # after shipping, as a fully refunded order cannot ship
+        cents = price if rng.random() < config.p_full_refund else rng.randint(1, price - 1)
+        steps.append((last + rng.randint(DAY, 14 * DAY), "refund", cents))
+    return steps
+
+
+def _command(step: str, cents: int, order_id: str, customer_id: str) -> Command:
+    """The command that carries out one step of an order's story."""
+    if step == "place":
+        return PlaceOrder(order_id, _cents(cents), customer_id)
+    if step == "pay":
+        return PayOrder(order_id, _cents(cents))
+    if step == "ship":
+        return ShipOrder(order_id)
+    if step == "refund":
+        return RequestRefund(order_id, _cents(cents), "returned")
+    return CancelOrder(order_id, step)  # "never paid" or "customer cancelled"
+
+
 def plan_order(
     rng: random.Random, config: SimulationConfig, order_id: str, customer_id: str, placed_at: int
 ) -> Iterator[tuple[int, Command]]:
     """One order's story as ``(time, command)`` pairs, each valid after the ones before it."""
-    price = rng.randint(500, 50_000)  # cents
-    yield placed_at, PlaceOrder(order_id, _cents(price), customer_id)
-    if rng.random() >= config.p_pay:
-        if rng.random() < config.p_cancel:
-            yield placed_at + rng.randint(HOUR, 2 * DAY), CancelOrder(order_id, "never paid")
-        return
-    paid_at = placed_at + rng.randint(MINUTE, HOUR)
-    yield paid_at, PayOrder(order_id, _cents(price))
-    if rng.random() < config.p_cancel:  # before shipping; the shop refunds the payment
-        yield paid_at + rng.randint(MINUTE, DAY), CancelOrder(order_id, "customer cancelled")
-        return
-    last = paid_at
-    if rng.random() < config.p_ship:
-        last = paid_at + rng.randint(HOUR, 3 * DAY)
-        yield last, ShipOrder(order_id)
-    if rng.random() < config.p_refund:  # after shipping, as a fully refunded order cannot ship
-        cents = price if rng.random() < config.p_full_refund else rng.randint(1, price - 1)
-        yield last + rng.randint(DAY, 14 * DAY), RequestRefund(order_id, _cents(cents), "returned")
+    for time, step, cents in _draw_story(rng, config, placed_at):
+        yield time, _command(step, cents, order_id, customer_id)
 
 
 def simulate(
@@ -135,39 +160,64 @@ def simulate(
 
 
 def _count_commands(rng: random.Random, config: SimulationConfig, arrivals: list[int]) -> int:
-    """How many commands the stories will hold: they are drawn once more, from a copy of ``rng``,
-    only to be counted (about a seventh of the run's time, so only when progress is watched)."""
+    """How many commands the stories will hold: their steps are drawn once more, from a copy of
+    ``rng``, only to be counted (no command is made), and only when progress is watched."""
     copy = random.Random()
     copy.setstate(rng.getstate())
-    return sum(len(story) for story in _stories(copy, config, arrivals))
+    return sum(len(steps) for _, _, steps in _drafts(copy, config, arrivals))
 
 
-def _stories(rng: random.Random, config: SimulationConfig, arrivals: list[int]) -> Iterator[list[tuple[int, Command]]]:
-    """Each order's story, drawn when it is needed, in order of arrival."""
+def _drafts(rng: random.Random, config: SimulationConfig, arrivals: list[int]) -> Iterator[tuple[int, int, list[Step]]]:
+    """Each order's number, customer and steps, drawn when they are needed, in order of arrival."""
     for number, placed_at in enumerate(arrivals, 1):
-        customer_id = f"C{rng.randrange(config.customers) + 1:05d}"
-        yield list(plan_order(rng, config, f"{number:06d}", customer_id, placed_at))
+        customer = rng.randrange(config.customers) + 1
+        yield number, customer, _draw_story(rng, config, placed_at)
 
 
-def _timeline(stories: Iterator[list[tuple[int, Command]]], start: int) -> Iterator[tuple[int, Command]]:
+# A step of an order's story, planned: (time, what, cents, order id, customer id).  Only numbers and
+# strings, so the cycle collector stops tracking the tuple at its first pass: a month of planned steps
+# waiting in memory is not walked by every later pass, as the commands themselves would be.
+Planned = tuple[int, str, int, str, str]
+
+
+def _stories(rng: random.Random, config: SimulationConfig, arrivals: list[int]) -> Iterator[list[Planned]]:
+    """Each order's planned steps, drawn when they are needed, in order of arrival.
+
+    A customer's id is one string, shared by all of their orders' events: a
+    million events of a hundred customers hold a hundred ids, not 340,000 copies.
+    """
+    customer_ids: dict[int, str] = {}
+    for number, customer, steps in _drafts(rng, config, arrivals):
+        customer_id = customer_ids.get(customer)
+        if customer_id is None:
+            customer_id = customer_ids[customer] = f"C{customer:05d}"
+        order_id = f"{number:06d}"
+        yield [(time, step, cents, order_id, customer_id) for time, step, cents in steps]
+
+
+def _timeline(stories: Iterator[list[Planned]], start: int) -> Iterator[tuple[int, Command]]:
     """Every order's commands in time order; equal times in the order they were planned.
 
     A simulated day at a time: once every order placed before the day ends is
     planned, every command due that day is known (an order's story starts
     when it is placed), so those are sorted and handed out, and only later
-    ones wait.  Memory holds the orders still going on, not a year of commands.
+    ones wait.  Memory holds the orders still going on, not a year of commands,
+    and each command is made only when it is handed out.
     """
-    waiting: list[tuple[int, int, Command]] = []  # (time, seq, command)
+    waiting: list[tuple[int, int, str, int, str, str]] = []  # (time, seq, what, cents, order id, customer id)
     seq = count()
     story = next(stories, None)
     day_ends = start
     while story is not None or waiting:
         day_ends += DAY
         while story is not None and story[0][0] < day_ends:
-            waiting.extend((time, next(seq), command) for time, command in story)
+            waiting.extend(
+                (time, next(seq), step, cents, order_id, customer_id)
+                for time, step, cents, order_id, customer_id in story
+            )
             story = next(stories, None)
         waiting.sort()
         due = bisect_left(waiting, (day_ends,))  # the first command of a later day
-        for time, _, command in waiting[:due]:
-            yield time, command
+        for time, _, step, cents, order_id, customer_id in waiting[:due]:
+            yield time, _command(step, cents, order_id, customer_id)
         del waiting[:due]

@@ -34,7 +34,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
-from pyrsistent import pmap
+from immutables import Map
 
 from .order import OrderState, Refund, evolve, initial_state
 
@@ -102,7 +102,7 @@ def state_from_json(text: str) -> OrderState:
     for f in fields(OrderState):
         value = data[f.name]
         if f.name == "refunds":
-            value = pmap({r[0]: Refund(r[0], Decimal(r[1]), r[2], r[3]) for r in value})
+            value = Map({r[0]: Refund(r[0], Decimal(r[1]), r[2], r[3]) for r in value})
         elif isinstance(getattr(initial_state, f.name), Decimal):
             value = Decimal(value)
         values[f.name] = value

@@ -60,8 +60,8 @@ def server_process(args: list[str], *, stdin: bool = False) -> Iterator[tuple[st
             drain.join(10)
 
 
-def eventsim_serve():
-    return server_process(["-m", "eventsim", "serve", "--port", "0", "--db", "memory:"])
+def eventsim_serve(db: str = "memory:", *options: str):
+    return server_process(["-m", "eventsim", "serve", "--port", "0", "--db", db, *options])
 
 
 def paused_server():

@@ -58,3 +58,33 @@ def test_bench_million_prints_issue_13s_table_next_to_the_goals():
     assert "lines/s" in replayed and ">= 100,000 lines/s" in replayed
     for line in output.splitlines()[3:8]:  # the five figures, each said against its goal in words
         assert re.search(r"(meets the goal|misses it: [\d.]+x too (slow|big))( \(x[\d.]+ for 1M\))?$", line), line
+
+
+def test_bench_http_prints_a_row_per_client_count_for_memory_and_sqlite_with_the_goal():
+    output = run("bench_http.py", "--commands", "96", "--skip-postgres")
+    sections = output.split("\n\n")[1:]
+    assert [s.splitlines()[0].split("  (load")[0] for s in sections] == ["memory:", "SQLite (a new file)"]
+    for section in sections:
+        rows = [line.split() for line in section.splitlines()[2:]]
+        assert [row[0] for row in rows] == ["1", "8", "16"], section
+        assert all(re.fullmatch(r"[\d,]+", cell) for row in rows for cell in (row[1], row[4])), section
+    memory, sqlite = sections
+    assert "PASS" not in memory and "MISS" not in memory  # the goal is SQLite's: no verdict for another store
+    assert re.search(r"\(issue 11, SQLite\): (PASS|MISS)$", sqlite.splitlines()[3]), sqlite
+    assert "PostgreSQL" not in output
+
+
+@pytest.mark.skipif(not HAS_EVENTSOURCING, reason="compares with the eventsourcing library")
+def test_bench_stores_prints_1_and_n_client_rows_with_a_verdict(postgres_server):
+    postgres = importlib.util.find_spec("psycopg_pool") is not None  # the library's PostgreSQL needs it
+    output = run("bench_stores.py", "--orders", "12", "--full-orders", "8", "--clients", "4",
+                 *(["--postgres", postgres_server.url] if postgres else ["--skip-postgres"]))
+    labels = ["SQLite  commands/s, 1 client, both FULL", "SQLite  commands/s, 4 clients, both FULL",
+              "SQLite  aggregates rebuilt/s", "SQLite  events/s replayed"]
+    if postgres:
+        labels += ["PostgreSQL  commands/s, 1 client", "PostgreSQL  commands/s, 4 clients",
+                   "PostgreSQL  aggregates rebuilt/s", "PostgreSQL  events/s replayed"]
+    for label in labels:
+        database, figure = label.split("  ")
+        assert re.search(rf"^{database} +{figure}.* [\d.]+x +(PASS|MISS) +[\d.]+x$", output, re.MULTILINE), label
+    assert re.search(r"share of raw commits/s, FULL, 4 clients \([\d.]+ appends per commit\)", output)

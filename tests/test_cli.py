@@ -133,6 +133,16 @@ def test_bad_input_is_one_line_naming_the_line_and_the_problem(case, command, tm
     assert problem in captured.err
 
 
+def test_replay_names_the_first_bad_line_when_a_later_one_is_not_json(tmp_path, capsys):
+    """Each line is checked against the rules as it is read: a rule broken on line 2 is
+    reported, not the broken JSON further down."""
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join([created(), refund("500"), paid(), "{not json"]) + "\n")
+    assert main(["replay", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"eventsim replay: {path}: line 2: RefundCreated: ") and "unpaid order" in err
+
+
 def test_a_byte_that_is_not_utf8_is_named_by_its_line(tmp_path, capsys):
     path = tmp_path / "binary.jsonl"
     path.write_bytes(created().encode() + b"\n" + paid().encode() + b"\n\xff\xfe\n")

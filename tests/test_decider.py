@@ -8,6 +8,7 @@ import dataclasses
 from decimal import Decimal as D
 
 import pytest
+from immutables import Map
 
 from eventsim.commands import CancelOrder, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund, ShipOrder
 from eventsim.events import (EVENT_TYPES, OrderCancelled, OrderCreated, OrderPaid, OrderShipped,
@@ -18,7 +19,6 @@ from eventsim.order import (DuplicateRefund, InvalidAmount, OrderAlreadyCancelle
                             OrderNotFound, OrderNotPaid, OrderState, Refund, RefundAlreadyPaid,
                             RefundExceedsPayment, UnknownRefund, WrongPaymentAmount, decide, evolve,
                             STATUSES, fold, initial_state, order_status)
-from pyrsistent import pmap
 
 O = "A1"
 created = OrderCreated(O, D("30.00"), "alice")
@@ -168,7 +168,7 @@ def test_decide_leaves_the_state_alone():
 
 placed_state = OrderState(O, "alice", D("30.00"), "EUR", version=1)
 paid_state = OrderState(O, "alice", D("30.00"), "EUR", paid=D("30.00"), version=2)
-refund_state = dataclasses.replace(paid_state, refunds=pmap({"R1": Refund("R1", D("10.00"), 3)}),
+refund_state = dataclasses.replace(paid_state, refunds=Map({"R1": Refund("R1", D("10.00"), 3)}),
                                    refunds_requested=D("10.00"), version=3)
 
 EVOLVE_CASES = [
@@ -176,7 +176,7 @@ EVOLVE_CASES = [
     ("paid", placed_state, paid, paid_state),
     ("refund requested", paid_state, refund_10, refund_state),
     ("refund paid", refund_state, refund_10_paid,
-     dataclasses.replace(refund_state, refunds=pmap({"R1": Refund("R1", D("10.00"), 3, paid=True)}),
+     dataclasses.replace(refund_state, refunds=Map({"R1": Refund("R1", D("10.00"), 3, paid=True)}),
                          refunds_paid=D("10.00"), version=4)),
     ("cancelled", placed_state, cancelled, dataclasses.replace(placed_state, cancelled=True, version=2)),
     ("shipped", paid_state, shipped, dataclasses.replace(paid_state, shipped=True, version=3)),
@@ -197,6 +197,17 @@ def test_refund_paid_marks_only_its_own_refund():
     state = fold([created, paid, refund_10, RefundCreated(O, D("5"), "R2"), RefundPaid(O, "R2")])
     assert sorted((r.refund_id, r.paid) for r in state.refunds.values()) == [("R1", False), ("R2", True)]
     assert (state.refunds_requested, state.refunds_paid) == (D("15"), D("5"))
+
+
+def test_but_is_dataclasses_replace_and_the_state_stays_frozen():
+    state = fold([created, paid])
+    changed = state.but(shipped=True, version=3)
+    assert changed == dataclasses.replace(state, shipped=True, version=3)
+    assert (state.shipped, state.version) == (False, 2)  # the state it came from is unchanged
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        changed.paid = D("0")  # type: ignore[misc]
+    with pytest.raises(TypeError, match="no field shiped"):
+        state.but(shiped=True)
 
 
 def test_evolve_rejects_what_is_not_an_event():

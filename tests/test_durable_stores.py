@@ -7,6 +7,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from decimal import Decimal as D
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from eventsim.events import OrderCreated, OrderPaid
-from eventsim.store import InMemoryEventStore
+from eventsim.store import NO_STREAM, CommandRecord, ConcurrencyError, InMemoryEventStore
 from eventsim.stores import PostgresEventStore, SQLiteEventStore, StoreError, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,39 +39,54 @@ def raw(url, sql):
         return connection.execute(sql).fetchall()
 
 
-# Each worker is a separate Python process; it prints one line per committed append.
+# Each worker is a separate Python process; it prints one line per committed append.  With threads, each
+# thread does the job under a name of its own, through the process's one store object (group commits).
 WORKER = """
 import sys
+import threading
 from decimal import Decimal as D
 from eventsim.events import OrderCreated, RefundCreated
 from eventsim.store import NO_STREAM, CommandRecord, ConcurrencyError
 from eventsim.stores import open_store
 
-url, job, name, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+url, job, name, rounds, threads = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 store = open_store(url)
-for r in range(rounds):
-    if job == "race":  # read the version, append expecting it, retry when another process got there first
-        while True:
-            version = store.stream_version("shared")
-            try:
-                store.append("shared", [OrderCreated(f"{name}-{r}", D(r))], expected_version=version)
-                break
-            except ConcurrencyError:
-                pass
-        store.append(f"own-{name}", [OrderCreated(f"{name}-own-{r}", D(1))])
-    elif job == "batches":  # big batches: a kill lands inside one
-        stream = f"order-{name}-{r}"
-        store.append(stream, [OrderCreated(stream, D("0.10"))]
-                     + [RefundCreated(stream, D("0.01"), refund_id=f"r{k}") for k in range(149)],
-                     NO_STREAM, command=CommandRecord(f"cmd-{stream}", "f", stream, 1, 150))
-        version = store.stream_version("ledger")
-        store.append("ledger", [OrderCreated(f"{stream}-{k}", D(1)) for k in range(3)], version)
-    print(r, flush=True)
+
+def work(name):
+    for r in range(rounds):
+        if job == "race":  # read the version, append expecting it, retry when another writer got there first
+            while True:
+                version = store.stream_version("shared")
+                try:
+                    store.append("shared", [OrderCreated(f"{name}-{r}", D(r))], expected_version=version)
+                    break
+                except ConcurrencyError:
+                    pass
+            store.append(f"own-{name}", [OrderCreated(f"{name}-own-{r}", D(1))])
+        elif job == "batches":  # big batches: a kill lands inside one
+            stream = f"order-{name}-{r}"
+            store.append(stream, [OrderCreated(stream, D("0.10"))]
+                         + [RefundCreated(stream, D("0.01"), refund_id=f"r{k}") for k in range(149)],
+                         NO_STREAM, command=CommandRecord(f"cmd-{stream}", "f", stream, 1, 150))
+            while True:
+                version = store.stream_version("ledger")
+                try:
+                    store.append("ledger", [OrderCreated(f"{stream}-{k}", D(1)) for k in range(3)], version)
+                    break
+                except ConcurrencyError:  # another thread of this process
+                    pass
+        print(r, flush=True)
+
+workers = [threading.Thread(target=work, args=(f"{name}{k}" if threads > 1 else name,)) for k in range(threads)]
+for worker in workers:
+    worker.start()
+for worker in workers:
+    worker.join()
 """
 
 
-def start_worker(url, job, name, rounds):
-    return subprocess.Popen([sys.executable, "-c", WORKER, url, job, name, str(rounds)], cwd=ROOT,
+def start_worker(url, job, name, rounds, threads=1):
+    return subprocess.Popen([sys.executable, "-c", WORKER, url, job, name, str(rounds), str(threads)], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -97,10 +113,11 @@ def test_two_processes_racing_on_one_stream_behave_like_two_threads(url):
     assert positions == sorted(set(positions))
 
 
-def test_a_tailing_reader_never_misses_an_event_that_commits_late(url):
+@pytest.mark.parametrize("threads", [1, 4])
+def test_a_tailing_reader_never_misses_an_event_that_commits_late(url, threads):
     reader = open_store(url)
-    rounds = 80
-    workers = [start_worker(url, "race", name, rounds) for name in ("p", "q", "r")]
+    rounds = 80 // threads
+    workers = [start_worker(url, "race", name, rounds, threads) for name in ("p", "q", "r")]
     seen, last = [], 0
     while any(worker.poll() is None for worker in workers) or len(seen) < len(reader):
         page = reader.read_all(last + 1)  # follow the log by position, as a projection does
@@ -109,7 +126,7 @@ def test_a_tailing_reader_never_misses_an_event_that_commits_late(url):
             last = page[-1].position
     for worker in workers:
         finish(worker)
-    assert len(seen) == 6 * rounds
+    assert len(seen) == 6 * rounds * threads
     assert seen == reader.read_all()  # every event, in order: nothing slipped in behind the reader
 
 
@@ -125,12 +142,126 @@ def test_a_subscription_gets_other_processes_events_on_poll(url):
     assert [r.position for r in seen] == [1, 2, 3]
 
 
+# --- group commit: threads sharing one store object --------------------------------------
+
+def append_together(store, appends):
+    """Run each ``(stream_id, events, expected_version)`` in a thread of its own.  The first one commits
+    alone and slowly: the test holds the store's connection, as a slow fsync would, until all the others
+    wait behind it; they are then committed together.  Returns each thread's recorded events or the
+    exception it raised, in order."""
+    outcomes = [None] * len(appends)
+
+    def run(i, stream_id, events, expected):
+        try:
+            outcomes[i] = store.append(stream_id, events, expected,
+                                       command=CommandRecord(f"cmd-{i}", "f", stream_id, 1, len(events)))
+        except Exception as error:  # noqa: BLE001 - handed to the test to look at
+            outcomes[i] = error
+
+    def until(condition):
+        deadline = time.monotonic() + 30
+        while not condition() and time.monotonic() < deadline:
+            time.sleep(0.001)
+
+    threads = [threading.Thread(target=run, args=(i, *append)) for i, append in enumerate(appends)]
+    with store._lock:
+        threads[0].start()
+        until(lambda: store._leading)  # the first is committing (waiting for the connection)
+        for thread in threads[1:]:
+            thread.start()
+        until(lambda: len(store._queued) == len(appends) - 1)  # and all the others wait
+    for thread in threads:
+        thread.join(30)
+    return outcomes
+
+
+def test_appends_that_wait_for_a_commit_share_the_next_one(url):
+    store = open_store(url)
+    outcomes = append_together(store, [(f"order-{i}", [OrderCreated(f"o{i}", D(i + 1)), OrderPaid(f"o{i}")],
+                                        NO_STREAM) for i in range(8)])
+    assert [[r.version for r in recorded] for recorded in outcomes] == [[1, 2]] * 8
+    assert store.commits == 2  # the first alone, then the seven that waited for it, together
+    reader = open_store(url)
+    log = reader.read_all()  # what another reader sees: every append, whole, in the order recorded
+    assert sorted(r.position for recorded in outcomes for r in recorded) == [r.position for r in log]
+    for i in range(8):
+        assert [r.event for r in reader.read_stream(f"order-{i}")] == [OrderCreated(f"o{i}", D(i + 1)),
+                                                                         OrderPaid(f"o{i}")]
+        assert reader.command_record(f"cmd-{i}").last_version == 2
+
+
+def test_a_refused_append_fails_alone_and_the_rest_of_its_group_is_recorded(url):
+    store = open_store(url)
+    store.append("taken", [OrderCreated("t", D(1))])
+    appends = [(f"order-{i}", [OrderCreated(f"o{i}", D(1))], NO_STREAM) for i in range(6)]
+    appends.insert(2, ("taken", [OrderPaid("t")], NO_STREAM))  # the stream exists: refused
+    appends.insert(5, ("twice", [OrderCreated("w", D(1))], NO_STREAM))  # two appends race
+    appends.insert(6, ("twice", [OrderCreated("w", D(2))], NO_STREAM))  # for one new stream
+    outcomes = append_together(store, appends)
+    assert isinstance(outcomes[2], ConcurrencyError) and outcomes[2].actual == 1
+    lost = [o for o in outcomes[5:7] if isinstance(o, ConcurrencyError)]
+    assert len(lost) == 1 and lost[0].actual == 1  # the loser saw the winner's event in the same transaction
+    assert sum(isinstance(o, list) for o in outcomes) == 7
+    assert store.commits == 3  # "taken", the first append alone, then the group
+    reader = open_store(url)
+    assert len(reader) == 8 and reader.stream_version("taken") == 1 and reader.stream_version("twice") == 1
+    assert reader.command_record("cmd-2") is None  # a refused append leaves no idempotency record either
+    assert_gapless(reader)
+
+
+def test_a_value_postgresql_cannot_store_fails_its_own_append_only(postgres_url):
+    store = open_store(postgres_url)
+    appends = [(f"order-{i}", [OrderCreated(f"o{i}", D(1))], NO_STREAM) for i in range(4)]
+    appends[2] = ("order-\x00", [OrderCreated("o2", D(1))], NO_STREAM)  # text in PostgreSQL holds no NUL
+    outcomes = append_together(store, appends)
+    assert isinstance(outcomes[2], StoreError) and "refused a value" in str(outcomes[2])
+    assert "nothing was appended" in str(outcomes[2])
+    assert [isinstance(o, list) for o in outcomes] == [True, True, False, True]
+    assert sorted(open_store(postgres_url).stream_ids()) == ["order-0", "order-1", "order-3"]
+
+
+def test_a_group_whose_transaction_fails_records_nothing_and_every_caller_hears(url):
+    calls = []
+
+    def clock():  # fails in the group's second append: its first append is taken back too
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("the clock broke")
+        return 1_000
+
+    store = open_store(url, clock=clock)
+    outcomes = append_together(store, [(f"order-{i}", [OrderCreated(f"o{i}", D(1))], NO_STREAM) for i in range(5)])
+    assert isinstance(outcomes[0], list)  # committed alone, before
+    assert sum(isinstance(o, RuntimeError) for o in outcomes) == 1  # the thread that led the group
+    followers = [o for o in outcomes if isinstance(o, StoreError)]
+    assert len(followers) == 3 and all("nothing was appended" in str(o) for o in followers)
+    assert [r.stream_id for r in open_store(url).read_all()] == ["order-0"] and store.commits == 1
+    assert store.append("order-1", [OrderCreated("o1", D(1))], NO_STREAM)[0].version == 1  # and it goes on
+
+
+def test_a_subscriber_hears_a_groups_events_after_they_are_committed(url):
+    store, reader = open_store(url), open_store(url)
+    heard = []
+    store.subscribe(lambda r: heard.append((r.position, r.position in {e.position for e in reader.read_all()})))
+    append_together(store, [(f"order-{i}", [OrderCreated(f"o{i}", D(1))], NO_STREAM) for i in range(5)])
+    assert [position for position, _ in heard] == [r.position for r in reader.read_all()]
+    assert len(heard) == 5 and all(committed for _, committed in heard)  # another connection could read each
+
+
+def assert_gapless(store):
+    positions = [r.position for r in store.read_all()]
+    assert positions == sorted(set(positions))
+    for stream_id in store.stream_ids():
+        assert [r.version for r in store.read_stream(stream_id)] == list(range(1, store.stream_version(stream_id) + 1))
+
+
 # --- crashes ----------------------------------------------------------------------------
 
-def test_a_writer_killed_mid_append_leaves_whole_batches_and_gapless_versions(url):
+@pytest.mark.parametrize("threads", [1, 3])
+def test_a_writer_killed_mid_append_leaves_whole_batches_and_gapless_versions(url, threads):
     watcher = open_store(url)
     for kill in range(3):
-        worker = start_worker(url, "batches", f"k{kill}", 10_000)
+        worker = start_worker(url, "batches", f"k{kill}", 10_000, threads)
         before = len(watcher)
         deadline = time.monotonic() + 60
         while len(watcher) < before + 300 + 150 * kill and time.monotonic() < deadline:
@@ -179,7 +310,7 @@ def test_sqlite_durability_is_wal_with_the_synchronous_level_asked_for(tmp_path)
     for name, level in levels.items():
         store = SQLiteEventStore(tmp_path / "store.db", synchronous=name)
         assert store._query("PRAGMA journal_mode") == [("wal",)]
-        assert store._query("PRAGMA synchronous") == [(level,)]
+        assert store._db.execute("PRAGMA synchronous").fetchall() == [(level,)]  # the connection that commits
     assert SQLiteEventStore(tmp_path / "store.db").synchronous == "NORMAL"
     with pytest.raises(ValueError, match="synchronous"):
         SQLiteEventStore(tmp_path / "store.db", synchronous="OFF")

@@ -132,6 +132,8 @@ def test_fingerprints_differ_by_type_and_field_but_not_by_how_an_amount_is_writt
     assert fingerprint(PayOrder("A", 9)) == fingerprint(PayOrder("A", D("9.00"), command_id="x"))
     assert fingerprint(PayOrder("A", 9)) != fingerprint(PayOrder("A", D("9.01")))
     assert fingerprint(CancelOrder("A")) != fingerprint(ShipOrder("A"))
+    with pytest.raises(TypeError, match="not an order command"):
+        fingerprint(OrderPaid("A"))
 
 
 # --- 4. ids are validated -------------------------------------------------------------------
@@ -150,6 +152,21 @@ BAD_IDS = [None, "", "   ", 42, 4.2, ["A"], "a\nb", "tab\there", " A", "A ", "x"
 def test_bad_ids_are_refused_when_a_command_or_event_is_made(make, bad):
     with pytest.raises((TypeError, ValueError)):
         make(bad)
+
+
+def test_new_ids_are_uuid4_text_and_seeded_ids_are_those_of_uuid_uuid():
+    import random
+    import uuid
+
+    from eventsim.ids import random_ids
+
+    bits = random.Random(3)
+    seeded = SeededIds(3)
+    for _ in range(2_000):  # the same text as uuid.UUID gives, so logs written before stay the same
+        assert seeded() == str(uuid.UUID(int=bits.getrandbits(128), version=4))
+    fresh = [random_ids() for _ in range(2_000)]
+    assert len(set(fresh)) == len(fresh)
+    assert all(str(uuid.UUID(text)) == text and uuid.UUID(text).version == 4 for text in fresh)
 
 
 def test_place_order_none_twice_records_nothing():

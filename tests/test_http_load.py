@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 
 import httpx
+import pytest
 from http_helpers import all_events, eventsim_serve
 
 CLIENTS = 16
@@ -24,8 +25,10 @@ SHARED = ["S1", "S2", "S3"]
 SHIP_RULE = "cancel only before shipping; ship once"
 
 
-def test_sixteen_clients_lose_nothing_duplicate_nothing_and_conflict_only_for_real():
-    with eventsim_serve() as (url, _):
+@pytest.mark.parametrize("store", ["memory:", "SQLite"])
+def test_sixteen_clients_lose_nothing_duplicate_nothing_and_conflict_only_for_real(store, tmp_path):
+    # SQLite is what `eventsim serve` opens by default: its write lock must never show as a 5xx.
+    with eventsim_serve(str(tmp_path / "shop.db") if store == "SQLite" else store) as (url, _):
         with httpx.Client(base_url=url, timeout=30) as setup:
             for order_id in SHARED:
                 assert setup.post("/orders", json={"orderId": order_id, "amount": 1000},

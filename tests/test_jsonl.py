@@ -28,6 +28,7 @@ from eventsim.jsonl import (
     LoggedEvent,
     event_from_payload,
     event_to_payload,
+    iter_jsonl,
     loads,
     parse_json,
     payload_json,
@@ -427,3 +428,26 @@ def test_parse_json_reads_what_a_store_keeps():
         parse_json(b'{"amount": "\xff"}', line=4)
     with pytest.raises(EventFormatError, match="not valid JSON"):
         parse_json("NaN")
+
+
+def test_iter_jsonl_reads_each_line_when_it_is_asked_for():
+    lines = iter_jsonl([json.dumps({"eventType": "OrderPaid", "orderId": "1", "timestamp": 5}), "{not json"])
+    assert next(lines).event == OrderPaid("1")
+    with pytest.raises(EventFormatError, match="^line 2: not valid JSON"):
+        next(lines)
+
+
+def test_writing_a_log_keeps_one_line_in_memory_at_a_time(tmp_path):
+    import tracemalloc
+
+    from eventsim.simulator import SimulationConfig, simulate
+
+    events = simulate(SimulationConfig(orders=1_000, seed=4)).store.read_all()
+    path = tmp_path / "log.jsonl"
+    tracemalloc.start()
+    try:
+        assert write_jsonl(events, path) == len(events)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < path.stat().st_size / 4

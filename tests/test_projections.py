@@ -26,6 +26,7 @@ from eventsim.commands import (
 from eventsim.events import OrderCreated, OrderPaid
 from eventsim.ids import SeededIds
 from eventsim.order import OrderError
+from eventsim import projections
 from eventsim.projections import (
     EVENTUAL,
     INLINE,
@@ -33,6 +34,7 @@ from eventsim.projections import (
     Projection,
     ProjectionFailed,
     ProjectionRunner,
+    catch_up_all,
 )
 from eventsim.read_models import (
     ShopReadModels,
@@ -450,3 +452,43 @@ def test_a_runner_over_a_durable_store_parks_skips_and_catches_up(tmp_path):
     runner.skip()
     assert runner.catch_up() == 1 and list(runner.state) == ["1", "2"] and runner.lag == 0
     store.close()
+
+
+# --- listening to some event types; several read models in turns -------------
+
+def test_a_projection_hears_only_the_event_types_it_listens_to():
+    shop, _ = new_shop()
+    placed_paid_refunded(shop, 2)  # OrderCreated, OrderPaid, RefundCreated, twice
+    heard = []
+
+    def positions_of_creations(seen, recorded):
+        heard.append(recorded.event_type)
+        return seen + [recorded.position]
+
+    creations = Projection("creations", list, positions_of_creations, frozenset({OrderCreated}))
+    inline = ProjectionRunner(shop.store, creations, mode=INLINE)
+    eventual = ProjectionRunner(shop.store, creations)
+    assert eventual.catch_up(max_events=5) == 5 and eventual.checkpoint == 5  # passed over, not stuck
+    assert eventual.catch_up() == 1 and eventual.checkpoint == 6
+    assert inline.state == eventual.state == creations.fold(shop.store.read_all()) == [1, 4]
+    assert set(heard) == {"OrderCreated"}
+
+
+def test_read_models_catching_up_together_take_turns_a_page_at_a_time(monkeypatch):
+    """Each reads a page that the one before has just read (still in the processor's cache)."""
+    monkeypatch.setattr(projections, "PAGE", 2)
+    shop, _ = new_shop()
+    placed_paid_refunded(shop, 2)
+    turns = []
+
+    def runner(name):
+        def note(seen, recorded):
+            turns.append((name, recorded.position))
+            return seen
+        return ProjectionRunner(shop.store, Projection(name, list, note))
+
+    runners = [runner("a"), runner("b")]
+    assert catch_up_all(runners, max_events=5) == 5
+    assert turns == [("a", 1), ("a", 2), ("b", 1), ("b", 2), ("a", 3), ("a", 4), ("b", 3), ("b", 4),
+                     ("a", 5), ("b", 5)]
+    assert catch_up_all(runners) == 1 and [r.checkpoint for r in runners] == [6, 6]

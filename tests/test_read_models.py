@@ -305,3 +305,21 @@ def test_frames_show_money_to_the_cent_and_never_round():
     assert read_models.orders_frame()["amount"].tolist() == [Decimal("100.00"), Decimal("0.001")]
     assert [str(a) for a in read_models.orders_frame()["amount"]] == ["100.00", "0.001"]
     assert read_models.queries().order("2")["amount"] == "0.001"
+
+
+def test_a_million_rows_keep_nothing_they_no_longer_need():
+    """Memory: a row whose refunds are all paid out keeps no (empty) dict of unpaid ones, and
+    a frame shares the read model's amounts instead of copying each one."""
+    shop = Shop(clock=SimulatedClock(START))
+    shop.handle(PlaceOrder("1", Decimal("10.00")))
+    shop.handle(PayOrder("1", Decimal("10.00")))
+    refund = shop.handle(RequestRefund("1", Decimal("4.00")))[0].event
+    read_models = ShopReadModels(shop.store)
+    read_models.catch_up()
+    assert read_models.orders.state["1"].awaiting_payout == {refund.refund_id: Decimal("4.00")}
+    shop.handle(ConfirmRefund("1", refund.refund_id))
+    read_models.catch_up()
+    row = read_models.orders.state["1"]
+    assert row.awaiting_payout is None and row.refunds_paid == Decimal("4.00")
+    frame = read_models.orders_frame()
+    assert frame["amount"][0] is row.amount and frame["paid"][0] is row.paid

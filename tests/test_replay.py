@@ -17,6 +17,7 @@ from eventsim.events import (
 from eventsim.jsonl import (
     EventFormatError,
     LoggedEvent,
+    iter_jsonl,
     payload_json,
     read_jsonl,
     to_json,
@@ -376,3 +377,34 @@ def test_an_edited_log_is_accepted_whole_or_refused_at_a_line(lines):
         again = [to_json(r) for r in shop.store.read_all()]
         assert len(again) == sum(1 for text in lines if text.strip())
         assert len({r.event_id for r in shop.store.read_all()}) == len(again)
+
+
+def test_replay_time_grows_linearly_with_one_stream_length():
+    """One order with thousands of refunds, paid out by lines without a refund id (the oldest unpaid
+    one each time): eight times the lines take about eight times as long, not sixty-four."""
+    import time
+
+    def seconds(refunds: int) -> float:
+        log = read_jsonl(
+            [line("OrderCreated", amount=100_000), line("OrderPaid")]
+            + [line("RefundCreated", amount=1)] * refunds
+            + [line("RefundPaid")] * refunds
+        )
+        best = float("inf")
+        for _ in range(3):
+            start = time.process_time()
+            shop = replay(log)
+            best = min(best, time.process_time() - start)
+        assert shop.state("123456").refunds_paid == refunds
+        return best
+
+    assert seconds(2_000) / seconds(250) < 16
+
+
+def test_a_replayed_log_keeps_one_copy_of_each_repeated_id(tmp_path):
+    """Memory: text that many lines repeat (an order's id and correlation id, the actor) is kept once."""
+    path = tmp_path / "log.jsonl"
+    write_jsonl(simulate(SimulationConfig(orders=50, seed=2)).store.read_all(), path)
+    log = replay(iter_jsonl(path)).store.read_all()
+    for text in (lambda r: r.event.order_id, lambda r: r.correlation_id, lambda r: r.actor):
+        assert len({text(r) for r in log}) == len({id(text(r)) for r in log})

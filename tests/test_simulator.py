@@ -152,3 +152,30 @@ def test_progress_counts_up_to_the_number_of_commands(monkeypatch):
 def test_a_config_that_makes_no_sense_is_refused(change, word):
     with pytest.raises(ValueError, match=word):
         SimulationConfig(**change)
+
+
+def test_a_customer_id_is_one_string_for_all_of_their_orders():
+    """Memory: a year of orders by a hundred customers keeps a hundred id strings."""
+    created = [r.event for r in simulate(SimulationConfig(orders=500, customers=7, seed=3)).store.read_all()
+               if isinstance(r.event, OrderCreated)]
+    assert len({event.customer_id for event in created}) == len({id(event.customer_id) for event in created}) == 7
+
+
+def test_watching_progress_makes_each_command_once(monkeypatch):
+    """The total is counted from the stories' random draws alone: no command is made twice."""
+    placed = []
+    place_order = simulator.PlaceOrder
+    monkeypatch.setattr(simulator, "PlaceOrder", lambda *args: placed.append(args) or place_order(*args))
+    simulate(SMALL, progress=lambda done, total: None)
+    assert len(placed) == SMALL.orders
+
+
+def test_planned_steps_are_plain_data_the_cycle_collector_stops_tracking():
+    """A month of planned steps waits in memory; as tuples of numbers and strings, each is
+    dropped from the collector's lists at its first pass instead of being walked by every pass."""
+    import gc
+    import random
+
+    story = next(simulator._stories(random.Random(1), SMALL, [SMALL.start]))
+    gc.collect()
+    assert story and not any(gc.is_tracked(step) for step in story)

@@ -26,8 +26,10 @@ from collections.abc import Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import fields
 from decimal import Decimal
+from functools import cache
 from itertools import islice
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -35,7 +37,6 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..clock import to_timestamp
@@ -130,6 +131,7 @@ def money(amount: Decimal) -> str:
     return format(amount.quantize(CENT), "f")
 
 
+@cache  # a handful of field names, converted for every event of every response
 def _camel(name: str) -> str:
     return re.sub(r"_([a-z])", lambda m: m.group(1).upper(), name)
 
@@ -287,8 +289,11 @@ def parse_fields(body: dict[str, Any], spec: dict[str, tuple[str, bool]]) -> dic
     return values
 
 
-def single_query_values(request: Request) -> None:
-    """Refuse a repeated query parameter: ``?limit=5&limit=500`` has no one meaning."""
+async def single_query_values(request: Request) -> None:
+    """Refuse a repeated query parameter: ``?limit=5&limit=500`` has no one meaning.
+
+    ``async`` although it awaits nothing: FastAPI runs a plain ``def`` dependency in its
+    thread pool, and this one runs for every request."""
     names = [name for name, _ in request.query_params.multi_items()]
     repeated = next((name for name in names if names.count(name) > 1), None)
     if repeated is not None:
@@ -442,6 +447,15 @@ def create_app(
     # --- commands -----------------------------------------------------------
 
     def handle(command: Command, expected_version: int | None) -> list[RecordedEvent]:
+        """Decide and record, on the event loop's own thread: one command at a time.
+
+        The store takes one writer at a time anyway, so handing commands to a
+        thread pool would only make them queue for its lock, and the hop to a
+        thread and back costs more CPU than an append to SQLite.  While a
+        command is handled the server answers nothing else: a store that is
+        slow to answer (another process holding SQLite's write lock, a distant
+        PostgreSQL) holds up every request meanwhile.
+        """
         try:
             recorded = shop.handle(command, expected_version=expected_version)
         except ConcurrencyError:
@@ -464,7 +478,7 @@ def create_app(
         expected = None if if_match is None else int(if_match.strip('"'))
         command = make(values, key)
         try:
-            recorded = await run_in_threadpool(handle, command, expected)
+            recorded = handle(command, expected)
         except CommandIdReused as error:
             raise Problem(
                 422,
@@ -526,7 +540,8 @@ def create_app(
         result = command_result(recorded)
         headers = {"ETag": f'"{result["version"]}"'}
         if created:
-            headers["Location"] = f"/orders/{result['orderId']}"
+            # Percent-encoded: a header is Latin-1, an order id any text (a "ü" or an emoji).
+            headers["Location"] = f"/orders/{quote(result['orderId'], safe='')}"
         return JSONResponse(result, status_code=201 if created else 200, headers=headers)
 
     command_docs = schemas.command_docs

@@ -45,8 +45,12 @@ def _url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def serve(shop_or_store_url: Shop | str = "memory:", *, host: str = LOCAL, port: int = 8000) -> int:
-    """Serve until Ctrl-C (or SIGTERM), then stop cleanly; print the URL first.  Returns 0."""
+def serve(
+    shop_or_store_url: Shop | str = "memory:", *, host: str = LOCAL, port: int = 8000, access_log: bool = True
+) -> int:
+    """Serve until Ctrl-C (or SIGTERM), then stop cleanly; print the URL first.  Returns 0.
+
+    ``access_log`` prints a line per request, as uvicorn does; a benchmark turns it off."""
     app = create_app(shop_or_store_url)
     sock = _bind(host, port)
     url = _url(host, sock.getsockname()[1])
@@ -54,7 +58,7 @@ def serve(shop_or_store_url: Shop | str = "memory:", *, host: str = LOCAL, port:
     if host not in (LOCAL, "::1", "localhost"):
         print(f"eventsim serve: listening on {host}: other machines can reach this shop", flush=True)
     try:
-        uvicorn.Server(uvicorn.Config(app, log_level="info")).run(sockets=[sock])
+        uvicorn.Server(uvicorn.Config(app, log_level="info", access_log=access_log)).run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn has shut down cleanly, then passes Ctrl-C on
         pass
     print("eventsim serve: stopped", flush=True)

@@ -1,30 +1,37 @@
 """The event store in PostgreSQL, through psycopg 3.
 
 An append is one call of the ``eventsim_append`` SQL function (created with
-the tables), in its own transaction: one round trip to the server instead of
-one per statement.  The function takes the write lock, ``LOCK TABLE events
-IN EXCLUSIVE MODE``, held until the commit, and assigns positions under it
-(the last position plus one), so they are committed in order: a reader
-following the log by position never meets position N+1 before N is visible,
-which a ``bigserial`` alone would allow (the eventsourcing library takes the
-same lock).  Readers are not blocked by it (a plain ``SELECT`` takes a weaker
-lock); writers queue, up to ``lock_timeout``.  The cost is one append at a
-time per database, paid knowingly.  Event ids and the clock are read before
-the call, so an append that loses (``ConcurrencyError``) has used up ids.
+the tables): one round trip to the server instead of one per statement.  A
+lone append is a transaction of its own; appends that wait together share
+one, each call in a savepoint of its own (group commit, see
+``eventsim/stores/sql.py``).  The function takes the write lock, ``LOCK
+TABLE events IN EXCLUSIVE MODE``, held until the commit, and assigns
+positions under it (the last position plus one), so they are committed in
+order: a reader following the log by position never meets position N+1
+before N is visible, which a ``bigserial`` alone would allow (the
+eventsourcing library takes the same lock).  Readers are not blocked by it
+(a plain ``SELECT`` takes a weaker lock); writers queue, up to
+``lock_timeout``.  The cost is one transaction at a time per database, paid
+knowingly: group commit is how many appends share one.  Event ids and the
+clock are read before the call, so an append that loses
+(``ConcurrencyError``) has used up ids.
 
 Durability: ``synchronous_commit = on`` (set on every connection, whatever
 the server's default): an append returns only once its commit is on disk.
 
-A lost connection (server restarted, network gone) is reported as
-``StoreError``; the next call connects again.  If the connection broke during
-an append, the append may or may not have been recorded (the commit may have
-happened just before): read the stream, or the command's record, to find out.
-A command handled with a command id is safe to retry.
+Appends and reads use a connection each.  A lost connection (server
+restarted, network gone) is reported as ``StoreError``, and the next call
+connects again; a read, which changes nothing, first connects again and
+tries once more by itself.  If the connection broke during an append, the
+append may or may not have been recorded (the commit may have happened just
+before): read the stream, or the command's record, to find out.  A command
+handled with a command id is safe to retry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -33,8 +40,8 @@ from psycopg.types.json import set_json_loads
 
 from ..clock import system_clock
 from ..ids import random_ids
-from ..store import ANY, NO_STREAM, CommandRecord, ExpectedVersion, RecordedEvent, refuse_append
-from .sql import SCHEMA_VERSION, SQLEventStore, StoreError, parse_json
+from ..store import ANY, NO_STREAM, RecordedEvent, refuse_append
+from .sql import SCHEMA_VERSION, Append, SQLEventStore, StoreError, parse_json
 
 __all__ = ["PostgresEventStore"]
 
@@ -127,6 +134,7 @@ class PostgresEventStore(SQLEventStore):
 
     _P = "%s"
     _integrity_errors = (psycopg.errors.UniqueViolation,)
+    _refused_values = (psycopg.DataError,)  # a value it cannot store: text with a NUL character, say
 
     def __init__(
         self,
@@ -140,7 +148,8 @@ class PostgresEventStore(SQLEventStore):
         self.url = url
         self.name = f"PostgreSQL store {display_url(url)}"
         self._lock_timeout_ms = int(lock_timeout * 1000)
-        self._conn: psycopg.Connection | None = None
+        self._conn: psycopg.Connection | None = None  # appends
+        self._reader: psycopg.Connection | None = None  # reads: they go on while an append's commit waits
         with self._lock:
             connection = self._connection()
             with connection.transaction():
@@ -167,43 +176,37 @@ class PostgresEventStore(SQLEventStore):
             )
 
     def _connection(self) -> psycopg.Connection:
+        """The writing connection, connected again if it was lost."""
         if self._conn is None or self._conn.closed:
-            try:
-                connection = psycopg.connect(self.url, autocommit=True)
-            except psycopg.Error as error:
-                raise StoreError(self.name, f"cannot connect ({' '.join(str(error).split())})") from None
-            connection.execute("SET synchronous_commit = on")
-            connection.execute(f"SET lock_timeout = {self._lock_timeout_ms}")
-            set_json_loads(parse_json, connection)  # amounts come back as Decimal, never float
-            self._conn = connection
+            self._conn = self._connect()
         return self._conn
 
-    def _record(
-        self,
-        stream_id: str,
-        events: list[Any],
-        rows: list[tuple[str, int, str]],
-        expected_version: int | ExpectedVersion,
-        correlation_id: str | None,
-        causation_id: str | None,
-        actor: str | None,
-        command: CommandRecord | None,
-    ) -> list[RecordedEvent]:
-        """One call of ``eventsim_append``: one round trip, one transaction (the connection autocommits)."""
-        expected = None if expected_version is ANY else 0 if expected_version is NO_STREAM else expected_version
-        event_ids = [self._ids() for _ in events]
-        c = command
+    def _connect(self) -> psycopg.Connection:
+        try:
+            connection = psycopg.connect(self.url, autocommit=True)
+        except psycopg.Error as error:
+            raise StoreError(self.name, f"cannot connect ({' '.join(str(error).split())})") from None
+        connection.execute("SET synchronous_commit = on")
+        connection.execute(f"SET lock_timeout = {self._lock_timeout_ms}")
+        set_json_loads(parse_json, connection)  # amounts come back as Decimal, never float
+        return connection
+
+    def _record(self, append: Append) -> list[RecordedEvent]:
+        """One call of ``eventsim_append``: one round trip."""
+        a, c = append, append.command
+        expected = None if a.expected_version is ANY else 0 if a.expected_version is NO_STREAM else a.expected_version
+        event_ids = [self._ids() for _ in a.events]
         params = (
-            stream_id,
+            a.stream_id,
             expected,
-            [t for t, _, _ in rows],
-            [v for _, v, _ in rows],
-            [d for _, _, d in rows],
+            [t for t, _, _ in a.rows],
+            [v for _, v, _ in a.rows],
+            [d for _, _, d in a.rows],
             event_ids,
             self._clock(),
-            correlation_id,
-            causation_id,
-            actor,
+            a.correlation_id,
+            a.causation_id,
+            a.actor,
             c and c.command_id,
             c and c.fingerprint,
             c and c.stream_id,
@@ -211,50 +214,96 @@ class PostgresEventStore(SQLEventStore):
             c and c.last_version,
             c and c.causation_id,
         )
+        assert self._conn is not None  # connected by _record_alone or _transaction
+        written, actual, command_seen, first, stamped = self._conn.execute(_APPEND, params).fetchall()[0]
+        if not written:
+            refuse_append(a.stream_id, len(a.events), a.expected_version, c, actual, command_seen)
+            return []
+        return [
+            RecordedEvent(
+                first + i,
+                a.stream_id,
+                actual + 1 + i,
+                event,
+                stamped,
+                event_id,
+                a.correlation_id,
+                a.causation_id,
+                a.actor,
+            )
+            for i, (event, event_id) in enumerate(zip(a.events, event_ids))
+        ]
+
+    def _record_alone(self, append: Append) -> list[RecordedEvent]:
+        """Its own transaction, as the connection autocommits: a lone append costs one round trip."""
+        with self._writing():
+            return self._record(append)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        with self._writing():
+            assert self._conn is not None
+            with self._conn.transaction():
+                yield
+
+    @contextmanager
+    def _savepoint(self) -> Iterator[None]:
+        assert self._conn is not None
+        with self._conn.transaction():  # nested in a transaction, psycopg makes it a savepoint
+            yield
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Connected, and the database's errors as ``StoreError``, except those that refuse one append."""
         with self._lock:
             try:
-                connection = self._connection()
+                self._connection()
             except StoreError as error:
                 raise StoreError(self.name, f"{error.problem}; nothing was appended") from None
             try:
-                written, actual, command_seen, first, stamped = connection.execute(_APPEND, params).fetchall()[0]
-            except psycopg.errors.UniqueViolation:
+                yield
+            except (*self._integrity_errors, *self._refused_values):
                 raise
             except psycopg.Error as error:
                 raise self._error(
                     error,
+                    self._conn,
                     "the append may or may not have been recorded: read the stream "
                     "(or the command's record) to find out",
                 ) from None
-        if not written:
-            refuse_append(stream_id, len(events), expected_version, command, actual, command_seen)
-            return []
-        return [
-            RecordedEvent(
-                first + i, stream_id, actual + 1 + i, event, stamped, event_id, correlation_id, causation_id, actor
-            )
-            for i, (event, event_id) in enumerate(zip(events, event_ids))
-        ]
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        with self._lock:
-            try:
-                return self._connection().execute(sql, params).fetchall()
-            except psycopg.Error as error:
-                raise self._error(error) from None
+        """Rows of one read; a read that finds its connection lost (the server restarted since) connects
+        again and tries once more: a read changes nothing, so trying again is safe."""
+        with self._read_lock:
+            for attempt in (1, 2):
+                if self._reader is None or self._reader.closed:
+                    self._reader = self._connect()
+                try:
+                    return self._reader.execute(sql, params).fetchall()
+                except psycopg.Error as error:
+                    lost = isinstance(error, psycopg.OperationalError) and not isinstance(
+                        error, psycopg.errors.LockNotAvailable
+                    )
+                    if not lost or attempt == 2:
+                        raise self._error(error, self._reader) from None
+                    self._reader.close()
+        raise AssertionError("unreachable")
 
-    def _error(self, error: psycopg.Error, consequence: str = "") -> StoreError:
+    def _error(self, error: psycopg.Error, connection: psycopg.Connection | None, consequence: str = "") -> StoreError:
         text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         if isinstance(error, psycopg.errors.LockNotAvailable):
             problem = f"another writer held the write lock longer than lock_timeout ({text})"
         elif isinstance(error, psycopg.OperationalError):
-            self.close()  # the next call connects again
+            if connection is not None:
+                connection.close()  # the next call connects again
             problem = f"lost the connection to the server ({text})"
         else:
             problem = f"PostgreSQL error: {text}"
         return StoreError(self.name, f"{problem}{'; ' + consequence if consequence else ''}")
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        for connection in (self._conn, self._reader):
+            if connection is not None:
+                connection.close()
+        self._conn = self._reader = None

@@ -5,11 +5,12 @@ JSON in the seed's shape (camelCase fields, amounts as exact decimal numbers)
 under its registered type name.  ``commands`` holds the idempotency records,
 written in the same transaction as the events they produced.
 
-An append is one transaction that holds the store's single write lock from
-its first read to its commit (``_record``: each database says how it takes
-the lock).  Under that lock it reads the stream's version, the last position
-and the last recorded time, checks the expected version and the command id,
-then inserts.  Two things follow, in every process that shares the database:
+Every append runs in a transaction that holds the store's single write lock
+from its first read to its commit (``_transaction``: each database says how
+it takes the lock).  Under that lock it reads the stream's version, the last
+position and the last recorded time, checks the expected version and the
+command id, then inserts.  Two things follow, in every process that shares
+the database:
 
 * positions are assigned in commit order, so a reader that follows the log
   by position (``read_all(last_seen + 1)``) never misses an event that
@@ -17,6 +18,23 @@ then inserts.  Two things follow, in every process that shares the database:
 * the version check cannot race.  The ``UNIQUE (stream_id, version)``
   constraint is the database's own guarantee behind it: a writer that skipped
   the lock would still be refused (and get ``ConcurrencyError``).
+
+Group commit.  A commit waits for the disk (an fsync), and a disk syncs
+only so many times a second: with one commit per append, that rate caps
+appends/s however fast the rest is.  So when several threads append through
+one store object at once, the appends that arrive while a commit is under
+way wait for it; then one of them, the leader, takes them all and records
+them in one transaction, each in a ``SAVEPOINT`` of its own, and commits
+once: one sync for all of them.  This is what databases call group commit.
+Each append stays all or nothing: one that is refused (a
+``ConcurrencyError``, say) is rolled back to its savepoint and raises in its
+own caller only; the others are recorded.  If the transaction itself fails,
+none of them is recorded and every caller gets the error.  An append that
+finds nobody committing commits at once, alone: no timer, no added wait.
+Reads use a connection of their own, so a command can read its stream while
+a commit waits for the disk.  The guarantees above hold for a group as for
+one append: its positions are assigned under the lock, in the order of its
+savepoints, and committed together.
 
 Subscriptions get events after the commit, in position order.  Events that
 other processes append are delivered on this store's next ``append`` or when
@@ -29,6 +47,8 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -84,6 +104,26 @@ def parse_json(text: str | bytes) -> Any:
     return _decode_json(text if isinstance(text, str) else text.decode())
 
 
+@dataclass(eq=False)
+class Append:
+    """One caller's append, from the moment it waits to be committed to the moment it has its outcome."""
+
+    stream_id: str
+    events: list[Any]
+    rows: list[tuple[str, int, str]]  # per event: its type's name, its schema version, its JSON
+    expected_version: int | ExpectedVersion
+    correlation_id: str | None
+    causation_id: str | None
+    actor: str | None
+    command: CommandRecord | None
+    recorded: list[RecordedEvent] | None = None  # set once committed
+    error: BaseException | None = None  # or what the caller must raise
+
+    @property
+    def done(self) -> bool:
+        return self.recorded is not None or self.error is not None
+
+
 class SQLEventStore(Subscribers):
     """The contract of ``InMemoryEventStore``, kept in a database.  Subclasses say how to connect,
     how to take the write lock, and how their database reports errors."""
@@ -93,7 +133,15 @@ class SQLEventStore(Subscribers):
     def __init__(self, *, clock: Callable[[], int] = system_clock, ids: Callable[[], str] = random_ids):
         self._clock = clock
         self._ids = ids
-        self._lock = threading.RLock()  # one connection, used by one thread at a time
+        # Two connections, each used by one thread at a time: one writes, one reads, so that reads
+        # (a command reading its stream, say) go on while a group's commit waits for the disk.
+        self._lock = threading.RLock()  # the writing connection
+        self._read_lock = threading.Lock()  # the reading connection
+        self._queued: list[Append] = []  # appends no leader has taken yet
+        self._queue_lock = threading.Lock()
+        self._leading = False  # a leader is committing a group
+        self._committed = threading.Condition(self._queue_lock)  # ... and says so when it is done
+        self.commits = 0  # transactions this object has committed with appends in them
         self._subscriptions: list[Subscription] = []
         self._delivering = threading.Lock()  # not re-entrant: see _dispatch
 
@@ -101,20 +149,23 @@ class SQLEventStore(Subscribers):
 
     name: str  # "SQLite store '/path/shop.db'": how errors name the store
     _integrity_errors: tuple[type[BaseException], ...]  # the driver's unique-violation errors
+    _refused_values: tuple[type[BaseException], ...] = ()  # the driver's errors for a value it cannot store
 
-    def _record(
-        self,
-        stream_id: str,
-        events: list[Any],
-        rows: list[tuple[str, int, str]],
-        expected_version: int | ExpectedVersion,
-        correlation_id: str | None,
-        causation_id: str | None,
-        actor: str | None,
-        command: CommandRecord | None,
-    ) -> list[RecordedEvent]:
-        """The append itself, in one transaction under the write lock; ``rows`` are
-        (type name, schema version, JSON)."""
+    def _record(self, append: Append) -> list[RecordedEvent]:
+        """One append's statements, inside a transaction that holds the write lock: read the stream's
+        version, check the append (``refuse_append``), insert; return what it recorded."""
+        raise NotImplementedError
+
+    def _record_alone(self, append: Append) -> list[RecordedEvent]:
+        """One append in a transaction of its own."""
+        raise NotImplementedError
+
+    def _transaction(self) -> AbstractContextManager[object]:
+        """A transaction that takes the write lock and commits when the block ends."""
+        raise NotImplementedError
+
+    def _savepoint(self) -> AbstractContextManager[object]:
+        """A savepoint in the current transaction: released when the block ends, rolled back if it raises."""
         raise NotImplementedError
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
@@ -160,18 +211,87 @@ class SQLEventStore(Subscribers):
                 raise TypeError(f"{what} must be a str, not {type(value).__name__}")
         if command is not None and not isinstance(command, CommandRecord):
             raise TypeError(f"command must be a CommandRecord, not {type(command).__name__}")
+        append = Append(stream_id, events, rows, expected_version, correlation_id, causation_id, actor, command)
         try:
-            recorded = self._record(
-                stream_id, events, rows, expected_version, correlation_id, causation_id, actor, command
-            )
+            recorded = self._commit_with_others(append)
         except self._integrity_errors:  # a writer that skipped the lock lost to the constraints
             raise ConcurrencyError(stream_id, expected_version, self.stream_version(stream_id)) from None
+        except self._refused_values as error:
+            raise StoreError(
+                self.name, f"the database refused a value: {_first_line(error)}; nothing was appended"
+            ) from None
         if recorded and self._subscriptions:
             try:
                 self._dispatch()
             except StoreError as error:  # committed is committed: the subscribers catch up on poll()
                 logger.error("%s; subscribers get the events on the next poll()", error)
         return recorded
+
+    def _commit_with_others(self, append: Append) -> list[RecordedEvent]:
+        """Group commit (see the module's docstring).  While a leader commits, the appends that
+        arrive wait; when it is done, the first of them to wake leads all the others."""
+        with self._queue_lock:
+            self._queued.append(append)
+            while self._leading and not append.done:
+                self._committed.wait()
+            lead = not append.done
+            if lead:
+                self._leading = True
+                group, self._queued = self._queued, []
+        if lead:
+            try:
+                self._lead(group, append)
+            finally:
+                with self._queue_lock:
+                    self._leading = False
+                    self._committed.notify_all()
+        if append.error is not None:
+            raise append.error
+        assert append.recorded is not None
+        return append.recorded
+
+    def _lead(self, group: list[Append], mine: Append) -> None:
+        """Record the group in one commit; every append in it gets its outcome, ``mine`` included."""
+        with self._lock:
+            try:
+                self._record_group(group)
+            except BaseException as error:  # the transaction is rolled back: none of the group was recorded
+                for other in group:
+                    other.recorded = None
+                    other.error = error if other is mine else self._shared_failure(error)
+                return
+        if any(other.recorded for other in group):
+            self.commits += 1
+
+    def _record_group(self, group: list[Append]) -> None:
+        """One transaction; in it, each append in a savepoint of its own.  What refuses one append
+        (its expected version, its command, a value the database cannot store) fails it alone;
+        anything else fails the transaction, and so the whole group."""
+        if len(group) == 1:
+            group[0].recorded = self._record_alone(group[0])
+            return
+        refusals: tuple[type[BaseException], ...] = (
+            ConcurrencyError,
+            ValueError,
+            *self._integrity_errors,
+            *self._refused_values,
+        )
+        with self._transaction():
+            for append in group:
+                try:
+                    with self._savepoint():
+                        append.recorded = self._record(append)
+                except refusals as refusal:
+                    append.error = refusal  # its savepoint is rolled back; the others go on
+
+    def _shared_failure(self, error: BaseException) -> StoreError:
+        """What the other callers of a group raise when its transaction failed."""
+        if isinstance(error, StoreError):
+            return StoreError(error.store, error.problem)
+        return StoreError(
+            self.name,
+            f"nothing was appended: the transaction this append shared with others failed ({_first_line(error)})",
+        )
 
     # --- reading ---------------------------------------------------------------
 
@@ -240,6 +360,11 @@ class SQLEventStore(Subscribers):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _whole(value: object, what: str) -> int:

@@ -12,10 +12,12 @@ written on; ``benchmarks/bench_stores.py`` measures yours).
 ``synchronous="FULL"`` syncs at every commit: an append that has returned
 then survives a power cut too, as in the PostgreSQL store.
 
-The write lock is SQLite's own: every append runs in ``BEGIN IMMEDIATE``,
-which admits one writer at a time across all processes; the others wait up to
-``timeout`` seconds.  Positions are SQLite row ids, assigned under that lock,
-so they are in commit order.
+The write lock is SQLite's own: every append (or group of appends, see
+``eventsim/stores/sql.py``) runs in ``BEGIN IMMEDIATE``, which admits one
+writer at a time across all processes; the others wait up to ``timeout``
+seconds.  Positions are SQLite row ids, assigned under that lock, so they
+are in commit order.  With ``FULL``, group commit is what lets threads that
+share a store append faster than the disk syncs.
 """
 
 from __future__ import annotations
@@ -30,8 +32,8 @@ from urllib.parse import quote
 
 from ..clock import system_clock
 from ..ids import random_ids
-from ..store import CommandRecord, ExpectedVersion, RecordedEvent, refuse_append
-from .sql import _BATCH, _COLUMNS, SCHEMA_VERSION, SQLEventStore, StoreError
+from ..store import RecordedEvent, refuse_append
+from .sql import _BATCH, _COLUMNS, SCHEMA_VERSION, Append, SQLEventStore, StoreError
 
 __all__ = ["SQLiteEventStore"]
 
@@ -93,16 +95,23 @@ class SQLiteEventStore(SQLEventStore):
         self.name = f"SQLite store {str(self.path)!r}"
         self.read_only = self.path.exists() and not os.access(self.path, os.W_OK)
         target = f"file:{quote(str(self.path.resolve()))}?mode=ro" if self.read_only else str(self.path)
+        connections = []
         try:
-            self._db = sqlite3.connect(
-                target, uri=self.read_only, timeout=timeout, isolation_level=None, check_same_thread=False
-            )
+            for _ in ("writing", "reading"):
+                connections.append(
+                    sqlite3.connect(
+                        target, uri=self.read_only, timeout=timeout, isolation_level=None, check_same_thread=False
+                    )
+                )
         except sqlite3.Error as error:
+            for connection in connections:
+                connection.close()
             raise StoreError(self.name, f"cannot open the file ({error})") from None
+        self._db, self._reader = connections
         try:
             self._open()
         except BaseException:
-            self._db.close()
+            self.close()
             raise
 
     def _open(self) -> None:
@@ -111,11 +120,11 @@ class SQLiteEventStore(SQLEventStore):
             if self.read_only:
                 raise StoreError(self.name, "the file is read-only and holds no event store")
             self._query("PRAGMA journal_mode = WAL")  # persistent: stored in the file
-            with self._write() as cursor:
-                if not cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'eventsim_store'").fetchone():
+            with self._transaction():
+                if not self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'eventsim_store'").fetchone():
                     for statement in _SCHEMA.split(";\n"):  # executescript would commit on its own
                         if statement.strip():
-                            cursor.execute(statement)
+                            self._db.execute(statement)
         elif "eventsim_store" not in tables:
             raise StoreError(
                 self.name,
@@ -131,10 +140,10 @@ class SQLiteEventStore(SQLEventStore):
                 f"schema version {found!r}: this eventsim reads version {SCHEMA_VERSION}"
                 + ("; the store was written by a newer eventsim: upgrade eventsim" if newer else ""),
             )
-        self._query(f"PRAGMA synchronous = {self.synchronous}")  # per connection
+        self._db.execute(f"PRAGMA synchronous = {self.synchronous}")  # per connection: the one that commits
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Cursor]:
+    def _transaction(self) -> Iterator[None]:
         if self.read_only:
             raise StoreError(self.name, "the file is read-only: nothing was appended")
         with self._lock:
@@ -143,7 +152,7 @@ class SQLiteEventStore(SQLEventStore):
             except sqlite3.Error as error:
                 raise self._error(error, "nothing was appended") from None
             try:
-                yield self._db.cursor()
+                yield
                 self._db.execute("COMMIT")
             except BaseException as error:
                 if self._db.in_transaction:
@@ -152,82 +161,90 @@ class SQLiteEventStore(SQLEventStore):
                     raise self._error(error, "nothing was appended") from None
                 raise
 
-    def _record(
-        self,
-        stream_id: str,
-        events: list[Any],
-        rows: list[tuple[str, int, str]],
-        expected_version: int | ExpectedVersion,
-        correlation_id: str | None,
-        causation_id: str | None,
-        actor: str | None,
-        command: CommandRecord | None,
-    ) -> list[RecordedEvent]:
-        """The append itself: one transaction under the write lock."""
+    @contextmanager
+    def _savepoint(self) -> Iterator[None]:
+        self._db.execute("SAVEPOINT append")
+        try:
+            yield
+        except BaseException:
+            if self._db.in_transaction:  # some errors (a full disk) have ended the whole transaction
+                self._db.execute("ROLLBACK TO append")
+                self._db.execute("RELEASE append")
+            raise
+        self._db.execute("RELEASE append")
+
+    def _record_alone(self, append: Append) -> list[RecordedEvent]:
+        with self._transaction():
+            return self._record(append)
+
+    def _record(self, append: Append) -> list[RecordedEvent]:
         p = self._P
-        with self._write() as cursor:
-            cursor.execute(
-                f"SELECT (SELECT coalesce(max(version), 0) FROM events WHERE stream_id = {p}),"
-                " (SELECT position FROM events ORDER BY position DESC LIMIT 1),"
-                " (SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1),"
-                f" (SELECT count(*) FROM commands WHERE command_id = {p})",
-                (stream_id, command.command_id if command else None),
+        a = append
+        cursor = self._db.cursor()
+        cursor.execute(
+            f"SELECT (SELECT coalesce(max(version), 0) FROM events WHERE stream_id = {p}),"
+            " (SELECT position FROM events ORDER BY position DESC LIMIT 1),"
+            " (SELECT recorded_at FROM events ORDER BY position DESC LIMIT 1),"
+            f" (SELECT count(*) FROM commands WHERE command_id = {p})",
+            (a.stream_id, a.command.command_id if a.command else None),
+        )
+        actual, last_position, last_time, command_seen = cursor.fetchone()
+        refuse_append(a.stream_id, len(a.events), a.expected_version, a.command, actual, bool(command_seen))
+        if not a.events:
+            return []
+        # The clock is clamped to the last recorded time: recorded_at never goes back,
+        # whichever process's clock is behind.
+        now = max(self._clock(), last_time or 0)
+        position = last_position or 0
+        recorded = [
+            RecordedEvent(
+                position + i,
+                a.stream_id,
+                actual + i,
+                event,
+                now,
+                self._ids(),
+                a.correlation_id,
+                a.causation_id,
+                a.actor,
             )
-            actual, last_position, last_time, command_seen = cursor.fetchone()
-            refuse_append(stream_id, len(events), expected_version, command, actual, bool(command_seen))
-            if not events:
-                return []
-            # The clock is clamped to the last recorded time: recorded_at never goes back,
-            # whichever process's clock is behind.
-            now = max(self._clock(), last_time or 0)
-            position = last_position or 0
-            recorded = [
-                RecordedEvent(
-                    position + i, stream_id, actual + i, event, now, self._ids(), correlation_id, causation_id, actor
-                )
-                for i, event in enumerate(events, 1)
-            ]
-            for start in range(0, len(recorded), _BATCH):  # one statement per batch: few round trips
-                batch = recorded[start : start + _BATCH]
-                cursor.execute(
-                    f"INSERT INTO events ({_COLUMNS}) VALUES " + ", ".join([f"({', '.join([p] * 11)})"] * len(batch)),
-                    [
-                        value
-                        for r, (event_type, type_version, data) in zip(batch, rows[start : start + _BATCH])
-                        for value in (
-                            r.position,
-                            stream_id,
-                            r.version,
-                            event_type,
-                            type_version,
-                            data,
-                            now,
-                            r.event_id,
-                            correlation_id,
-                            causation_id,
-                            actor,
-                        )
-                    ],
-                )
-            if command is not None:
-                cursor.execute(
-                    "INSERT INTO commands (command_id, fingerprint, stream_id, first_version, last_version,"
-                    f" causation_id) VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
-                    (
-                        command.command_id,
-                        command.fingerprint,
-                        command.stream_id,
-                        command.first_version,
-                        command.last_version,
-                        command.causation_id,
-                    ),
-                )
-            return recorded
+            for i, event in enumerate(a.events, 1)
+        ]
+        for start in range(0, len(recorded), _BATCH):  # one statement per batch: few round trips
+            batch = recorded[start : start + _BATCH]
+            cursor.execute(
+                f"INSERT INTO events ({_COLUMNS}) VALUES " + ", ".join([f"({', '.join([p] * 11)})"] * len(batch)),
+                [
+                    value
+                    for r, (event_type, type_version, data) in zip(batch, a.rows[start : start + _BATCH])
+                    for value in (
+                        r.position,
+                        a.stream_id,
+                        r.version,
+                        event_type,
+                        type_version,
+                        data,
+                        now,
+                        r.event_id,
+                        a.correlation_id,
+                        a.causation_id,
+                        a.actor,
+                    )
+                ],
+            )
+        if a.command is not None:
+            c = a.command
+            cursor.execute(
+                "INSERT INTO commands (command_id, fingerprint, stream_id, first_version, last_version,"
+                f" causation_id) VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
+                (c.command_id, c.fingerprint, c.stream_id, c.first_version, c.last_version, c.causation_id),
+            )
+        return recorded
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        with self._lock:
+        with self._read_lock:
             try:
-                return self._db.execute(sql, params).fetchall()
+                return self._reader.execute(sql, params).fetchall()
             except sqlite3.Error as error:
                 raise self._error(error) from None
 
@@ -245,3 +262,4 @@ class SQLiteEventStore(SQLEventStore):
 
     def close(self) -> None:
         self._db.close()
+        self._reader.close()
