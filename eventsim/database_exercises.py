@@ -1,4 +1,4 @@
-"""The checks of notebook 7, "From memory to a database" (see ``eventsim.exercises`` for how checks report)."""
+"""The checks of notebook 8, "From memory to a database" (see ``eventsim.exercises`` for how checks report)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from .exercises import exercise
 __all__ = ["BUS", "STORE", "check_checkpoint_after_crash", "check_event_counts", "check_store_or_bus"]
 
 
-@exercise("7.1", "the events table in SQL")
+@exercise("8.1", "the events table in SQL")
 def check_event_counts(store: Any, event_counts: Any) -> str | None:
     if not isinstance(event_counts, pd.DataFrame):
         return (
@@ -37,7 +37,7 @@ def check_event_counts(store: Any, event_counts: Any) -> str | None:
     return None
 
 
-@exercise("7.2", "a crash in the middle of a batch")
+@exercise("8.2", "a crash in the middle of a batch")
 def check_checkpoint_after_crash(checkpoint_after_restart: Any, applied_by_next_catch_up: Any) -> str | None:
     answers = (checkpoint_after_restart, applied_by_next_catch_up)
     if not all(isinstance(a, int) and not isinstance(a, bool) for a in answers):
@@ -68,7 +68,7 @@ TASKS = {
 }
 
 
-@exercise("7.3", "event store or bus")
+@exercise("8.3", "event store or bus")
 def check_store_or_bus(answers: Any) -> str | None:
     if not isinstance(answers, dict) or set(answers) != set(TASKS):
         return "keep the dictionary as given, and replace each ... with STORE or BUS"

@@ -10,7 +10,7 @@ exactly this diagram.
 ``sequence_diagram`` draws messages between lanes; ``refund_messages`` reads
 them for one refund from a run of the refund process (its order's stream, the
 store's command records and the payment provider's requests), so that the
-picture of a crash and a restart in notebook 5 is what the code did.
+picture of a crash and a restart in notebook 6 is what the code did.
 """
 
 from __future__ import annotations

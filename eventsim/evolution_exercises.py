@@ -1,4 +1,4 @@
-"""Self-checking exercises for notebook 09, "Living with events for years".
+"""Self-checking exercises for notebook 10, "Living with events for years".
 
 Like ``eventsim.exercises``: each check prints one line (correct, not yet with
 a hint, or not answered yet) and never raises.  Each is written against the
@@ -24,7 +24,7 @@ from .snapshots import STATE_SCHEMA, Snapshot, state_to_json
 __all__ = ["check_forget_customer", "check_snapshot_loader", "check_upcaster"]
 
 
-@exercise("9.1", "an upcaster that leaves its input alone", shape="a function upcaster(payload) returning a new dict")
+@exercise("10.1", "an upcaster that leaves its input alone", shape="a function upcaster(payload) returning a new dict")
 def check_upcaster(upcaster: Callable) -> str | None:
     stored = {"orderId": "77", "customerId": "dora", "amount": Decimal("12.50")}
     original = dict(stored)
@@ -58,7 +58,7 @@ def _order_events() -> list[Any]:
 
 
 @exercise(
-    "9.2", "a snapshot of an older state shape", shape="a function load_order(events, snapshot) returning a state"
+    "10.2", "a snapshot of an older state shape", shape="a function load_order(events, snapshot) returning a state"
 )
 def check_snapshot_loader(load_order: Callable) -> str | None:
     events = _order_events()
@@ -84,7 +84,7 @@ def check_snapshot_loader(load_order: Callable) -> str | None:
 ANN = PersonalData("Ann Example", "ann@example.org", "9 Elm Street")
 
 
-@exercise("9.3", "forget a customer", shape="a function forget_customer(vault, read_model, customer_id)")
+@exercise("10.3", "forget a customer", shape="a function forget_customer(vault, read_model, customer_id)")
 def check_forget_customer(forget_customer: Callable) -> str | None:
     vault = Vault(InMemoryKeyStore())
     sealed = vault.seal("ann", ANN)

@@ -691,10 +691,10 @@ def check_customer_spend(customer_spend: Any, store: Any) -> str | None:
     return None
 
 
-# --- 4b · Consistency and queries --------------------------------------------
+# --- 5 · Consistency and queries --------------------------------------------
 
 
-@exercise("4b.1", "make it idempotent", shape="a function count_paid(state, recorded) returning the dict")
+@exercise("5.1", "make it idempotent", shape="a function count_paid(state, recorded) returning the dict")
 def check_count_paid(count_paid: Any) -> str | None:
     shop = _new_shop()
     for n in range(3):
@@ -717,7 +717,7 @@ def check_count_paid(count_paid: Any) -> str | None:
     return None
 
 
-@exercise("4b.2", "ask the read side", shape="a function cancelled_ids(queries) returning a sorted list of ids")
+@exercise("5.2", "ask the read side", shape="a function cancelled_ids(queries) returning a sorted list of ids")
 def check_cancelled_ids(cancelled_ids: Any, store: Any) -> str | None:
     cancels = [r.position for r in store.read_all() if r.event_type == "OrderCancelled"]
     if len(cancels) < 2:
@@ -742,10 +742,10 @@ def check_cancelled_ids(cancelled_ids: Any, store: Any) -> str | None:
     return "answer with the orders whose status is cancelled, asked of the queries object you are given."
 
 
-# --- 5 · Tracing and time travel -------------------------------------------
+# --- 6 · Tracing and time travel -------------------------------------------
 
 
-@exercise("5.1", "what was it then?", shape="a status string, such as 'placed'")
+@exercise("6.1", "what was it then?", shape="a status string, such as 'placed'")
 def check_status_at_v3(store: Any, status_at_v3: Any) -> str | None:
     events = [r.event for r in store.read_stream("order-123456")]
     if not isinstance(status_at_v3, str):
@@ -761,7 +761,7 @@ def check_status_at_v3(store: Any, status_at_v3: Any) -> str | None:
     return "fold the stream's first three events (state_at_version does it) and read the status."
 
 
-@exercise("5.2", "who caused the refund?", shape="an id string")
+@exercise("6.2", "who caused the refund?", shape="an id string")
 def check_refund_paid_cause(store: Any, refund_paid_cause: Any) -> str | None:
     stream = store.read_stream("order-123456")
     paid = next(r for r in stream if r.event_type == "RefundPaid")
@@ -778,7 +778,7 @@ def check_refund_paid_cause(store: Any, refund_paid_cause: Any) -> str | None:
     return "find the event that says the refund was paid out, and read which command caused it."
 
 
-@exercise("5.3", "compensate an overcharge", shape="a function fix_order(shop)")
+@exercise("6.3", "compensate an overcharge", shape="a function fix_order(shop)")
 def check_fix_order(fix_order: Any) -> str | None:
     shop = _new_shop()
     shop.handle(PlaceOrder("C", Decimal(90)))
@@ -824,7 +824,7 @@ def _paid_orders_shop() -> Shop:
     return shop
 
 
-@exercise("5.4", "a reaction of your own", shape="a function ship_when_paid(recorded) returning a list of commands")
+@exercise("6.4", "a reaction of your own", shape="a function ship_when_paid(recorded) returning a list of commands")
 def check_reaction(ship_when_paid: Any) -> str | None:
     shop = _paid_orders_shop()
     for recorded in shop.store.read_all():
@@ -856,11 +856,11 @@ def check_reaction(ship_when_paid: Any) -> str | None:
     return None
 
 
-# --- 6 · Trade-offs, measured ----------------------------------------------
+# --- 7 · Trade-offs, measured ----------------------------------------------
 
 
 @exercise(
-    "6.1",
+    "7.1",
     "capstone: a bank account",
     shape="two functions, decide_account(command, balance) and evolve_account(balance, event)",
 )
@@ -936,7 +936,7 @@ _SNAPSHOT_EVENTS: list[Any] = [
 
 
 @exercise(
-    "6.2", "load from a snapshot", shape="a function load_with_snapshot(snapshot, events_after) returning a state"
+    "7.2", "load from a snapshot", shape="a function load_with_snapshot(snapshot, events_after) returning a state"
 )
 def check_load_with_snapshot(load_with_snapshot: Any) -> str | None:
     events = _SNAPSHOT_EVENTS
@@ -967,7 +967,7 @@ def check_load_with_snapshot(load_with_snapshot: Any) -> str | None:
 __all__ = [name for name in dir() if name.startswith("check_")] + ["CORRECT", "WRONG", "PENDING"]
 
 
-# --- 10 · Designing with events ----------------------------------------------
+# --- 11 · Designing with events ----------------------------------------------
 
 FITS, CRUD = "event sourcing", "CRUD"
 
@@ -984,7 +984,7 @@ _SYSTEMS = {
 }
 
 
-@exercise("10.1", "event sourcing or CRUD?", shape='a dict mapping each system to "event sourcing" or "CRUD"')
+@exercise("11.1", "event sourcing or CRUD?", shape='a dict mapping each system to "event sourcing" or "CRUD"')
 def check_fit(answers: Any) -> str | None:
     given = {system: str(answer).strip() for system, answer in dict(answers).items()}
     for system in _SYSTEMS:
@@ -1018,7 +1018,7 @@ _RULES = {
 }
 
 
-@exercise("10.2", "where does a rule live?", shape='a dict mapping each rule to "one order stream" or "across streams"')
+@exercise("11.2", "where does a rule live?", shape='a dict mapping each rule to "one order stream" or "across streams"')
 def check_rule_boundaries(answers: Any) -> str | None:
     given = {rule: str(answer).strip() for rule, answer in dict(answers).items()}
     for rule in _RULES:
@@ -1059,7 +1059,7 @@ _GIFT_CARD_STORY = (
 
 
 @exercise(
-    "10.3",
+    "11.3",
     "events from a storyboard",
     shape='a list of (event name, set of field names) pairs, e.g. [("GiftCardPurchased", {"cardId"}), ...]',
 )
@@ -1094,7 +1094,7 @@ def check_gift_card_events(story: Any) -> str | None:
     return None
 
 
-@exercise("10.4", "an idempotent receiver", shape="a function receive(inbox, message, effect)")
+@exercise("11.4", "an idempotent receiver", shape="a function receive(inbox, message, effect)")
 def check_receiver(receive: Any) -> str | None:
     done: list[str] = []
     inbox: set = set()
@@ -1147,7 +1147,7 @@ _MIN_REFUND = Decimal("1.00")
 
 
 def decide_min_refund(command: Any, state: Any) -> list:
-    """The order decider plus one rule, a refund is at least 1.00: the reference for exercise 10.5.
+    """The order decider plus one rule, a refund is at least 1.00: the reference for exercise 11.5.
 
     The old rules decide first, so an order that cannot be refunded at all says so.
     """
@@ -1202,7 +1202,7 @@ def _passes(decider: Callable, cases: list) -> bool:
     return True
 
 
-@exercise("10.5", "write the tests", shape="a list of (given events, when command, then events or error class)")
+@exercise("11.5", "write the tests", shape="a list of (given events, when command, then events or error class)")
 def check_min_refund_tests(cases: Any) -> str | None:
     table = [(list(given), when, then if isinstance(then, type) else list(then)) for given, when, then in cases]
     if not table:

@@ -1,4 +1,4 @@
-"""Notebook 7's checks: each wrong answer gets ❌ and a hint about the concept, the solution ✅,
+"""Notebook 8's checks: each wrong answer gets ❌ and a hint about the concept, the solution ✅,
 the placeholder "not answered yet"."""
 from decimal import Decimal as D
 
@@ -51,12 +51,12 @@ SOLUTION_7_1 = "SELECT event_type, count(*) AS events FROM events GROUP BY event
     (lambda s: read_sql(s, "SELECT event_type, count(*) AS events FROM events GROUP BY event_type "
                            "ORDER BY event_type DESC"), "ORDER BY event_type"),
 ])
-def test_7_1_wrong_answers_get_a_hint(store, wrong, hint, capsys):
+def test_8_1_wrong_answers_get_a_hint(store, wrong, hint, capsys):
     out = reported(check_event_counts, store, wrong(store), capsys=capsys)
-    assert out.startswith("❌ Exercise 7.1") and hint in out
+    assert out.startswith("❌ Exercise 8.1") and hint in out
 
 
-def test_7_1_solution_and_placeholder(store, capsys):
+def test_8_1_solution_and_placeholder(store, capsys):
     assert reported(check_event_counts, store, read_sql(store, SOLUTION_7_1), capsys=capsys).startswith("✅")
     assert "not answered yet" in reported(check_event_counts, store, ..., capsys=capsys)
     assert isinstance(read_sql(store, SOLUTION_7_1), pd.DataFrame)
@@ -71,21 +71,21 @@ def test_7_1_solution_and_placeholder(store, capsys):
     ((170, "130"), "whole numbers"),
     ((True, 130), "whole numbers"),
 ])
-def test_7_2_wrong_answers_get_a_hint(wrong, hint, capsys):
+def test_8_2_wrong_answers_get_a_hint(wrong, hint, capsys):
     out = reported(check_checkpoint_after_crash, *wrong, capsys=capsys)
-    assert out.startswith("❌ Exercise 7.2") and hint in out
+    assert out.startswith("❌ Exercise 8.2") and hint in out
 
 
-def test_7_2_solution_and_placeholder(capsys):
+def test_8_2_solution_and_placeholder(capsys):
     assert reported(check_checkpoint_after_crash, 170, 130, capsys=capsys).startswith("✅")
     assert "not answered yet" in reported(check_checkpoint_after_crash, 170, ..., capsys=capsys)
 
 
-def test_7_3_every_wrong_classification_gets_its_own_hint(capsys):
+def test_8_3_every_wrong_classification_gets_its_own_hint(capsys):
     assert reported(check_store_or_bus, dict(TASKS), capsys=capsys).startswith("✅")
     for task, where in TASKS.items():
         out = reported(check_store_or_bus, TASKS | {task: BUS if where == STORE else STORE}, capsys=capsys)
-        assert out.startswith("❌ Exercise 7.3") and repr(task) in out
+        assert out.startswith("❌ Exercise 8.3") and repr(task) in out
         assert ("append-if-at-version-N" if where == STORE else "outbox") in out
     assert "keep the dictionary" in reported(check_store_or_bus, {"x": STORE}, capsys=capsys)
     assert "STORE or BUS" in reported(check_store_or_bus, dict.fromkeys(TASKS, "kafka"), capsys=capsys)

@@ -1,4 +1,4 @@
-"""Notebook 10's exercise checks, fed the mistakes a learner is likely to make.
+"""Notebook 11's exercise checks, fed the mistakes a learner is likely to make.
 
 Each wrong answer must get ❌ with a hint that names the idea; the model
 answer ✅; the placeholder "not answered yet".
@@ -15,7 +15,7 @@ from eventsim.events import OrderCreated, OrderPaid, OrderShipped, RefundCreated
 from eventsim.order import OrderNotPaid, RefundExceedsPayment, decide, fold
 from test_exercise_mistakes import assert_correct, assert_pending, assert_wrong
 
-# --- 10.1 event sourcing or CRUD -------------------------------------------------
+# --- 11.1 event sourcing or CRUD -------------------------------------------------
 
 FIT = {system: fit for system, (fit, _) in ex._SYSTEMS.items()}
 
@@ -39,7 +39,7 @@ def test_fit_words_outside_the_vocabulary_are_refused(capsys):
     assert_wrong(capsys, ex.check_fit, {"a bank account's ledger": ex.FITS}, concept="give an answer")
 
 
-# --- 10.2 where does a rule live ----------------------------------------------------
+# --- 11.2 where does a rule live ----------------------------------------------------
 
 RULES = dict(ex._RULES)
 
@@ -65,7 +65,7 @@ def test_rule_boundaries_shape_slips(capsys):
                  concept="give an answer")
 
 
-# --- 10.3 events from a storyboard ---------------------------------------------------
+# --- 11.3 events from a storyboard ---------------------------------------------------
 
 STORY = [("GiftCardPurchased", {"cardId", "amount"}), ("GiftCardRedeemed", {"cardId", "amount"}),
          ("GiftCardExpired", {"cardId", "unusedAmount"})]
@@ -95,7 +95,7 @@ def test_storyboard_shape_slip(capsys):
                  concept="could not read")
 
 
-# --- 10.4 an idempotent receiver ---------------------------------------------------
+# --- 11.4 an idempotent receiver ---------------------------------------------------
 
 def receive(inbox, message, effect):
     if message["messageId"] in inbox:
@@ -139,7 +139,7 @@ def test_receiver_mistakes(capsys, answer, concept):
     assert_wrong(capsys, ex.check_receiver, answer, concept=concept)
 
 
-# --- 10.5 write the tests ----------------------------------------------------------------
+# --- 11.5 write the tests ----------------------------------------------------------------
 
 placed = [OrderCreated("A", Decimal("30.00"))]
 paid = [*placed, OrderPaid("A")]

@@ -26,7 +26,7 @@ def test_lab_installs_eventsim_alone_and_test_adds_the_test_extra():
     runtime, test = names(project["dependencies"]), names(project["optional-dependencies"]["test"])
     assert not runtime & TEST_TOOLS, f"a learner would install test tools: {sorted(runtime & TEST_TOOLS)}"
     assert TEST_TOOLS <= test
-    assert "eventsourcing" in runtime, "notebook 6 compares with eventsourcing live: a learner needs it"
+    assert "eventsourcing" in runtime, "notebook 7 compares with eventsourcing live: a learner needs it"
 
 
 def test_setup_reinstalls_for_test_after_a_lab_install(tmp_path, monkeypatch):

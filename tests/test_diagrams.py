@@ -1,4 +1,4 @@
-"""Diagrams drawn from the code: notebook 1's lifecycle is what decide allows, notebook 5's refund is what a run did."""
+"""Diagrams drawn from the code: notebook 1's lifecycle is what decide allows, notebook 6's refund is what a run did."""
 from decimal import Decimal
 
 import pytest
@@ -35,7 +35,7 @@ def test_mermaid_and_table_draw_the_same_edges():
     assert len(lifecycle_table().splitlines()) == len(edges)
 
 
-# --- the refund's journey in notebook 5, read from a run -----------------------
+# --- the refund's journey in notebook 6, read from a run -----------------------
 
 class Died(Exception):
     """The refund process stops here."""

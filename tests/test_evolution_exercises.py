@@ -1,4 +1,4 @@
-"""Notebook 09's checks accept the solutions and refuse the usual wrong answers, saying why."""
+"""Notebook 10's checks accept the solutions and refuse the usual wrong answers, saying why."""
 from eventsim.evolution_exercises import (
     check_forget_customer,
     check_snapshot_loader,
@@ -13,7 +13,7 @@ def said(capsys):
     return capsys.readouterr().out
 
 
-# --- 9.1 ---------------------------------------------------------------------------------
+# --- 10.1 ---------------------------------------------------------------------------------
 
 def good_upcaster(payload):
     return {**payload, "currency": "EUR"}
@@ -28,28 +28,28 @@ def wrong_currency(payload):
     return {**payload, "currency": "USD"}
 
 
-def test_9_1_accepts_a_pure_upcaster(capsys):
+def test_10_1_accepts_a_pure_upcaster(capsys):
     check_upcaster(good_upcaster)
     assert said(capsys).startswith(CORRECT)
 
 
-def test_9_1_refuses_an_upcaster_that_mutates_its_input(capsys):
+def test_10_1_refuses_an_upcaster_that_mutates_its_input(capsys):
     check_upcaster(mutating_upcaster)
     out = said(capsys)
     assert out.startswith(WRONG) and "you changed the payload you were given" in out
 
 
-def test_9_1_refuses_the_wrong_assumption(capsys):
+def test_10_1_refuses_the_wrong_assumption(capsys):
     check_upcaster(wrong_currency)
     assert "plus currency 'EUR'" in said(capsys)
 
 
-def test_9_1_waits_for_an_answer(capsys):
+def test_10_1_waits_for_an_answer(capsys):
     check_upcaster(lambda payload: ...)
     assert said(capsys).startswith(PENDING)
 
 
-# --- 9.2 ---------------------------------------------------------------------------------
+# --- 10.2 ---------------------------------------------------------------------------------
 
 def good_loader(events, snapshot):
     if snapshot is None or snapshot.schema != STATE_SCHEMA:
@@ -69,23 +69,23 @@ def refolding_loader(events, snapshot):  # starts from the snapshot and folds ev
     return fold(events, state_from_json(snapshot.state))
 
 
-def test_9_2_accepts_a_loader_that_checks_the_schema(capsys):
+def test_10_2_accepts_a_loader_that_checks_the_schema(capsys):
     check_snapshot_loader(good_loader)
     assert said(capsys).startswith(CORRECT)
 
 
-def test_9_2_refuses_a_snapshot_used_across_a_state_shape_change(capsys):
+def test_10_2_refuses_a_snapshot_used_across_a_state_shape_change(capsys):
     check_snapshot_loader(trusting_loader)
     out = said(capsys)
     assert out.startswith(WRONG) and "with a snapshot of schema 1" in out and "STATE_SCHEMA" in out
 
 
-def test_9_2_refuses_folding_the_events_before_the_snapshot_again(capsys):
+def test_10_2_refuses_folding_the_events_before_the_snapshot_again(capsys):
     check_snapshot_loader(refolding_loader)
     assert "fold only events[snapshot.version:]" in said(capsys)
 
 
-# --- 9.3 ---------------------------------------------------------------------------------
+# --- 10.3 ---------------------------------------------------------------------------------
 
 def good_forget(vault, read_model, customer_id):
     vault.forget(customer_id)
@@ -103,18 +103,18 @@ def deletes_the_key_only(vault, read_model, customer_id):  # plaintext stays in 
     vault.forget(customer_id)
 
 
-def test_9_3_accepts_forgetting_the_key_and_the_copies(capsys):
+def test_10_3_accepts_forgetting_the_key_and_the_copies(capsys):
     check_forget_customer(good_forget)
     assert said(capsys).startswith(CORRECT)
 
 
-def test_9_3_refuses_a_deletion_that_leaves_the_key(capsys):
+def test_10_3_refuses_a_deletion_that_leaves_the_key(capsys):
     check_forget_customer(blanks_the_read_model_only)
     out = said(capsys)
     assert out.startswith(WRONG) and "the key still opens the sealed data" in out
 
 
-def test_9_3_refuses_a_deletion_that_leaves_plaintext_in_a_read_model(capsys):
+def test_10_3_refuses_a_deletion_that_leaves_plaintext_in_a_read_model(capsys):
     check_forget_customer(deletes_the_key_only)
     out = said(capsys)
     assert out.startswith(WRONG) and "the read model still holds ['Ann Example'" in out

@@ -58,7 +58,7 @@ def assert_wrong(capsys, check, *answers, concept: str, never: tuple[str, ...] =
 # --- stores like the notebooks' ----------------------------------------------
 
 def small_shop() -> Shop:
-    """The shop of notebooks 4 and 4b: payments, refunds, three cancellations of unpaid orders (the last one last)."""
+    """The shop of notebooks 4 and 5: payments, refunds, three cancellations of unpaid orders (the last one last)."""
     shop = Shop(clock=SimulatedClock(start=1_628_413_200, step=4 * 3600), ids=SeededIds(4))
     for order_id, customer, amount in [("1", "alice", "100"), ("2", "bob", "35.50"), ("3", "alice", "12"),
                                        ("4", "carol", "80"), ("5", "dan", "250"), ("6", "bob", "9.99")]:
@@ -76,7 +76,7 @@ def small_shop() -> Shop:
 
 
 def story_shop() -> Shop:
-    """Notebook 5's order 123456: placed, paid, a refund requested and paid out, shipped."""
+    """Notebook 6's order 123456: placed, paid, a refund requested and paid out, shipped."""
     shop = Shop(clock=SimulatedClock(start=1_628_379_200, step=3600), ids=SeededIds(5))
     shop.handle(PlaceOrder("123456", Decimal("100"), customer_id="alice"))
     shop.handle(PayOrder("123456", Decimal("100")))
@@ -488,7 +488,7 @@ def test_4_2_customer_spend(capsys):
     assert_wrong(capsys, ex.check_customer_spend, no_return, store, concept="return the state")
 
 
-# --- 4b · Consistency and queries -----------------------------------------------------
+# --- 5 · Consistency and queries -----------------------------------------------------
 
 def count_paid(state, recorded):
     if recorded.position <= state.get("checkpoint", 0):
@@ -499,7 +499,7 @@ def count_paid(state, recorded):
     return state
 
 
-def test_4b_1_make_it_idempotent(capsys):
+def test_5_1_make_it_idempotent(capsys):
     assert_correct(capsys, ex.check_count_paid, count_paid)
     assert_pending(capsys, ex.check_count_paid, lambda state, recorded: ...)
 
@@ -543,7 +543,7 @@ def cancelled_ids(queries):
     return sorted(queries.orders_by_status("cancelled")["order_id"])
 
 
-def test_4b_2_ask_the_read_side(capsys):
+def test_5_2_ask_the_read_side(capsys):
     store = small_shop().store
     assert_correct(capsys, ex.check_cancelled_ids, cancelled_ids, store)
     assert_pending(capsys, ex.check_cancelled_ids, lambda queries: ..., store)
@@ -573,9 +573,9 @@ def test_4b_2_ask_the_read_side(capsys):
     assert_wrong(capsys, ex.check_cancelled_ids, wrong_status, store, concept="cancelled")
 
 
-# --- 5 · Tracing and time travel -----------------------------------------------------
+# --- 6 · Tracing and time travel -----------------------------------------------------
 
-def test_5_1_what_was_it_then(capsys):
+def test_6_1_what_was_it_then(capsys):
     store = story_shop().store
     events = [r.event for r in store.read_stream("order-123456")]
     assert_correct(capsys, ex.check_status_at_v3, store, fold(events[:3]).status)
@@ -589,7 +589,7 @@ def test_5_1_what_was_it_then(capsys):
     assert_wrong(capsys, ex.check_status_at_v3, store, "lost", concept="first three events")
 
 
-def test_5_2_who_caused_the_refund(capsys):
+def test_6_2_who_caused_the_refund(capsys):
     store = story_shop().store
     paid = next(r for r in store.read_stream("order-123456") if r.event_type == "RefundPaid")
     created = next(r for r in store.read_stream("order-123456") if r.event_type == "RefundCreated")
@@ -605,7 +605,7 @@ def fix_order(shop):
     return shop.handle(RequestRefund("C", Decimal("20"), reason="overcharged: the price is 70"))
 
 
-def test_5_3_compensate(capsys):
+def test_6_3_compensate(capsys):
     assert_correct(capsys, ex.check_fix_order, fix_order)
     assert_pending(capsys, ex.check_fix_order, lambda shop: ...)
     assert_wrong(capsys, ex.check_fix_order, lambda shop: shop.handle(CancelOrder("C")), concept="do not cancel")
@@ -626,7 +626,7 @@ def ship_when_paid(recorded):
     return []
 
 
-def test_5_4_a_reaction_of_your_own(capsys):
+def test_6_4_a_reaction_of_your_own(capsys):
     assert_correct(capsys, ex.check_reaction, ship_when_paid)
     assert_pending(capsys, ex.check_reaction, lambda recorded: ...)
 
@@ -657,7 +657,7 @@ def test_5_4_a_reaction_of_your_own(capsys):
     assert_wrong(capsys, ex.check_reaction, lambda recorded: [], concept="P1 and P3")
 
 
-# --- 6 · Trade-offs, measured ------------------------------------------------------
+# --- 7 · Trade-offs, measured ------------------------------------------------------
 
 class Deposit:
     def __init__(self, account_id, amount):
@@ -701,7 +701,7 @@ def decide_account(command, balance):
 ACCOUNT = (Deposit, Withdraw, InsufficientFunds)
 
 
-def test_6_1_capstone(capsys):
+def test_7_1_capstone(capsys):
     check = ex.check_bank_account
     assert_correct(capsys, ex.check_bank_account, decide_account, evolve_account, *ACCOUNT)
     assert_pending(capsys, check, lambda c, b: ..., lambda b, e: ..., *ACCOUNT)
@@ -747,7 +747,7 @@ def load_with_snapshot(snapshot, events_after):
     return fold(events_after, snapshot)
 
 
-def test_6_2_load_from_a_snapshot(capsys):
+def test_7_2_load_from_a_snapshot(capsys):
     check = ex.check_load_with_snapshot
     assert_correct(capsys, ex.check_load_with_snapshot, load_with_snapshot)
     assert_pending(capsys, check, lambda snapshot, events: ...)

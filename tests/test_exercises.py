@@ -48,7 +48,7 @@ def test_the_workbook_has_enough_exercises():
     recap = counts.pop(NOTEBOOKS[-1].name)  # the closing recap: a glossary, no exercises
     assert "recap" in NOTEBOOKS[-1].name and recap == 0, (NOTEBOOKS[-1].name, recap)
     assert sum(counts.values()) >= 15, counts
-    # Notebook 10 has one exercise per design lesson of issue 14 (five); the others stay at 2-4.
+    # Notebook 11 has one exercise per design lesson of issue 14 (five); the others stay at 2-4.
     assert all(2 <= n <= 5 for n in counts.values()), f"each notebook needs 2-5 exercises: {counts}"
 
 

@@ -1,4 +1,4 @@
-"""Notebook 8's exercise checks: the solution passes, each wrong answer fails with the hint it needs."""
+"""Notebook 9's exercise checks: the solution passes, each wrong answer fails with the hint it needs."""
 from __future__ import annotations
 
 import httpx

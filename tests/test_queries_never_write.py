@@ -1,4 +1,4 @@
-"""Queries never write: shown in notebook 4b, enforced here.
+"""Queries never write: shown in notebook 5, enforced here.
 
 OrderQueries is given read-model tables only; every public query, called on a
 shop with every kind of event, leaves the event store exactly as it was, and

@@ -1,4 +1,4 @@
-"""The shop over HTTP (notebook 8): a FastAPI app and the ways to serve it.
+"""The shop over HTTP (notebook 9): a FastAPI app and the ways to serve it.
 
     from eventsim.http import create_app, start
     server = start(create_app(shop))        # in a notebook: a background server on a free port

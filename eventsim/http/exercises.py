@@ -1,4 +1,4 @@
-"""The checks of notebook 8's exercises (the format of ``eventsim.exercises``).
+"""The checks of notebook 9's exercises (the format of ``eventsim.exercises``).
 
 Each check starts a shop server of its own on 127.0.0.1, with seeded ids and
 a simulated clock, hands the learner's function an ``httpx.Client`` for it,
@@ -48,7 +48,7 @@ def _types(shop: Shop, order_id: str) -> list[str]:
     return [r.event_type for r in shop.store.read_stream(stream_for(order_id))]
 
 
-@exercise("8.1", "read your own write", shape="a function place_and_read(client) returning the order JSON")
+@exercise("9.1", "read your own write", shape="a function place_and_read(client) returning the order JSON")
 def check_place_and_read(place_and_read: Callable) -> str | None:
     with _shop_server(lag=1.0) as (shop, server), httpx.Client(base_url=server.url) as client:
         answer = _answered(place_and_read(client))
@@ -68,7 +68,7 @@ def check_place_and_read(place_and_read: Callable) -> str | None:
     return None
 
 
-@exercise("8.2", "retry without paying twice", shape="a function refund_with_retry(client, order_id, key)")
+@exercise("9.2", "retry without paying twice", shape="a function refund_with_retry(client, order_id, key)")
 def check_refund_with_retry(refund_with_retry: Callable) -> str | None:
     with _shop_server() as (shop, server):
         setup = httpx.Client(base_url=server.url)
@@ -95,7 +95,7 @@ def check_refund_with_retry(refund_with_retry: Callable) -> str | None:
     return None
 
 
-@exercise("8.3", "ship only what you saw", shape="a function ship_if_unchanged(client, order_id, seen)")
+@exercise("9.3", "ship only what you saw", shape="a function ship_if_unchanged(client, order_id, seen)")
 def check_ship_if_unchanged(ship_if_unchanged: Callable) -> str | None:
     with _shop_server() as (shop, server), httpx.Client(base_url=server.url) as client:
         client.post("/orders", json={"orderId": "B1", "amount": 20})

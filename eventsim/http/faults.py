@@ -1,4 +1,4 @@
-"""A network that loses answers, to meet retries for real (notebook 8).
+"""A network that loses answers, to meet retries for real (notebook 9).
 
 ``LoseResponses(times=1)`` is an httpx transport: the request reaches the
 server and is carried out, but the first ``times`` answers to a ``POST`` are
