@@ -239,6 +239,23 @@ def test_a_group_whose_transaction_fails_records_nothing_and_every_caller_hears(
     assert store.append("order-1", [OrderCreated("o1", D(1))], NO_STREAM)[0].version == 1  # and it goes on
 
 
+def test_an_append_interrupted_while_it_waits_for_a_commit_is_not_recorded_later(url):
+    """Ctrl-C in a notebook reaches the thread waiting behind a leader: its caller sees the interrupt,
+    so its append must not be committed afterwards by the next group."""
+    store = open_store(url)
+
+    class Interrupted:  # stands in for the condition the followers wait on
+        def wait(self):
+            raise KeyboardInterrupt
+
+    real, store._committed, store._leading = store._committed, Interrupted(), True  # a leader is committing
+    with pytest.raises(KeyboardInterrupt):
+        store.append("ghost", [OrderCreated("g", D(1))], NO_STREAM)
+    store._committed, store._leading = real, False
+    store.append("order-1", [OrderCreated("o1", D(1))], NO_STREAM)  # the next leader takes whatever waits
+    assert [r.stream_id for r in open_store(url).read_all()] == ["order-1"]
+
+
 def test_a_subscriber_hears_a_groups_events_after_they_are_committed(url):
     store, reader = open_store(url), open_store(url)
     heard = []

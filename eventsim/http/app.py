@@ -449,12 +449,16 @@ def create_app(
     def handle(command: Command, expected_version: int | None) -> list[RecordedEvent]:
         """Decide and record, on the event loop's own thread: one command at a time.
 
-        The store takes one writer at a time anyway, so handing commands to a
-        thread pool would only make them queue for its lock, and the hop to a
-        thread and back costs more CPU than an append to SQLite.  While a
-        command is handled the server answers nothing else: a store that is
-        slow to answer (another process holding SQLite's write lock, a distant
-        PostgreSQL) holds up every request meanwhile.
+        The hop to a thread and back costs more CPU than an append to SQLite
+        with its default ``synchronous=NORMAL`` (no sync to disk per commit),
+        so on one machine this is the fastest way to serve it.  The price:
+        while a command is handled the server answers nothing else, so a store
+        that is slow to answer (another process holding SQLite's write lock, a
+        distant PostgreSQL, a sync to disk per commit) holds up every request;
+        and appends never overlap, so the SQL stores' group commit never forms
+        a group here.  A server facing PostgreSQL under load would hand
+        commands to a pool of threads instead, so that their appends share
+        commits (``benchmarks/bench_stores.py`` measures that).
         """
         try:
             recorded = shop.handle(command, expected_version=expected_version)

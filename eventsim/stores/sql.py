@@ -28,8 +28,12 @@ them in one transaction, each in a ``SAVEPOINT`` of its own, and commits
 once: one sync for all of them.  This is what databases call group commit.
 Each append stays all or nothing: one that is refused (a
 ``ConcurrencyError``, say) is rolled back to its savepoint and raises in its
-own caller only; the others are recorded.  If the transaction itself fails,
-none of them is recorded and every caller gets the error.  An append that
+own caller only; the others are recorded.  If the transaction fails before
+it commits, none of them is recorded and every caller gets the error.  If
+the connection is lost during the commit itself, nobody can know whether it
+committed (true of any database client): a command sent again with the same
+command id then gets its first result if it was recorded, and is decided
+afresh if it was not.  An append that
 finds nobody committing commits at once, alone: no timer, no added wait.
 Reads use a connection of their own, so a command can read its stream while
 a commit waits for the disk.  The guarantees above hold for a group as for
@@ -194,7 +198,9 @@ class SQLEventStore(Subscribers):
         actor: str | None = None,
         command: CommandRecord | None = None,
     ) -> list[RecordedEvent]:
-        """Record ``events`` at the end of ``stream_id``, all or none, in one transaction; return them."""
+        """Record ``events`` at the end of ``stream_id``, all or none; return them.
+
+        The transaction may be shared with other threads' appends (group commit), each in a savepoint."""
         events = list(events)
         names = [event_type_name(event) for event in events]  # TypeError for anything else
         rows = [
@@ -232,8 +238,16 @@ class SQLEventStore(Subscribers):
         arrive wait; when it is done, the first of them to wake leads all the others."""
         with self._queue_lock:
             self._queued.append(append)
-            while self._leading and not append.done:
-                self._committed.wait()
+            try:
+                while self._leading and not append.done:
+                    self._committed.wait()
+            except BaseException:  # interrupted while waiting (Ctrl-C): its caller gives up on it
+                if any(waiting is append for waiting in self._queued):
+                    self._queued = [waiting for waiting in self._queued if waiting is not append]
+                else:  # a leader has taken it: wait until it is settled, then pass the interrupt on
+                    while not append.done:
+                        self._committed.wait()
+                raise
             lead = not append.done
             if lead:
                 self._leading = True
