@@ -151,7 +151,9 @@ def _id(value: Any, name: str) -> str:
 
 # Many lines repeat the same text: an order's id and correlation id, a customer, an actor.  Parsing
 # makes a new string for each line; ``sys.intern`` hands back the one copy already kept (a million
-# replayed events would otherwise keep about 150 MB of duplicates).  Event ids never repeat: not shared.
+# replayed events would otherwise keep about 150 MB of duplicates).  Event ids never repeat, and free
+# text (a reason, personal data) rarely does: those are not shared, since an interned string is kept
+# for as long as anything uses it (on Python 3.12, until the process ends).
 
 
 def _shared_text(value: Any, name: str) -> str:
@@ -222,7 +224,8 @@ def _spec(event_type: str) -> _Spec:
     fields = []
     for f in dataclasses.fields(cls):
         kind = next((t for t in get_args(hints[f.name]) if t is not type(None)), hints[f.name])
-        check = _money if kind is Decimal else _string if f.name == "personal_data" else _shared_text
+        shared = f.name.endswith("_id") or f.name == "currency"  # free text (a reason) rarely repeats
+        check = _money if kind is Decimal else _shared_text if shared else _string
         fields.append(_Field(_camel(f.name), f.name, check, f.default is dataclasses.MISSING))
     # Domain fields in a reading order: ids first, then amount, then the rest.
     order = {"orderId": 0, "customerId": 1, "refundId": 2, "amount": 3}
@@ -436,15 +439,21 @@ _BOM = "\ufeff"
 
 def _lines_of(data: bytes) -> Iterator[str]:
     """The lines of UTF-8 bytes, one at a time: a BOM is skipped; ``\\n``, ``\\r\\n`` and ``\\r``
-    end a line, as in any text editor; a byte that is not UTF-8 is an error on its line,
-    raised at once, before any line is read."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        before = data[: error.start]
-        line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
-        raise EventFormatError(f"not UTF-8 text (byte {data[error.start]:#04x})", line=line) from None
+    end a line, as in any text editor.  A byte that is not UTF-8 is kept (as Python's
+    ``surrogateescape`` does) and refused when its line is read, so the first bad line is named."""
+    text = data.decode("utf-8", errors="surrogateescape")
     return _each_line(text.removeprefix(_BOM).replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _check_utf8(text: str, line: int) -> None:
+    """Refuse a line holding a byte that was not UTF-8 (kept by ``surrogateescape``)."""
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as error:
+            code = ord(text[error.start])
+            byte = f" (byte {code - 0xDC00:#04x})" if 0xDC80 <= code <= 0xDCFF else ""
+            raise EventFormatError(f"not UTF-8 text{byte}", line=line) from None
 
 
 def _each_line(text: str) -> Iterator[str]:
@@ -479,18 +488,14 @@ def _file_lines(path: Path) -> Iterator[str]:
     """The lines of a UTF-8 file, read a few kilobytes at a time as they are asked for: a log of a
     million lines is never all in memory.  Universal newlines: ``\\n``, ``\\r\\n`` and ``\\r`` end a
     line, as in ``_lines_of``; the file is opened at once, so one that cannot be raises ``OSError``."""
-    file = open(path, encoding="utf-8", newline=None)  # noqa: SIM115  # closed by _read_lines
-    return _read_lines(file, path)
+    file = open(path, encoding="utf-8", errors="surrogateescape", newline=None)  # noqa: SIM115  # closed below
+    return _read_lines(file)
 
 
-def _read_lines(file: Any, path: Path) -> Iterator[str]:
+def _read_lines(file: Any) -> Iterator[str]:
     with file:
-        try:
-            for line in file:
-                yield line.removesuffix("\n")
-        except UnicodeDecodeError:
-            _lines_of(path.read_bytes())  # reads it whole, only now, to name the line of the bad byte
-            raise
+        for line in file:
+            yield line.removesuffix("\n")
 
 
 def _events(lines: Iterable[str]) -> Iterator[LoggedEvent]:
@@ -498,6 +503,7 @@ def _events(lines: Iterable[str]) -> Iterator[LoggedEvent]:
         if number == 1:
             text = text.removeprefix(_BOM)
         if text and not text.isspace():
+            _check_utf8(text, number)
             yield from_json(parse_json(text, line=number), line=number)
 
 

@@ -366,6 +366,27 @@ def test_a_byte_that_is_not_utf8_is_named_by_its_line(newline, tmp_path):
     assert str(caught.value) == "line 3: not UTF-8 text (byte 0xff)"
 
 
+@pytest.mark.parametrize("as_bytes", [False, True])
+def test_the_first_bad_line_is_named_when_a_later_one_is_not_utf8(as_bytes, tmp_path):
+    """A file is read in chunks: a bad byte on line 3 must not hide the bad JSON of line 2."""
+    data = ISSUE_LINES[0].encode() + b"\n{not json\n" + b'{"eventType": "Order\xffPaid"}\n'
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(data)
+    with pytest.raises(EventFormatError) as caught:
+        read_jsonl(data if as_bytes else path)
+    assert str(caught.value).startswith("line 2: not valid JSON")
+
+
+def test_ids_that_lines_repeat_are_shared_and_free_text_is_not(tmp_path):
+    """Interned text lives as long as anything uses it (on Python 3.12, as long as the process):
+    only ids, which many lines repeat, are shared."""
+    line = json.dumps({"eventType": "OrderCancelled", "orderId": "123456", "reason": "changed my mind",
+                       "timestamp": 1628379200})
+    first, second = read_jsonl([line, line.replace("1628379200", "1628379201")])
+    assert first.event.order_id is second.event.order_id
+    assert first.event.reason is not second.event.reason
+
+
 def test_a_line_separator_inside_a_line_does_not_end_it():
     """Only \\n, \\r\\n and \\r end a line: line numbers are the ones an editor shows."""
     data = (ISSUE_LINES[0] + "\n" + '{"eventType": "OrderCancelled", "orderId": "1", "reason": "a\u2028b", '
