@@ -398,7 +398,7 @@ def test_replay_time_grows_linearly_with_one_stream_length():
         assert shop.state("123456").refunds_paid == refunds
         return best
 
-    assert seconds(2_000) / seconds(250) < 16
+    assert seconds(4_000) / seconds(500) < 16  # a baseline of tens of milliseconds: little noise on a busy machine
 
 
 def test_a_replayed_log_keeps_one_copy_of_each_repeated_id(tmp_path):
