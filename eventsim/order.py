@@ -139,7 +139,7 @@ class OrderState:
             raise TypeError(f"OrderState has no field {', '.join(sorted(changes.keys() - _STATE_FIELDS))}")
         values = self.__dict__.copy()
         values.update(changes)
-        new = object.__new__(OrderState)  # no __init__: it gets its fields here, all at once
+        new = object.__new__(type(self))  # no __init__: it gets its fields here, all at once
         object.__setattr__(new, "__dict__", values)
         return new
 

@@ -77,8 +77,9 @@ class Projection(Generic[S]):
     state instead of changing the old one keeps the contract by construction.
 
     ``listens_to`` names the event classes ``apply`` reads (``None``: all of
-    them).  Events of other types are passed over without calling ``apply``,
-    as a subscription filtered by event type would pass them over: most read
+    them), matched by exact class, as the registry names each event type.
+    Events of other types are passed over without calling ``apply``, as a
+    subscription filtered by event type would pass them over: most read
     models need a few of the types, and a catch-up then costs a call only for
     the events that matter.  ``apply`` must leave the others alone anyway.
     """
@@ -259,10 +260,11 @@ PAGE = 2_000  # events each read model takes in its turn in ``catch_up_all``
 def catch_up_all(runners: Iterable[Any], max_events: int | None = None) -> int:
     """Move each read model on by up to ``max_events``; return the most any of them moved.
 
-    They take turns, a page of ``PAGE`` events each: the events one has just
-    read are still in the processor's cache when the next reads them, which
-    makes several read models catch up a million events faster than one whole
-    pass each.  A read model that fails does not hold the others back: each
+    They take turns, a page of ``PAGE`` events each.  With the in-memory
+    store, the events one has just read are still in the processor's cache
+    when the next reads them, which makes several read models catch up a
+    million events faster than one whole pass each; a database store reads
+    each page once per read model either way.  A read model that fails does not hold the others back: each
     goes as far as it can, then the first one's failure is raised
     (``ProjectionFailed``).
     """
