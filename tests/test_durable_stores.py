@@ -220,6 +220,14 @@ def test_a_value_postgresql_cannot_store_fails_its_own_append_only(postgres_url)
     assert sorted(open_store(postgres_url).stream_ids()) == ["order-0", "order-1", "order-3"]
 
 
+def test_text_the_database_cannot_encode_is_refused_clearly_and_nothing_is_appended(url):
+    store = open_store(url)
+    store.append("order-1", [OrderCreated("o1", D(1))])
+    with pytest.raises(StoreError, match="refused a value.*nothing was appended"):
+        store.append("order-\ud800", [OrderCreated("o2", D(1))])  # a lone surrogate: no UTF-8 for it
+    assert [r.stream_id for r in open_store(url).read_all()] == ["order-1"]
+
+
 def test_a_group_whose_transaction_fails_records_nothing_and_every_caller_hears(url):
     calls = []
 

@@ -400,3 +400,15 @@ def test_threads_sharing_one_shop_with_a_full_cache_lose_nothing():
     for t in threads:
         t.join()
     assert errors == [] and len(shop.store) == 6 * 200 * 2
+
+
+def test_a_subclass_of_a_command_has_a_fingerprint_like_its_parents():
+    from dataclasses import dataclass
+
+    from eventsim.commands import PayOrder, fingerprint
+
+    @dataclass(frozen=True)
+    class UrgentPayOrder(PayOrder):
+        pass
+
+    assert fingerprint(UrgentPayOrder("7", 5)) == "UrgentPayOrder(order_id='7', amount='5.00')"

@@ -134,7 +134,7 @@ class PostgresEventStore(SQLEventStore):
 
     _P = "%s"
     _integrity_errors = (psycopg.errors.UniqueViolation,)
-    _refused_values = (psycopg.DataError,)  # a value it cannot store: text with a NUL character, say
+    _refused_values = (psycopg.DataError, UnicodeEncodeError)  # a value it cannot store: text with a NUL character, say
 
     def __init__(
         self,

@@ -249,6 +249,7 @@ class SQLiteEventStore(SQLEventStore):
                 raise self._error(error) from None
 
     _integrity_errors = (sqlite3.IntegrityError,)
+    _refused_values = (UnicodeEncodeError,)  # text that is not Unicode (a lone surrogate) has no UTF-8
 
     def _error(self, error: sqlite3.Error, consequence: str = "") -> StoreError:
         text = str(error)
