@@ -108,3 +108,24 @@ def postgres_url(postgres_server):
             connection.execute(f"DROP SCHEMA {schema} CASCADE")
     except psycopg.OperationalError:
         pass  # the server is down: a test stopped it, and the session fixture cleans up
+
+
+
+def _new_store_url(kind, request, tmp_path):
+    if kind == "memory":
+        return "memory:"
+    if kind == "sqlite":
+        return str(tmp_path / "store.db")
+    return request.getfixturevalue("postgres_url")  # a PostgreSQL schema of its own
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request, tmp_path):
+    """A new, empty store on each database."""
+    return _new_store_url(request.param, request, tmp_path)
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def any_store_url(request, tmp_path):
+    """A new, empty store of every kind: in memory, then on each database."""
+    return _new_store_url(request.param, request, tmp_path)

@@ -13,9 +13,9 @@ from eventsim.stores import open_store
 ORDERS, SEED = 60, 7
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def db_url(request, tmp_path):
-    return str(tmp_path / "b.db") if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+@pytest.fixture
+def db_url(database_url):
+    return database_url
 
 
 @pytest.fixture

@@ -21,11 +21,9 @@ from eventsim.stores import PostgresEventStore, SQLiteEventStore, StoreError, op
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def url(request, tmp_path):
-    if request.param == "sqlite":
-        return str(tmp_path / "store.db")
-    return request.getfixturevalue("postgres_url")
+@pytest.fixture
+def url(database_url):
+    return database_url
 
 
 def raw(url, sql):

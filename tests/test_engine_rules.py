@@ -227,24 +227,7 @@ def test_a_recorded_payload_cannot_change_afterwards():
 
 # --- 7. subscribers never hold up writers ------------------------------------------------
 
-def test_a_slow_subscriber_does_not_delay_writers_on_other_threads():
-    store = InMemoryEventStore()
-    entered, release = threading.Event(), threading.Event()
-
-    def slow(recorded):
-        entered.set()
-        release.wait(5)
-
-    store.subscribe(slow)
-    first = threading.Thread(target=store.append, args=("order-A", [OrderCreated("A", D(1))]))
-    first.start()
-    assert entered.wait(5)
-    started = time.perf_counter()
-    store.append("order-B", [OrderCreated("B", D(1))])  # another stream, while the subscriber works
-    assert time.perf_counter() - started < 0.5
-    release.set()
-    first.join(5)
-    assert store.subscriptions[0].position == 2  # the busy thread delivered the second event too
+# A slow subscriber and an interrupted one are in tests/test_store_contract.py, for every store.
 
 
 def test_a_subscriber_that_needs_a_lock_a_writer_holds_does_not_deadlock():
@@ -268,18 +251,6 @@ def test_a_subscriber_that_needs_a_lock_a_writer_holds_does_not_deadlock():
         assert not writer.is_alive(), "a writer holding a lock waited for a subscriber that waits for it"
     first.join(5)
     assert got_lock[0] is True and store.subscriptions[0].position == 2
-
-
-def test_an_interrupt_in_a_subscriber_does_not_make_a_committed_append_look_failed():
-    store = InMemoryEventStore()
-
-    def interrupted(recorded):
-        raise KeyboardInterrupt
-
-    subscription = store.subscribe(interrupted)
-    recorded = store.append("order-A", [OrderCreated("A", D(1))])
-    assert [r.position for r in recorded] == [1] and len(store) == 1
-    assert isinstance(subscription.error, KeyboardInterrupt) and subscription.position == 0
 
 
 # --- 8. per-command cost does not grow with the stream -------------------------------------

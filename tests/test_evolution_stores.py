@@ -38,13 +38,9 @@ ALICE = PersonalData("Alice Liddell", "alice@example.org", "7 Rabbit Hole Lane")
 SECRETS = [ALICE.name.encode(), ALICE.email.encode(), ALICE.address.encode()]
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgres"])
-def url(request, tmp_path):
-    if request.param == "memory":
-        return "memory:"
-    if request.param == "sqlite":
-        return str(tmp_path / "events.db")
-    return request.getfixturevalue("postgres_url")
+@pytest.fixture
+def url(any_store_url):
+    return any_store_url
 
 
 @pytest.fixture

@@ -33,9 +33,9 @@ def simulated():
     return simulate(SimulationConfig(orders=150, seed=4, days=4))
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def url(request, tmp_path):
-    return str(tmp_path / "shop.db") if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+@pytest.fixture
+def url(database_url):
+    return database_url
 
 
 def copy_of(log, url):

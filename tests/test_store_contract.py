@@ -35,13 +35,9 @@ from eventsim.store import (
 from eventsim.stores import open_store
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgres"])
-def store_url(request, tmp_path):
-    if request.param == "memory":
-        return "memory:"
-    if request.param == "sqlite":
-        return str(tmp_path / "store.db")
-    return request.getfixturevalue("postgres_url")
+@pytest.fixture
+def store_url(any_store_url):
+    return any_store_url
 
 
 @pytest.fixture
