@@ -367,6 +367,40 @@ def test_a_store_written_by_a_newer_eventsim_is_refused_and_kept(url):
     assert raw(url, "SELECT count(*) FROM events") == [(1,)]
 
 
+# Rows no append writes, inserted behind the store's back: (event type, schema version, data, what the error says).
+BAD_ROWS = [
+    ("OrderPaid", 1, '{"orderId": "o1", "colour": "red"}', "OrderPaid: field 'colour': is not a field of this event"),
+    ("OrderPaid", 1, "{}", "OrderPaid: .*missing 1 required positional argument: 'order_id'"),
+    ("OrderPaid", 1, '{"orderId": 7}', "OrderPaid: order_id must be a string, not Decimal"),
+    ("OrderCreated", 2, '{"orderId": "o1", "amount": "10.00", "currency": "EUR"}',
+     "OrderCreated: an event's amount is a finite Decimal, not '10.00'"),
+    ("OrderCreated", 2, '{"orderId": "o1", "amount": 10.00}', "OrderCreated: field 'schemaVersion': the payload has no currency"),
+    ("OrderCreated", 3, '{"orderId": "o1", "amount": 10.00}', "OrderCreated: field 'schemaVersion': schema version 3 is newer"),
+    ("OrderTeleported", 1, '{"orderId": "o1"}', "unknown event type 'OrderTeleported'"),
+    ("OrderPaid", 1, '["o1"]', "OrderPaid: the data is not a JSON object"),
+    ("OrderPaid", 1, '{"orderId": "o1"', "the data is not JSON an event can come from"),  # SQLite only: jsonb refuses it
+]
+
+
+@pytest.mark.parametrize(("event_type", "version", "data", "problem"), BAD_ROWS)
+def test_a_row_the_store_did_not_write_is_refused_naming_the_store_the_position_and_the_problem(
+        url, event_type, version, data, problem):
+    store = open_store(url)
+    store.append("order-o1", [OrderCreated("o1", D(1))])
+    insert = ("INSERT INTO events (position, stream_id, version, event_type, schema_version, data, recorded_at,"
+              f" event_id) VALUES (2, 'order-o1', 2, '{event_type}', {version}, '{data}', 0, 'e2')")
+    if url.startswith("postgresql://") and "not JSON" in problem:
+        with pytest.raises(Exception, match="invalid input syntax for type json"):
+            raw(url, insert)  # PostgreSQL's jsonb column refuses it: such a row cannot exist there
+        return
+    raw(url, insert)
+    with pytest.raises(StoreError, match=f"store .*: the event at position 2 cannot be read: {problem}"):
+        store.read_all()
+    with pytest.raises(StoreError, match="position 2 cannot be read"):
+        store.read_stream("order-o1")
+    assert store.read_all(limit=1)[0].event == OrderCreated("o1", D(1))  # the rows before it still read
+
+
 def test_a_read_only_file_can_be_read_and_refuses_appends(tmp_path, monkeypatch):
     path = tmp_path / "store.db"
     SQLiteEventStore(path).append("a", [OrderCreated("o1", D(1))])
@@ -425,3 +459,20 @@ def test_open_store_understands_memory_paths_and_urls(tmp_path, postgres_url):
 def test_open_store_refuses_what_it_does_not_know(url):
     with pytest.raises(ValueError, match="store URL"):
         open_store(url)
+
+
+def test_the_log_is_read_in_pages_that_join_without_a_gap_or_a_repeat(url, monkeypatch):
+    from eventsim.stores import sql
+    monkeypatch.setattr(sql, "_PAGE", 2)  # pages of two rows: every read below crosses pages
+    store = open_store(url)
+    for n in range(4):
+        store.append(f"order-{n}", [OrderCreated(str(n), D(n)), OrderPaid(str(n))])
+    raw(url, "INSERT INTO events (position, stream_id, version, event_type, schema_version, data, recorded_at,"
+             " event_id) VALUES (20, 'order-9', 1, 'OrderPaid', 1, '{\"orderId\": \"9\"}', 0, 'e20')")  # a gap
+    positions = [*range(1, 9), 20]
+    assert [r.position for r in store.read_all()] == positions
+    for start in (1, 2, 8, 9, 20, 21):
+        for limit in (None, 0, 1, 2, 3, 5, 100, -1):
+            after = [p for p in positions if p >= start]
+            expected = after if limit is None else after[: max(limit, 0)]  # a negative limit gives nothing
+            assert [r.position for r in store.read_all(start, limit)] == expected, (start, limit)

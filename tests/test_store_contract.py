@@ -147,6 +147,19 @@ def test_amounts_come_back_as_the_exact_decimals_that_went_in(make_store):
     assert events[0].customer_id == "c1" and events[1].reason == "ünïcode ✓"
 
 
+def test_every_event_a_store_accepts_it_reads_back_equal(make_store):
+    """An event holds any finite Decimal (the money rules are the shop's, in ``decide``): a store that
+    recorded one must give it back, or its log could never be read again."""
+    events = [OrderCreated("o1", D("10.001"), currency="USD"), RefundCreated("o1", D("-5")),
+              RefundCreated("o1", D("1E+5000")), RefundCreated("o1", D("1E-5000")), RefundCreated("o1", D("0")),
+              OrderCancelled("o1", reason='quote " backslash \\ emoji ✓ end')]
+    store = make_store()
+    store.append("order-o1", events)
+    reader = make_store() if not isinstance(store, InMemoryEventStore) else store  # a second connection
+    assert [r.event for r in reader.read_all()] == events
+    assert [r.event for r in reader.read_stream("order-o1")] == events
+
+
 def test_recorded_events_cannot_be_changed(make_store):
     store = make_store()
     recorded = store.append("a", order(1))[0]

@@ -36,12 +36,12 @@ from typing import Any
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
-from psycopg.types.json import set_json_loads
+from psycopg.types.string import TextLoader
 
 from ..clock import system_clock
 from ..ids import random_ids
 from ..store import ANY, NO_STREAM, RecordedEvent, refuse_append
-from .sql import SCHEMA_VERSION, Append, SQLEventStore, StoreError, parse_json
+from .sql import SCHEMA_VERSION, Append, SQLEventStore, StoreError
 
 __all__ = ["PostgresEventStore"]
 
@@ -188,7 +188,9 @@ class PostgresEventStore(SQLEventStore):
             raise StoreError(self.name, f"cannot connect ({' '.join(str(error).split())})") from None
         connection.execute("SET synchronous_commit = on")
         connection.execute(f"SET lock_timeout = {self._lock_timeout_ms}")
-        set_json_loads(parse_json, connection)  # amounts come back as Decimal, never float
+        # A payload comes back as its JSON text, which the store decodes as SQLite's (``stored_event``):
+        # amounts as Decimal, never float, and a row it cannot read is named by its position.
+        connection.adapters.register_loader("jsonb", TextLoader)
         return connection
 
     def _record(self, append: Append) -> list[RecordedEvent]:
