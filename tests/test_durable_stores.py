@@ -476,3 +476,25 @@ def test_the_log_is_read_in_pages_that_join_without_a_gap_or_a_repeat(url, monke
             after = [p for p in positions if p >= start]
             expected = after if limit is None else after[: max(limit, 0)]  # a negative limit gives nothing
             assert [r.position for r in store.read_all(start, limit)] == expected, (start, limit)
+
+
+def test_reading_a_log_that_grows_while_it_is_read_ends_where_the_log_stood(url, monkeypatch):
+    from eventsim.stores import sql
+    monkeypatch.setattr(sql, "_PAGE", 2)
+    store, writer = open_store(url), open_store(url)
+    for n in range(3):
+        writer.append(f"order-{n}", [OrderCreated(str(n), D(n))])
+    read_page = store._events
+    pages = []
+
+    def a_writer_appends_after_each_page(sql_text, params):
+        pages.append(read_page(sql_text, params))
+        assert len(pages) < 20, "read_all never ends: the writer appends a page's worth faster than it reads"
+        writer.append(f"order-w{len(pages)}", [OrderCreated(f"w{len(pages)}", D(1)), OrderPaid(f"w{len(pages)}")])
+        return pages[-1]
+
+    monkeypatch.setattr(store, "_events", a_writer_appends_after_each_page)
+    events = store.read_all()
+    # It ends where the log stood once it knew one page would not do: after the first page and its append.
+    assert [r.position for r in events] == [1, 2, 3, 4, 5]
+    assert len(store.read_all()) > 5  # what came later is read by the next call

@@ -60,7 +60,7 @@ from typing import Any
 from ..clock import system_clock
 from ..events import event_type_name
 from ..ids import random_ids
-from ..jsonl import EventFormatError, _spec, _value, event_to_payload
+from ..jsonl import MAX_COUNTER, EventFormatError, _spec, _value, event_to_payload
 from ..store import (
     ANY,
     CommandRecord,
@@ -368,18 +368,23 @@ class SQLEventStore(Subscribers):
 
         Read a page at a time (``_PAGE`` rows), each page after the last position of the one before.
         Positions are assigned in commit order, so an event that commits between two pages comes
-        after every event already read: the pages join into the log as it stood at the last one."""
+        after every event already read: the pages join without a gap.  Once one page is not enough,
+        the read ends at the last position of that moment: a log that writers make grow faster than
+        it is read is still read to an end, and the events after it are the next call's."""
         p = self._P
-        sql = f"SELECT {_COLUMNS} FROM events WHERE position >= {p} ORDER BY position LIMIT {p}"
+        sql = f"SELECT {_COLUMNS} FROM events WHERE position >= {p} AND position <= {p} ORDER BY position LIMIT {p}"
         start = _whole(from_position, "from_position")
         wanted = None if limit is None else max(_whole(limit, "limit"), 0)  # as a list slice: negative gives nothing
+        end = None  # no bound yet: most reads take one page
         events: list[RecordedEvent] = []
         while wanted is None or len(events) < wanted:
             size = _PAGE if wanted is None else min(_PAGE, wanted - len(events))
-            page = self._events(sql, (start, size))
+            page = self._events(sql, (start, MAX_COUNTER if end is None else end, size))
             events += page
             if len(page) < size:
                 break
+            if end is None:
+                end = self.last_position
             start = page[-1].position + 1
         return events
 
