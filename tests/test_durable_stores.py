@@ -218,6 +218,17 @@ def test_a_value_postgresql_cannot_store_fails_its_own_append_only(postgres_url)
     assert sorted(open_store(postgres_url).stream_ids()) == ["order-0", "order-1", "order-3"]
 
 
+def test_a_value_the_postgresql_server_refuses_fails_its_own_append_only(postgres_url):
+    store = open_store(postgres_url)
+    appends = [(f"order-{i}", [OrderCreated(f"o{i}", D(1))], NO_STREAM) for i in range(4)]
+    appends[2] = ("order-2", [OrderCreated("o2", D("1E+200000"))], NO_STREAM)  # beyond what jsonb's numbers hold
+    outcomes = append_together(store, appends)
+    assert isinstance(outcomes[2], StoreError) and "refused a value" in str(outcomes[2])
+    assert [isinstance(o, list) for o in outcomes] == [True, True, False, True]
+    assert sorted(open_store(postgres_url).stream_ids()) == ["order-0", "order-1", "order-3"]
+    assert store.commits == 2  # the first alone, then the group that the refused append was part of
+
+
 def test_text_the_database_cannot_encode_is_refused_clearly_and_nothing_is_appended(url):
     store = open_store(url)
     store.append("order-1", [OrderCreated("o1", D(1))])
