@@ -1,4 +1,5 @@
 """The instructors' command line: happy paths, and every kind of bad input as one clear line."""
+import gc
 import json
 import re
 import subprocess
@@ -346,3 +347,37 @@ def test_a_simulated_log_replayed_and_written_again_is_the_same_file(log_path, t
     again = tmp_path / "again.jsonl"
     write_jsonl(cli.load(str(log_path)).store.read_all(), again)
     assert again.read_bytes() == log_path.read_bytes()
+
+
+def test_a_replay_pauses_the_cycle_collector_and_switches_it_back_on(monkeypatch, log_path, tmp_path, capsys):
+    """The collector is off while the log is replayed, on again after, even after a refused line."""
+    seen = []
+    real_replay = cli.replay
+
+    def watched(log, **options):
+        seen.append(gc.isenabled())
+        return real_replay(log, **options)
+
+    monkeypatch.setattr(cli, "replay", watched)
+    assert main(["replay", str(log_path)]) == 0
+    assert gc.isenabled()
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(log_path.read_text(encoding="utf-8").splitlines()[1] + "\n", encoding="utf-8")  # paid, not placed
+    assert main(["replay", str(bad)]) == 2
+    assert "line 1: OrderPaid:" in capsys.readouterr().err
+    assert gc.isenabled()
+    assert seen == [False, False]
+
+
+def test_a_replay_leaves_no_reference_cycles_behind(log_path):
+    """Why pausing the collector is safe: what a replay makes is freed by reference counting alone
+    (a replay that made cycles would pile them up, unseen, until the collector ran again)."""
+    gc.collect()
+    gc.disable()
+    try:
+        shop = cli.replay(cli.iter_jsonl(log_path))
+        assert len(shop.store) > ORDERS
+        del shop
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
