@@ -143,8 +143,10 @@ def _string(value: Any, name: str) -> str:
 
 
 def _id(value: Any, name: str) -> str:
+    if type(value) is not str:
+        raise _Problem(f"must be a string, not {_json_type(value)}")
     try:
-        return check_id(_string(value, name), name)
+        return check_id(value, name)
     except ValueError as problem:
         raise _Problem(str(problem).removeprefix(f"{name} ")) from None
 
@@ -184,7 +186,8 @@ def _counter(value: Any, name: str) -> int:
     return _whole(value, 1, MAX_COUNTER, _COUNTER_RANGE)
 
 
-# Envelope fields: JSON name -> (attribute, check).  ``timestamp`` is required, the rest optional.
+# Envelope fields: JSON name -> (attribute, check), in the order of LoggedEvent's fields.
+# ``timestamp`` is required, the rest optional.
 _ENVELOPE: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "eventId": ("event_id", _id),
     "version": ("version", _counter),
@@ -193,7 +196,7 @@ _ENVELOPE: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "causationId": ("causation_id", _id),
     "actor": ("actor", _shared_id),
 }
-_ENVELOPE_FIELDS = tuple((name, attr, check) for name, (attr, check) in _ENVELOPE.items())
+_ENVELOPE_CHECKS = tuple((name, check) for name, (_, check) in _ENVELOPE.items())
 
 
 class _Field(NamedTuple):
@@ -374,19 +377,18 @@ def from_json(obj: Any, *, line: int | None = None) -> LoggedEvent:
     obj = _upcast_line(obj, line)
     spec = _spec_named(obj.get("eventType"), line)
     event = _decode(spec, obj, spec.line_names, line)
-    envelope: dict[str, Any] = {}
+    envelope: list[Any] = []  # in the order of LoggedEvent's fields, which _ENVELOPE follows
     try:
         name = "timestamp"
         if name not in obj:
             raise _Problem("missing")
         recorded_at = _timestamp(obj[name], name)
-        for name, attr, check in _ENVELOPE_FIELDS:
+        for name, check in _ENVELOPE_CHECKS:
             value = obj.get(name)
-            if value is not None:
-                envelope[attr] = check(value, name)
+            envelope.append(None if value is None else check(value, name))
     except _Problem as problem:
         raise EventFormatError(str(problem), line=line, event_type=spec.event_type, field=name) from None
-    return LoggedEvent(event, recorded_at, line=line, **envelope)
+    return LoggedEvent(event, recorded_at, *envelope, line=line)
 
 
 _LINE_ENVELOPE = frozenset({"eventType", "schemaVersion", "timestamp", *_ENVELOPE})
