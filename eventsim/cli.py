@@ -37,7 +37,8 @@ import os
 import re
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -63,23 +64,30 @@ INTERRUPTED = 130  # what a shell reports for Ctrl-C
 
 def load(path: str) -> Shop:
     """A shop holding the log at ``path``, every line checked against the rules as it is read."""
-    return replayed(iter_jsonl(path))
+    return replay(iter_jsonl(path))
 
 
-def replayed(log: Iterable[Any], **options: Any) -> Shop:
-    """``replay(log, **options)`` with Python's cycle collector paused, and switched back on after.
+# The commands that replay a whole log and keep it in memory until they end.
+HOLD_A_HISTORY = frozenset({"replay", "trace"})
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused for the block, and switched back on after.
 
     A replay keeps every event it records and makes no reference cycles, so
     the collector finds nothing to free; yet each of its full passes walks
-    every object alive, and they come again as the store grows: a fifth of
-    the time of a 100,000-line replay.  This process does nothing else
-    meanwhile, so the pause touches nothing else.  Library code never does
-    this: a notebook's kernel is the learner's process, not ours to tune.
+    every object alive, again as the history grows, and once more when the
+    read models are filled: at a million lines, a fifth of the command's
+    time.  The few cycles the summary makes (pandas' own, the same for any
+    log) wait for the end of the command.  This process does nothing else
+    meanwhile; library code never does this, as a notebook's kernel is the
+    learner's process, not ours to tune.
     """
     was_on = gc.isenabled()
     gc.disable()
     try:
-        return replay(log, **options)
+        yield
     finally:
         if was_on:
             gc.enable()
@@ -113,7 +121,7 @@ def check_empty(url: str) -> None:
 def record_into(url: str, log: Iterable[Any]) -> Any:
     """Record an already checked log into the empty store at ``url``, through the shop; return the store."""
     check_empty(url)
-    return replayed(log, make_store=partial(open_store, url)).store
+    return replay(log, make_store=partial(open_store, url)).store
 
 
 def close(store: Any) -> None:
@@ -172,7 +180,7 @@ def run_trace(args: argparse.Namespace) -> int:
     if args.db is not None:
         store = open_existing(args.db)
         try:
-            shop = replayed(store.read_all())
+            shop = replay(store.read_all())
         finally:
             close(store)
     else:
@@ -203,7 +211,7 @@ def run_replay(args: argparse.Namespace) -> int:
         store = open_existing(args.db)
     try:
         if args.events is None:
-            replayed(store.read_all())  # the store's own log, checked against the rules
+            replay(store.read_all())  # the store's own log, checked against the rules
         if isinstance(store, InMemoryEventStore):  # memory: no tables
             memory = ShopReadModels(store)
             memory.catch_up()
@@ -346,7 +354,8 @@ def main(argv: list[str] | None = None) -> int:
     source = getattr(args, "events", None) or (shown(args.db) if getattr(args, "db", None) else None)
     prefix = f"eventsim {args.command}: " + (f"{source}: " if source else "")
     try:
-        status: int = args.run(args)
+        with collector_paused() if args.command in HOLD_A_HISTORY else nullcontext():
+            status: int = args.run(args)
         sys.stdout.flush()  # here, so that a reader who stopped early is met below
         return status
     except BrokenPipeError:  # the reader stopped early (`| head`): not bad input, nothing to report
