@@ -194,6 +194,8 @@ def check_predicted_net(predicted_net: Any) -> str | None:
     if not _is_money(predicted_net):
         return "predicted_net should be a number (a Decimal or an int), not text."
     if predicted_net == 70:
+        return "that is the total of the refunds requested: net is what was paid minus that total."
+    if predicted_net == 80:
         return "that counts only the new refund: the first refund still counts."
     if predicted_net == 50:
         return "that is the net before the new refund: add the new one to the refunds."
