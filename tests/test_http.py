@@ -181,6 +181,26 @@ def test_an_order_id_beyond_latin_1_is_percent_encoded_in_location(client):
     assert order.status_code == 200 and order.json()["orderId"] == order_id
 
 
+@pytest.mark.parametrize("order_id", ["a/b", ".", ".."])
+def test_an_order_id_that_cannot_be_a_url_segment_is_refused_and_nothing_is_recorded(client, order_id):
+    # Placed, such an order could never be read or paid: /orders/a%2Fb reaches the server as /orders/a/b,
+    # and a client resolves /orders/.. to /.
+    before = last_position(client)
+    refused = client.post("/orders", json={"orderId": order_id, "amount": 5})
+    problem = assert_problem(refused, 422, "invalid-request", field="orderId")
+    assert "URL" in problem["detail"]
+    assert last_position(client) == before
+
+
+@pytest.mark.parametrize("refund_id", ["r/1", ".", ".."])
+def test_a_refund_id_that_cannot_be_a_url_segment_is_refused_and_nothing_is_recorded(client, refund_id):
+    order_id = paid_order(client)  # its refund's pay-out would be /orders/{orderId}/refunds/{refundId}/payout
+    before = last_position(client)
+    refused = client.post(f"/orders/{order_id}/refunds", json={"amount": 1, "refundId": refund_id})
+    assert_problem(refused, 422, "invalid-request", field="refundId")
+    assert last_position(client) == before
+
+
 def test_if_match_on_a_new_order_is_version_0(client):
     order_id = new_id()
     assert client.post("/orders", json={"orderId": order_id, "amount": 1},

@@ -187,11 +187,11 @@ def command_result(recorded: list[RecordedEvent]) -> dict[str, Any]:
 
 # --- JSON in -----------------------------------------------------------------
 
-ORDER_ID, ID, MONEY, TEXT = "order id", "id", "money", "text"
+ORDER_ID, URL_ID, ID, MONEY, TEXT = "order id", "url id", "id", "money", "text"
 # Each command's body: field -> (kind, required).
 PLACE_BODY = {"orderId": (ORDER_ID, True), "amount": (MONEY, True), "customerId": (ID, False)}
 PAY_BODY = {"amount": (MONEY, True)}
-REFUND_BODY = {"amount": (MONEY, True), "reason": (TEXT, False), "refundId": (ID, False)}
+REFUND_BODY = {"amount": (MONEY, True), "reason": (TEXT, False), "refundId": (URL_ID, False)}
 CANCEL_BODY = {"reason": (TEXT, False)}
 NO_BODY: dict[str, tuple[str, bool]] = {}
 MONEY_TEXT = re.compile(r"[0-9]{1,13}(\.[0-9]{1,2})?")  # as the OpenAPI schema says: digits, at most two decimals
@@ -255,6 +255,16 @@ def _too_large(max_bytes: int) -> Problem:
     return Problem(413, "body-too-large", "The body is too large", f"a request body here is at most {max_bytes} bytes")
 
 
+def check_url_segment(value: str, name: str) -> str:
+    """An id that becomes part of a URL (``/orders/{orderId}``), so that the resource it names can be reached.
+
+    A ``/`` would split it into two segments (``%2F`` reaches the app decoded), and clients resolve ``.`` and
+    ``..`` away: an order placed under such an id could never be read or paid."""
+    if "/" in value or value in (".", ".."):
+        raise ValueError(f"{name} {value!r} cannot be part of a URL: here an id holds no '/' and is not '.' or '..'")
+    return value
+
+
 def parse_fields(body: dict[str, Any], spec: dict[str, tuple[str, bool]]) -> dict[str, Any]:
     """The body's fields checked against ``spec``: ids are ids, money is exact, text is short."""
     for name in body:
@@ -276,8 +286,10 @@ def parse_fields(body: dict[str, Any], spec: dict[str, tuple[str, bool]]) -> dic
                     raise ValueError(f"{name} must be a number or a decimal string, not {type(value).__name__}")
                 values[name] = to_money(value, name)
             elif kind == ORDER_ID:
-                stream_for(check_id(value, name))  # an id, and an order's, not a stream's
+                stream_for(check_url_segment(check_id(value, name), name))  # an order's id, not a stream's
                 values[name] = value
+            elif kind == URL_ID:
+                values[name] = check_url_segment(check_id(value, name), name)
             elif kind == ID:
                 values[name] = check_id(value, name)
             else:

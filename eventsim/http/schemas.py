@@ -202,9 +202,12 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 _ID = {"type": "string", "minLength": 1, "maxLength": MAX_ID_LENGTH, "pattern": r"^\S(.*\S)?$"}
+# An id that becomes a URL segment (/orders/{orderId}): no "/", and not "." or "..".
+_URL_ID = {**_ID, "pattern": r"^(?!\.\.?$)[^\s/]([^/]*[^\s/])?$"}
 _BODY_KINDS: dict[str, dict[str, Any]] = {
     "id": _ID,
-    "order id": _ID,
+    "order id": _URL_ID,
+    "url id": _URL_ID,
     "money": {
         "description": "A JSON number (read exactly, never as a float) or a decimal string; "
         "positive, at most two decimals",
