@@ -924,6 +924,11 @@ def check_bank_account(
             run(command)
         except ValueError:
             continue
+        except InsufficientFunds:
+            return (
+                f"a {type(command).__name__} of {command.amount} was refused with InsufficientFunds; an amount "
+                "that is not positive is not a lack of funds: raise ValueError."
+            )
         return f"a {type(command).__name__} of {command.amount} should raise ValueError: amounts must be positive."
     return None
 

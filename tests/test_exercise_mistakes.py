@@ -744,6 +744,12 @@ def test_7_1_capstone(capsys):
         return [kind(command.account_id, command.amount)]
     assert_wrong(capsys, check, accepts_zero, evolve_account, *ACCOUNT, concept="positive")
 
+    def wrong_refusal_for_zero(command, balance):  # a refusal, but the one for lack of funds
+        if command.amount <= 0:
+            raise InsufficientFunds("not positive")
+        return decide_account(command, balance)
+    assert_wrong(capsys, check, wrong_refusal_for_zero, evolve_account, *ACCOUNT, concept="ValueError")
+
 
 def load_with_snapshot(snapshot, events_after):
     return fold(events_after, snapshot)
