@@ -830,10 +830,19 @@ def _paid_orders_shop() -> Shop:
 def check_reaction(ship_when_paid: Any) -> str | None:
     shop = _paid_orders_shop()
     for recorded in shop.store.read_all():
+        first: list = []
         for delivery in (1, 2):  # at-least-once: every event arrives twice
             commands = _call(f"reacting to a {recorded.event_type}", ship_when_paid, recorded, what="ship_when_paid")
             if not isinstance(commands, list):
                 return "return a list of commands: an empty list when an event needs no reaction."
+            if delivery == 1:
+                first = commands
+            elif commands != first:
+                return (
+                    "the second delivery of an event got another answer than the first: your reaction remembers "
+                    "what it did, in memory, which a process forgets when it restarts. Answer from the event "
+                    "alone, with a command id derived from it: the shop recognises a repeat."
+                )
             for command in commands:
                 if type(command).__name__ in {e.__name__ for e in (OrderShipped, OrderPaid, RefundPaid)}:
                     return (

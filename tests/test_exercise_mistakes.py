@@ -658,6 +658,16 @@ def test_6_4_a_reaction_of_your_own(capsys):
 
     assert_wrong(capsys, ex.check_reaction, lambda recorded: [], concept="P1 and P3")
 
+    shipped_in_memory = set()
+
+    def remembers_in_memory(recorded):  # conceptual: dedup in the process's memory, lost when it restarts
+        order_id = getattr(recorded.event, "order_id", None)
+        if recorded.event_type != "OrderPaid" or order_id in shipped_in_memory:
+            return []
+        shipped_in_memory.add(order_id)
+        return [ShipOrder(order_id)]
+    assert_wrong(capsys, ex.check_reaction, remembers_in_memory, concept="restarts")
+
 
 # --- 7 · Trade-offs, measured ------------------------------------------------------
 
