@@ -111,7 +111,26 @@ def check_ship_if_unchanged(ship_if_unchanged: Callable) -> str | None:
             return f"with a stale ETag the server answers 412; you returned {stale!r}: return the status code."
         client.post("/orders", json={"orderId": "B2", "amount": 20})
         current = client.post("/orders/B2/payments", json={"amount": 20}).headers["ETag"]
+        # Should the function read the order first, another clerk refunds it right after that read:
+        # a comparison of ETags made by the client, then a shipment without If-Match, ships a changed order.
+        changed = []
+
+        def refund_after_a_read(response: httpx.Response) -> None:
+            if response.request.method == "GET" and "/orders/B2" in response.request.url.path and not changed:
+                with httpx.Client(base_url=server.url) as other:
+                    other.post("/orders/B2/refunds", json={"amount": 5, "reason": "another clerk"})
+                changed.append(True)
+
+        client.event_hooks["response"].append(refund_after_a_read)
         fresh = ship_if_unchanged(client, "B2", current)
-        if fresh != 200 or "OrderShipped" not in _types(shop, "B2"):
+        shipped = "OrderShipped" in _types(shop, "B2")
+        if changed and shipped:
+            return (
+                "the order changed between your read and your shipment, and it was shipped anyway: comparing "
+                "ETags yourself leaves that gap. Send the ETag you saw as If-Match, and the server compares."
+            )
+        if changed and fresh != 412:
+            return f"the order changed after your read, so the server answers 412; you returned {fresh!r}."
+        if not changed and (fresh != 200 or not shipped):
             return f"with the current ETag the order should ship (200); you returned {fresh!r}."
     return None
