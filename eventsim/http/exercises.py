@@ -113,7 +113,7 @@ def check_ship_if_unchanged(ship_if_unchanged: Callable) -> str | None:
         current = client.post("/orders/B2/payments", json={"amount": 20}).headers["ETag"]
         # Should the function read the order first, another clerk refunds it right after that read:
         # a comparison of ETags made by the client, then a shipment without If-Match, ships a changed order.
-        changed = []
+        changed: list[bool] = []
 
         def refund_after_a_read(response: httpx.Response) -> None:
             if response.request.method == "GET" and "/orders/B2" in response.request.url.path and not changed:
