@@ -310,6 +310,13 @@ BAD_REQUESTS = [
     ("GET", "/orders", {"params": {"minPosition": "soon"}}, 422, "invalid-request", "minPosition"),
     ("GET", "/orders", {"params": {"minPosition": 10**9}}, 422, "invalid-request", "minPosition"),
     ("GET", "/orders", {"params": [("limit", 5), ("limit", 500)]}, 422, "invalid-request", "limit"),
+    # A misspelt parameter is not ignored: a read without its minPosition would look fresh when it is not.
+    ("GET", "/orders/{paid}", {"params": {"minposition": 10}}, 422, "invalid-request", "minposition"),
+    ("GET", "/orders", {"params": {"orderId": "{paid}", "min_position": 10}}, 422, "invalid-request",
+     "min_position"),
+    ("GET", "/revenue/daily", {"params": {"from": "2021-08-01"}}, 422, "invalid-request", "from"),
+    ("POST", "/orders/{paid}/refunds", {"json": {"amount": 1}, "params": {"amount": 1}}, 422, "invalid-request",
+     "amount"),
     ("GET", "/orders/{paid}/state", {"params": {"version": 99}}, 422, "invalid-request", "version"),
     ("GET", "/orders/{paid}/state", {"params": {"at": "yesterday"}}, 422, "invalid-request", "at"),
     ("GET", "/orders/{paid}/state", {"params": {"at": "1", "version": 1}}, 422, "invalid-request", "at"),

@@ -301,12 +301,29 @@ def parse_fields(body: dict[str, Any], spec: dict[str, tuple[str, bool]]) -> dic
     return values
 
 
-async def single_query_values(request: Request) -> None:
-    """Refuse a repeated query parameter: ``?limit=5&limit=500`` has no one meaning.
+def _query_parameters(dependant: Any) -> set[str]:
+    """The names of the query parameters a route takes, its dependencies' included."""
+    names = {parameter.alias for parameter in dependant.query_params}
+    for dependency in dependant.dependencies:
+        names |= _query_parameters(dependency)
+    return names
 
-    ``async`` although it awaits nothing: FastAPI runs a plain ``def`` dependency in its
-    thread pool, and this one runs for every request."""
+
+async def single_query_values(request: Request) -> None:
+    """Refuse a query parameter the route does not take, or one given twice.
+
+    A misspelt ``minposition`` would otherwise be ignored, and a stale answer would look
+    like a fresh one; ``?limit=5&limit=500`` has no one meaning.  ``async`` although it
+    awaits nothing: FastAPI runs a plain ``def`` dependency in its thread pool, and this
+    one runs for every request."""
     names = [name for name, _ in request.query_params.multi_items()]
+    route = request.scope.get("route")
+    if isinstance(route, APIRoute):
+        known = _query_parameters(route.dependant)
+        unknown = next((name for name in names if name not in known), None)
+        if unknown is not None:
+            takes = f"it takes {', '.join(sorted(known))}" if known else "it takes none"
+            raise invalid(unknown, f"{unknown!r} is not a query parameter of {route.path} ({takes})", where="query")
     repeated = next((name for name in names if names.count(name) > 1), None)
     if repeated is not None:
         raise invalid(
