@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import traceback
 from collections import Counter
 from collections.abc import Callable
@@ -1074,6 +1075,10 @@ _GIFT_CARD_STORY = (
 )
 
 
+# Field names that hold a person's data: a name, an e-mail or postal address, a phone number.
+_PERSONAL = re.compile(r"(?i)name|e-?mail|address|phone")
+
+
 @exercise(
     "11.3",
     "events from a storyboard",
@@ -1100,6 +1105,12 @@ def check_gift_card_events(story: Any) -> str | None:
     if names != [name for name, _ in _GIFT_CARD_STORY]:
         return "put the events in the order the storyboard tells them."
     for (name, fields), (_, needed) in zip(pairs, _GIFT_CARD_STORY):
+        personal = sorted(f for f in fields if _PERSONAL.search(f))
+        if personal:
+            return (
+                f"{name} carries {personal}: personal data in an event stays in the log for good. The storyboard "
+                "needs none; when an event must carry some, it carries it sealed (notebook 10)."
+            )
         if "cardId" not in fields:
             return f"{name} must say which card it is about: every event of the card's stream carries its id."
         if "amount" in needed and "amount" not in fields:

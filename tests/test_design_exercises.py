@@ -85,7 +85,10 @@ def test_storyboard_solution(capsys):
     (STORY[:2], "moments"),
     ([("GiftCardPurchased", {"amount"}), *STORY[1:]], "which card"),
     ([("GiftCardBought", {"cardId", "amount"}), *STORY[1:]], "names offered"),
-], ids=["a command", "CRUD name", "technical name", "no amount", "order", "a moment missing", "no id", "made up"])
+    ([("GiftCardPurchased", {"cardId", "amount", "buyerEmail"}), *STORY[1:]], "personal data"),
+    ([STORY[0], ("GiftCardRedeemed", {"cardId", "amount", "customerName"}), STORY[2]], "personal data"),
+], ids=["a command", "CRUD name", "technical name", "no amount", "order", "a moment missing", "no id", "made up",
+        "an e-mail", "a name"])
 def test_storyboard_mistakes(capsys, story, concept):
     assert_wrong(capsys, ex.check_gift_card_events, story, concept=concept)
 
