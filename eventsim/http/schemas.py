@@ -32,7 +32,7 @@ The eventsim shop over HTTP: commands are `POST`s, queries are `GET`s, and no `G
   `invalid-header`, `malformed-json`, `not-found`, `rule-broken` (with the `rule`), `write-conflict`,
   `version-mismatch`, `idempotency-key-reused`, `body-too-large`, `unsupported-media-type`,
   `read-model-behind`, `method-not-allowed`, `internal-error`; `field` names the field, parameter or
-  header at fault.
+  header at fault. A body field or query parameter the request does not take is refused, never ignored.
 * **Money** is an exact decimal string in every answer (`"100.00"`); a request may send a JSON number
   (read exactly, never as a float) or such a string.
 """
