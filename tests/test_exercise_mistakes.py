@@ -467,6 +467,12 @@ def test_4_2_customer_spend(capsys):
     assert_correct(capsys, ex.check_customer_spend, customer_spend, store)
     assert_pending(capsys, ex.check_customer_spend, lambda state, recorded: ..., store)
 
+    def every_customer_from_zero(state, recorded):  # also right: a customer who never paid has spent 0
+        if recorded.event_type == "OrderCreated":
+            state.setdefault(recorded.event.customer_id, Decimal(0))
+        return customer_spend(state, recorded)
+    assert_correct(capsys, ex.check_customer_spend, every_customer_from_zero, store)
+
     def spend_on_placing(state, recorded):  # conceptual: an order placed is not money in
         if recorded.event_type == "OrderCreated":
             customer = recorded.event.customer_id
