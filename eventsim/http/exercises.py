@@ -88,10 +88,16 @@ def check_refund_with_retry(refund_with_retry: Callable) -> str | None:
             )
         if refunds == 0:
             return 'request the refund: POST /orders/A1/refunds with the body {"amount": "5.00"}.'
+        refund = next(r for r in shop.store.read_stream(stream_for("A1")) if r.event_type == "RefundCreated")
+        if refund.causation_id != "refund-A1-1":
+            return (
+                "send the key given as the Idempotency-Key header, with every attempt: then a repeat is recognised, "
+                "and the server answers it. Looking first cannot tell your refund from someone else's."
+            )
         if not isinstance(response, httpx.Response) or response.status_code != 200:
             return "return the response of the attempt that got through."
-        if response.json()["commandId"] != "refund-A1-1":
-            return "send the key given as the Idempotency-Key header."
+        if response.json().get("commandId") != "refund-A1-1":
+            return "return the response of the attempt that got through: the answer to your POST."
     return None
 
 
