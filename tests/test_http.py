@@ -563,6 +563,16 @@ def test_eventsim_serve_refuses_a_store_it_cannot_open():
     assert run.returncode == 2 and "ftp://nowhere" in run.stderr and "Traceback" not in run.stderr
 
 
+@pytest.mark.parametrize("address", [["--port", "99999"], ["--port", "-1"], ["--host", "no.such.host.invalid"]])
+def test_eventsim_serve_names_an_address_it_cannot_have_and_creates_no_store(tmp_path, address):
+    done = subprocess.run([sys.executable, "-m", "eventsim", "serve", *address], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    said = done.stdout + done.stderr
+    assert done.returncode != 0 and address[1] in said, said
+    assert "a bug in eventsim" not in said and "eventsim.db" not in said, said  # the address, not the store
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_socket_listens_before_the_url_is_printed():
     # serve() prints the URL right after _bind(); a client that reads it at once must not be refused
     # (seen once in a full run under load: "Connection refused" on the first request).
