@@ -349,6 +349,11 @@ def check_first_stream(open_order_9: Any) -> str | None:
         return f"you appended to stream {store.stream_ids()[0]!r}: an order's stream is named order-<order id>."
     if events != expected:
         return "order-9 should hold the order's creation (12.50, by zoe), then its payment, in that order."
+    if len(store.expected) > 1:
+        return (
+            "both events are there, in two appends: should the process stop between them, order 9 stays placed "
+            "and never paid. The events of one decision go in one append: all or nothing."
+        )
     first = store.expected[0]
     if first is ANY:
         return (

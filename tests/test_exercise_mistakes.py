@@ -217,6 +217,11 @@ def test_2_1_your_first_stream(capsys):
         store.append("order-9", [OrderPaid("9")], NO_STREAM)
     assert_wrong(capsys, ex.check_first_stream, two_appends, concept="one call")
 
+    def two_appends_the_second_at_version_1(store):  # works, but a crash between them leaves an unpaid order
+        store.append("order-9", [OrderCreated("9", Decimal("12.50"), "zoe")], NO_STREAM)
+        store.append("order-9", [OrderPaid("9")], 1)
+    assert_wrong(capsys, ex.check_first_stream, two_appends_the_second_at_version_1, concept="all or nothing")
+
     def single_event(store):  # shape slip
         store.append("order-9", OrderCreated("9", Decimal("12.50"), "zoe"), NO_STREAM)
     assert_wrong(capsys, ex.check_first_stream, single_event, concept="list of events")
