@@ -120,7 +120,10 @@ def test_an_order_through_every_command_and_query(client):
 
     then = client.get(f"/orders/{order_id}/state", params={"version": 2}).json()
     assert (then["status"], then["paid"], then["version"]) == ("paid", "80.00", 2)
-    now = client.get(f"/orders/{order_id}/state").json()
+    now_answer = client.get(f"/orders/{order_id}/state")
+    now = now_answer.json()
+    assert now_answer.headers["ETag"] == '"6"'  # the current state's version, for If-Match
+    assert "ETag" not in client.get(f"/orders/{order_id}/state", params={"version": 2}).headers
     assert now["refundsRequested"] == "0.30" and now["refundsPaid"] == "0.10" and now["shipped"] is True
     assert client.get(f"/orders/{order_id}/state", params={"at": "1970-01-01T00:00:00"}).json()["status"] == "new"
     assert client.get(f"/orders/{order_id}/state", params={"at": str(int(time.time()) + 5)}).json() == now
@@ -610,3 +613,12 @@ def test_start_serves_in_the_background_and_stops(monkeypatch):
     with pytest.raises(httpx.ConnectError):
         httpx.get(server.url + "/orders")
 
+
+
+def test_queries_that_read_the_events_do_not_document_a_read_model_position(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/orders/{orderId}/events", "/orders/{orderId}/state", "/events"):
+        headers = paths[path]["get"]["responses"]["200"].get("headers", {})
+        assert "Read-Model-Position" not in headers, path
+    assert "ETag" in paths["/orders/{orderId}/state"]["get"]["responses"]["200"]["headers"]
+    assert "Read-Model-Position" in paths["/orders/{orderId}"]["get"]["responses"]["200"]["headers"]

@@ -779,13 +779,17 @@ def create_app(
             raise Problem(404, "not-found", "No such resource", f"no order {order_id}", orderId=order_id)
         return events
 
-    @app.get("/orders/{orderId}/events", tags=["queries"], **schemas.query_docs(schemas.OrderEvents))
+    @app.get("/orders/{orderId}/events", tags=["queries"], **schemas.query_docs(schemas.OrderEvents, read_model=False))
     def get_order_events(order_id: OrderIdPath) -> JSONResponse:
         """The trace: the order's events from the store, oldest first, in the seed's JSON shape."""
         order_id = path_order_id(order_id)
         return JSONResponse({"orderId": order_id, "events": [event_json(r) for r in order_events(order_id)]})
 
-    @app.get("/orders/{orderId}/state", tags=["queries"], **schemas.query_docs(schemas.OrderStateOut))
+    @app.get(
+        "/orders/{orderId}/state",
+        tags=["queries"],
+        **schemas.query_docs(schemas.OrderStateOut, etag=True, read_model=False),
+    )
     def get_order_state(
         order_id: OrderIdPath,
         version: Annotated[
@@ -818,11 +822,12 @@ def create_app(
                     "at", f"at {at!r} is not an ISO 8601 time or Unix seconds ({error})", where="query"
                 ) from None
             state = state_at_time(store, order_id, moment)
-        else:
+        else:  # the state now: its version is the order's, fresh from the events, an ETag for If-Match
             state = state_at_version(store, order_id, len(events))
+            return JSONResponse(state_json(order_id, state), headers={"ETag": f'"{state.version}"'})
         return JSONResponse(state_json(order_id, state))
 
-    @app.get("/events", tags=["queries"], **schemas.query_docs(schemas.EventFeed))
+    @app.get("/events", tags=["queries"], **schemas.query_docs(schemas.EventFeed, read_model=False))
     def get_events(
         after: Annotated[int, Query(ge=0, le=2**63 - 1, description="Events after this position")] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,

@@ -254,8 +254,9 @@ def command_docs(spec: dict[str, tuple[str, bool]], *, created: bool = False) ->
     return docs
 
 
-def query_docs(model: Any, *, etag: bool = False) -> dict[str, Any]:
-    headers = {"Read-Model-Position": READ_POSITION}
+def query_docs(model: Any, *, etag: bool = False, read_model: bool = True) -> dict[str, Any]:
+    """Documentation of a query: ``read_model=False`` for one that reads the events themselves."""
+    headers = {"Read-Model-Position": READ_POSITION} if read_model else {}
     if etag:
         headers["ETag"] = ETAG
     return {"responses": {200: {"model": model, "headers": headers}, **_errors(404, 422, 503)}}
