@@ -78,8 +78,8 @@ def collector_paused() -> Iterator[None]:
     A replay keeps every event it records and makes no reference cycles, so
     the collector finds nothing to free; yet each of its full passes walks
     every object alive, again as the history grows, and once more when the
-    read models are filled: at a million lines, a fifth of the command's
-    time.  The few cycles the summary makes (pandas' own, the same for any
+    read models are filled: at a million lines, about a quarter of the
+    command's time.  The few cycles the summary makes (pandas' own, the same for any
     log) wait for the end of the command.  This process does nothing else
     meanwhile; library code never does this, as a notebook's kernel is the
     learner's process, not ours to tune.
