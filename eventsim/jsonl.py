@@ -350,8 +350,29 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number an event can hold")
 
 
+class _RepeatedKey(ValueError):
+    """A JSON object names one key twice."""
+
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def _one_value_per_key(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict; ``_RepeatedKey`` for a key written twice, whose meaning JSON leaves
+    open (Python's json would keep the last value without a word, as the HTTP API does not)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _RepeatedKey(key)
+            seen.add(key)
+    return obj
+
+
 # One decoder for every line: json.loads(text, parse_float=...) would build one per call.
-_decoder = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant)
+_decoder = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant, object_pairs_hook=_one_value_per_key)
 
 
 def parse_json(text: str | bytes, *, line: int | None = None) -> Any:
@@ -363,6 +384,8 @@ def parse_json(text: str | bytes, *, line: int | None = None) -> Any:
         problem = f"{error.msg} at column {error.colno}"
     except RecursionError:
         problem = "nested too deeply"
+    except _RepeatedKey as error:
+        raise EventFormatError("appears twice: a line gives each field one value", line=line, field=error.key) from None
     except ValueError as error:  # NaN, or an integer with thousands of digits
         problem = str(error).split(";")[0]
     except ArithmeticError:  # a number Decimal cannot hold, such as 1e99999999999999999999

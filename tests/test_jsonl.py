@@ -305,6 +305,9 @@ HOSTILE_LINES = [
     ("actor with a newline", paid_at('1, "actor": "ann\\n"'), "actor", "ann"),
     ("a field name of 100,000 characters", paid_at('1, "%s": 1' % ("x" * 100_000)), "x" * 100_000,
      "is not a field of this event type"),
+    ("a field written twice", paid_at('1, "orderId": "2"'), "orderId", "appears twice"),
+    ("100,000 keys, the last one written before",
+     paid_at("1, " + ", ".join(f'"k{i}": 1' for i in range(100_000)) + ', "k0": 2'), "k0", "appears twice"),
 ]
 
 
