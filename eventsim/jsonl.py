@@ -400,7 +400,7 @@ def from_json(obj: Any, *, line: int | None = None) -> LoggedEvent:
     obj = _upcast_line(obj, line)
     spec = _spec_named(obj.get("eventType"), line)
     event = _decode(spec, obj, spec.line_names, line)
-    envelope: list[Any] = []  # in the order of LoggedEvent's fields, which _ENVELOPE follows
+    envelope: list[Any] = []  # a value, or None, for each field of _ENVELOPE, in its order
     try:
         name = "timestamp"
         if name not in obj:
@@ -411,7 +411,8 @@ def from_json(obj: Any, *, line: int | None = None) -> LoggedEvent:
             envelope.append(None if value is None else check(value, name))
     except _Problem as problem:
         raise EventFormatError(str(problem), line=line, event_type=spec.event_type, field=name) from None
-    return LoggedEvent(event, recorded_at, *envelope, line=line)
+    event_id, version, position, correlation_id, causation_id, actor = envelope
+    return LoggedEvent(event, recorded_at, event_id, version, position, correlation_id, causation_id, actor, line)
 
 
 _LINE_ENVELOPE = frozenset({"eventType", "schemaVersion", "timestamp", *_ENVELOPE})
