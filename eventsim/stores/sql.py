@@ -381,7 +381,7 @@ class SQLEventStore(Subscribers):
             size = _PAGE if wanted is None else min(_PAGE, wanted - len(events))
             page = self._events(sql, (start, MAX_COUNTER if end is None else end, size))
             events += page
-            if len(page) < size:
+            if len(page) < size or len(events) == wanted:
                 break
             if end is None:
                 end = self.last_position
