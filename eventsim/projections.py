@@ -37,7 +37,6 @@ or before the checkpoint, so a repeat changes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -162,12 +161,7 @@ class ProjectionRunner(Generic[S]):
             raise ValueError(f"mode must be {INLINE!r} or {EVENTUAL!r}, not {mode!r}")
         if mode == self.mode:
             return
-        if mode == INLINE:
-            # What was missed first, through catch_up's loop: several times faster than the store
-            # handing a long backlog over one event at a time.  If it stops at an event, the
-            # subscription below is handed that event first and stops there too, as it always has.
-            with suppress(ProjectionFailed):
-                self.catch_up()
+        if mode == INLINE:  # the store first delivers what was missed, then every new event
             self._subscription = self.store.subscribe(
                 self._delivered, self.checkpoint + 1, name=f"projection {self.projection.name}"
             )
