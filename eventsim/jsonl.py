@@ -49,7 +49,6 @@ __all__ = [
     "LoggedEvent",
     "dumps",
     "event_from_payload",
-    "event_from_stored",
     "event_to_payload",
     "from_json",
     "iter_jsonl",
@@ -447,12 +446,6 @@ def _upcast(
         return upcast(event_type, version, payload)
     except SchemaVersionError as error:
         raise EventFormatError(error.problem, line=line, event_type=error.event_type, field="schemaVersion") from None
-
-
-def event_from_stored(event_type: str, version: Any, payload: Mapping[str, Any], *, line: int | None = None) -> Any:
-    """The event a store kept as ``event_type`` at schema ``version``: upcast to today's shape, then
-    decoded (``event_from_payload``).  The one call every store makes to read an event back."""
-    return event_from_payload(*_upcast(event_type, version, payload, line), line=line)
 
 
 def loads(text: str, *, line: int | None = None) -> LoggedEvent:

@@ -54,6 +54,8 @@ __all__ = [
     "catch_up_all",
 ]
 
+PAGE = 2_000  # events a runner reads at a time, and each read model's turn in ``catch_up_all``
+
 S = TypeVar("S")
 
 INLINE = "inline"  # updated right after each append commits, by a live subscription
@@ -197,7 +199,19 @@ class ProjectionRunner(Generic[S]):
         """
         if max_events is not None and (not isinstance(max_events, int) or max_events < 0):
             raise ValueError(f"max_events must be an int, 0 or more, not {max_events!r}")
-        events = self.store.read_all(self.checkpoint + 1, limit=max_events)
+        moved = 0
+        while max_events is None or moved < max_events:  # a page at a time: a long log is never held whole
+            limit = PAGE if max_events is None else min(PAGE, max_events - moved)
+            events = self.store.read_all(self.checkpoint + 1, limit=limit)
+            self._apply(events)
+            moved += len(events)
+            if len(events) < limit:
+                break
+        self.failure = None
+        self._follow_again()
+        return moved
+
+    def _apply(self, events: list[RecordedEvent]) -> None:
         apply, listens_to = self.projection.apply, self.projection.listens_to
         state, checkpoint = self.state, self.checkpoint
         try:
@@ -209,9 +223,6 @@ class ProjectionRunner(Generic[S]):
             raise self._stop(recorded, error) from error
         finally:  # both move together: to the last event dealt with, whatever happened after it
             self.state, self.checkpoint = state, checkpoint
-        self.failure = None
-        self._follow_again()
-        return len(events)
 
     def skip(self) -> Failure:
         """Give up on the event the runner is stopped at: the checkpoint passes it, unapplied.
@@ -252,9 +263,6 @@ class ProjectionRunner(Generic[S]):
             f"<ProjectionRunner {self.projection.name}: {self.mode}, at position {self.checkpoint} "
             f"of {self.store.last_position} (lag {self.lag}){stopped}>"
         )
-
-
-PAGE = 2_000  # events each read model takes in its turn in ``catch_up_all``
 
 
 def catch_up_all(runners: Iterable[Any], max_events: int | None = None) -> int:

@@ -533,3 +533,24 @@ def test_read_models_catching_up_together_take_turns_a_page_at_a_time(monkeypatc
     assert turns == [("a", 1), ("a", 2), ("b", 1), ("b", 2), ("a", 3), ("a", 4), ("b", 3), ("b", 4),
                      ("a", 5), ("b", 5)]
     assert catch_up_all(runners) == 1 and [r.checkpoint for r in runners] == [6, 6]
+
+
+def test_a_runner_catching_up_reads_a_long_log_a_page_at_a_time(monkeypatch):
+    """A million events are never held in one list: each read asks for at most a page."""
+    monkeypatch.setattr(projections, "PAGE", 4)
+    shop, _ = new_shop()
+    placed_paid_refunded(shop, 3)  # more events than two pages
+    asked = []
+    read_all = shop.store.read_all
+
+    def counting_read_all(from_position=1, limit=None):
+        asked.append(limit)
+        return read_all(from_position, limit)
+
+    monkeypatch.setattr(shop.store, "read_all", counting_read_all)
+    runner = ProjectionRunner(shop.store, orders_projection)
+    assert runner.catch_up() == len(shop.store) and runner.checkpoint == shop.store.last_position
+    assert runner.state == orders_projection.fold(read_all())
+    assert asked and all(limit is not None and limit <= 4 for limit in asked), asked
+    asked.clear()
+    assert runner.catch_up(max_events=6) == 0 and asked == [4]  # nothing new: one short page, then stop
