@@ -332,19 +332,24 @@ class InMemoryEventStore(Subscribers):
             if clock > self._last_time:
                 self._last_time = clock
             now = self._last_time  # events of one second share one int object: 32 bytes each saved
-            start = len(self._log)
-            recorded = [
-                RecordedEvent(
-                    start + i, stream_id, actual + i, event, now, self._ids(), correlation_id, causation_id, actor
+            position = len(self._log)
+            recorded = []
+            for event in events:  # a loop, not a comprehension: most appends record one event
+                actual += 1
+                position += 1
+                event_id = self._ids()
+                recorded.append(
+                    RecordedEvent(
+                        position, stream_id, actual, event, now, event_id, correlation_id, causation_id, actor
+                    )
                 )
-                for i, event in enumerate(events, 1)
-            ]
             # Only now, with every envelope built, does anything change.
             self._streams.setdefault(stream_id, []).extend(recorded)
             self._log.extend(recorded)
             if command is not None:
                 self._commands[command.command_id] = command
-        self._dispatch()
+        if self._subscriptions:  # the test is _dispatch's first; made here, it spares most appends a call
+            self._dispatch()
         return recorded
 
     # --- reading ---------------------------------------------------------
