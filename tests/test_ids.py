@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from eventsim.ids import SeededIds, random_ids
+from eventsim.ids import MAX_ID_LENGTH, SeededIds, check_id, random_ids
 
 
 def is_uuid4_text(text: str) -> bool:
@@ -71,3 +71,18 @@ def test_seeded_ids_are_the_same_text_as_uuid_gives_for_the_same_bits():
     seeded = SeededIds(7)
     assert [seeded() for _ in range(500)] == [str(uuid.UUID(int=bits.getrandbits(128), version=4)) for _ in range(500)]
     assert SeededIds(0)() == "e3e70682-c209-4cac-a29f-6fbed82c07cd"  # what notebooks and stored logs show
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["", " ", "\u00a0A", "A\u3000", "A\t", "\u2028", "x" * (MAX_ID_LENGTH + 1), "a\x85b", 42, b"A"],
+    ids=repr,
+)
+def test_check_id_refuses_blanks_of_every_kind_control_characters_and_long_ids(bad):
+    with pytest.raises((TypeError, ValueError)):
+        check_id(bad)
+
+
+@pytest.mark.parametrize("good", ["A", "x" * MAX_ID_LENGTH, "order 7", "Ünïcødé-ÿ", "e3e70682-c209-4cac"], ids=repr)
+def test_check_id_accepts_printable_text_with_inner_spaces(good):
+    assert check_id(good) is good
