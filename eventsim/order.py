@@ -245,7 +245,7 @@ def _valid_amount(order_id: str, amount: object) -> Decimal:
         value = to_money(amount)
     except ValueError as error:
         raise InvalidAmount(order_id, str(error)) from None
-    if value <= 0:
+    if value <= ZERO:
         raise InvalidAmount(order_id, f"amount {value} is not positive")
     return value
 
