@@ -82,15 +82,25 @@ def check_snapshot_loader(load_order: Callable) -> str | None:
 
 
 ANN = PersonalData("Ann Example", "ann@example.org", "9 Elm Street")
+BEN = PersonalData("Ben Other", "ben@example.org", "3 Oak Road")  # a customer who asked for nothing
 
 
 @exercise("10.3", "forget a customer", shape="a function forget_customer(vault, read_model, customer_id)")
 def check_forget_customer(forget_customer: Callable) -> str | None:
     vault = Vault(InMemoryKeyStore())
-    sealed = vault.seal("ann", ANN)
+    sealed, bens = vault.seal("ann", ANN), vault.seal("ben", BEN)
     events: list[DomainEvent] = [OrderCreated("8", Decimal(20), "ann", personal_data=sealed), OrderPaid("8")]
-    read_model = {"8": {"customer_id": "ann", "name": ANN.name, "email": ANN.email, "address": ANN.address}}
+    read_model = {
+        "8": {"customer_id": "ann", "name": ANN.name, "email": ANN.email, "address": ANN.address},
+        "9": {"customer_id": "ben", "name": BEN.name, "email": BEN.email, "address": BEN.address},
+    }
+    bens_row = dict(read_model["9"])
     _answered(forget_customer(vault, read_model, "ann"))
+    if vault.open("ben", bens) != BEN or read_model.get("9") != bens_row:
+        return (
+            "Ben's data went too, and he asked for nothing: forget only this customer "
+            "(vault.forget(customer_id), and the read model's rows whose customer_id is theirs)."
+        )
     left_in_read_model = [
         v for row in read_model.values() for v in row.values() if v in (ANN.name, ANN.email, ANN.address)
     ]

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from eventsim.clock import SimulatedClock
-from eventsim.commands import PayOrder, PlaceOrder, ShipOrder
+from eventsim.commands import PayOrder, PlaceOrder, RequestRefund, ShipOrder
 from eventsim.database_exercises import (
     BUS,
     STORE,
@@ -54,6 +54,16 @@ SOLUTION_7_1 = "SELECT event_type, count(*) AS events FROM events GROUP BY event
 def test_8_1_wrong_answers_get_a_hint(store, wrong, hint, capsys):
     out = reported(check_event_counts, store, wrong(store), capsys=capsys)
     assert out.startswith("❌ Exercise 8.1") and hint in out
+
+
+def test_8_1_counting_the_orders_that_have_each_type_is_not_counting_events(store, capsys):
+    shop = Shop(store, ids=SeededIds(3))
+    for amount in ("1.00", "2.00"):  # two refunds of one order: a type twice in one stream, as in notebook 8
+        shop.handle(RequestRefund("A2", D(amount)))
+    per_type = "SELECT event_type, count(DISTINCT stream_id) AS events FROM events GROUP BY event_type ORDER BY event_type"
+    out = reported(check_event_counts, store, read_sql(store, per_type), capsys=capsys)
+    assert out.startswith("❌ Exercise 8.1") and "orders" in out and "count(*)" in out
+    assert reported(check_event_counts, store, read_sql(store, SOLUTION_7_1), capsys=capsys).startswith("✅")
 
 
 def test_8_1_solution_and_placeholder(store, capsys):

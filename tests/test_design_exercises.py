@@ -85,7 +85,10 @@ def test_storyboard_solution(capsys):
     (STORY[:2], "moments"),
     ([("GiftCardPurchased", {"amount"}), *STORY[1:]], "which card"),
     ([("GiftCardBought", {"cardId", "amount"}), *STORY[1:]], "names offered"),
-], ids=["a command", "CRUD name", "technical name", "no amount", "order", "a moment missing", "no id", "made up"])
+    ([("GiftCardPurchased", {"cardId", "amount", "buyerEmail"}), *STORY[1:]], "personal data"),
+    ([STORY[0], ("GiftCardRedeemed", {"cardId", "amount", "customerName"}), STORY[2]], "personal data"),
+], ids=["a command", "CRUD name", "technical name", "no amount", "order", "a moment missing", "no id", "made up",
+        "an e-mail", "a name"])
 def test_storyboard_mistakes(capsys, story, concept):
     assert_wrong(capsys, ex.check_gift_card_events, story, concept=concept)
 
@@ -116,6 +119,14 @@ def receive_by_content(inbox, message, effect):
     inbox.add(key)
 
 
+def receive_by_whole_message(inbox, message, effect):
+    key = tuple(sorted(message.items()))
+    if key in inbox:
+        return
+    effect(message)
+    inbox.add(key)
+
+
 def receive_marking_first(inbox, message, effect):
     if message["messageId"] in inbox:
         return
@@ -131,10 +142,11 @@ def test_receiver_solution(capsys):
 @pytest.mark.parametrize("answer, concept", [
     (receive_without_memory, "at-least-once"),
     (receive_by_content, "message id"),
+    (receive_by_whole_message, "attempt count"),
     (receive_marking_first, "after its effect succeeded"),
     ("receive", "should be a function"),
     (lambda inbox, message, effect: inbox.append(message), "failed while"),
-], ids=["no memory", "by content", "marks before the effect", "not a function", "inbox as a list"])
+], ids=["no memory", "by content", "by the whole message", "marks before the effect", "not a function", "inbox as a list"])
 def test_receiver_mistakes(capsys, answer, concept):
     assert_wrong(capsys, ex.check_receiver, answer, concept=concept)
 

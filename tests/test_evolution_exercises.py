@@ -1,4 +1,6 @@
 """Notebook 10's checks accept the solutions and refuse the usual wrong answers, saying why."""
+import pytest
+
 from eventsim.evolution_exercises import (
     check_forget_customer,
     check_snapshot_loader,
@@ -118,3 +120,21 @@ def test_10_3_refuses_a_deletion_that_leaves_plaintext_in_a_read_model(capsys):
     check_forget_customer(deletes_the_key_only)
     out = said(capsys)
     assert out.startswith(WRONG) and "the read model still holds ['Ann Example'" in out
+
+
+def forgets_everyone(vault, read_model, customer_id):  # the read model of every other customer goes too
+    vault.forget(customer_id)
+    read_model.clear()
+
+
+def forgets_every_key(vault, read_model, customer_id):  # every customer's sealed data becomes unreadable
+    for other in {row["customer_id"] for row in read_model.values()}:
+        vault.forget(other)
+    good_forget(vault, read_model, customer_id)
+
+
+@pytest.mark.parametrize("answer", [forgets_everyone, forgets_every_key])
+def test_10_3_refuses_a_deletion_that_forgets_other_customers_too(capsys, answer):
+    check_forget_customer(answer)
+    out = said(capsys)
+    assert out.startswith(WRONG) and "only this customer" in out

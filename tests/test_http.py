@@ -120,7 +120,10 @@ def test_an_order_through_every_command_and_query(client):
 
     then = client.get(f"/orders/{order_id}/state", params={"version": 2}).json()
     assert (then["status"], then["paid"], then["version"]) == ("paid", "80.00", 2)
-    now = client.get(f"/orders/{order_id}/state").json()
+    now_answer = client.get(f"/orders/{order_id}/state")
+    now = now_answer.json()
+    assert now_answer.headers["ETag"] == '"6"'  # the current state's version, for If-Match
+    assert "ETag" not in client.get(f"/orders/{order_id}/state", params={"version": 2}).headers
     assert now["refundsRequested"] == "0.30" and now["refundsPaid"] == "0.10" and now["shipped"] is True
     assert client.get(f"/orders/{order_id}/state", params={"at": "1970-01-01T00:00:00"}).json()["status"] == "new"
     assert client.get(f"/orders/{order_id}/state", params={"at": str(int(time.time()) + 5)}).json() == now
@@ -179,6 +182,26 @@ def test_an_order_id_beyond_latin_1_is_percent_encoded_in_location(client):
     assert placed.headers["location"] == f"/orders/Z%C3%BCrich-%F0%9F%A9%BC-{order_id.rsplit('-', 1)[1]}"
     order = client.get(placed.headers["location"], params={"minPosition": placed.json()["position"]})
     assert order.status_code == 200 and order.json()["orderId"] == order_id
+
+
+@pytest.mark.parametrize("order_id", ["a/b", ".", ".."])
+def test_an_order_id_that_cannot_be_a_url_segment_is_refused_and_nothing_is_recorded(client, order_id):
+    # Placed, such an order could never be read or paid: /orders/a%2Fb reaches the server as /orders/a/b,
+    # and a client resolves /orders/.. to /.
+    before = last_position(client)
+    refused = client.post("/orders", json={"orderId": order_id, "amount": 5})
+    problem = assert_problem(refused, 422, "invalid-request", field="orderId")
+    assert "URL" in problem["detail"]
+    assert last_position(client) == before
+
+
+@pytest.mark.parametrize("refund_id", ["r/1", ".", ".."])
+def test_a_refund_id_that_cannot_be_a_url_segment_is_refused_and_nothing_is_recorded(client, refund_id):
+    order_id = paid_order(client)  # its refund's pay-out would be /orders/{orderId}/refunds/{refundId}/payout
+    before = last_position(client)
+    refused = client.post(f"/orders/{order_id}/refunds", json={"amount": 1, "refundId": refund_id})
+    assert_problem(refused, 422, "invalid-request", field="refundId")
+    assert last_position(client) == before
 
 
 def test_if_match_on_a_new_order_is_version_0(client):
@@ -290,6 +313,13 @@ BAD_REQUESTS = [
     ("GET", "/orders", {"params": {"minPosition": "soon"}}, 422, "invalid-request", "minPosition"),
     ("GET", "/orders", {"params": {"minPosition": 10**9}}, 422, "invalid-request", "minPosition"),
     ("GET", "/orders", {"params": [("limit", 5), ("limit", 500)]}, 422, "invalid-request", "limit"),
+    # A misspelt parameter is not ignored: a read without its minPosition would look fresh when it is not.
+    ("GET", "/orders/{paid}", {"params": {"minposition": 10}}, 422, "invalid-request", "minposition"),
+    ("GET", "/orders", {"params": {"orderId": "{paid}", "min_position": 10}}, 422, "invalid-request",
+     "min_position"),
+    ("GET", "/revenue/daily", {"params": {"from": "2021-08-01"}}, 422, "invalid-request", "from"),
+    ("POST", "/orders/{paid}/refunds", {"json": {"amount": 1}, "params": {"amount": 1}}, 422, "invalid-request",
+     "amount"),
     ("GET", "/orders/{paid}/state", {"params": {"version": 99}}, 422, "invalid-request", "version"),
     ("GET", "/orders/{paid}/state", {"params": {"at": "yesterday"}}, 422, "invalid-request", "at"),
     ("GET", "/orders/{paid}/state", {"params": {"at": "1", "version": 1}}, 422, "invalid-request", "at"),
@@ -536,6 +566,16 @@ def test_eventsim_serve_refuses_a_store_it_cannot_open():
     assert run.returncode == 2 and "ftp://nowhere" in run.stderr and "Traceback" not in run.stderr
 
 
+@pytest.mark.parametrize("address", [["--port", "99999"], ["--port", "-1"], ["--host", "no.such.host.invalid"]])
+def test_eventsim_serve_names_an_address_it_cannot_have_and_creates_no_store(tmp_path, address):
+    done = subprocess.run([sys.executable, "-m", "eventsim", "serve", *address], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    said = done.stdout + done.stderr
+    assert done.returncode != 0 and address[1] in said, said
+    assert "a bug in eventsim" not in said and "eventsim.db" not in said, said  # the address, not the store
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_socket_listens_before_the_url_is_printed():
     # serve() prints the URL right after _bind(); a client that reads it at once must not be refused
     # (seen once in a full run under load: "Connection refused" on the first request).
@@ -573,3 +613,12 @@ def test_start_serves_in_the_background_and_stops(monkeypatch):
     with pytest.raises(httpx.ConnectError):
         httpx.get(server.url + "/orders")
 
+
+
+def test_queries_that_read_the_events_do_not_document_a_read_model_position(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/orders/{orderId}/events", "/orders/{orderId}/state", "/events"):
+        headers = paths[path]["get"]["responses"]["200"].get("headers", {})
+        assert "Read-Model-Position" not in headers, path
+    assert "ETag" in paths["/orders/{orderId}/state"]["get"]["responses"]["200"]["headers"]
+    assert "Read-Model-Position" in paths["/orders/{orderId}"]["get"]["responses"]["200"]["headers"]

@@ -62,6 +62,16 @@ def refund_retry_with_a_new_key(client, order_id, key):
                            headers={"Idempotency-Key": key + "-again"})
 
 
+def refund_looking_first(client, order_id, key):  # no key: after a timeout, look, and send again only if absent
+    try:
+        return client.post(f"/orders/{order_id}/refunds", json={"amount": "5.00"})
+    except httpx.TimeoutException:
+        events = client.get(f"/orders/{order_id}/events")
+        if any(e["eventType"] == "RefundCreated" for e in events.json()["events"]):
+            return events
+        return client.post(f"/orders/{order_id}/refunds", json={"amount": "5.00"})
+
+
 def ship_if_unchanged(client, order_id, etag):  # the solution
     return client.post(f"/orders/{order_id}/shipment", headers={"If-Match": etag}).status_code
 
@@ -72,6 +82,23 @@ def ship_regardless(client, order_id, etag):
 
 def ship_and_return_the_response(client, order_id, etag):
     return client.post(f"/orders/{order_id}/shipment", headers={"If-Match": etag})
+
+
+def ship_after_comparing_etags(client, order_id, etag):  # check-then-act: the order can change in between
+    version = client.get(f"/orders/{order_id}/events").json()["events"][-1]["version"]
+    if f'"{version}"' != etag:
+        return 412
+    return client.post(f"/orders/{order_id}/shipment").status_code
+
+
+def read_then_ship_if_unchanged(client, order_id, etag):  # a read first is fine, as long as If-Match goes along
+    client.get(f"/orders/{order_id}/events")
+    return client.post(f"/orders/{order_id}/shipment", headers={"If-Match": etag}).status_code
+
+
+def test_reading_first_and_shipping_with_if_match_passes(capsys):
+    check_ship_if_unchanged(read_then_ship_if_unchanged)
+    assert capsys.readouterr().out.startswith(CORRECT)
 
 
 @pytest.mark.parametrize("check, solution", [(check_place_and_read, place_and_read),
@@ -91,8 +118,10 @@ def test_the_solution_passes_and_an_unanswered_exercise_is_pending(capsys, check
     (check_refund_with_retry, refund_without_retry, "catch httpx.TimeoutException"),
     (check_refund_with_retry, refund_retry_without_key, "the customer got 2 refunds"),
     (check_refund_with_retry, refund_retry_with_a_new_key, "the customer got 2 refunds"),
+    (check_refund_with_retry, refund_looking_first, "Idempotency-Key"),
     (check_ship_if_unchanged, ship_regardless, "shipped anyway"),
     (check_ship_if_unchanged, ship_and_return_the_response, "return the status code"),
+    (check_ship_if_unchanged, ship_after_comparing_etags, "shipped anyway"),
 ])
 def test_a_wrong_answer_gets_the_hint_it_needs(capsys, check, wrong, hint):
     check(wrong)

@@ -187,11 +187,11 @@ def command_result(recorded: list[RecordedEvent]) -> dict[str, Any]:
 
 # --- JSON in -----------------------------------------------------------------
 
-ORDER_ID, ID, MONEY, TEXT = "order id", "id", "money", "text"
+ORDER_ID, URL_ID, ID, MONEY, TEXT = "order id", "url id", "id", "money", "text"
 # Each command's body: field -> (kind, required).
 PLACE_BODY = {"orderId": (ORDER_ID, True), "amount": (MONEY, True), "customerId": (ID, False)}
 PAY_BODY = {"amount": (MONEY, True)}
-REFUND_BODY = {"amount": (MONEY, True), "reason": (TEXT, False), "refundId": (ID, False)}
+REFUND_BODY = {"amount": (MONEY, True), "reason": (TEXT, False), "refundId": (URL_ID, False)}
 CANCEL_BODY = {"reason": (TEXT, False)}
 NO_BODY: dict[str, tuple[str, bool]] = {}
 MONEY_TEXT = re.compile(r"[0-9]{1,13}(\.[0-9]{1,2})?")  # as the OpenAPI schema says: digits, at most two decimals
@@ -255,6 +255,16 @@ def _too_large(max_bytes: int) -> Problem:
     return Problem(413, "body-too-large", "The body is too large", f"a request body here is at most {max_bytes} bytes")
 
 
+def check_url_segment(value: str, name: str) -> str:
+    """An id that becomes part of a URL (``/orders/{orderId}``), so that the resource it names can be reached.
+
+    A ``/`` would split it into two segments (``%2F`` reaches the app decoded), and clients resolve ``.`` and
+    ``..`` away: an order placed under such an id could never be read or paid."""
+    if "/" in value or value in (".", ".."):
+        raise ValueError(f"{name} {value!r} cannot be part of a URL: here an id holds no '/' and is not '.' or '..'")
+    return value
+
+
 def parse_fields(body: dict[str, Any], spec: dict[str, tuple[str, bool]]) -> dict[str, Any]:
     """The body's fields checked against ``spec``: ids are ids, money is exact, text is short."""
     for name in body:
@@ -276,8 +286,10 @@ def parse_fields(body: dict[str, Any], spec: dict[str, tuple[str, bool]]) -> dic
                     raise ValueError(f"{name} must be a number or a decimal string, not {type(value).__name__}")
                 values[name] = to_money(value, name)
             elif kind == ORDER_ID:
-                stream_for(check_id(value, name))  # an id, and an order's, not a stream's
+                stream_for(check_url_segment(check_id(value, name), name))  # an order's id, not a stream's
                 values[name] = value
+            elif kind == URL_ID:
+                values[name] = check_url_segment(check_id(value, name), name)
             elif kind == ID:
                 values[name] = check_id(value, name)
             else:
@@ -289,12 +301,29 @@ def parse_fields(body: dict[str, Any], spec: dict[str, tuple[str, bool]]) -> dic
     return values
 
 
-async def single_query_values(request: Request) -> None:
-    """Refuse a repeated query parameter: ``?limit=5&limit=500`` has no one meaning.
+def _query_parameters(dependant: Any) -> set[str]:
+    """The names of the query parameters a route takes, its dependencies' included."""
+    names = {parameter.alias for parameter in dependant.query_params}
+    for dependency in dependant.dependencies:
+        names |= _query_parameters(dependency)
+    return names
 
-    ``async`` although it awaits nothing: FastAPI runs a plain ``def`` dependency in its
-    thread pool, and this one runs for every request."""
+
+async def single_query_values(request: Request) -> None:
+    """Refuse a query parameter the route does not take, or one given twice.
+
+    A misspelt ``minposition`` would otherwise be ignored, and a stale answer would look
+    like a fresh one; ``?limit=5&limit=500`` has no one meaning.  ``async`` although it
+    awaits nothing: FastAPI runs a plain ``def`` dependency in its thread pool, and this
+    one runs for every request."""
     names = [name for name, _ in request.query_params.multi_items()]
+    route = request.scope.get("route")
+    if isinstance(route, APIRoute):
+        known = _query_parameters(route.dependant)
+        unknown = next((name for name in names if name not in known), None)
+        if unknown is not None:
+            takes = f"it takes {', '.join(sorted(known))}" if known else "it takes none"
+            raise invalid(unknown, f"{unknown!r} is not a query parameter of {route.path} ({takes})", where="query")
     repeated = next((name for name in names if names.count(name) > 1), None)
     if repeated is not None:
         raise invalid(
@@ -750,13 +779,17 @@ def create_app(
             raise Problem(404, "not-found", "No such resource", f"no order {order_id}", orderId=order_id)
         return events
 
-    @app.get("/orders/{orderId}/events", tags=["queries"], **schemas.query_docs(schemas.OrderEvents))
+    @app.get("/orders/{orderId}/events", tags=["queries"], **schemas.query_docs(schemas.OrderEvents, read_model=False))
     def get_order_events(order_id: OrderIdPath) -> JSONResponse:
         """The trace: the order's events from the store, oldest first, in the seed's JSON shape."""
         order_id = path_order_id(order_id)
         return JSONResponse({"orderId": order_id, "events": [event_json(r) for r in order_events(order_id)]})
 
-    @app.get("/orders/{orderId}/state", tags=["queries"], **schemas.query_docs(schemas.OrderStateOut))
+    @app.get(
+        "/orders/{orderId}/state",
+        tags=["queries"],
+        **schemas.query_docs(schemas.OrderStateOut, etag=True, read_model=False),
+    )
     def get_order_state(
         order_id: OrderIdPath,
         version: Annotated[
@@ -789,11 +822,12 @@ def create_app(
                     "at", f"at {at!r} is not an ISO 8601 time or Unix seconds ({error})", where="query"
                 ) from None
             state = state_at_time(store, order_id, moment)
-        else:
+        else:  # the state now: its version is the order's, fresh from the events, an ETag for If-Match
             state = state_at_version(store, order_id, len(events))
+            return JSONResponse(state_json(order_id, state), headers={"ETag": f'"{state.version}"'})
         return JSONResponse(state_json(order_id, state))
 
-    @app.get("/events", tags=["queries"], **schemas.query_docs(schemas.EventFeed))
+    @app.get("/events", tags=["queries"], **schemas.query_docs(schemas.EventFeed, read_model=False))
     def get_events(
         after: Annotated[int, Query(ge=0, le=2**63 - 1, description="Events after this position")] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,

@@ -88,10 +88,16 @@ def check_refund_with_retry(refund_with_retry: Callable) -> str | None:
             )
         if refunds == 0:
             return 'request the refund: POST /orders/A1/refunds with the body {"amount": "5.00"}.'
+        refund = next(r for r in shop.store.read_stream(stream_for("A1")) if r.event_type == "RefundCreated")
+        if refund.causation_id != "refund-A1-1":
+            return (
+                "send the key given as the Idempotency-Key header, with every attempt: then a repeat is recognised, "
+                "and the server answers it. Looking first cannot tell your refund from someone else's."
+            )
         if not isinstance(response, httpx.Response) or response.status_code != 200:
             return "return the response of the attempt that got through."
-        if response.json()["commandId"] != "refund-A1-1":
-            return "send the key given as the Idempotency-Key header."
+        if response.json().get("commandId") != "refund-A1-1":
+            return "return the response of the attempt that got through: the answer to your POST."
     return None
 
 
@@ -111,7 +117,26 @@ def check_ship_if_unchanged(ship_if_unchanged: Callable) -> str | None:
             return f"with a stale ETag the server answers 412; you returned {stale!r}: return the status code."
         client.post("/orders", json={"orderId": "B2", "amount": 20})
         current = client.post("/orders/B2/payments", json={"amount": 20}).headers["ETag"]
+        # Should the function read the order first, another clerk refunds it right after that read:
+        # a comparison of ETags made by the client, then a shipment without If-Match, ships a changed order.
+        changed: list[bool] = []
+
+        def refund_after_a_read(response: httpx.Response) -> None:
+            if response.request.method == "GET" and "/orders/B2" in response.request.url.path and not changed:
+                with httpx.Client(base_url=server.url) as other:
+                    other.post("/orders/B2/refunds", json={"amount": 5, "reason": "another clerk"})
+                changed.append(True)
+
+        client.event_hooks["response"].append(refund_after_a_read)
         fresh = ship_if_unchanged(client, "B2", current)
-        if fresh != 200 or "OrderShipped" not in _types(shop, "B2"):
+        shipped = "OrderShipped" in _types(shop, "B2")
+        if changed and shipped:
+            return (
+                "the order changed between your read and your shipment, and it was shipped anyway: comparing "
+                "ETags yourself leaves that gap. Send the ETag you saw as If-Match, and the server compares."
+            )
+        if changed and fresh != 412:
+            return f"the order changed after your read, so the server answers 412; you returned {fresh!r}."
+        if not changed and (fresh != 200 or not shipped):
             return f"with the current ETag the order should ship (200); you returned {fresh!r}."
     return None

@@ -32,7 +32,7 @@ The eventsim shop over HTTP: commands are `POST`s, queries are `GET`s, and no `G
   `invalid-header`, `malformed-json`, `not-found`, `rule-broken` (with the `rule`), `write-conflict`,
   `version-mismatch`, `idempotency-key-reused`, `body-too-large`, `unsupported-media-type`,
   `read-model-behind`, `method-not-allowed`, `internal-error`; `field` names the field, parameter or
-  header at fault.
+  header at fault. A body field or query parameter the request does not take is refused, never ignored.
 * **Money** is an exact decimal string in every answer (`"100.00"`); a request may send a JSON number
   (read exactly, never as a float) or such a string.
 """
@@ -202,9 +202,12 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 _ID = {"type": "string", "minLength": 1, "maxLength": MAX_ID_LENGTH, "pattern": r"^\S(.*\S)?$"}
+# An id that becomes a URL segment (/orders/{orderId}): no "/", and not "." or "..".
+_URL_ID = {**_ID, "pattern": r"^(?!\.\.?$)[^\s/]([^/]*[^\s/])?$"}
 _BODY_KINDS: dict[str, dict[str, Any]] = {
     "id": _ID,
-    "order id": _ID,
+    "order id": _URL_ID,
+    "url id": _URL_ID,
     "money": {
         "description": "A JSON number (read exactly, never as a float) or a decimal string; "
         "positive, at most two decimals",
@@ -251,8 +254,9 @@ def command_docs(spec: dict[str, tuple[str, bool]], *, created: bool = False) ->
     return docs
 
 
-def query_docs(model: Any, *, etag: bool = False) -> dict[str, Any]:
-    headers = {"Read-Model-Position": READ_POSITION}
+def query_docs(model: Any, *, etag: bool = False, read_model: bool = True) -> dict[str, Any]:
+    """Documentation of a query: ``read_model=False`` for one that reads the events themselves."""
+    headers = {"Read-Model-Position": READ_POSITION} if read_model else {}
     if etag:
         headers["ETag"] = ETAG
     return {"responses": {200: {"model": model, "headers": headers}, **_errors(404, 422, 503)}}

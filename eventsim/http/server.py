@@ -34,9 +34,10 @@ def _bind(host: str, port: int) -> socket.socket:
     try:
         sock.bind((host, port))
         sock.listen(2048)  # listening before the URL is printed: a client that reads it at once can connect
-    except OSError:
+    except (OSError, OverflowError) as error:  # taken, unknown host, no such port (OverflowError: 99999)
         sock.close()
-        raise
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise OSError(getattr(error, "errno", None), reason, f"{host}:{port}") from error  # names the address
     sock.set_inheritable(True)
     return sock
 
@@ -51,8 +52,12 @@ def serve(
     """Serve until Ctrl-C (or SIGTERM), then stop cleanly; print the URL first.  Returns 0.
 
     ``access_log`` prints a line per request, as uvicorn does; a benchmark turns it off."""
-    app = create_app(shop_or_store_url)
-    sock = _bind(host, port)
+    sock = _bind(host, port)  # first: an address that cannot be had opens (and creates) no store
+    try:
+        app = create_app(shop_or_store_url)
+    except BaseException:
+        sock.close()
+        raise
     url = _url(host, sock.getsockname()[1])
     print(f"eventsim serve: {url}  (API docs at {url}/docs; Ctrl-C stops)", flush=True)
     if host not in (LOCAL, "::1", "localhost"):
