@@ -31,12 +31,14 @@ from __future__ import annotations
 
 import argparse
 import errno
+import gc
 import json
 import os
 import re
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -63,6 +65,32 @@ INTERRUPTED = 130  # what a shell reports for Ctrl-C
 def load(path: str) -> Shop:
     """A shop holding the log at ``path``, every line checked against the rules as it is read."""
     return replay(iter_jsonl(path))
+
+
+# The commands that replay a whole log and keep it in memory until they end.
+HOLD_A_HISTORY = frozenset({"replay", "trace"})
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused for the block, and switched back on after.
+
+    A replay keeps every event it records and makes no reference cycles, so
+    the collector finds nothing to free; yet each of its full passes walks
+    every object alive, again as the history grows, and once more when the
+    read models are filled: at a million lines, about a quarter of the
+    command's time.  The few cycles the summary makes (pandas' own, the same for any
+    log) wait for the end of the command.  This process does nothing else
+    meanwhile; library code never does this, as a notebook's kernel is the
+    learner's process, not ours to tune.
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 def shown(url: str) -> str:
@@ -326,7 +354,8 @@ def main(argv: list[str] | None = None) -> int:
     source = getattr(args, "events", None) or (shown(args.db) if getattr(args, "db", None) else None)
     prefix = f"eventsim {args.command}: " + (f"{source}: " if source else "")
     try:
-        status: int = args.run(args)
+        with collector_paused() if args.command in HOLD_A_HISTORY else nullcontext():
+            status: int = args.run(args)
         sys.stdout.flush()  # here, so that a reader who stopped early is met below
         return status
     except BrokenPipeError:  # the reader stopped early (`| head`): not bad input, nothing to report

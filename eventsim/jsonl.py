@@ -143,8 +143,10 @@ def _string(value: Any, name: str) -> str:
 
 
 def _id(value: Any, name: str) -> str:
+    if type(value) is not str:
+        raise _Problem(f"must be a string, not {_json_type(value)}")
     try:
-        return check_id(_string(value, name), name)
+        return check_id(value, name)
     except ValueError as problem:
         raise _Problem(str(problem).removeprefix(f"{name} ")) from None
 
@@ -184,7 +186,8 @@ def _counter(value: Any, name: str) -> int:
     return _whole(value, 1, MAX_COUNTER, _COUNTER_RANGE)
 
 
-# Envelope fields: JSON name -> (attribute, check).  ``timestamp`` is required, the rest optional.
+# Envelope fields: JSON name -> (attribute, check), in the order of LoggedEvent's fields.
+# ``timestamp`` is required, the rest optional.
 _ENVELOPE: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "eventId": ("event_id", _id),
     "version": ("version", _counter),
@@ -193,7 +196,7 @@ _ENVELOPE: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "causationId": ("causation_id", _id),
     "actor": ("actor", _shared_id),
 }
-_ENVELOPE_FIELDS = tuple((name, attr, check) for name, (attr, check) in _ENVELOPE.items())
+_ENVELOPE_CHECKS = tuple((name, check) for name, (_, check) in _ENVELOPE.items())
 
 
 class _Field(NamedTuple):
@@ -347,8 +350,29 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number an event can hold")
 
 
+class _RepeatedKey(ValueError):
+    """A JSON object names one key twice."""
+
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def _one_value_per_key(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict; ``_RepeatedKey`` for a key written twice, whose meaning JSON leaves
+    open (Python's json would keep the last value without a word, as the HTTP API does not)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _RepeatedKey(key)
+            seen.add(key)
+    return obj
+
+
 # One decoder for every line: json.loads(text, parse_float=...) would build one per call.
-_decoder = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant)
+_decoder = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant, object_pairs_hook=_one_value_per_key)
 
 
 def parse_json(text: str | bytes, *, line: int | None = None) -> Any:
@@ -360,6 +384,8 @@ def parse_json(text: str | bytes, *, line: int | None = None) -> Any:
         problem = f"{error.msg} at column {error.colno}"
     except RecursionError:
         problem = "nested too deeply"
+    except _RepeatedKey as error:
+        raise EventFormatError("appears twice: a line gives each field one value", line=line, field=error.key) from None
     except ValueError as error:  # NaN, or an integer with thousands of digits
         problem = str(error).split(";")[0]
     except ArithmeticError:  # a number Decimal cannot hold, such as 1e99999999999999999999
@@ -374,19 +400,19 @@ def from_json(obj: Any, *, line: int | None = None) -> LoggedEvent:
     obj = _upcast_line(obj, line)
     spec = _spec_named(obj.get("eventType"), line)
     event = _decode(spec, obj, spec.line_names, line)
-    envelope: dict[str, Any] = {}
+    envelope: list[Any] = []  # a value, or None, for each field of _ENVELOPE, in its order
     try:
         name = "timestamp"
         if name not in obj:
             raise _Problem("missing")
         recorded_at = _timestamp(obj[name], name)
-        for name, attr, check in _ENVELOPE_FIELDS:
+        for name, check in _ENVELOPE_CHECKS:
             value = obj.get(name)
-            if value is not None:
-                envelope[attr] = check(value, name)
+            envelope.append(None if value is None else check(value, name))
     except _Problem as problem:
         raise EventFormatError(str(problem), line=line, event_type=spec.event_type, field=name) from None
-    return LoggedEvent(event, recorded_at, line=line, **envelope)
+    event_id, version, position, correlation_id, causation_id, actor = envelope
+    return LoggedEvent(event, recorded_at, event_id, version, position, correlation_id, causation_id, actor, line)
 
 
 _LINE_ENVELOPE = frozenset({"eventType", "schemaVersion", "timestamp", *_ENVELOPE})

@@ -502,8 +502,7 @@ class TimeTravel(_Panel):
         )
         self._syncing = True
         try:
-            self.slider.value = version
-            self._show(version)
+            self.slider.value = version  # its callback shows the version; unmoved, that version is shown already
         finally:
             self._syncing = False
 

@@ -58,6 +58,7 @@ def test_bench_million_prints_issue_13s_table_next_to_the_goals():
     assert "lines/s" in replayed and ">= 100,000 lines/s" in replayed
     for line in output.splitlines()[3:8]:  # the five figures, each said against its goal in words
         assert re.search(r"(meets the goal|misses it: [\d.]+x too (slow|big))( \(x[\d.]+ for 1M\))?$", line), line
+    assert re.search(r"^without the collector's time: simulating [\d,]+ events/s, catching up [\d.]+ s$", output, re.M)
 
 
 def test_bench_http_prints_a_row_per_client_count_for_memory_and_sqlite_with_the_goal():

@@ -1,4 +1,5 @@
 """The instructors' command line: happy paths, and every kind of bad input as one clear line."""
+import gc
 import json
 import re
 import subprocess
@@ -346,3 +347,60 @@ def test_a_simulated_log_replayed_and_written_again_is_the_same_file(log_path, t
     again = tmp_path / "again.jsonl"
     write_jsonl(cli.load(str(log_path)).store.read_all(), again)
     assert again.read_bytes() == log_path.read_bytes()
+
+
+def test_replay_and_trace_pause_the_cycle_collector_and_switch_it_back_on(monkeypatch, log_path, tmp_path, capsys):
+    """The collector is off while the log is replayed and summarised, on again after, even after a refused line."""
+    seen = []
+    real_replay, real_summarise = cli.replay, cli.summarise
+
+    def watched_replay(log, **options):
+        seen.append(("replay", gc.isenabled()))
+        return real_replay(log, **options)
+
+    def watched_summarise(*args):
+        seen.append(("summarise", gc.isenabled()))
+        return real_summarise(*args)
+
+    monkeypatch.setattr(cli, "replay", watched_replay)
+    monkeypatch.setattr(cli, "summarise", watched_summarise)
+    assert main(["replay", str(log_path)]) == 0
+    assert gc.isenabled()
+    assert main(["trace", str(log_path), "000001"]) == 0
+    assert gc.isenabled()
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(log_path.read_text(encoding="utf-8").splitlines()[1] + "\n", encoding="utf-8")  # paid, not placed
+    assert main(["replay", str(bad)]) == 2
+    assert "line 1: OrderPaid:" in capsys.readouterr().err
+    assert gc.isenabled()
+    assert seen == [("replay", False), ("summarise", False), ("replay", False), ("replay", False)]
+
+
+def test_a_replay_leaves_no_reference_cycles_behind(log_path):
+    """Why pausing the collector is safe: what a replay makes is freed by reference counting alone
+    (a replay that made cycles would pile them up, unseen, until the collector ran again)."""
+    gc.collect()
+    gc.disable()
+    try:
+        shop = cli.replay(cli.iter_jsonl(log_path))
+        assert len(shop.store) > ORDERS
+        del shop
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+
+
+def test_what_a_paused_command_leaves_to_the_collector_does_not_grow_with_the_log(log_path, tmp_path, capsys):
+    """The summary's few cycles (pandas' own) are the same for a log four times as long."""
+    short = tmp_path / "short.jsonl"
+    assert main(["simulate", "--orders", str(ORDERS // 4), "--seed", str(SEED), "--out", str(short)]) == 0
+    left = []
+    for path in (log_path, short, log_path):  # the first run also warms pandas' caches
+        gc.collect()
+        gc.disable()
+        try:
+            assert main(["replay", str(path)]) == 0
+            left.append(gc.collect())
+        finally:
+            gc.enable()
+    assert left[1] == left[2]

@@ -305,6 +305,9 @@ HOSTILE_LINES = [
     ("actor with a newline", paid_at('1, "actor": "ann\\n"'), "actor", "ann"),
     ("a field name of 100,000 characters", paid_at('1, "%s": 1' % ("x" * 100_000)), "x" * 100_000,
      "is not a field of this event type"),
+    ("a field written twice", paid_at('1, "orderId": "2"'), "orderId", "appears twice"),
+    ("100,000 keys, the last one written before",
+     paid_at("1, " + ", ".join(f'"k{i}": 1' for i in range(100_000)) + ', "k0": 2'), "k0", "appears twice"),
 ]
 
 
@@ -472,3 +475,21 @@ def test_writing_a_log_keeps_one_line_in_memory_at_a_time(tmp_path):
     finally:
         tracemalloc.stop()
     assert peak < path.stat().st_size / 4
+
+
+def test_each_envelope_field_is_read_into_its_own_attribute():
+    """The reader fills LoggedEvent's envelope in field order: six distinct values, each in its place."""
+    logged = loads(paid_at('7, "eventId": "e", "version": 2, "position": 3, "correlationId": "c", '
+                           '"causationId": "m", "actor": "ann"'), line=4)
+    assert (logged.recorded_at, logged.event_id, logged.version, logged.position, logged.correlation_id,
+            logged.causation_id, logged.actor, logged.line) == (7, "e", 2, 3, "c", "m", "ann", 4)
+    assert loads(paid_at("7")) == LoggedEvent(OrderPaid("1"), 7)  # absent fields are None
+
+
+@pytest.mark.parametrize("field", ["eventId", "correlationId", "causationId", "actor"])
+@pytest.mark.parametrize("value, words", [("7", "must be a string, not a whole number"), ('["a"]', "not a list"),
+                                          ('"a\\tb"', "holds a control character"), ('" a"', "starts or ends")])
+def test_every_envelope_id_is_checked(field, value, words):
+    with pytest.raises(EventFormatError) as caught:
+        read_jsonl([GOOD, paid_at(f'1, "{field}": {value}')])
+    assert (caught.value.line, caught.value.field) == (2, field) and words in str(caught.value)

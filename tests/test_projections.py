@@ -222,6 +222,36 @@ def test_modes_switch_at_runtime():
         runner.mode = "sometimes"
 
 
+def test_the_read_models_switched_to_inline_catch_their_backlog_up_together_then_follow_each_append():
+    """Three read models far behind (a million events) catch up in turns through ``catch_up``'s
+    loop, several times faster than the store handing each the events one at a time; new events
+    come one at a time.  (A single runner switched to inline is handed its backlog by the store:
+    notebook 5 shows it ignoring the repeats of a store that delivers twice.)"""
+    shop, _ = new_shop()
+    placed_paid_refunded(shop, 3)
+    read_models = ShopReadModels(shop.store)
+    handed = []
+    for runner in (read_models.orders, read_models.refunds, read_models.daily_revenue):
+        handle = runner.handle
+        runner.handle = lambda recorded, handle=handle: handed.append(recorded.position) or handle(recorded)
+    read_models.mode = INLINE
+    assert handed == [] and read_models.lag == 0 and list(read_models.orders.state) == ["1", "2", "3"]
+    shop.handle(ShipOrder("1"))
+    assert handed == [shop.store.last_position] * 3 and read_models.orders.state["1"].shipped
+
+
+def test_switching_to_inline_over_a_bad_event_stops_there_as_a_subscription_does():
+    shop, _ = new_shop()
+    placed_paid_refunded(shop, 1)
+    ghost = ghost_paid(shop)
+    shop.handle(PlaceOrder("2", Decimal("10.00")))
+    runner = ProjectionRunner(shop.store, orders_projection)
+    runner.mode = INLINE  # no exception: the command side never hears of a read model's failure
+    assert runner.mode == INLINE and runner.failure.position == ghost and runner.checkpoint == ghost - 1
+    runner.skip()
+    assert runner.lag == 0 and list(runner.state) == ["1", "2"]
+
+
 def test_the_read_models_switch_and_catch_up_together():
     shop, _ = new_shop()
     read_models = ShopReadModels(shop.store)
@@ -231,6 +261,17 @@ def test_the_read_models_switch_and_catch_up_together():
     read_models.mode = INLINE
     assert read_models.lag == 0
     assert {r.mode for r in (read_models.orders, read_models.refunds, read_models.daily_revenue)} == {INLINE}
+
+
+def test_the_read_models_switched_to_inline_over_a_bad_event_each_go_as_far_as_they_can():
+    shop, _ = new_shop()
+    placed_paid_refunded(shop, 1)
+    shop.store.append("order-x", [OrderPaid("x")])  # the orders and daily revenue models fail here
+    shop.handle(PlaceOrder("2", Decimal("1.00")))
+    read_models = ShopReadModels(shop.store, mode=INLINE)  # no exception: as a subscription, it says why
+    assert read_models.mode == INLINE and read_models.refunds.lag == 0 and read_models.refunds.failure is None
+    assert read_models.orders.failure.position == read_models.daily_revenue.failure.position == 4
+    assert read_models.orders.checkpoint == read_models.daily_revenue.checkpoint == 3
 
 
 # --- the generic machinery -------------------------------------------------

@@ -179,3 +179,13 @@ def test_planned_steps_are_plain_data_the_cycle_collector_stops_tracking():
     story = next(simulator._stories(random.Random(1), SMALL, [SMALL.start]))
     gc.collect()
     assert story and not any(gc.is_tracked(step) for step in story)
+
+
+def test_orders_of_the_same_price_share_one_decimal():
+    """Memory: 340,000 orders draw from 49,501 prices in cents, so a year of orders keeps at most
+    that many amounts, not one ``Decimal`` (about 100 bytes) per order."""
+    created = [r.event for r in simulate(SimulationConfig(orders=3_000, seed=3)).store.read_all()
+               if isinstance(r.event, OrderCreated)]
+    prices = {event.amount for event in created}
+    assert len(prices) < len(created)  # some prices are drawn twice: the test can tell sharing from copying
+    assert len({id(event.amount) for event in created}) == len(prices)

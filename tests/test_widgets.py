@@ -217,6 +217,20 @@ def test_the_slider_fills_in_the_moment_and_a_typed_moment_moves_the_slider(shop
     assert panel.slider.value == 0 and "it was not placed yet" in panel.note.value
 
 
+def test_a_typed_moment_renders_the_picture_once(shop, monkeypatch):
+    """Rendering the PNG is most of a callback's time: typing a moment that moves the slider
+    renders once (the slider's own callback shows the version), as moving the slider does."""
+    panel = TimeTravel(shop.store, "A1", version=0)
+    second = shop.store.read_stream(stream_for("A1"))[1].recorded_at
+    renders = []
+    render = panel._picture.png
+    monkeypatch.setattr(panel._picture, "png", lambda: renders.append(1) or render())
+    panel.moment.value = to_datetime(second).strftime("%Y-%m-%d %H:%M:%S")
+    assert panel.slider.value == 2 and len(renders) == 1
+    panel.moment.value = to_datetime(second + 60).strftime("%Y-%m-%d %H:%M:%S")  # still version 2
+    assert panel.slider.value == 2 and len(renders) == 1, "nothing new to show"
+
+
 @pytest.mark.parametrize("typed, message", [
     ("", "type a moment such as 2021-08-08 12:00 (UTC), or use the slider"),
     ("8/8/2021 3:00 PM", "is not a moment: write it as 2021-08-08 12:00"),
