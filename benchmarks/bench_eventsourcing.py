@@ -621,7 +621,8 @@ def bytes_by_part(store: InMemoryEventStore) -> Counter[str]:
         add("recorded_at ints", recorded.recorded_at)
         add("domain events", recorded.event)
         for field in dataclasses.fields(recorded.event):
-            add("domain event fields (order ids, amounts, refund ids)", getattr(recorded.event, field.name))
+            value = getattr(recorded.event, field.name)
+            add("amounts (Decimal)" if isinstance(value, Decimal) else "order ids and refund ids", value)
     for record in store._commands.values():
         add("idempotency records (CommandRecord, fingerprint text)", record)
         add("idempotency records (CommandRecord, fingerprint text)", record.fingerprint)

@@ -49,7 +49,7 @@ def to_money(value: object, what: str = "amount") -> Decimal:
         )
     if not amount.is_finite():
         raise ValueError(f"{what} {value!r} is not a finite number")
-    if amount.copy_abs() > MAX_AMOUNT:  # exact, and unlike abs() never overflows the context
+    if not -MAX_AMOUNT <= amount <= MAX_AMOUNT:  # comparisons are exact: no rounding, no overflow
         raise ValueError(f"{what} {amount:.6g} is more than the most an amount can be, {MAX_AMOUNT:,}")
     if amount.same_quantum(_CENT):  # written to the cent, as most amounts are: nothing below it to check
         return amount

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import reduce
 from typing import Any
@@ -135,10 +135,12 @@ class OrderState:
         cached, never stored.  A field that does not exist is refused, as
         ``replace`` refuses it.
         """
-        if not changes.keys() <= _STATE_FIELDS:
-            raise TypeError(f"OrderState has no field {', '.join(sorted(changes.keys() - _STATE_FIELDS))}")
         values = self.__dict__.copy()
         values.update(changes)
+        if len(values) != len(self.__dict__):  # a name that is no field added a key: cheaper to count than to look
+            raise TypeError(
+                f"{type(self).__name__} has no field {', '.join(sorted(changes.keys() - self.__dict__.keys()))}"
+            )
         new = object.__new__(type(self))  # no __init__: it gets its fields here, all at once
         object.__setattr__(new, "__dict__", values)
         return new
@@ -166,7 +168,6 @@ class OrderState:
         return sorted((r for r in self.refunds.values() if not r.paid), key=lambda r: r.version)
 
 
-_STATE_FIELDS = frozenset(f.name for f in fields(OrderState))
 initial_state = OrderState()
 
 
@@ -244,7 +245,7 @@ def _valid_amount(order_id: str, amount: object) -> Decimal:
         value = to_money(amount)
     except ValueError as error:
         raise InvalidAmount(order_id, str(error)) from None
-    if value <= 0:
+    if value <= ZERO:
         raise InvalidAmount(order_id, f"amount {value} is not positive")
     return value
 

@@ -83,8 +83,9 @@ class Shop:
         self.cache_size = cache_size
         self._ids = ids
         self.snapshots = snapshots
-        # stream id -> (its state at some version, the stream's correlation id): most recent last
-        self._states: OrderedDict[str, tuple[OrderState, str | None]] = OrderedDict()
+        # stream id -> its state at some version, most recently used last; and the stream's correlation id
+        self._states: OrderedDict[str, OrderState] = OrderedDict()
+        self._correlations: dict[str, str] = {}
         self._states_lock = threading.Lock()  # threads (a web server's) share one shop
 
     def handle(
@@ -155,33 +156,37 @@ class Shop:
 
     def _load(self, stream_id: str) -> tuple[OrderState, str | None]:
         """The stream's current state and correlation id: the cached state plus what was recorded since."""
-        with self._states_lock:
-            cached = self._states.get(stream_id)
-        if cached is None and self.snapshots is not None:
+        state = self._states.get(stream_id)  # one read of a dict needs no lock; _keep's read-then-write does
+        if state is None and self.snapshots is not None:
             cached = self.snapshots.load(stream_id)
             if cached is not None:
+                state = cached[0]
                 self._keep(stream_id, *cached)
-        state, correlation = cached or (initial_state, None)
+        if state is None:
+            state = initial_state
         newer = self.store.read_stream(stream_id, state.version + 1)
         if newer:
             for recorded in newer:
                 state = evolve(state, recorded.event)
-            if correlation is None:
-                correlation = newer[0].correlation_id if newer[0].version == 1 else None
-            self._keep(stream_id, state, correlation)
-        return state, correlation
+            self._keep(stream_id, state, newer[0].correlation_id if newer[0].version == 1 else None)
+        return state, self._correlations.get(stream_id)
 
     def _keep(self, stream_id: str, state: OrderState, correlation: str | None) -> None:
+        """Cache ``state`` (unless a newer one is cached), and the stream's correlation id if it is new."""
         with self._states_lock:
             cached = self._states.get(stream_id)
-            if cached is not None and cached[0].version > state.version:
-                return  # another thread has kept a newer state meanwhile
-            self._states[stream_id] = (state, correlation)
-            self._states.move_to_end(stream_id)
+            if cached is not None:
+                if cached.version > state.version:
+                    return  # another thread has kept a newer state meanwhile
+                self._states.move_to_end(stream_id)
+            self._states[stream_id] = state
+            if correlation is not None:
+                correlation = self._correlations.setdefault(stream_id, correlation)
             if len(self._states) > self.cache_size:
-                self._states.popitem(last=False)
+                evicted, _ = self._states.popitem(last=False)
+                self._correlations.pop(evicted, None)
         if self.snapshots is not None:
-            self.snapshots.consider(stream_id, state, correlation)
+            self.snapshots.consider(stream_id, state, correlation or self._correlations.get(stream_id))
 
     def state(self, order_id: str) -> OrderState:
         """The order's current state, as the fold of its whole stream would give it."""

@@ -69,7 +69,7 @@ class ConcurrencyError(Exception):
 
 def check_expected_version(expected_version: object) -> None:
     """``TypeError`` unless ``expected_version`` is ``ANY``, ``NO_STREAM`` or a version (an int, 0 or more)."""
-    if isinstance(expected_version, ExpectedVersion):
+    if expected_version is ANY or expected_version is NO_STREAM:  # every ExpectedVersion, tested cheaply
         return
     if isinstance(expected_version, bool) or not isinstance(expected_version, int):
         raise TypeError(
@@ -332,19 +332,24 @@ class InMemoryEventStore(Subscribers):
             if clock > self._last_time:
                 self._last_time = clock
             now = self._last_time  # events of one second share one int object: 32 bytes each saved
-            start = len(self._log)
-            recorded = [
-                RecordedEvent(
-                    start + i, stream_id, actual + i, event, now, self._ids(), correlation_id, causation_id, actor
+            position = len(self._log)
+            recorded = []
+            for event in events:  # a loop, not a comprehension: most appends record one event
+                actual += 1
+                position += 1
+                event_id = self._ids()
+                recorded.append(
+                    RecordedEvent(
+                        position, stream_id, actual, event, now, event_id, correlation_id, causation_id, actor
+                    )
                 )
-                for i, event in enumerate(events, 1)
-            ]
             # Only now, with every envelope built, does anything change.
             self._streams.setdefault(stream_id, []).extend(recorded)
             self._log.extend(recorded)
             if command is not None:
                 self._commands[command.command_id] = command
-        self._dispatch()
+        if self._subscriptions:  # the test is _dispatch's first; made here, it spares most appends a call
+            self._dispatch()
         return recorded
 
     # --- reading ---------------------------------------------------------

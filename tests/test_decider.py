@@ -210,6 +210,18 @@ def test_but_is_dataclasses_replace_and_the_state_stays_frozen():
         state.but(shiped=True)
 
 
+def test_but_on_a_subclass_changes_its_own_fields_too_and_refuses_unknown_ones():
+    @dataclasses.dataclass(frozen=True)
+    class NotedState(OrderState):
+        note: str = ""
+
+    state = NotedState(order_id="A", note="first")
+    changed = state.but(note="second", version=1)
+    assert changed == NotedState(order_id="A", note="second", version=1)
+    with pytest.raises(TypeError, match="NotedState has no field note2"):
+        state.but(note2="x")
+
+
 def test_evolve_rejects_what_is_not_an_event():
     with pytest.raises(TypeError, match="not an order event"):
         evolve(initial_state, PlaceOrder(O, D("1")))

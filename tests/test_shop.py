@@ -146,6 +146,16 @@ def test_events_carry_the_command_id_as_causation_and_the_order_correlation():
     assert {r.correlation_id for r in shop.store.read_stream("order-B")} == {"place-B"}
 
 
+def test_an_order_evicted_from_the_state_cache_keeps_its_correlation_and_the_cache_stays_bounded():
+    shop = make_shop(cache_size=2)
+    for order_id in "ABCD":
+        paid_order(shop, order_id)
+    assert len(shop._states) == len(shop._correlations) == 2  # what is evicted is forgotten whole
+    shop.handle(RequestRefund("A", D("5"), command_id="refund-A"))  # "A" was evicted: folded again
+    assert {r.correlation_id for r in shop.store.read_stream("order-A")} == {"place-A"}
+    assert list(shop._states) == ["order-D", "order-A"]  # most recently used last
+
+
 def test_commands_without_an_id_get_one_from_the_ids_source():
     def story():
         shop = Shop(clock=SimulatedClock(step=5), ids=SeededIds(4))
