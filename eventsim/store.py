@@ -240,7 +240,8 @@ class Subscribers:
                 for subscription in list(self._subscriptions):
                     while subscription.active and subscription.error is None:
                         page = self.read_all(subscription.position + 1, limit=_PAGE)
-                        if not page or not all(self._deliver(subscription, recorded) for recorded in page):
+                        delivered = all(self._deliver(subscription, recorded) for recorded in page)
+                        if not delivered or len(page) < _PAGE:  # a short page was the end of the log
                             break
             finally:
                 self._delivering.release()

@@ -422,3 +422,17 @@ def test_redeliver_one_delivers_everything_twice():
 def test_redeliver_is_a_probability(p):
     with pytest.raises(ValueError, match="probability"):
         InMemoryEventStore(redeliver=p)
+
+
+def test_a_subscriber_following_the_log_costs_one_read_per_append(monkeypatch):
+    """A short page is the end of the log: no second read to find it empty (a query, on a database)."""
+    store = InMemoryEventStore()
+    heard = []
+    store.subscribe(heard.append)
+    reads = []
+    read_all = store.read_all
+    monkeypatch.setattr(store, "read_all", lambda *args, **kwargs: reads.append(args) or read_all(*args, **kwargs))
+    for n in range(3):
+        store.append(f"order-{n}", [OrderCreated(f"o{n}", D(n + 1))])
+    assert [r.stream_id for r in heard] == ["order-0", "order-1", "order-2"]
+    assert len(reads) == 3
