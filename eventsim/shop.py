@@ -156,20 +156,24 @@ class Shop:
 
     def _load(self, stream_id: str) -> tuple[OrderState, str | None]:
         """The stream's current state and correlation id: the cached state plus what was recorded since."""
-        state = self._states.get(stream_id)  # one read of a dict needs no lock; _keep's read-then-write does
+        with self._states_lock:  # both at once: another thread's _keep may evict the order between two reads
+            state = self._states.get(stream_id)
+            correlation = self._correlations.get(stream_id)
         if state is None and self.snapshots is not None:
             cached = self.snapshots.load(stream_id)
             if cached is not None:
-                state = cached[0]
-                self._keep(stream_id, *cached)
+                state, correlation = cached
+                self._keep(stream_id, state, correlation)
         if state is None:
             state = initial_state
         newer = self.store.read_stream(stream_id, state.version + 1)
         if newer:
             for recorded in newer:
                 state = evolve(state, recorded.event)
-            self._keep(stream_id, state, newer[0].correlation_id if newer[0].version == 1 else None)
-        return state, self._correlations.get(stream_id)
+            if correlation is None and newer[0].version == 1:
+                correlation = newer[0].correlation_id
+            self._keep(stream_id, state, correlation)
+        return state, correlation
 
     def _keep(self, stream_id: str, state: OrderState, correlation: str | None) -> None:
         """Cache ``state`` (unless a newer one is cached), and the stream's correlation id if it is new."""

@@ -156,6 +156,24 @@ def test_an_order_evicted_from_the_state_cache_keeps_its_correlation_and_the_cac
     assert list(shop._states) == ["order-D", "order-A"]  # most recently used last
 
 
+def test_an_order_another_thread_evicts_while_it_is_loaded_keeps_its_correlation():
+    """The cache is read without a lock: between reading an order's cached state and reading its
+    stream, another thread's command can evict the order.  Its next events still carry its correlation."""
+    shop = make_shop(cache_size=1)
+    paid_order(shop, "A")
+    read_stream, others = shop.store.read_stream, iter("BC")
+
+    def read_stream_while_another_thread_evicts_a(stream_id, from_version=1):
+        if stream_id == "order-A":
+            shop.handle(PlaceOrder(next(others), D("1.00")))  # another thread's command, in the gap
+        return read_stream(stream_id, from_version)
+
+    shop.store.read_stream = read_stream_while_another_thread_evicts_a
+    shop.handle(RequestRefund("A", D("5"), command_id="refund-A"))  # A was in the cache, nothing newer
+    shop.handle(ConfirmRefund("A", "R1", command_id="confirm-A"))  # A was evicted, so folded from version 1
+    assert [r.correlation_id for r in read_stream("order-A")] == ["place-A"] * 4
+
+
 def test_commands_without_an_id_get_one_from_the_ids_source():
     def story():
         shop = Shop(clock=SimulatedClock(step=5), ids=SeededIds(4))
