@@ -412,6 +412,17 @@ def test_a_row_the_store_did_not_write_is_refused_naming_the_store_the_position_
     assert store.read_all(limit=1)[0].event == OrderCreated("o1", D(1))  # the rows before it still read
 
 
+def test_a_row_whose_data_is_not_text_is_refused_naming_the_store_and_the_position(tmp_path):
+    """SQLite keeps any value in any column: a row whose data was inserted as bytes reads back as bytes."""
+    path = str(tmp_path / "store.db")
+    store = SQLiteEventStore(path)
+    store.append("order-o1", [OrderCreated("o1", D(1))])
+    raw(path, "INSERT INTO events (position, stream_id, version, event_type, schema_version, data, recorded_at,"
+              " event_id) VALUES (2, 'order-o1', 2, 'OrderPaid', 1, CAST('{\"orderId\": \"o1\"}' AS BLOB), 0, 'e2')")
+    with pytest.raises(StoreError, match="store .*: the event at position 2 cannot be read: OrderPaid: the data is bytes"):
+        store.read_all()
+
+
 def test_a_read_only_file_can_be_read_and_refuses_appends(tmp_path, monkeypatch):
     path = tmp_path / "store.db"
     SQLiteEventStore(path).append("a", [OrderCreated("o1", D(1))])

@@ -128,6 +128,8 @@ def stored_event(event_type: str, version: int, data: str) -> Any:
     replay from a store.  A row that ``append`` did not write (inserted behind the store's back) is
     refused all the same when it does not make an event: ``EventFormatError`` saying why.
     """
+    if type(data) is not str:  # SQLite keeps any value in any column: bytes, say, inserted behind our back
+        raise EventFormatError(f"the data is {type(data).__name__}, not JSON text", event_type=event_type)
     try:
         payload = _decode_json(data)
     except (ValueError, ArithmeticError, RecursionError) as problem:
