@@ -207,7 +207,8 @@ class ProjectionRunner(Generic[S]):
             moved += len(events)
             if len(events) < limit:
                 break
-        self.failure = None
+        if moved:  # the event it was stopped at, if any, was the first one read, and has been applied now
+            self.failure = None
         self._follow_again()
         return moved
 

@@ -359,6 +359,22 @@ def test_a_failing_event_leaves_state_and_checkpoint_as_they_were_and_says_why()
     assert "2" not in runner.state
 
 
+def test_a_catch_up_that_moves_no_event_leaves_the_runner_stopped_where_it_was():
+    """catch_up(max_events=0), as catch_up_all(runners, max_events=0) asks, tries nothing: the runner is
+    still stopped at the poison event, so a later event handed to it cannot skip that one."""
+    shop, _ = new_shop()
+    placed_paid_refunded(shop, 1)
+    ghost = ghost_paid(shop)
+    shop.handle(PlaceOrder("2", Decimal("5.00")))
+    runner = ProjectionRunner(shop.store, orders_projection)
+    with pytest.raises(ProjectionFailed):
+        runner.catch_up()
+    assert runner.catch_up(max_events=0) == 0
+    assert runner.failure is not None and runner.failure.position == ghost
+    with pytest.raises(ProjectionFailed, match=f"stopped at position {ghost}"):
+        runner.handle(shop.store.read_all()[-1])
+
+
 def test_the_operator_skips_a_poison_event_and_the_runner_goes_on():
     shop, _ = new_shop()
     placed_paid_refunded(shop, 1)
