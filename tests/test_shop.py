@@ -174,6 +174,12 @@ def test_an_order_another_thread_evicts_while_it_is_loaded_keeps_its_correlation
     assert [r.correlation_id for r in read_stream("order-A")] == ["place-A"] * 4
 
 
+def test_a_shop_that_caches_no_state_still_gives_every_event_the_orders_correlation():
+    shop = make_shop(cache_size=0)  # every command folds the order again
+    paid_order(shop, "A")
+    assert [r.correlation_id for r in shop.store.read_stream("order-A")] == ["place-A", "place-A"]
+
+
 def test_commands_without_an_id_get_one_from_the_ids_source():
     def story():
         shop = Shop(clock=SimulatedClock(step=5), ids=SeededIds(4))
