@@ -92,3 +92,13 @@ def test_bench_stores_prints_1_and_n_client_rows_with_a_verdict(postgres_server)
         database, figure = label.split("  ")
         assert re.search(rf"^{database} +{figure}.* [\d.]+x +(PASS|MISS) +[\d.]+x$", output, re.MULTILINE), label
     assert re.search(r"share of raw commits/s, FULL, 4 clients \([\d.]+ appends per commit\)", output)
+
+
+@pytest.mark.skipif(not HAS_EVENTSOURCING or importlib.util.find_spec("psycopg_pool") is not None,
+                    reason="the message is for a machine with eventsourcing but without its PostgreSQL extra")
+def test_bench_stores_without_the_librarys_postgres_extra_says_how_to_install_it_before_measuring():
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "bench_stores.py"), "--orders", "4"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "pip install -e '.[bench]'" in done.stderr and "--skip-postgres" in done.stderr
+    assert "SQLite" not in done.stdout  # nothing measured first, only to be thrown away
