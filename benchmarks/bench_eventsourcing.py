@@ -11,8 +11,11 @@ three commands and three events per order.  For each library it measures
    RequestRefund)``; for eventsourcing, an application method that gets the
    ``Order`` aggregate from the repository, calls a method and saves it;
 2. aggregates rebuilt/s: read each order's events and fold them into its
-   state, with nothing kept from before: ``Shop(store).state(order_id)`` on a
-   new ``Shop`` (its state cache empty), ``app.repository.get(order_uuid)``;
+   state, with nothing kept from before or after:
+   ``fold(r.event for r in store.read_stream(stream_for(order_id)))``, and
+   ``app.repository.get(order_uuid)`` with no aggregate cache; below it, for
+   information, ``Shop(store).state(order_id)`` on a new ``Shop``, which
+   also keeps each state in its cache for the next command;
 3. events/s replayed into an orders read model, from the first event:
    ``ProjectionRunner(store, orders_projection).catch_up()``; for
    eventsourcing, ``app.recorder.select_notifications`` in pages of 1,000
@@ -44,12 +47,12 @@ Like for like, and where it is not -- read this before quoting a ratio:
   aggregate cache" turns its cache on (``AGGREGATE_CACHE_MAXSIZE``, the same
   10,000 orders as the shop's; it fast-forwards like the shop, and deep-copies
   the cached aggregate, its default, because its aggregates are mutable).
-  The rebuild figure empties both caches: it measures the fold itself,
-  plus, for eventsim, filling the shop's cache with each state it folds
-  (``Shop.state`` keeps what it read for the next command).  The row "fold
-  (read_stream)" below it folds each stream and keeps nothing, as
-  eventsourcing's repository without a cache does: the cost of the fold
-  alone, for scale, with no goal of its own.
+  The rebuild figure uses no cache on either side: each reads an order's
+  events, folds them, and keeps nothing, as eventsourcing's repository
+  without a cache does.  The row below it is what a new ``Shop`` pays to
+  rebuild each order *and* keep its state for the next command (a cache
+  insertion, and an eviction once 10,000 are kept): work the library's
+  repository does not do, so it has no goal of its own.
 * The eventsourcing ``Order`` enforces the same rules as eventsim's decider
   for these three commands (positive amounts with at most two decimal
   places, pay once and exactly the amount, refunds never above the payment,
@@ -196,8 +199,8 @@ def eventsim_run(orders: int, lengths: tuple[int, ...]) -> dict[str, float]:
 
     shop = seeded_shop()
     figures["commands seeded"] = len(commands) / timed(lambda: handle_all(shop, commands))
-    figures["rebuild"] = orders / timed(lambda: rebuild_all(shop.store, order_ids))
-    figures["fold"] = orders / timed(lambda: fold_all(shop.store, order_ids))
+    figures["rebuild"] = orders / timed(lambda: fold_all(shop.store, order_ids))
+    figures["rebuild and cache"] = orders / timed(lambda: rebuild_all(shop.store, order_ids))
     check("the last order's status", shop.state(order_ids[-1]).status, "paid, refund requested")
 
     runner = ProjectionRunner(shop.store, orders_projection)
@@ -430,8 +433,8 @@ def table_rows(lengths: tuple[int, ...]) -> list[tuple[str, str, str, str | None
         ("commands/s, seeded ids + simulated clock", "commands seeded", "{:,.0f}", None, None),
         ("commands/s, eventsourcing with its aggregate cache", "commands", "{:,.0f}", "cached at least",
          COMMANDS_GOAL),
-        ("aggregates rebuilt/s (no cache)", "rebuild", "{:,.0f}", "ratio at least", REBUILD_GOAL),
-        ("aggregates folded/s, fold(read_stream) (for scale)", "fold", "{:,.0f}", None, None),
+        ("aggregates rebuilt/s (read and fold, keep nothing)", "rebuild", "{:,.0f}", "ratio at least", REBUILD_GOAL),
+        ("aggregates rebuilt/s by a new Shop, which caches them", "rebuild and cache", "{:,.0f}", None, None),
         ("events/s, replay into the orders read model", "replay", "{:,.0f}", "at least", REPLAY_GOAL),
         ("events/s, bare loop over read_all (for scale)", "bare loop", "{:,.0f}", None, None),
         ("bytes per stored event (tracemalloc)", "bytes", "{:,.0f}", "ratio at most", BYTES_GOAL),

@@ -59,6 +59,7 @@ Like for like, and where it is not:
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import platform
 import statistics
@@ -378,6 +379,11 @@ def main() -> None:
     args = parser.parse_args()
     if Aggregate is None:
         raise SystemExit("eventsourcing is not installed: .venv/bin/pip install -e '.[bench]'")
+    if not args.skip_postgres and importlib.util.find_spec("psycopg_pool") is None:  # say so now, not after SQLite
+        raise SystemExit(
+            "eventsourcing's PostgreSQL persistence needs psycopg_pool: .venv/bin/pip install -e '.[bench]' "
+            "(or run with --skip-postgres)"
+        )
     full_orders = min(args.full_orders, args.orders)
     print(f"eventsim stores vs eventsourcing {version('eventsourcing')}: {args.orders:,} orders x (place, pay, "
           f"partial refund); psycopg {version('psycopg')}, SQLite {__import__('sqlite3').sqlite_version}")

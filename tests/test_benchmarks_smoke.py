@@ -25,7 +25,8 @@ def row(output: str, label: str) -> str:
 
 def test_bench_eventsourcing_prints_every_figure_against_its_goal():
     output = run("bench_eventsourcing.py", "--orders", "20", "--runs", "1", "--lengths", "3,30")
-    for label in ("commands/s, Shop()", "aggregates rebuilt/s", "events/s, replay into the orders read model",
+    for label in ("commands/s, Shop()", "aggregates rebuilt/s (read and fold", "aggregates rebuilt/s by a new Shop",
+                  "events/s, replay into the orders read model",
                   "bytes per stored event", "us per command, stream of 3 events",
                   "us per command, stream of 30 events"):
         assert row(output, label)
@@ -35,6 +36,8 @@ def test_bench_eventsourcing_prints_every_figure_against_its_goal():
     if HAS_EVENTSOURCING:  # eventsourcing's column is filled, with a ratio and words for the goal
         assert "eventsourcing (goal at least 5x)" in row(output, "commands/s, Shop()")
         assert "eventsourcing's (goal at most 0.8x)" in row(output, "bytes per stored event")
+        assert "eventsourcing (goal at least 10x)" in row(output, "aggregates rebuilt/s (read and fold")
+        assert "goal" not in row(output, "aggregates rebuilt/s by a new Shop")  # the library does not cache there
         assert "; eventsourcing" in row(output, "us per command, stream of 30 events")
     else:
         assert "eventsourcing is not installed" in output
@@ -89,3 +92,13 @@ def test_bench_stores_prints_1_and_n_client_rows_with_a_verdict(postgres_server)
         database, figure = label.split("  ")
         assert re.search(rf"^{database} +{figure}.* [\d.]+x +(PASS|MISS) +[\d.]+x$", output, re.MULTILINE), label
     assert re.search(r"share of raw commits/s, FULL, 4 clients \([\d.]+ appends per commit\)", output)
+
+
+@pytest.mark.skipif(not HAS_EVENTSOURCING or importlib.util.find_spec("psycopg_pool") is not None,
+                    reason="the message is for a machine with eventsourcing but without its PostgreSQL extra")
+def test_bench_stores_without_the_librarys_postgres_extra_says_how_to_install_it_before_measuring():
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "bench_stores.py"), "--orders", "4"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "pip install -e '.[bench]'" in done.stderr and "--skip-postgres" in done.stderr
+    assert "SQLite" not in done.stdout  # nothing measured first, only to be thrown away
