@@ -335,11 +335,17 @@ def ghost_paid(shop: Shop) -> int:
     return shop.store.append("order-ghost", [OrderPaid("ghost")])[0].position
 
 
-def test_a_failing_event_leaves_state_and_checkpoint_as_they_were_and_says_why():
-    shop, _ = new_shop()
+def a_log_with_a_poison_event(shop: Shop) -> int:
+    """Order 1 placed, paid and refunded, then a poison event, then order 2 placed; the poison's position."""
     placed_paid_refunded(shop, 1)
     ghost = ghost_paid(shop)
     shop.handle(PlaceOrder("2", Decimal("5.00")))
+    return ghost
+
+
+def test_a_failing_event_leaves_state_and_checkpoint_as_they_were_and_says_why():
+    shop, _ = new_shop()
+    ghost = a_log_with_a_poison_event(shop)
     runner = ProjectionRunner(shop.store, orders_projection)
 
     with pytest.raises(ProjectionFailed, match=rf"'orders' stopped at position {ghost} \(OrderPaid\)"
@@ -363,9 +369,7 @@ def test_a_catch_up_that_moves_no_event_leaves_the_runner_stopped_where_it_was()
     """catch_up(max_events=0), as catch_up_all(runners, max_events=0) asks, tries nothing: the runner is
     still stopped at the poison event, so a later event handed to it cannot skip that one."""
     shop, _ = new_shop()
-    placed_paid_refunded(shop, 1)
-    ghost = ghost_paid(shop)
-    shop.handle(PlaceOrder("2", Decimal("5.00")))
+    ghost = a_log_with_a_poison_event(shop)
     runner = ProjectionRunner(shop.store, orders_projection)
     with pytest.raises(ProjectionFailed):
         runner.catch_up()
@@ -377,9 +381,7 @@ def test_a_catch_up_that_moves_no_event_leaves_the_runner_stopped_where_it_was()
 
 def test_the_operator_skips_a_poison_event_and_the_runner_goes_on():
     shop, _ = new_shop()
-    placed_paid_refunded(shop, 1)
-    ghost = ghost_paid(shop)
-    shop.handle(PlaceOrder("2", Decimal("5.00")))
+    ghost = a_log_with_a_poison_event(shop)
     runner = ProjectionRunner(shop.store, orders_projection)
     with pytest.raises(ProjectionFailed):
         runner.catch_up()
@@ -499,9 +501,7 @@ def test_skipping_poison_events_gives_the_fold_of_the_other_events(actions, pois
 def test_a_runner_over_a_durable_store_parks_skips_and_catches_up(tmp_path):
     store = SQLiteEventStore(tmp_path / "shop.db", clock=SimulatedClock(step=60), ids=SeededIds(1))
     shop = Shop(store, ids=SeededIds(2))
-    placed_paid_refunded(shop, 1)
-    ghost = ghost_paid(shop)
-    shop.handle(PlaceOrder("2", Decimal("5.00")))
+    ghost = a_log_with_a_poison_event(shop)
     runner = ProjectionRunner(store, orders_projection)
     with pytest.raises(ProjectionFailed):
         runner.catch_up()
