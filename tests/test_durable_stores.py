@@ -389,7 +389,7 @@ BAD_ROWS = [
     ("OrderCreated", 3, '{"orderId": "o1", "amount": 10.00}', "OrderCreated: field 'schemaVersion': schema version 3 is newer"),
     ("OrderTeleported", 1, '{"orderId": "o1"}', "unknown event type 'OrderTeleported'"),
     ("OrderPaid", 1, '["o1"]', "OrderPaid: the data is not a JSON object"),
-    ("OrderPaid", 1, '{"orderId": "o1"', "the data is not JSON an event can come from"),  # SQLite only: jsonb refuses it
+    ("OrderPaid", 1, '{"orderId": "o1"', "OrderPaid: the data is not JSON an event can come from"),  # SQLite only: jsonb refuses it
 ]
 
 

@@ -133,7 +133,9 @@ def stored_event(event_type: str, version: int, data: str) -> Any:
     try:
         payload = _decode_json(data)
     except (ValueError, ArithmeticError, RecursionError) as problem:
-        raise EventFormatError(f"the data is not JSON an event can come from ({_first_line(problem)})") from None
+        raise EventFormatError(
+            f"the data is not JSON an event can come from ({_first_line(problem)})", event_type=event_type
+        ) from None
     if type(payload) is not dict:
         raise EventFormatError("the data is not a JSON object", event_type=event_type)
     try:
