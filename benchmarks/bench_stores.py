@@ -36,8 +36,9 @@ Like for like, and where it is not:
   machine that comes and goes then weighs on both alike.  Compare ratios
   from one run, not figures across machines or loads.
 * With several clients, eventsim's store commits appends that arrive
-  together in one transaction (group commit: one leader, one savepoint per
-  append, one sync for all, see ``eventsim/stores/sql.py``); the library
+  together in one transaction (group commit: one leader, one sync for all,
+  see ``eventsim/stores/sql.py``; on PostgreSQL the whole transaction is
+  sent in one round trip, see ``eventsim/stores/postgres.py``); the library
   commits each command in a transaction of its own, each waiting for its own
   sync.  With 1 client there is nothing to group: both wait for one sync per
   command, so neither can pass the other by much there.  "appends per

@@ -188,6 +188,19 @@ def test_appends_that_wait_for_a_commit_share_the_next_one(url):
         assert reader.command_record(f"cmd-{i}").last_version == 2
 
 
+def test_a_group_of_appends_reaches_postgresql_in_one_round_trip(postgres_url, tmp_path):
+    """BEGIN, the group's appends and COMMIT are sent together: a group waits for the server once, as a
+    lone append does, however many appends it holds (libpq's trace logs one ReadyForQuery per wait)."""
+    store = open_store(postgres_url)
+    trace = tmp_path / "libpq-trace"
+    with trace.open("w") as file:
+        store._conn.pgconn.trace(file.fileno())
+        outcomes = append_together(store, [(f"order-{i}", [OrderCreated(f"o{i}", D(1))], NO_STREAM) for i in range(5)])
+        store._conn.pgconn.untrace()
+    assert all(isinstance(o, list) for o in outcomes) and store.commits == 2
+    assert trace.read_text().count("ReadyForQuery") == 2  # the first append alone, then the other four
+
+
 def test_a_refused_append_fails_alone_and_the_rest_of_its_group_is_recorded(url):
     store = open_store(url)
     store.append("taken", [OrderCreated("t", D(1))])

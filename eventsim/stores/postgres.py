@@ -3,8 +3,14 @@
 An append is one call of the ``eventsim_append`` SQL function (created with
 the tables): one round trip to the server instead of one per statement.  A
 lone append is a transaction of its own; appends that wait together share
-one, each call in a savepoint of its own (group commit, see
-``eventsim/stores/sql.py``).  The function takes the write lock, ``LOCK
+one (group commit, see ``eventsim/stores/sql.py``), sent in one round trip
+too: ``BEGIN``, the calls and ``COMMIT`` at once (psycopg's pipeline mode).
+A group needs no savepoints as long as no call fails: the function refuses
+an append (wrong version, command seen) by writing nothing and saying so.
+Only an error from the database fails a call, and the transaction with it;
+then nothing is recorded and the group is recorded again, each call in a
+savepoint of its own, so that the error reaches that append's caller alone.
+The function takes the write lock, ``LOCK
 TABLE events IN EXCLUSIVE MODE``, held until the commit, and assigns
 positions under it (the last position plus one), so they are committed in
 order: a reader following the log by position never meets position N+1
@@ -32,15 +38,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
+from psycopg.pq import TransactionStatus
 from psycopg.types.string import TextLoader
 
 from ..clock import system_clock
 from ..ids import random_ids
-from ..store import ANY, NO_STREAM, RecordedEvent, refuse_append
+from ..store import ANY, NO_STREAM, ConcurrencyError, RecordedEvent, refuse_append
 from .sql import SCHEMA_VERSION, Append, SQLEventStore, StoreError
 
 __all__ = ["PostgresEventStore"]
@@ -115,6 +123,15 @@ FOR EACH STATEMENT EXECUTE FUNCTION eventsim_events_never_change()
 
 
 _APPEND = "SELECT * FROM eventsim_append(%s, %s, %s, %s, %s::jsonb[], %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One append's call of ``eventsim_append``: the arguments, and the event ids among them."""
+
+    append: Append
+    event_ids: list[str]
+    params: tuple
 
 
 def display_url(url: str) -> str:
@@ -193,8 +210,8 @@ class PostgresEventStore(SQLEventStore):
         connection.adapters.register_loader("jsonb", TextLoader)
         return connection
 
-    def _record(self, append: Append) -> list[RecordedEvent]:
-        """One call of ``eventsim_append``: one round trip."""
+    def _call(self, append: Append) -> _Call:
+        """The arguments of the append's ``eventsim_append`` call; its event ids and its time are read here."""
         a, c = append, append.command
         expected = None if a.expected_version is ANY else 0 if a.expected_version is NO_STREAM else a.expected_version
         event_ids = [self._ids() for _ in a.events]
@@ -216,8 +233,12 @@ class PostgresEventStore(SQLEventStore):
             c and c.last_version,
             c and c.causation_id,
         )
-        assert self._conn is not None  # connected by _record_alone or _transaction
-        written, actual, command_seen, first, stamped = self._conn.execute(_APPEND, params).fetchall()[0]
+        return _Call(append, event_ids, params)
+
+    def _outcome(self, call: _Call, row: tuple) -> list[RecordedEvent]:
+        """What the call recorded, from the row it returned; raises what refuses the append."""
+        a, c = call.append, call.append.command
+        written, actual, command_seen, first, stamped = row
         if not written:
             refuse_append(a.stream_id, len(a.events), a.expected_version, c, actual, command_seen)
             return []
@@ -233,8 +254,53 @@ class PostgresEventStore(SQLEventStore):
                 a.causation_id,
                 a.actor,
             )
-            for i, (event, event_id) in enumerate(zip(a.events, event_ids))
+            for i, (event, event_id) in enumerate(zip(a.events, call.event_ids))
         ]
+
+    def _record(self, append: Append) -> list[RecordedEvent]:
+        """One call of ``eventsim_append``: one round trip."""
+        call = self._call(append)
+        assert self._conn is not None  # connected by _record_alone or _transaction
+        return self._outcome(call, self._conn.execute(_APPEND, call.params).fetchall()[0])
+
+    def _record_group(self, group: list[Append]) -> None:
+        """The group's transaction in one round trip: ``BEGIN``, each append's call, ``COMMIT``, sent
+        together (psycopg's pipeline mode), with no savepoint: an append that ``eventsim_append`` refuses
+        writes nothing, and raises in its own caller once the others are committed.  Only an error
+        from the database (a value it cannot store, a writer that skipped the lock) fails a call, and
+        with it the transaction: nothing is recorded, and the group is recorded again the careful way,
+        each append in a savepoint of its own (``SQLEventStore._record_group``), so that the error
+        reaches the caller of that append alone."""
+        if len(group) == 1:
+            super()._record_group(group)
+            return
+        calls = [self._call(append) for append in group]
+        try:
+            with self._writing():
+                rows = self._pipelined(calls)
+        except (*self._integrity_errors, *self._refused_values):
+            super()._record_group(group)
+            return
+        for call, row in zip(calls, rows):
+            try:
+                call.append.recorded = self._outcome(call, row)
+            except (ConcurrencyError, ValueError) as refusal:
+                call.append.error = refusal
+
+    def _pipelined(self, calls: list[_Call]) -> list[tuple]:
+        """The calls in one transaction, sent at once; each call's row.  Rolled back if one fails."""
+        connection = self._conn
+        assert connection is not None  # connected by _writing
+        try:
+            with connection.pipeline():
+                connection.execute("BEGIN")
+                cursors = [connection.execute(_APPEND, call.params) for call in calls]
+                connection.execute("COMMIT")
+        except BaseException:
+            if not connection.broken and connection.info.transaction_status != TransactionStatus.IDLE:
+                connection.execute("ROLLBACK")
+            raise
+        return [cursor.fetchall()[0] for cursor in cursors]
 
     def _record_alone(self, append: Append) -> list[RecordedEvent]:
         """Its own transaction, as the connection autocommits: a lone append costs one round trip."""

@@ -25,7 +25,9 @@ appends/s however fast the rest is.  So when several threads append through
 one store object at once, the appends that arrive while a commit is under
 way wait for it; then one of them, the leader, takes them all and records
 them in one transaction, each in a ``SAVEPOINT`` of its own, and commits
-once: one sync for all of them.  This is what databases call group commit.
+once: one sync for all of them (PostgreSQL sends the whole group at once,
+without savepoints, and falls back to them only when one append fails:
+see ``postgres.py``).  This is what databases call group commit.
 Each append stays all or nothing: one that is refused (a
 ``ConcurrencyError``, say) is rolled back to its savepoint and raises in its
 own caller only; the others are recorded.  If the transaction fails before
