@@ -471,6 +471,18 @@ def test_a_postgresql_server_that_goes_away_gives_a_clear_error_and_loses_nothin
     assert PostgresEventStore(postgres_url).stream_version("a") == 3
 
 
+def test_reads_from_several_threads_go_on_at_once(postgres_url):
+    """A web server's threads read through one store object: a slow read holds up no other read."""
+    store = open_store(postgres_url)
+    store.append("order-1", [OrderCreated("o1", D(1))])
+    slow = threading.Thread(target=store._query, args=("SELECT pg_sleep(3)",))
+    slow.start()
+    time.sleep(0.5)  # the slow read is under way
+    assert store.stream_version("order-1") == 1
+    assert slow.is_alive()  # the read above did not wait for it
+    slow.join()
+
+
 def test_a_store_that_cannot_be_reached_says_which_and_why(tmp_path, postgres_server):
     with pytest.raises(StoreError, match="SQLite store .*no-such-folder.*cannot open the file"):
         SQLiteEventStore(tmp_path / "no-such-folder" / "store.db")

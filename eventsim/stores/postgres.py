@@ -25,7 +25,10 @@ clock are read before the call, so an append that loses
 Durability: ``synchronous_commit = on`` (set on every connection, whatever
 the server's default): an append returns only once its commit is on disk.
 
-Appends and reads use a connection each.  A lost connection (server
+Appends use one connection.  Reads use connections of their own, so they
+go on while a commit waits for the disk: one per read under way (several
+threads read at once, as the threads of a web server do), at most
+``READERS``, each kept open for the next read.  A lost connection (server
 restarted, network gone) is reported as ``StoreError``, and the next call
 connects again; a read, which changes nothing, first connects again and
 tries once more by itself.  If the connection broke during an append, the
@@ -36,6 +39,7 @@ handled with a command id is safe to retry.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -52,6 +56,8 @@ from ..store import ANY, NO_STREAM, ConcurrencyError, RecordedEvent, refuse_appe
 from .sql import SCHEMA_VERSION, Append, SQLEventStore, StoreError
 
 __all__ = ["PostgresEventStore"]
+
+READERS = 4  # reading connections at most: more threads than this take turns
 
 _SCHEMA = f"""
 CREATE TABLE eventsim_store (schema_version integer NOT NULL);
@@ -166,7 +172,9 @@ class PostgresEventStore(SQLEventStore):
         self.name = f"PostgreSQL store {display_url(url)}"
         self._lock_timeout_ms = int(lock_timeout * 1000)
         self._conn: psycopg.Connection | None = None  # appends
-        self._reader: psycopg.Connection | None = None  # reads: they go on while an append's commit waits
+        self._readers: list[psycopg.Connection] = []  # reading connections no read is using
+        self._readers_lock = threading.Lock()
+        self._reading = threading.BoundedSemaphore(READERS)  # a read holds one while it uses a connection
         with self._lock:
             connection = self._connection()
             with connection.transaction():
@@ -348,21 +356,30 @@ class PostgresEventStore(SQLEventStore):
                 ) from None
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        """Rows of one read; a read that finds its connection lost (the server restarted since) connects
-        again and tries once more: a read changes nothing, so trying again is safe."""
-        with self._read_lock:
-            for attempt in (1, 2):
-                if self._reader is None or self._reader.closed:
-                    self._reader = self._connect()
-                try:
-                    return self._reader.execute(sql, params).fetchall()
-                except psycopg.Error as error:
-                    lost = isinstance(error, psycopg.OperationalError) and not isinstance(
-                        error, psycopg.errors.LockNotAvailable
-                    )
-                    if not lost or attempt == 2:
-                        raise self._error(error, self._reader) from None
-                    self._reader.close()
+        """Rows of one read, on a reading connection no other read is using; a read that finds its
+        connection lost (the server restarted since) connects again and tries once more: a read changes
+        nothing, so trying again is safe."""
+        with self._reading:
+            with self._readers_lock:
+                reader = self._readers.pop() if self._readers else None
+            if reader is None:
+                reader = self._connect()
+            try:
+                for attempt in (1, 2):
+                    try:
+                        return reader.execute(sql, params).fetchall()
+                    except psycopg.Error as error:
+                        lost = isinstance(error, psycopg.OperationalError) and not isinstance(
+                            error, psycopg.errors.LockNotAvailable
+                        )
+                        if not lost or attempt == 2:
+                            raise self._error(error, reader) from None
+                        reader.close()
+                        reader = self._connect()
+            finally:
+                if not reader.closed:  # kept for the next read
+                    with self._readers_lock:
+                        self._readers.append(reader)
         raise AssertionError("unreachable")
 
     def _error(self, error: psycopg.Error, connection: psycopg.Connection | None, consequence: str = "") -> StoreError:
@@ -378,7 +395,9 @@ class PostgresEventStore(SQLEventStore):
         return StoreError(self.name, f"{problem}{'; ' + consequence if consequence else ''}")
 
     def close(self) -> None:
-        for connection in (self._conn, self._reader):
+        with self._readers_lock:
+            connections, self._readers = [self._conn, *self._readers], []
+        for connection in connections:
             if connection is not None:
                 connection.close()
-        self._conn = self._reader = None
+        self._conn = None
