@@ -481,6 +481,25 @@ def test_a_postgresql_server_that_goes_away_gives_a_clear_error_and_loses_nothin
     assert PostgresEventStore(postgres_url).stream_version("a") == 3
 
 
+def test_a_group_whose_connection_is_lost_tells_every_caller_it_cannot_know(postgres_url, monkeypatch):
+    """The connection dies as a group is sent (the server ended it): whether the commit happened is
+    unknown to a client, so no append in the group is tried again, and every caller hears why."""
+    store = PostgresEventStore(postgres_url)
+    send = store._pipelined
+
+    def send_on_a_lost_connection(calls):
+        raw(postgres_url, f"SELECT pg_terminate_backend({store._conn.info.backend_pid})")
+        return send(calls)
+
+    monkeypatch.setattr(store, "_pipelined", send_on_a_lost_connection)
+    outcomes = append_together(store, [(f"order-{i}", [OrderCreated(f"o{i}", D(1))], NO_STREAM) for i in range(4)])
+    assert isinstance(outcomes[0], list)  # alone, before
+    assert all(isinstance(o, StoreError) and "lost the connection" in str(o) for o in outcomes[1:])
+    assert all("may or may not have been recorded" in str(o) for o in outcomes[1:])
+    assert store.stream_ids() == ["order-0"] and store.commits == 1
+    assert store.append("order-1", [OrderCreated("o1", D(1))], NO_STREAM)[0].version == 1  # connected again
+
+
 def test_reads_from_several_threads_go_on_at_once(postgres_url):
     """A web server's threads read through one store object: a slow read holds up no other read."""
     store = open_store(postgres_url)
