@@ -272,7 +272,7 @@ class PostgresEventStore(SQLEventStore):
         return self._outcome(call, self._conn.execute(_APPEND, call.params).fetchall()[0])
 
     def _record_group(self, group: list[Append]) -> None:
-        """The group's transaction in one round trip: ``BEGIN``, each append's call, ``COMMIT``, sent
+        """The group's transaction in one round trip: ``BEGIN``, the appends' calls, ``COMMIT``, sent
         together (psycopg's pipeline mode), with no savepoint: an append that ``eventsim_append`` refuses
         writes nothing, and raises in its own caller once the others are committed.  Only an error
         from the database (a value it cannot store, a writer that skipped the lock) fails a call, and
@@ -299,16 +299,20 @@ class PostgresEventStore(SQLEventStore):
         """The calls in one transaction, sent at once; each call's row.  Rolled back if one fails."""
         connection = self._conn
         assert connection is not None  # connected by _writing
+        cursor = connection.cursor()
         try:
             with connection.pipeline():
                 connection.execute("BEGIN")
-                cursors = [connection.execute(_APPEND, call.params) for call in calls]
+                cursor.executemany(_APPEND, [call.params for call in calls], returning=True)
                 connection.execute("COMMIT")
         except BaseException:
             if not connection.broken and connection.info.transaction_status != TransactionStatus.IDLE:
                 connection.execute("ROLLBACK")
             raise
-        return [cursor.fetchall()[0] for cursor in cursors]
+        rows = cursor.fetchall()  # the first call's row; each call has a result of its own
+        while cursor.nextset():
+            rows += cursor.fetchall()
+        return rows
 
     def _record_alone(self, append: Append) -> list[RecordedEvent]:
         """Its own transaction, as the connection autocommits: a lone append costs one round trip."""
