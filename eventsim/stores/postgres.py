@@ -282,7 +282,8 @@ class PostgresEventStore(SQLEventStore):
         from the database (a value it cannot store, a writer that skipped the lock) fails a call, and
         with it the transaction: nothing is recorded, and the group is recorded again the careful way,
         each append in a savepoint of its own (``SQLEventStore._record_group``), so that the error
-        reaches the caller of that append alone."""
+        reaches the caller of that append alone (with new event ids: the first try's are used up, as
+        a refused append's are)."""
         if len(group) == 1:
             super()._record_group(group)
             return
