@@ -40,7 +40,7 @@ finds nobody committing commits at once, alone: no timer, no added wait.
 Reads use a connection of their own, so a command can read its stream while
 a commit waits for the disk.  The guarantees above hold for a group as for
 one append: its positions are assigned under the lock, in the order of its
-savepoints, and committed together.
+appends, and committed together.
 
 Subscriptions get events after the commit, in position order.  Events that
 other processes append are delivered on this store's next ``append`` or when
@@ -219,6 +219,7 @@ class SQLEventStore(Subscribers):
         self._ids = ids
         # Two connections, each used by one thread at a time: one writes, one reads, so that reads
         # (a command reading its stream, say) go on while a group's commit waits for the disk.
+        # (PostgreSQL reads on up to four connections at once: see postgres.py.)
         self._lock = threading.RLock()  # the writing connection
         self._read_lock = threading.Lock()  # the reading connection
         self._queued: list[Append] = []  # appends no leader has taken yet
