@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
-import pandas as pd
 
 from .exercises import exercise
+from .sql_read_models import read_sql
+from .stores.sql import StoreError
 
 __all__ = ["BUS", "STORE", "check_checkpoint_after_crash", "check_event_counts", "check_store_or_bus"]
 
 
 @exercise("8.1", "the events table in SQL")
-def check_event_counts(store: Any, event_counts: Any) -> str | None:
-    if not isinstance(event_counts, pd.DataFrame):
+def check_event_counts(store: Any, event_counts_sql: Any) -> str | None:
+    """Runs the learner's query; its text is read too, because SQLite's GROUP BY happens to leave its rows
+    in order: without ORDER BY the right order on SQLite proves nothing, and PostgreSQL gives another."""
+    if not isinstance(event_counts_sql, str):
         return (
-            f"event_counts should be the DataFrame read_sql returns, not a {type(event_counts).__name__}: "
-            'read_sql(store, "SELECT ...")'
+            f"event_counts_sql should be the text of your query, a str, not a {type(event_counts_sql).__name__}: "
+            'event_counts_sql = "SELECT ..."'
         )
+    try:
+        event_counts = read_sql(store, event_counts_sql)
+    except StoreError as error:
+        return f"the database refused the query: {error}"
     if list(event_counts.columns) != ["event_type", "events"]:
         return (
             f"the columns are {list(event_counts.columns)}; name them event_type and events "
@@ -39,8 +47,13 @@ def check_event_counts(store: Any, event_counts: Any) -> str | None:
         return (
             f"the counts {got} are not those of the events table; GROUP BY event_type counts each type once per event"
         )
-    if list(event_counts["event_type"]) != sorted(expected):
-        return "the counts are right; now ORDER BY event_type, so the table reads the same on every database"
+    if list(event_counts["event_type"]) != sorted(expected) or not re.search(
+        r"\border\s+by\b", event_counts_sql, re.IGNORECASE
+    ):
+        return (
+            "the counts are right; now the order: without ORDER BY a database promises no order at all "
+            "(SQLite's GROUP BY happens to sort, PostgreSQL's need not), so say the order the task asks for"
+        )
     return None
 
 
