@@ -68,13 +68,20 @@ def check_checkpoint_after_crash(checkpoint_after_restart: Any, applied_by_next_
             "so the kill undid both"
         )
     if checkpoint_after_restart in (120, 0):
-        return "the first batch committed before the kill: its rows and its checkpoint (120 + 50) are in the database"
+        return (
+            "the first batch committed before the kill: its rows and its checkpoint moved together, "
+            "and a commit is kept"
+        )
     if checkpoint_after_restart != 170:
-        return "the checkpoint is where the last committed batch ended: 120, then one batch of 50"
+        return (
+            "the checkpoint is where the last committed batch ended: which batches committed, and where does each end?"
+        )
+    if applied_by_next_catch_up == 50:
+        return "catch_up does not stop after the batch that was undone: it goes on to the end of the log"
     if applied_by_next_catch_up != 130:
         return (
-            "catch_up reads every event after the checkpoint (read_all(checkpoint + 1)) up to the last, "
-            "300: how many is that?"
+            "catch_up reads every event after the checkpoint (read_all(checkpoint + 1)) to the end of the log; "
+            "the event at the checkpoint is already in the tables"
         )
     return None
 
@@ -84,7 +91,7 @@ TASKS = {
     "refuse a PayOrder that raced another for the same order": STORE,
     "read one order's events to decide a refund": STORE,
     "tell the warehouse service that an order was paid": BUS,
-    "feed every order event to the analytics team": BUS,
+    "feed every order event to the analytics team's own system, which must not read our database": BUS,
 }
 
 
@@ -94,6 +101,11 @@ def check_store_or_bus(answers: Any) -> str | None:
         return "keep the dictionary as given, and replace each ... with STORE or BUS"
     for task, where in TASKS.items():
         if answers[task] not in (STORE, BUS):
+            if isinstance(answers[task], str) and answers[task].upper() in ("STORE", "BUS"):
+                return (
+                    f"for {task!r} you typed the text {answers[task]!r}, in quotes: write the name STORE or BUS "
+                    "without quotes, as imported in the cell above"
+                )
             return f"answer {task!r} with STORE or BUS"
         if answers[task] != where:
             if where == STORE:
@@ -102,7 +114,7 @@ def check_store_or_bus(answers: Any) -> str | None:
                     "order's events: a Kafka topic offers neither, the event store both"
                 )
             return (
-                f"{task!r} is about other services hearing of facts already recorded: a bus fed from "
-                "the store through an outbox, so nothing is published that was not recorded"
+                f"{task!r} is about another team's service hearing of facts already recorded, without reading our "
+                "database: a bus fed from the store through an outbox, so nothing is published that was not recorded"
             )
     return None

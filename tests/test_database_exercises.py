@@ -1,5 +1,6 @@
 """Notebook 8's checks: each wrong answer gets ❌ and a hint about the concept, the solution ✅,
 the placeholder "not answered yet"."""
+import re
 from decimal import Decimal as D
 
 import pytest
@@ -99,12 +100,20 @@ def test_8_1_the_solution_is_right_and_a_missing_order_by_refused_on_postgresql(
     ((0, 300), "the first batch committed"),
     ((150, 150), "where the last committed batch ended"),
     ((170, 80), "read_all(checkpoint + 1)"),
+    ((170, 131), "already in the tables"),
+    ((170, 50), "does not stop after the batch that was undone"),
     ((170, "130"), "whole numbers"),
     ((True, 130), "whole numbers"),
 ])
 def test_8_2_wrong_answers_get_a_hint(wrong, hint, capsys):
     out = reported(check_checkpoint_after_crash, *wrong, capsys=capsys)
     assert out.startswith("❌ Exercise 8.2") and hint in out
+
+
+@pytest.mark.parametrize("wrong", [(220, 80), (120, 180), (0, 300), (150, 150), (170, 80), (170, 131), (170, 50)])
+def test_8_2_hints_point_at_the_idea_never_at_a_number(wrong, capsys):
+    hint = reported(check_checkpoint_after_crash, *wrong, capsys=capsys).partition("not yet.")[2]
+    assert not re.search(r"\d\d", hint), hint  # no 50, 120, 170, 300 ...: the learner counts
 
 
 def test_8_2_solution_and_placeholder(capsys):
@@ -120,4 +129,12 @@ def test_8_3_every_wrong_classification_gets_its_own_hint(capsys):
         assert ("append-if-at-version-N" if where == STORE else "outbox") in out
     assert "keep the dictionary" in reported(check_store_or_bus, {"x": STORE}, capsys=capsys)
     assert "STORE or BUS" in reported(check_store_or_bus, dict.fromkeys(TASKS, "kafka"), capsys=capsys)
+    for typed in ("STORE", "store", "BUS"):
+        out = reported(check_store_or_bus, TASKS | {next(iter(TASKS)): typed}, capsys=capsys)
+        assert out.startswith("❌ Exercise 8.3") and f"the text {typed!r}, in quotes" in out
     assert "not answered yet" in reported(check_store_or_bus, dict.fromkeys(TASKS, ...), capsys=capsys)
+
+
+def test_8_3_the_analytics_task_says_why_a_subscription_on_our_store_is_out():
+    analytics = next(task for task in TASKS if "analytics" in task)
+    assert TASKS[analytics] == BUS and "must not read our database" in analytics
