@@ -6,7 +6,6 @@ import re
 from collections import Counter
 from typing import Any
 
-
 from .exercises import exercise
 from .sql_read_models import read_sql
 from .stores.sql import StoreError
