@@ -242,6 +242,15 @@ class SQLiteEventStore(SQLEventStore):
         return recorded
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        if self._lock.acquire(blocking=False):
+            try:
+                if not self._db.in_transaction:
+                    try:
+                        return self._db.execute(sql, params).fetchall()
+                    except sqlite3.Error as error:
+                        raise self._error(error) from None
+            finally:
+                self._lock.release()
         with self._read_lock:
             try:
                 return self._reader.execute(sql, params).fetchall()
