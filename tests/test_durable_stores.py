@@ -385,6 +385,24 @@ def test_a_sqlite_read_during_another_threads_commit_neither_waits_for_it_nor_se
     assert [r.event for r in store.read_stream("order-2")] == [OrderCreated("2", D(2))]
 
 
+def test_sqlite_reads_leave_the_writing_connection_to_the_appends_waiting_for_it(tmp_path):
+    # A read through the writing connection would make the next group of appends wait for it.
+    store = SQLiteEventStore(tmp_path / "store.db")
+    store.append("order-1", [OrderCreated("1", D(1))])
+    reading: list[str] = []
+    store._reader.set_trace_callback(reading.append)
+    with store._lock:  # the writing connection is free for this thread, but an append is waiting for it
+        appender = threading.Thread(target=store.append, args=("order-2", [OrderCreated("2", D(2))]))
+        appender.start()
+        deadline = time.monotonic() + 30
+        while not store._leading and time.monotonic() < deadline:
+            time.sleep(0.001)
+        assert [r.version for r in store.read_stream("order-1")] == [1]
+        assert len(reading) == 1  # through the reading connection
+    appender.join(30)
+    assert store.stream_version("order-2") == 1
+
+
 def test_a_sqlite_read_never_sees_an_append_that_has_not_committed_even_its_own_threads(tmp_path):
     store = SQLiteEventStore(tmp_path / "store.db")
     with store._transaction():  # as an append holds it: the writing connection, in a transaction

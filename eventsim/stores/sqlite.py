@@ -19,15 +19,17 @@ seconds.  Positions are SQLite row ids, assigned under that lock, so they
 are in commit order.  With ``FULL``, group commit is what lets threads that
 share a store append faster than the disk syncs.
 
-Reads go through the writing connection whenever no append holds it.  A
+Reads go through the writing connection when no append is under way.  A
 connection keeps the pages it has read or written in its cache, but it must
 drop its whole cache when another connection has committed since its last
 read: a reading connection of its own would drop it after every append and
 read the pages the next command needs again (about a tenth of a command's
-time with ``NORMAL``).  The writing connection still holds them.  Reads that
-come while an append holds the writing connection (its commit waiting for
-the disk, say) use the reading connection, so a read never waits for a
-commit; an append that comes during a read waits for that one query.
+CPU time).  The writing connection still holds them.  Reads that come while
+appends are under way or waiting (a commit waiting for the disk, say) use the
+reading connection: a read never waits for a commit, and reads do not keep
+the next group of appends from the writing connection.  An append that
+arrives during a read through the writing connection waits for that one
+query.
 """
 
 from __future__ import annotations
@@ -252,11 +254,11 @@ class SQLiteEventStore(SQLEventStore):
         return recorded
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        """Rows of one read, through the writing connection when no append holds it (see the module's
-        docstring), else through the reading connection: a read never waits for a commit."""
-        if self._lock.acquire(blocking=False):
+        """Rows of one read: through the writing connection when no append is under way or waiting
+        (see the module's docstring), else through the reading connection."""
+        if not (self._leading or self._queued) and self._lock.acquire(blocking=False):
             try:
-                if not self._db.in_transaction:  # this thread's own append, not committed yet: not for readers
+                if not self._db.in_transaction:  # never an append's rows before it commits
                     return self._fetch(self._db, sql, params)
             finally:
                 self._lock.release()
