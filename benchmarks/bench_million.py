@@ -18,7 +18,9 @@ In that order, it
 4. writes the log to a temporary file and runs ``eventsim replay FILE`` in a
    new Python process: lines/s over the whole command (starting Python,
    reading, checking each line against the rules, catching the read models
-   up and printing the summary).
+   up and printing the summary);
+5. runs ``eventsim simulate --orders N --seed 1 --out FILE`` in a new
+   process: what a learner's command line does, below the table.
 
 Times are wall-clock seconds, as a learner waits for them; each row also
 shows the CPU seconds, which another program on a busy machine disturbs
@@ -93,22 +95,22 @@ def resident_mb() -> tuple[float, float]:
     return fields["VmRSS"], fields["VmHWM"]
 
 
-# `eventsim replay FILE`, then the process's own peak resident size on stderr.  The child reads it
+# `eventsim ...`, then the process's own peak resident size on stderr.  The child reads it
 # itself: Linux carries the parent's peak over a fork and exec into the child's rusage.
-REPLAY = ("import sys; from pathlib import Path; from eventsim.cli import main; status = main(sys.argv[1:]); "
+CLI = ("import sys; from pathlib import Path; from eventsim.cli import main; status = main(sys.argv[1:]); "
           "print(Path('/proc/self/status').read_text().split('VmHWM:')[1].split()[0], file=sys.stderr); "
           "sys.exit(status)")
 
 
-def replay_cli(path: Path) -> tuple[float, float, float]:
-    """Run ``eventsim replay path`` in a new process: (wall seconds, its CPU seconds, its peak resident MB)."""
+def run_cli(*arguments: str) -> tuple[float, float, float]:
+    """Run ``eventsim ARGUMENTS`` in a new process: (wall seconds, its CPU seconds, its peak resident MB)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", REPLAY, "replay", str(path)],
+    done = subprocess.run([sys.executable, "-c", CLI, *arguments],
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False)
     wall = time.perf_counter() - start
     if done.returncode != 0:
-        raise SystemExit(f"eventsim replay failed ({done.returncode}): {done.stderr.strip()}")
+        raise SystemExit(f"eventsim {arguments[0]} failed ({done.returncode}): {done.stderr.strip()}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu, int(done.stderr.split()[-1]) * 1024 / MB  # the kernel reports kB
@@ -140,7 +142,9 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "events.jsonl"
         figures = simulate_project_write(config, path)  # what it made is freed when it returns
-        replay_wall, replay_cpu, replay_peak = replay_cli(path)
+        replay_wall, replay_cpu, replay_peak = run_cli("replay", str(path))
+        cli_wall, cli_cpu, _ = run_cli("simulate", "--orders", str(args.orders), "--seed", "1",
+                                       "--out", str(Path(directory) / "again.jsonl"))
     events, simulate_wall, simulate_cpu, catch_up_wall, catch_up_cpu, rss, peak, collector = figures
     lines = events  # one line per event
 
@@ -167,6 +171,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"without the collector's time: simulating {events / max(simulate_wall - simulate_gc, 1e-9):,.0f} events/s, "
           f"catching up {catch_up_wall - catch_up_gc:.2f} s")
     print(f"peak resident memory of the replay: {replay_peak:,.0f} MB")
+    print(f"`eventsim simulate --orders {args.orders}` (the command pauses the collector, as replay does): "
+          f"{events / cli_wall:,.0f} events/s ({events / cli_cpu:,.0f}/s CPU), writing the log included")
     print(f"wall clock: simulating {simulate_wall:.1f} s, replaying {replay_wall:.1f} s; "
           f"load average {os.getloadavg()[0]:.1f} at end")
 

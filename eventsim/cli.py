@@ -67,16 +67,16 @@ def load(path: str) -> Shop:
     return replay(iter_jsonl(path))
 
 
-# The commands that replay a whole log and keep it in memory until they end.
-HOLD_A_HISTORY = frozenset({"replay", "trace"})
+# The commands that make or replay a whole history and keep it in memory until they end.
+HOLD_A_HISTORY = frozenset({"simulate", "replay", "trace"})
 
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """Python's cycle collector paused for the block, and switched back on after.
 
-    A replay keeps every event it records and makes no reference cycles, so
-    the collector finds nothing to free; yet each of its full passes walks
+    A simulation or a replay keeps every event it records and makes no
+    reference cycles, so the collector finds nothing to free; yet each of its full passes walks
     every object alive, again as the history grows, and once more when the
     read models are filled: at a million lines, about a quarter of the
     command's time.  The few cycles the summary makes (pandas' own, the same for any

@@ -46,20 +46,27 @@ _VARIANT = bytes.maketrans(b"0123456789abcdef", b"89ab89ab89ab89ab")
 
 
 def _refill() -> None:
-    """Add ``_BLOCK`` new random ids: 122 random bits each, from the OS's CSPRNG, version 4.
+    """Add ``_BLOCK`` new random ids: 122 random bits each, from the OS's CSPRNG, version 4."""
+    _unused.extend(_uuid4_texts(os.urandom(16 * _BLOCK)))
+
+
+def _uuid4_texts(bits: bytes) -> list[str]:
+    """The version-4 UUID text of each 16 bytes of ``bits``, in that order: ``str(uuid.UUID(bytes=...,
+    version=4))`` for each.
 
     The text of all of them is laid out at once, one digit place at a time: a
     strided slice (``text[place::37]``) writes that digit of every id in one
     step, where formatting each id on its own cost three times as much.
     """
-    hexed = os.urandom(16 * _BLOCK).hex().encode()  # 32 hex digits, 128 random bits, per id
-    text = bytearray(b"-" * (37 * _BLOCK))  # 36 characters per id and a space between ids
+    count = len(bits) // 16
+    hexed = bits.hex().encode()  # 32 hex digits per id
+    text = bytearray(b"-" * (37 * count))  # 36 characters per id and a space between ids
     for digit, place in enumerate(_PLACES):
         text[place::37] = hexed[digit::32]
-    text[14::37] = b"4" * _BLOCK  # the version
+    text[14::37] = b"4" * count  # the version
     text[19::37] = hexed[16::32].translate(_VARIANT)
-    text[36::37] = b" " * _BLOCK
-    _unused.extend(text.decode().split())
+    text[36::37] = b" " * count
+    return text.decode().split()
 
 
 if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
@@ -67,28 +74,25 @@ if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
 
 
 class SeededIds:
-    """UUID4-shaped ids from a seeded generator: the same seed gives the same ids."""
+    """UUID4-shaped ids from a seeded generator: the same seed gives the same ids.
+
+    The i-th id holds the i-th ``getrandbits(128)`` of ``random.Random(seed)``, as
+    ``str(uuid.UUID(int=..., version=4))`` writes it, so logs written before stay the same.
+    They are made ``_BLOCK`` at a time, as ``random_ids`` makes its own:
+    ``getrandbits(128 * n)`` holds the same bits as ``n`` calls of ``getrandbits(128)``, the
+    first call's lowest, so its bytes, last id first, are laid out together and handed out from the end.
+    """
 
     def __init__(self, seed: int = 0):
         self._random = random.Random(seed)
+        self._unused: list[str] = []  # made, not handed out yet: the next id last
 
     def __call__(self) -> str:
-        return _uuid4_text(self._random.getrandbits(128))
-
-
-_VERSION_BITS = 0xC000 << 48 | 0xF000 << 64  # where a UUID keeps its variant and its version
-_VERSION_4 = 0x8000 << 48 | 0x4000 << 64  # the RFC 4122 variant, version 4 (random)
-
-
-def _uuid4_text(bits: int) -> str:
-    """``str(uuid.UUID(int=bits, version=4))``, formatted directly.
-
-    A command asks for two ids (its own and its event's); building a
-    ``uuid.UUID`` object for each, only to turn it into text, took a tenth
-    of the command's time.
-    """
-    h = f"{bits & ~_VERSION_BITS | _VERSION_4:032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+        try:
+            return self._unused.pop()
+        except IndexError:
+            self._unused = _uuid4_texts(self._random.getrandbits(128 * _BLOCK).to_bytes(16 * _BLOCK, "big"))
+            return self._unused.pop()
 
 
 def check_id(value: object, what: str = "id") -> str:

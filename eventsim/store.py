@@ -218,13 +218,17 @@ class Subscribers:
         return list(self._subscriptions)
 
     def _waiting(self) -> bool:
-        if not self._subscriptions:  # asked on every append: a store nobody subscribes to pays nothing more
+        """Whether a live subscription is behind the log: asked on every append, so a plain loop."""
+        if not self._subscriptions:  # a store nobody subscribes to pays nothing more
             return False
-        live = [s for s in self._subscriptions if s.active and s.error is None]
-        if not live:
-            return False
-        last = self.last_position
-        return any(s.position < last for s in live)
+        last = None
+        for subscription in self._subscriptions:
+            if subscription.active and subscription.error is None:
+                if last is None:
+                    last = self.last_position  # on a database, a query: asked once, and only if needed
+                if subscription.position < last:
+                    return True
+        return False
 
     def _dispatch(self) -> None:
         """Deliver pending events to every subscription, a page at a time, in position order.
@@ -240,8 +244,10 @@ class Subscribers:
                 for subscription in list(self._subscriptions):
                     while subscription.active and subscription.error is None:
                         page = self.read_all(subscription.position + 1, limit=_PAGE)
-                        delivered = all(self._deliver(subscription, recorded) for recorded in page)
-                        if not delivered or len(page) < _PAGE:  # a short page was the end of the log
+                        for recorded in page:
+                            if not self._deliver(subscription, recorded):
+                                break  # its handler failed: it waits at that event (the loop sees its error)
+                        if len(page) < _PAGE:  # a short page was the end of the log
                             break
             finally:
                 self._delivering.release()

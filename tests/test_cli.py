@@ -349,10 +349,16 @@ def test_a_simulated_log_replayed_and_written_again_is_the_same_file(log_path, t
     assert again.read_bytes() == log_path.read_bytes()
 
 
-def test_replay_and_trace_pause_the_cycle_collector_and_switch_it_back_on(monkeypatch, log_path, tmp_path, capsys):
-    """The collector is off while the log is replayed and summarised, on again after, even after a refused line."""
+def test_simulate_replay_and_trace_pause_the_cycle_collector_and_switch_it_back_on(
+        monkeypatch, log_path, tmp_path, capsys):
+    """The collector is off while the log is simulated, replayed and summarised, on again after, even after a
+    refused line."""
     seen = []
-    real_replay, real_summarise = cli.replay, cli.summarise
+    real_replay, real_summarise, real_simulate = cli.replay, cli.summarise, cli.simulate
+
+    def watched_simulate(config, **options):
+        seen.append(("simulate", gc.isenabled()))
+        return real_simulate(config, **options)
 
     def watched_replay(log, **options):
         seen.append(("replay", gc.isenabled()))
@@ -364,6 +370,9 @@ def test_replay_and_trace_pause_the_cycle_collector_and_switch_it_back_on(monkey
 
     monkeypatch.setattr(cli, "replay", watched_replay)
     monkeypatch.setattr(cli, "summarise", watched_summarise)
+    monkeypatch.setattr(cli, "simulate", watched_simulate)
+    assert main(["simulate", "--orders", "3", "--out", str(tmp_path / "three.jsonl")]) == 0
+    assert gc.isenabled()
     assert main(["replay", str(log_path)]) == 0
     assert gc.isenabled()
     assert main(["trace", str(log_path), "000001"]) == 0
@@ -373,7 +382,7 @@ def test_replay_and_trace_pause_the_cycle_collector_and_switch_it_back_on(monkey
     assert main(["replay", str(bad)]) == 2
     assert "line 1: OrderPaid:" in capsys.readouterr().err
     assert gc.isenabled()
-    assert seen == [("replay", False), ("summarise", False), ("replay", False), ("replay", False)]
+    assert seen == [("simulate", False), ("replay", False), ("summarise", False), ("replay", False), ("replay", False)]
 
 
 def test_a_replay_leaves_no_reference_cycles_behind(log_path):
@@ -385,6 +394,19 @@ def test_a_replay_leaves_no_reference_cycles_behind(log_path):
         shop = cli.replay(cli.iter_jsonl(log_path))
         assert len(shop.store) > ORDERS
         del shop
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+
+
+def test_a_simulation_makes_no_reference_cycles_while_it_runs():
+    """Why pausing the collector for ``eventsim simulate`` is safe: nothing it made is unreachable before it
+    ends (the shop and its history, a cycle themselves, are freed when the command's process ends)."""
+    gc.collect()
+    gc.disable()
+    try:
+        shop = cli.simulate(SimulationConfig(orders=ORDERS, seed=SEED))
+        assert len(shop.store) > ORDERS
         assert gc.collect() == 0
     finally:
         gc.enable()

@@ -454,6 +454,7 @@ BAD_ROWS = [
     ("OrderTeleported", 1, '{"orderId": "o1"}', "unknown event type 'OrderTeleported'"),
     ("OrderPaid", 1, '["o1"]', "OrderPaid: the data is not a JSON object"),
     ("OrderPaid", 1, '{"orderId": "o1"', "OrderPaid: the data is not JSON an event can come from"),  # SQLite only: jsonb refuses it
+    ("OrderPaid", 1, '{"orderId": "o1"}{"orderId": "o2"}', "OrderPaid: the data is not JSON an event can come from"),  # ditto
 ]
 
 
@@ -474,6 +475,15 @@ def test_a_row_the_store_did_not_write_is_refused_naming_the_store_the_position_
     with pytest.raises(StoreError, match="position 2 cannot be read"):
         store.read_stream("order-o1")
     assert store.read_all(limit=1)[0].event == OrderCreated("o1", D(1))  # the rows before it still read
+
+
+def test_a_row_with_spaces_around_its_json_reads_as_the_event_it_holds(url):
+    """append writes the JSON alone; a row that another tool wrote with spaces around it is still an event."""
+    store = open_store(url)
+    store.append("order-o1", [OrderCreated("o1", D(1))])
+    raw(url, "INSERT INTO events (position, stream_id, version, event_type, schema_version, data, recorded_at,"
+             """ event_id) VALUES (2, 'order-o1', 2, 'OrderPaid', 1, ' {"orderId": "o1"}\n', 0, 'e2')""")
+    assert [r.event for r in store.read_stream("order-o1")] == [OrderCreated("o1", D(1)), OrderPaid("o1")]
 
 
 def test_a_row_whose_data_is_not_text_is_refused_naming_the_store_and_the_position(tmp_path):
