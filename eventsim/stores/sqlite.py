@@ -23,7 +23,7 @@ Reads go through the writing connection when no append is under way.  A
 connection keeps the pages it has read or written in its cache, but it must
 drop its whole cache when another connection has committed since its last
 read: a reading connection of its own would drop it after every append and
-read the pages the next command needs again (about a tenth of a command's
+read the pages the next command needs again (up to a tenth of a command's
 CPU time).  The writing connection still holds them.  Reads that come while
 appends are under way or waiting (a commit waiting for the disk, say) use the
 reading connection: a read never waits for a commit, and reads do not keep
