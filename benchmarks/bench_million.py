@@ -141,7 +141,8 @@ def main(argv: list[str] | None = None) -> None:
 
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "events.jsonl"
-        figures = simulate_project_write(config, path)  # what it made is freed when it returns
+        figures = simulate_project_write(config, path)
+        gc.collect()  # what it made is a cycle (the shop and its store): freed now, before the children run
         replay_wall, replay_cpu, replay_peak = run_cli("replay", str(path))
         cli_wall, cli_cpu, _ = run_cli("simulate", "--orders", str(args.orders), "--seed", "1",
                                        "--out", str(Path(directory) / "again.jsonl"))

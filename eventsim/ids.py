@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import random
+import threading
 
 __all__ = ["random_ids", "SeededIds", "check_id", "check_text", "MAX_ID_LENGTH", "MAX_TEXT_LENGTH"]
 
@@ -86,13 +87,17 @@ class SeededIds:
     def __init__(self, seed: int = 0):
         self._random = random.Random(seed)
         self._unused: list[str] = []  # made, not handed out yet: the next id last
+        self._refilling = threading.Lock()  # threads sharing these ids get the seed's first ones, none skipped
 
     def __call__(self) -> str:
         try:
             return self._unused.pop()
         except IndexError:
-            self._unused = _uuid4_texts(self._random.getrandbits(128 * _BLOCK).to_bytes(16 * _BLOCK, "big"))
-            return self._unused.pop()
+            with self._refilling:
+                if not self._unused:  # unless another thread has just refilled it
+                    bits = self._random.getrandbits(128 * _BLOCK).to_bytes(16 * _BLOCK, "big")
+                    self._unused.extend(_uuid4_texts(bits))
+            return self()
 
 
 def check_id(value: object, what: str = "id") -> str:

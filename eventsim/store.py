@@ -245,6 +245,8 @@ class Subscribers:
                     while subscription.active and subscription.error is None:
                         page = self.read_all(subscription.position + 1, limit=_PAGE)
                         for recorded in page:
+                            if not subscription.active:  # closed by its handler, or by another thread
+                                break
                             if not self._deliver(subscription, recorded):
                                 break  # its handler failed: it waits at that event (the loop sees its error)
                         if len(page) < _PAGE:  # a short page was the end of the log

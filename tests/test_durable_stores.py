@@ -17,6 +17,8 @@ import pytest
 from eventsim.events import OrderCreated, OrderPaid
 from eventsim.store import NO_STREAM, CommandRecord, ConcurrencyError, InMemoryEventStore
 from eventsim.stores import PostgresEventStore, SQLiteEventStore, StoreError, open_store
+from eventsim.jsonl import EventFormatError
+from eventsim.stores.sql import stored_event
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -475,6 +477,13 @@ def test_a_row_the_store_did_not_write_is_refused_naming_the_store_the_position_
     with pytest.raises(StoreError, match="position 2 cannot be read"):
         store.read_stream("order-o1")
     assert store.read_all(limit=1)[0].event == OrderCreated("o1", D(1))  # the rows before it still read
+
+
+@pytest.mark.parametrize("version", [True, 1.0, D(1)], ids=repr)
+def test_a_schema_version_that_only_equals_a_whole_number_is_refused(version):
+    """A database that keeps versions in a column of another type could hand one back: it is not a version."""
+    with pytest.raises(EventFormatError, match="a schema version is a whole number from 1"):
+        stored_event("OrderPaid", version, '{"orderId": "o1"}')
 
 
 def test_a_row_with_spaces_around_its_json_reads_as_the_event_it_holds(url):

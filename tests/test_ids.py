@@ -45,6 +45,22 @@ def test_threads_never_get_the_same_id():
     assert len(set(every)) == len(every) == 20_000
 
 
+def test_threads_sharing_seeded_ids_get_the_seeds_first_ids_none_skipped():
+    shared, alone = SeededIds(5), SeededIds(5)
+    got: list[list[str]] = [[] for _ in range(8)]
+
+    def take(mine: list[str]) -> None:
+        for _ in range(3_000):
+            mine.append(shared())
+
+    threads = [threading.Thread(target=take, args=(mine,)) for mine in got]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(text for mine in got for text in mine) == sorted(alone() for _ in range(24_000))
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
 def test_a_forked_child_gets_ids_of_its_own_not_its_parents_next_ones():
     random_ids()  # the parent has ids made and waiting when it forks

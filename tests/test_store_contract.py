@@ -365,6 +365,20 @@ def test_a_closed_subscription_receives_nothing_more(make_store):
     assert len(seen) == 1 and not subscription.active
 
 
+def test_a_subscription_its_handler_closes_receives_nothing_more_of_the_page(make_store):
+    store = make_store()
+    seen = []
+
+    def once(recorded):
+        seen.append(recorded.position)
+        subscription.close()
+
+    subscription = store.subscribe(once, name="once")
+    store.append("a", order(1))  # three events, delivered as one page
+    store.append("b", order(2)[:1])
+    assert seen == [1] and not subscription.active
+
+
 def test_a_slow_subscriber_does_not_delay_writers_on_other_threads(make_store):
     store = make_store()
     entered, release = threading.Event(), threading.Event()

@@ -145,7 +145,13 @@ def stored_event(event_type: str, version: int, data: str) -> Any:
         current, cls, attribute, required = _today(event_type)
     except (TypeError, ValueError, KeyError, ArithmeticError, RecursionError):
         return _stored_event_the_long_way(event_type, version, data)
-    if end != len(data) or version != current or type(payload) is not dict or not required <= payload.keys():
+    if (
+        end != len(data)
+        or type(version) is not int  # True, 2.0: equal to a version, yet not one (upcast says so)
+        or version != current
+        or type(payload) is not dict
+        or not required <= payload.keys()
+    ):
         return _stored_event_the_long_way(event_type, version, data)
     return _event(event_type, cls, attribute, payload)
 
