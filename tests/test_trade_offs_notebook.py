@@ -88,5 +88,5 @@ def test_serialisation_is_said_to_explain_most_of_the_replay_gap_only():
 def test_the_write_side_paragraph_does_not_forget_the_shops_cache():
     # The shop keeps recently used orders' states (notebook 7's own "Read the figures critically" says so):
     # a command folds only the events recorded since, so "every command folds its stream" holds without a cache.
-    paragraph = next(c.source for c in NOTEBOOK.cells if c.source.startswith("A straight line"))
-    assert "without a cache of\nstates, *every command* folds its whole stream" in paragraph, paragraph
+    paragraph = " ".join(next(c.source for c in NOTEBOOK.cells if c.source.startswith("A straight line")).split())
+    assert "without a cache of states, *every command* folds its whole stream" in paragraph, paragraph
