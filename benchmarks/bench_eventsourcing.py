@@ -67,10 +67,12 @@ Like for like, and where it is not -- read this before quoting a ratio:
   of a command's: the rest of those gaps is the library's other work.
 * eventsim's ``Shop`` does work that the eventsourcing application here does
   not: it gives each command a fresh id (a uuid4 string, with ``Shop()``'s
-  default ``random_ids``), records correlation and causation ids, checks
-  whether a command is a retry, and its store keeps an idempotency record
-  (``CommandRecord``: the command's id, its fingerprint and the versions it
-  recorded) with the events: eventsim's bytes per event include those.
+  default ``random_ids``) and records it, with a correlation id, as each
+  event's causation: eventsim's bytes per event include those ids.  The
+  workload's commands carry no command id of their own, as the library's
+  have none: so no command is looked up as a possible retry, and no
+  idempotency record (``CommandRecord``) is kept; a client that sends its
+  own ids (the HTTP API's ``Idempotency-Key``) pays for both.
   The headline command figure uses ``Shop()`` as users get it; the row below
   it uses ``SeededIds`` and a ``SimulatedClock`` (the deterministic set-up of
   the notebooks and tests), as do the rebuild, replay, memory and stream figures.

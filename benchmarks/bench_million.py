@@ -116,6 +116,10 @@ def run_cli(*arguments: str) -> tuple[float, float, float]:
     return wall, cpu, int(done.stderr.split()[-1]) * 1024 / MB  # the kernel reports kB
 
 
+# Memory does not scale by the number of events (Python and its libraries take their share first).
+NO_VERDICT = "none below 1M events"
+
+
 def verdict(value: float, goal: float, *, at_least: bool, worse: str = "slow") -> str:
     """Plain words for a figure against its goal: met, or missed by how much."""
     if value >= goal if at_least else value <= goal:
@@ -158,9 +162,9 @@ def main(argv: list[str] | None = None) -> None:
              f"{catch_up_cpu:.2f} s", f"<= {CATCH_UP_GOAL} s for 1M",
              verdict(catch_up_wall * 1_000_000 / events, CATCH_UP_GOAL, at_least=False) + scale),
             ("resident memory now (VmRSS)", f"{rss:,.0f} MB", "", f"<= {MEMORY_GOAL} MB at 1M",
-             verdict(rss, MEMORY_GOAL, at_least=False, worse="big")),
+             verdict(rss, MEMORY_GOAL, at_least=False, worse="big") if events >= 900_000 else NO_VERDICT),
             ("resident memory at its peak (VmHWM)", f"{peak:,.0f} MB", "", f"<= {MEMORY_GOAL} MB at 1M",
-             verdict(peak, MEMORY_GOAL, at_least=False, worse="big")),
+             verdict(peak, MEMORY_GOAL, at_least=False, worse="big") if events >= 900_000 else NO_VERDICT),
             (f"`eventsim replay` of the {lines:,}-line log", f"{lines / replay_wall:,.0f} lines/s",
              f"{lines / replay_cpu:,.0f}/s", f">= {REPLAY_GOAL:,} lines/s",
              verdict(lines / replay_wall, REPLAY_GOAL, at_least=True))]

@@ -40,8 +40,10 @@ Like for like, and where it is not:
   append, one sync for all, see ``eventsim/stores/sql.py``); the library
   commits each command in a transaction of its own, each waiting for its own
   sync.  With 1 client there is nothing to group: both wait for one sync per
-  command, so neither can pass the other by much there.  "appends per
-  commit" says how many appends eventsim's commits held on average.
+  command, so the raw commit rate is a ceiling neither can pass; what
+  separates them is the work each does per command besides that sync (the
+  "share of raw commits/s" rows).  "appends per commit" says how many
+  appends eventsim's commits held on average.
 * SQLite: eventsim uses WAL + ``synchronous=NORMAL`` by default, the
   library WAL + ``synchronous=FULL`` (an fsync per commit).  The command rows
   with a goal run both with FULL, like for like; the rows "eventsim's default"
@@ -362,9 +364,10 @@ def report(rows: list[tuple]) -> None:
                         + [cell.rjust(width) for cell, width in zip(row[2:], widths[2:])]).rstrip())
     print("ratio = eventsim / eventsourcing, in wall-clock time (the figures); CPU ratio = the library's CPU seconds\n"
           "in this process / eventsim's (PostgreSQL's own work is not in it), less disturbed by a busy machine.\n"
-          "Raw commits: one row per transaction, the same settings, this run.  1 client: every command waits for\n"
-          "its own commit's sync, in both libraries.  N clients: eventsim's store commits the appends that wait\n"
-          "together in one transaction (group commit); the library commits each command on its own.")
+          "Raw commits: one row per transaction, the same settings, this run.  1 client, FULL or PostgreSQL: every\n"
+          "command waits for its own commit's sync, in both libraries (NORMAL does not sync at commit).  N clients:\n"
+          "eventsim's store commits the appends that wait together in one transaction (group commit); the library\n"
+          "commits each command on its own.")
 
 
 def main() -> None:

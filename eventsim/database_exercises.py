@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
-import pandas as pd
-
 from .exercises import exercise
+from .sql_read_models import read_sql
+from .stores.sql import StoreError
 
 __all__ = ["BUS", "STORE", "check_checkpoint_after_crash", "check_event_counts", "check_store_or_bus"]
 
 
 @exercise("8.1", "the events table in SQL")
-def check_event_counts(store: Any, event_counts: Any) -> str | None:
-    if not isinstance(event_counts, pd.DataFrame):
+def check_event_counts(store: Any, event_counts_sql: Any) -> str | None:
+    """Runs the learner's query; its text is read too, because SQLite's GROUP BY happens to leave its rows
+    in order: without ORDER BY the right order on SQLite proves nothing, and PostgreSQL gives another."""
+    if not isinstance(event_counts_sql, str):
         return (
-            f"event_counts should be the DataFrame read_sql returns, not a {type(event_counts).__name__}: "
-            'read_sql(store, "SELECT ...")'
+            f"event_counts_sql should be the text of your query, a str, not a {type(event_counts_sql).__name__}: "
+            'event_counts_sql = "SELECT ..."'
         )
+    try:
+        event_counts = read_sql(store, event_counts_sql)
+    except StoreError as error:
+        return f"the database refused the query: {error}"
     if list(event_counts.columns) != ["event_type", "events"]:
         return (
             f"the columns are {list(event_counts.columns)}; name them event_type and events "
@@ -39,8 +46,13 @@ def check_event_counts(store: Any, event_counts: Any) -> str | None:
         return (
             f"the counts {got} are not those of the events table; GROUP BY event_type counts each type once per event"
         )
-    if list(event_counts["event_type"]) != sorted(expected):
-        return "the counts are right; now ORDER BY event_type, so the table reads the same on every database"
+    if list(event_counts["event_type"]) != sorted(expected) or not re.search(
+        r"\border\s+by\b", event_counts_sql, re.IGNORECASE
+    ):
+        return (
+            "the counts are right; now the order: without ORDER BY a database promises no order at all "
+            "(SQLite's GROUP BY happens to sort, PostgreSQL's need not), so say the order the task asks for"
+        )
     return None
 
 
@@ -55,13 +67,20 @@ def check_checkpoint_after_crash(checkpoint_after_restart: Any, applied_by_next_
             "so the kill undid both"
         )
     if checkpoint_after_restart in (120, 0):
-        return "the first batch committed before the kill: its rows and its checkpoint (120 + 50) are in the database"
+        return (
+            "the first batch committed before the kill: its rows and its checkpoint moved together, "
+            "and a commit is kept"
+        )
     if checkpoint_after_restart != 170:
-        return "the checkpoint is where the last committed batch ended: 120, then one batch of 50"
+        return (
+            "the checkpoint is where the last committed batch ended: which batches committed, and where does each end?"
+        )
+    if applied_by_next_catch_up == 50:
+        return "catch_up does not stop after the batch that was undone: it goes on to the end of the log"
     if applied_by_next_catch_up != 130:
         return (
-            "catch_up reads every event after the checkpoint (read_all(checkpoint + 1)) up to the last, "
-            "300: how many is that?"
+            "catch_up reads every event after the checkpoint (read_all(checkpoint + 1)) to the end of the log; "
+            "the event at the checkpoint is already in the tables"
         )
     return None
 
@@ -71,7 +90,7 @@ TASKS = {
     "refuse a PayOrder that raced another for the same order": STORE,
     "read one order's events to decide a refund": STORE,
     "tell the warehouse service that an order was paid": BUS,
-    "feed every order event to the analytics team": BUS,
+    "feed every order event to the analytics team's own system, which must not read our database": BUS,
 }
 
 
@@ -81,6 +100,11 @@ def check_store_or_bus(answers: Any) -> str | None:
         return "keep the dictionary as given, and replace each ... with STORE or BUS"
     for task, where in TASKS.items():
         if answers[task] not in (STORE, BUS):
+            if isinstance(answers[task], str) and answers[task].upper() in ("STORE", "BUS"):
+                return (
+                    f"for {task!r} you typed the text {answers[task]!r}, in quotes: write the name STORE or BUS "
+                    "without quotes, as imported in the cell above"
+                )
             return f"answer {task!r} with STORE or BUS"
         if answers[task] != where:
             if where == STORE:
@@ -89,7 +113,7 @@ def check_store_or_bus(answers: Any) -> str | None:
                     "order's events: a Kafka topic offers neither, the event store both"
                 )
             return (
-                f"{task!r} is about other services hearing of facts already recorded: a bus fed from "
-                "the store through an outbox, so nothing is published that was not recorded"
+                f"{task!r} is about another team's service hearing of facts already recorded, without reading our "
+                "database: a bus fed from the store through an outbox, so nothing is published that was not recorded"
             )
     return None

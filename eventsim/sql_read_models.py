@@ -161,6 +161,11 @@ class _Postgres(_Database):
             try:
                 self._connection = self._psycopg.connect(self.url, autocommit=True)
                 self._connection.execute("SET synchronous_commit = on")
+                # JSON comes back as its text, as from SQLite: a dict would hold its amounts as floats.
+                from psycopg.types.string import TextLoader
+
+                for json_type in ("json", "jsonb"):
+                    self._connection.adapters.register_loader(json_type, TextLoader)
             except self._psycopg.Error as error:
                 raise StoreError(self.name, f"read models cannot connect ({' '.join(str(error).split())})") from None
         return self._connection

@@ -352,6 +352,70 @@ def test_sqlite_durability_is_wal_with_the_synchronous_level_asked_for(tmp_path)
         SQLiteEventStore(tmp_path / "store.db", synchronous="OFF")
 
 
+def test_sqlite_reads_after_an_append_go_through_the_connection_that_wrote(tmp_path):
+    # The reading connection would drop its page cache after every commit it did not make (see sqlite.py).
+    store = SQLiteEventStore(tmp_path / "store.db")
+    statements: dict[str, list[str]] = {"writing": [], "reading": []}
+    store._db.set_trace_callback(statements["writing"].append)
+    store._reader.set_trace_callback(statements["reading"].append)
+    store.append("order-1", [OrderCreated("1", D(1))])
+    assert [r.version for r in store.read_stream("order-1")] == [1]
+    assert statements["reading"] == []
+    assert any("WHERE stream_id" in sql for sql in statements["writing"][-1:])
+
+
+def test_a_sqlite_read_during_another_threads_commit_neither_waits_for_it_nor_sees_it(tmp_path):
+    store = SQLiteEventStore(tmp_path / "store.db")
+    store.append("order-1", [OrderCreated("1", D(1))])
+    committing, release = threading.Event(), threading.Event()
+
+    def hold_at_commit(sql: str) -> None:  # called as the statement starts: the rows are in, not committed
+        if sql == "COMMIT":
+            committing.set()
+            release.wait(30)
+
+    store._db.set_trace_callback(hold_at_commit)
+    appender = threading.Thread(target=store.append, args=("order-2", [OrderCreated("2", D(2))]))
+    appender.start()
+    try:
+        assert committing.wait(30)
+        assert store.read_stream("order-2") == [] and len(store.read_all()) == 1
+        assert not release.is_set()  # the reads came back while the commit was still held
+    finally:
+        release.set()
+        appender.join(30)
+    assert [r.event for r in store.read_stream("order-2")] == [OrderCreated("2", D(2))]
+
+
+def test_sqlite_reads_leave_the_writing_connection_to_the_appends_waiting_for_it(tmp_path):
+    # A read through the writing connection would make the next group of appends wait for it.
+    store = SQLiteEventStore(tmp_path / "store.db")
+    store.append("order-1", [OrderCreated("1", D(1))])
+    reading: list[str] = []
+    store._reader.set_trace_callback(reading.append)
+    with store._lock:  # the writing connection is free for this thread, but an append is waiting for it
+        appender = threading.Thread(target=store.append, args=("order-2", [OrderCreated("2", D(2))]))
+        appender.start()
+        deadline = time.monotonic() + 30
+        while not store._leading and time.monotonic() < deadline:
+            time.sleep(0.001)
+        assert [r.version for r in store.read_stream("order-1")] == [1]
+        assert len(reading) == 1  # through the reading connection
+    appender.join(30)
+    assert store.stream_version("order-2") == 1
+
+
+def test_a_sqlite_read_never_sees_an_append_that_has_not_committed_even_its_own_threads(tmp_path):
+    store = SQLiteEventStore(tmp_path / "store.db")
+    with store._transaction():  # as an append holds it: the writing connection, in a transaction
+        store._db.execute(
+            "INSERT INTO events (position, stream_id, version, event_type, data, recorded_at, event_id)"
+            " VALUES (1, 'order-1', 1, 'OrderPaid', '{\"orderId\": \"1\"}', 0, 'e1')"
+        )
+        assert store.read_stream("order-1") == [] and store.last_position == 0
+    assert [r.event for r in store.read_stream("order-1")] == [OrderPaid("1")]
+
+
 # --- bad files, newer schemas, servers that go away -------------------------------------
 
 def test_a_file_that_is_not_a_database_is_refused_and_left_alone(tmp_path):

@@ -1,5 +1,6 @@
 """Read models in tables: the same facts as the in-memory read models, and a checkpoint that moves
 with the rows, in one transaction, on SQLite and on PostgreSQL."""
+import json
 import os
 import re
 import signal
@@ -275,6 +276,17 @@ def test_read_sql_gives_any_query_as_a_frame_and_never_writes(simulated, url):
     with pytest.raises(StoreError, match=f"{re.escape(store.name)}: .*read"):
         read_sql(store, "DELETE FROM commands")
     assert len(read_sql(store, "SELECT command_id FROM commands")) > 0
+    store.close()
+
+
+def test_read_sql_gives_an_events_data_as_its_json_text_on_every_database(url):
+    """Notebook 8 shows the data column as the JSON text, money exact: a dict would hold floats (0.1)."""
+    store = open_store(url)
+    store.append("order-7", [OrderCreated("7", D("0.10")), RefundCreated("7", D("0.20"), "R1")])
+    data = list(read_sql(store, "SELECT data FROM events ORDER BY position")["data"])
+    assert all(isinstance(text, str) for text in data), data
+    amounts = [json.loads(text, parse_float=D)["amount"] for text in data]
+    assert amounts == [D("0.10"), D("0.20")] and sum(amounts) == D("0.30")
     store.close()
 
 

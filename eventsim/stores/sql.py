@@ -35,10 +35,10 @@ committed (true of any database client): a command sent again with the same
 command id then gets its first result if it was recorded, and is decided
 afresh if it was not.  An append that
 finds nobody committing commits at once, alone: no timer, no added wait.
-Reads use a connection of their own, so a command can read its stream while
-a commit waits for the disk.  The guarantees above hold for a group as for
-one append: its positions are assigned under the lock, in the order of its
-savepoints, and committed together.
+Reads that come while a commit waits for the disk use a connection of their
+own, so a command can read its stream meanwhile.  The guarantees above hold
+for a group as for one append: its positions are assigned under the lock, in
+the order of its savepoints, and committed together.
 
 Subscriptions get events after the commit, in position order.  Events that
 other processes append are delivered on this store's next ``append`` or when
