@@ -431,19 +431,35 @@ def read_model_lag(samples: Iterable[tuple[Any, int, int]] | pd.DataFrame) -> Fi
     return fig
 
 
+def _replay_pairs(samples: Iterable[tuple[int, float]], name: str) -> list[tuple[int, float]]:
+    """The samples by size; ``ValueError`` for those no line can be fitted to."""
+    pairs = sorted((int(n), float(seconds)) for n, seconds in _require(samples, name, "samples"))
+    if any(n < 0 or seconds < 0 for n, seconds in pairs):
+        raise ValueError(f"{name}: event counts and seconds cannot be negative")
+    if not any(n for n, _ in pairs):
+        raise ValueError(f"{name}: every sample replayed 0 events; nothing to fit")
+    return pairs
+
+
+def cost_per_event(samples: Iterable[tuple[int, float]]) -> float:
+    """Seconds per event: the slope of the line ``replay_cost`` draws, so a printed figure and the chart agree.
+
+    ``samples``: ``(events, seconds)`` pairs; the slope is the least-squares fit
+    through the origin, i.e. the cost if each event costs the same.
+    """
+    pairs = _replay_pairs(samples, "cost_per_event")
+    return sum(n * seconds for n, seconds in pairs) / sum(n * n for n, _ in pairs)
+
+
 def replay_cost(samples: Iterable[tuple[int, float]]) -> Figure:
     """Time to rebuild by replaying events, against how many were replayed.
 
-    ``samples``: ``(events, seconds)`` pairs.  The line is the least-squares
-    fit through the origin, i.e. the cost if each event costs the same.
+    ``samples``: ``(events, seconds)`` pairs.  The line is ``cost_per_event``'s
+    fit through the origin.
     """
-    pairs = sorted((int(n), float(seconds)) for n, seconds in _require(samples, "replay_cost", "samples"))
-    if any(n < 0 or seconds < 0 for n, seconds in pairs):
-        raise ValueError("replay_cost: event counts and seconds cannot be negative")
+    pairs = _replay_pairs(samples, "replay_cost")
     events, ms = [n for n, _ in pairs], [seconds * 1000 for _, seconds in pairs]
-    if not any(events):
-        raise ValueError("replay_cost: every sample replayed 0 events; nothing to fit")
-    ms_per_event = sum(n * t for n, t in zip(events, ms)) / sum(n * n for n in events)
+    ms_per_event = cost_per_event(pairs) * 1000
 
     fig, ax = _figure(height=4.5)
     ax.plot(

@@ -36,7 +36,7 @@ from .jsonl import EventFormatError, loads
 from .order import DuplicateRefund, InvalidAmount, OrderAlreadyPlaced, OrderError, decide, fold, initial_state
 from .read_models import ShopReadModels
 from .shop import CommandIdReused, Shop
-from .store import ANY, ConcurrencyError, InMemoryEventStore
+from .store import ANY, ConcurrencyError, InMemoryEventStore, RecordedEvent
 
 CORRECT, WRONG, PENDING = "✅", "❌", "⏳"
 PACKAGE = Path(__file__).resolve().parent
@@ -786,9 +786,22 @@ def check_refund_paid_cause(store: Any, refund_paid_cause: Any) -> str | None:
     return "find the event that says the refund was paid out, and read which command caused it."
 
 
+class _WatchedShop(Shop):
+    """A shop that remembers the events its ``handle`` recorded: any other event was appended past the rules."""
+
+    def __init__(self) -> None:
+        super().__init__(clock=SimulatedClock(), ids=SeededIds(0))
+        self.handled: set[str] = set()
+
+    def handle(self, command: Command, **options: Any) -> list[RecordedEvent]:
+        recorded = super().handle(command, **options)
+        self.handled.update(r.event_id for r in recorded)
+        return recorded
+
+
 @exercise("6.3", "compensate an overcharge", shape="a function fix_order(shop)")
 def check_fix_order(fix_order: Any) -> str | None:
-    shop = _new_shop()
+    shop = _WatchedShop()
     shop.handle(PlaceOrder("C", Decimal(90)))
     shop.handle(PayOrder("C", Decimal(90)))
     original = shop.store.read_stream("order-C")
@@ -807,7 +820,7 @@ def check_fix_order(fix_order: Any) -> str | None:
     state = shop.state("C")
     if stream[:2] != original:
         return "the original events must stay as they were."
-    if any(r.causation_id is None for r in stream[2:]):
+    if any(r.event_id not in shop.handled for r in stream[2:]):
         return (
             "you appended to the store directly, past the rules: a correction is a command, "
             "handled by the shop like any other."
@@ -823,12 +836,14 @@ def check_fix_order(fix_order: Any) -> str | None:
 
 
 def _paid_orders_shop() -> Shop:
+    """Three orders, P1 and P3 paid, P2 cancelled; every command with an id of its own, so a reaction
+    that reuses one (its event's causation or correlation id) collides, as it would in a real shop."""
     shop = _new_shop()
     for order_id in ("P1", "P2", "P3"):
-        shop.handle(PlaceOrder(order_id, Decimal(10)))
-    shop.handle(PayOrder("P1", Decimal(10)))
-    shop.handle(PayOrder("P3", Decimal(10)))
-    shop.handle(CancelOrder("P2", reason="changed mind"))
+        shop.handle(PlaceOrder(order_id, Decimal(10), command_id=f"place-{order_id}"))
+    shop.handle(PayOrder("P1", Decimal(10), command_id="pay-P1"))
+    shop.handle(PayOrder("P3", Decimal(10), command_id="pay-P3"))
+    shop.handle(CancelOrder("P2", reason="changed mind", command_id="cancel-P2"))
     return shop
 
 
@@ -857,6 +872,12 @@ def check_reaction(ship_when_paid: Any) -> str | None:
                     )
                 try:
                     shop.handle(command)
+                except CommandIdReused as error:
+                    return (
+                        f"your command's id {error.command_id!r} is already the id of another command the shop "
+                        "handled: an event's causation and correlation ids name commands sent before it. A "
+                        "reaction's command needs an id of its own, derived from what identifies the event."
+                    )
                 except OrderError as error:
                     if delivery == 2 and type(error).__name__ == "OrderAlreadyShipped":
                         return (
@@ -903,6 +924,11 @@ def check_bank_account(
             raise Hint("decide_account returns the events (a list), not the new balance: evolve computes that.")
         if not isinstance(events, list):
             raise Hint("decide_account returns a list of events.")
+        if any(isinstance(event, (Deposit, Withdraw)) for event in events):
+            raise Hint(
+                "decide_account returned the command as if it were an event: a command is a request, which "
+                "may be refused; an event records the fact once it was accepted. Return an event."
+            )
         for event in events:
             balance = _call(
                 f"evolving with {type(event).__name__}", evolve_account, balance, event, what="evolve_account"
@@ -924,13 +950,18 @@ def check_bank_account(
         run(Withdraw("a", Decimal("70")))
     except InsufficientFunds:
         pass
+    except ValueError:
+        return (
+            "withdrawing 70 from 69.50 was refused with ValueError, the refusal of an amount that is not "
+            "positive: a lack of funds is refused with InsufficientFunds."
+        )
     else:
         return "withdrawing 70 from 69.50 must be refused with InsufficientFunds."
     if balance != Decimal("69.50"):
         return "a refused withdrawal must not change the balance."
     try:
         run(Withdraw("a", Decimal("69.50")))
-    except InsufficientFunds:
+    except (InsufficientFunds, ValueError):
         return "withdrawing the whole balance is allowed: refuse only more than the balance."
     if balance != 0:
         return "after withdrawing the whole balance it should be 0."

@@ -534,6 +534,7 @@ def test_replay_cost_draws_milliseconds_and_a_fit_through_the_origin():
     assert legend_texts(fig) == ["fit: 2 µs per event", "measured replay"]
     assert ax.get_ylabel() == "time to rebuild (ms)"
     assert ax.get_title() == "Replay cost: 20 ms to rebuild from 10,000 events"
+    assert charts.cost_per_event([(5000, 0.010), (1000, 0.002), (10000, 0.020)]) == pytest.approx(2e-6)
 
 
 @pytest.mark.parametrize("samples, problem", [([(-1, 0.1)], "cannot be negative"),
@@ -541,6 +542,8 @@ def test_replay_cost_draws_milliseconds_and_a_fit_through_the_origin():
 def test_replay_cost_rejects_samples_it_cannot_fit(samples, problem):
     with pytest.raises(ValueError, match=problem):
         charts.replay_cost(samples)
+    with pytest.raises(ValueError, match=problem):
+        charts.cost_per_event(samples)
 
 
 # --- readable at the size shown --------------------------------------------

@@ -631,6 +631,9 @@ def test_6_3_compensate(capsys):
     assert_wrong(capsys, ex.check_fix_order,
                  lambda shop: shop.store.append("order-C", [RefundCreated("C", Decimal(20), "R1")]),
                  concept="a command")
+    assert_wrong(capsys, ex.check_fix_order,  # past the rules too, with a cause that no command is
+                 lambda shop: shop.store.append("order-C", [RefundCreated("C", Decimal(20), "R1")], causation_id="fix"),
+                 concept="a command")
 
 
 def ship_when_paid(recorded):
@@ -679,23 +682,39 @@ def test_6_4_a_reaction_of_your_own(capsys):
         return [ShipOrder(order_id)]
     assert_wrong(capsys, ex.check_reaction, remembers_in_memory, concept="restarts")
 
+    def reuses_the_cause(recorded):  # near miss: the id of the command that caused the event (its PayOrder)
+        if recorded.event_type == "OrderPaid":
+            return [ShipOrder(recorded.event.order_id, command_id=recorded.causation_id)]
+        return []
+    assert_wrong(capsys, ex.check_reaction, reuses_the_cause, concept="already the id of", never=("event_id",))
+
+    def reuses_the_correlation(recorded):  # near miss: the id of the order's first command (its PlaceOrder)
+        if recorded.event_type == "OrderPaid":
+            return [ShipOrder(recorded.event.order_id, command_id=recorded.correlation_id)]
+        return []
+    assert_wrong(capsys, ex.check_reaction, reuses_the_correlation, concept="already the id of", never=("event_id",))
+
 
 # --- 7 · Trade-offs, measured ------------------------------------------------------
 
-class Deposit:
+class AccountMessage:
     def __init__(self, account_id, amount):
         self.account_id, self.amount = account_id, amount
 
 
-class Withdraw(Deposit):
+class Deposit(AccountMessage):
     pass
 
 
-class Deposited(Deposit):
+class Withdraw(AccountMessage):
     pass
 
 
-class Withdrawn(Deposit):
+class Deposited(AccountMessage):
+    pass
+
+
+class Withdrawn(AccountMessage):
     pass
 
 
@@ -770,6 +789,23 @@ def test_7_1_capstone(capsys):
             raise InsufficientFunds("not positive")
         return decide_account(command, balance)
     assert_wrong(capsys, check, wrong_refusal_for_zero, evolve_account, *ACCOUNT, concept="ValueError")
+
+    def records_the_command(command, balance):  # conceptual: the request recorded as if it were the fact
+        if command.amount <= 0:
+            raise ValueError("not positive")
+        if isinstance(command, Withdraw) and command.amount > balance:
+            raise InsufficientFunds("no")
+        return [command]
+
+    def evolve_by_command(balance, event):
+        return balance + event.amount if isinstance(event, Deposit) else balance - event.amount
+    assert_wrong(capsys, check, records_the_command, evolve_by_command, *ACCOUNT, concept="an event")
+
+    def value_error_for_lack_of_funds(command, balance):  # a refusal, but the one for amounts
+        if isinstance(command, Withdraw) and command.amount > balance:
+            raise ValueError("insufficient funds")
+        return decide_account(command, balance)
+    assert_wrong(capsys, check, value_error_for_lack_of_funds, evolve_account, *ACCOUNT, concept="InsufficientFunds")
 
 
 def load_with_snapshot(snapshot, events_after):

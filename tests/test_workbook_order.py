@@ -41,7 +41,7 @@ TAUGHT = {
         "correlation_id_of", "causation", "compensate", "RefundProcess", "FakePaymentProvider", "confirm_command_id",
         "OrderExplorer", "TimeTravel", "refund_messages", "REFUND_LANES",
     },
-    "trade_offs_measured": {"replay_cost", "read_model_lag", "orders_projection"},
+    "trade_offs_measured": {"cost_per_event", "replay_cost", "read_model_lag", "orders_projection"},
     "from_memory_to_a_database": {"open_store", "SQLReadModels", "read_sql"},
     "cqrs_over_http": {"create_app", "start", "LoseResponses"},
     "living_with_events": {
