@@ -647,3 +647,16 @@ def test_reading_a_log_that_grows_while_it_is_read_ends_where_the_log_stood(url,
     # It ends where the log stood once it knew one page would not do: after the first page and its append.
     assert [r.position for r in events] == [1, 2, 3, 4, 5]
     assert len(store.read_all()) > 5  # what came later is read by the next call
+
+
+@pytest.mark.parametrize("conninfo", ["host=localhost dbname=shop", " user=postgres port=5433", "dbname = shop"])
+def test_a_postgresql_key_value_string_is_refused_not_made_into_an_sqlite_file(conninfo, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match=r"PostgreSQL connection string .*postgresql://user@host:port/dbname"):
+        open_store(conninfo)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_name_with_an_equals_sign_is_still_an_sqlite_file(tmp_path):
+    open_store(str(tmp_path / "shop=2024.db")).close()
+    assert (tmp_path / "shop=2024.db").exists()

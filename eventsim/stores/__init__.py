@@ -11,6 +11,7 @@ tests on each).  psycopg is imported only when a PostgreSQL URL is opened.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,8 @@ def open_store(
     url: str | os.PathLike[str], *, clock: Callable[[], int] = system_clock, ids: Callable[[], str] = random_ids
 ) -> Any:
     """The store that ``url`` names: ``memory:``, an SQLite file (a path or ``sqlite:///path``),
-    or a ``postgresql://`` (``postgres://``) URL.  ``ValueError`` for anything else."""
+    or a ``postgresql://`` (``postgres://``) URL.  ``ValueError`` for anything else, a PostgreSQL
+    key=value connection string too (it would otherwise make an SQLite file of that name)."""
     if isinstance(url, Path):
         return SQLiteEventStore(url, clock=clock, ids=ids)
     if not isinstance(url, str):
@@ -58,4 +60,13 @@ def open_store(
             f"store URL {url!r}: use memory:, a file path or sqlite:///path for SQLite, "
             "or postgresql://user@host/dbname"
         )
+    if _LIBPQ_KEYWORDS.match(url):  # not a file name somebody meant: a new SQLite file would be made by that name
+        raise ValueError(
+            f"store URL {url!r} is a PostgreSQL connection string (key=value); "
+            "give it as a URL: postgresql://user@host:port/dbname"
+        )
     return SQLiteEventStore(url, clock=clock, ids=ids)
+
+
+# A libpq connection string ("host=localhost dbname=shop"): its first word is one of libpq's own keywords.
+_LIBPQ_KEYWORDS = re.compile(r"\s*(host|hostaddr|port|dbname|user|password|service|sslmode)\s*=")
