@@ -585,6 +585,40 @@ def test_reads_from_several_threads_go_on_at_once(postgres_url):
     slow.join()
 
 
+def test_a_read_waiting_for_a_connection_gets_one_while_more_threads_than_connections_keep_reading(postgres_url):
+    """More threads than reading connections: each read waits its turn, first come first served; a thread
+    that reads again at once never takes the connection it gave back from one already waiting."""
+    from eventsim.stores.postgres import READERS
+
+    store = open_store(postgres_url)
+    store.append("order-1", [OrderCreated("o1", D(1))])
+    stop = threading.Event()
+
+    def keep_reading():
+        while not stop.is_set():
+            store.read_stream("order-1")
+
+    busy = [threading.Thread(target=keep_reading) for _ in range(READERS)]
+    for thread in busy:
+        thread.start()
+    times: list[float] = []
+
+    def read_five_times():
+        for _ in range(5):
+            started = time.perf_counter()
+            assert store.last_position == 1
+            times.append(time.perf_counter() - started)
+
+    reader = threading.Thread(target=read_five_times)
+    reader.start()
+    reader.join(timeout=20)
+    stop.set()
+    for thread in [*busy, reader]:
+        thread.join()
+    assert len(times) == 5 and max(times) < 2, times  # a few reads' time, never seconds (for ever, before)
+    store.close()
+
+
 def test_a_store_that_cannot_be_reached_says_which_and_why(tmp_path, postgres_server):
     with pytest.raises(StoreError, match="SQLite store .*no-such-folder.*cannot open the file"):
         SQLiteEventStore(tmp_path / "no-such-folder" / "store.db")

@@ -185,7 +185,7 @@ def test_expected_versions_any_no_stream_and_exact(make_store):
     assert store.stream_version("a") == 3
 
 
-@pytest.mark.parametrize("expected", [0, 1, 3, NO_STREAM])
+@pytest.mark.parametrize("expected", [0, 1, 3, NO_STREAM, 2**31, 2**63], ids=repr)
 def test_a_wrong_expected_version_raises_and_records_nothing(make_store, expected):
     store = make_store()
     store.append("order-o1", order(1)[:2])

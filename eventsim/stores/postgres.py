@@ -40,9 +40,10 @@ handled with a command id is safe to retry.
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
@@ -52,7 +53,7 @@ from psycopg.types.string import TextLoader
 
 from ..clock import system_clock
 from ..ids import random_ids
-from ..store import ANY, NO_STREAM, ConcurrencyError, RecordedEvent, refuse_append
+from ..store import NO_STREAM, ConcurrencyError, RecordedEvent, refuse_append
 from .sql import SCHEMA_VERSION, Append, SQLEventStore, StoreError
 
 __all__ = ["PostgresEventStore"]
@@ -140,6 +141,88 @@ class _Call:
     params: tuple
 
 
+def _version(version: int) -> int:
+    """A version as ``eventsim_append`` takes it, an ``integer``.  One beyond that type's range can match
+    no stream's version, and neither can -1, which is sent instead: the function then refuses the append
+    and says where the stream is, as for any wrong version (the number itself would fail the whole call)."""
+    return version if version <= _MAX_VERSION else -1
+
+
+_MAX_VERSION = 2**31 - 1  # PostgreSQL's integer
+
+
+@dataclass(eq=False)
+class _Turn:
+    """A read waiting for a reading connection, and the cursor it is handed (None: open a new one)."""
+
+    ready: threading.Event = field(default_factory=threading.Event)
+    cursor: psycopg.Cursor | None = None
+
+
+class _Readers:
+    """The reading connections, each with its cursor, handed to one read at a time; ``most`` at most.
+
+    A read that finds none free waits its turn.  A cursor given back goes straight to the read that
+    has waited longest: a thread that reads again at once cannot take it first, as it could take a
+    semaphore back before the thread it woke runs, again and again (a waiting read then waited for ever).
+    """
+
+    def __init__(self, connect: Callable[[], psycopg.Connection], most: int):
+        self._connect, self._most = connect, most
+        self._free: list[psycopg.Cursor] = []
+        self._opened = 0  # connections open, or being opened, by this store's reads
+        self._waiting: deque[_Turn] = deque()
+        self._lock = threading.Lock()
+
+    def take(self) -> psycopg.Cursor:
+        turn = None
+        with self._lock:
+            if self._free:
+                return self._free.pop()
+            if self._opened < self._most:
+                self._opened += 1  # a new connection, opened below
+            else:
+                turn = _Turn()
+                self._waiting.append(turn)
+        if turn is not None:
+            try:
+                turn.ready.wait()
+            except BaseException:  # interrupted while waiting: give up the turn, or what it was handed
+                with self._lock:
+                    handed = turn not in self._waiting
+                    if not handed:
+                        self._waiting.remove(turn)
+                if handed:
+                    self.give_back(turn.cursor)
+                raise
+            if turn.cursor is not None:
+                return turn.cursor
+        try:
+            return self._connect().cursor()
+        except BaseException:
+            self.give_back(None)  # the connection it would have been: another read may try
+            raise
+
+    def give_back(self, cursor: psycopg.Cursor | None) -> None:
+        """Hand ``cursor`` (None: its connection is gone) to the read that has waited longest, or keep it."""
+        with self._lock:
+            if self._waiting:
+                turn = self._waiting.popleft()
+                turn.cursor = cursor
+                turn.ready.set()
+            elif cursor is None:
+                self._opened -= 1
+            else:
+                self._free.append(cursor)
+
+    def close(self) -> list[psycopg.Connection]:
+        """The connections no read is using, to be closed; they are forgotten."""
+        with self._lock:
+            free, self._free = self._free, []
+            self._opened -= len(free)
+        return [cursor.connection for cursor in free]
+
+
 def display_url(url: str) -> str:
     """The URL without its password, for messages."""
     try:
@@ -175,9 +258,7 @@ class PostgresEventStore(SQLEventStore):
         # finds its dumpers and loaders again) cost a quarter to a third of an append's or a read's CPU.
         self._conn: psycopg.Connection | None = None  # appends
         self._cursor: psycopg.Cursor | None = None  # ... and its cursor
-        self._readers: list[psycopg.Cursor] = []  # cursors of the reading connections no read is using
-        self._readers_lock = threading.Lock()
-        self._reading = threading.BoundedSemaphore(READERS)  # a read holds one while it uses a connection
+        self._readers = _Readers(self._connect, READERS)  # reads: they go on while an append's commit waits
         with self._lock:
             connection = self._connection()
             with connection.transaction():
@@ -225,7 +306,13 @@ class PostgresEventStore(SQLEventStore):
     def _call(self, append: Append) -> _Call:
         """The arguments of the append's ``eventsim_append`` call; its event ids and its time are read here."""
         a, c = append, append.command
-        expected = None if a.expected_version is ANY else 0 if a.expected_version is NO_STREAM else a.expected_version
+        expected = (
+            _version(a.expected_version)
+            if isinstance(a.expected_version, int)
+            else 0
+            if a.expected_version is NO_STREAM
+            else None  # ANY
+        )
         event_ids = [self._ids() for _ in a.events]
         params = (
             a.stream_id,
@@ -241,8 +328,8 @@ class PostgresEventStore(SQLEventStore):
             c and c.command_id,
             c and c.fingerprint,
             c and c.stream_id,
-            c and c.first_version,
-            c and c.last_version,
+            c and _version(c.first_version),
+            c and _version(c.last_version),
             c and c.causation_id,
         )
         return _Call(append, event_ids, params)
@@ -367,27 +454,21 @@ class PostgresEventStore(SQLEventStore):
         """Rows of one read, on a reading connection no other read is using; a read that finds its
         connection lost (the server restarted since) connects again and tries once more: a read changes
         nothing, so trying again is safe."""
-        with self._reading:
-            with self._readers_lock:
-                reader = self._readers.pop() if self._readers else None
-            if reader is None:
-                reader = self._connect().cursor()
-            try:
-                for attempt in (1, 2):
-                    try:
-                        return reader.execute(sql, params).fetchall()
-                    except psycopg.Error as error:
-                        lost = isinstance(error, psycopg.OperationalError) and not isinstance(
-                            error, psycopg.errors.LockNotAvailable
-                        )
-                        if not lost or attempt == 2:
-                            raise self._error(error, reader.connection) from None
-                        reader.connection.close()
-                        reader = self._connect().cursor()
-            finally:
-                if not reader.connection.closed:  # kept for the next read
-                    with self._readers_lock:
-                        self._readers.append(reader)
+        reader = self._readers.take()
+        try:
+            for attempt in (1, 2):
+                try:
+                    return reader.execute(sql, params).fetchall()
+                except psycopg.Error as error:
+                    lost = isinstance(error, psycopg.OperationalError) and not isinstance(
+                        error, psycopg.errors.LockNotAvailable
+                    )
+                    if not lost or attempt == 2:
+                        raise self._error(error, reader.connection) from None
+                    reader.connection.close()
+                    reader = self._connect().cursor()
+        finally:
+            self._readers.give_back(None if reader.connection.closed else reader)  # kept for the next read
         raise AssertionError("unreachable")
 
     def _error(self, error: psycopg.Error, connection: psycopg.Connection | None, consequence: str = "") -> StoreError:
@@ -403,9 +484,7 @@ class PostgresEventStore(SQLEventStore):
         return StoreError(self.name, f"{problem}{'; ' + consequence if consequence else ''}")
 
     def close(self) -> None:
-        with self._readers_lock:
-            connections, self._readers = [self._conn, *(reader.connection for reader in self._readers)], []
-        for connection in connections:
+        for connection in [self._conn, *self._readers.close()]:
             if connection is not None:
                 connection.close()
         self._conn = self._cursor = None
