@@ -29,36 +29,30 @@ def test_random_ids_are_uuid4_text_with_every_random_digit_random():
             assert len(seen) == 16, f"hex digit {place} is not random: only {sorted(seen)}"
 
 
-def test_threads_never_get_the_same_id():
-    got: list[list[str]] = [[] for _ in range(4)]
+def ids_from_threads(make, threads: int, each: int) -> list[str]:
+    """Every id that ``threads`` threads got from ``make``, ``each`` ids a thread, all at once."""
+    got: list[list[str]] = [[] for _ in range(threads)]
 
     def take(mine: list[str]) -> None:
-        for _ in range(5_000):
-            mine.append(random_ids())
+        for _ in range(each):
+            mine.append(make())
 
-    threads = [threading.Thread(target=take, args=(mine,)) for mine in got]
-    for thread in threads:
+    running = [threading.Thread(target=take, args=(mine,)) for mine in got]
+    for thread in running:
         thread.start()
-    for thread in threads:
+    for thread in running:
         thread.join()
-    every = [text for mine in got for text in mine]
+    return [text for mine in got for text in mine]
+
+
+def test_threads_never_get_the_same_id():
+    every = ids_from_threads(random_ids, 4, 5_000)
     assert len(set(every)) == len(every) == 20_000
 
 
 def test_threads_sharing_seeded_ids_get_the_seeds_first_ids_none_skipped():
-    shared, alone = SeededIds(5), SeededIds(5)
-    got: list[list[str]] = [[] for _ in range(8)]
-
-    def take(mine: list[str]) -> None:
-        for _ in range(3_000):
-            mine.append(shared())
-
-    threads = [threading.Thread(target=take, args=(mine,)) for mine in got]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(text for mine in got for text in mine) == sorted(alone() for _ in range(24_000))
+    alone = SeededIds(5)
+    assert sorted(ids_from_threads(SeededIds(5), 8, 3_000)) == sorted(alone() for _ in range(24_000))
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
