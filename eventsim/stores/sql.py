@@ -223,11 +223,10 @@ class SQLEventStore(Subscribers):
     def __init__(self, *, clock: Callable[[], int] = system_clock, ids: Callable[[], str] = random_ids):
         self._clock = clock
         self._ids = ids
-        # Two connections, each used by one thread at a time: one writes, one reads, so that reads
-        # (a command reading its stream, say) go on while a group's commit waits for the disk.
-        # (PostgreSQL reads on up to four connections at once: see postgres.py.)
+        # The writing connection is used by one thread at a time.  Reads have connections of their own
+        # (each database says how many), so that a command can read its stream while a group's commit
+        # waits for the disk.
         self._lock = threading.RLock()  # the writing connection
-        self._read_lock = threading.Lock()  # the reading connection
         self._queued: list[Append] = []  # appends no leader has taken yet
         self._queue_lock = threading.Lock()
         self._leading = False  # a leader is committing a group

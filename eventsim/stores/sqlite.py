@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -120,6 +121,7 @@ class SQLiteEventStore(SQLEventStore):
                 connection.close()
             raise StoreError(self.name, f"cannot open the file ({error})") from None
         self._db, self._reader = connections
+        self._read_lock = threading.Lock()  # the reading connection: one thread at a time
         try:
             self._open()
         except BaseException:
