@@ -9,14 +9,22 @@ closed at once: pyplot keeps nothing, and Jupyter shows the figure exactly
 once when it is a cell's value.  (A bare ``matplotlib.figure.Figure()``
 shows only as ``<Figure size ...>`` in a fresh kernel.)  Amounts become
 floats here, for drawing only.
+
+Every chart carries a text alternative (``alt_text``): in a notebook it is
+shown as a Markdown image with that alt text, which JupyterLab, nbconvert,
+GitHub and screen readers all understand, and which a saved notebook keeps.
+PNGs carry no timestamp or software name, so the same chart makes the same bytes.
 """
 
 from __future__ import annotations
 
+import base64
+import io
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from itertools import pairwise
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
@@ -32,6 +40,9 @@ from .payments import confirm_command_id
 
 __all__ = [
     "EVENT_STYLE",
+    "alt_text",
+    "describe",
+    "png",
     "causation",
     "order_age",
     "order_state",
@@ -77,6 +88,53 @@ AGES = {"0": 0, "1 min": 60, "1 h": HOUR, "1 day": 24 * HOUR, "3 weeks": 21 * 24
 MAX_AGE = AGES["3 weeks"]
 
 
+PNG_DPI = 80  # a chart 7.5 in wide is 600 px: the size the notebook column shows it at
+_ALT: WeakKeyDictionary[Figure, str] = WeakKeyDictionary()
+
+
+def describe(fig: Figure, text: str) -> Figure:
+    """Give ``fig`` its text alternative: what a reader who cannot see it should learn from it."""
+    _ALT[fig] = " ".join(text.split())
+    return fig
+
+
+def alt_text(fig: Figure) -> str:
+    """The text alternative of ``fig``: what ``describe`` gave it, else its titles."""
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    return _ALT.get(fig) or ("Chart: " + "; ".join(titles) if titles else "A chart")
+
+
+def png(fig: Figure) -> bytes:
+    """``fig`` as a small PNG with no timestamp or software name: the same chart, the same bytes."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _markdown(fig: Figure) -> str:
+    """A chart as a cell shows it: a Markdown image whose alt text says what the chart shows."""
+    alt = alt_text(fig).replace("[", "(").replace("]", ")")
+    return f"![{alt}](data:image/png;base64,{base64.b64encode(png(fig)).decode()})"
+
+
+def _show_with_alt_text() -> None:
+    """In IPython, show every figure as a Markdown image with its alt text, in place of a bare PNG
+    (which JupyterLab shows with no alt text at all)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with Jupyter
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    formatters = shell.display_formatter.formatters
+    formatters["text/markdown"].for_type(Figure, _markdown)
+    formatters["image/png"].for_type(Figure, lambda fig: None)  # the Markdown image stands for it
+
+
+_show_with_alt_text()
+
+
 def _figure(height: float) -> tuple[Figure, Any]:
     with plt.rc_context({"font.size": FONT, "axes.titlesize": FONT + 1, "legend.fontsize": FONT}):
         fig, ax = plt.subplots(figsize=(WIDTH, height), layout="constrained")
@@ -98,10 +156,21 @@ def _one_order(events: list[Any], chart: str) -> None:
 
 
 def _time_axis(ax: Any, label: str = "recorded at (UTC)") -> None:
-    locator = mdates.AutoDateLocator(tz=UTC)
+    """Ticks that say what they mean (a date as 08-08, a time as 12:00, never "30 23:34"), and no
+    offset label in the corner: the label under the axis says from when to when instead."""
+    locator = mdates.AutoDateLocator(tz=UTC, maxticks=8)
+    formatter = mdates.ConciseDateFormatter(
+        locator,
+        tz=UTC,
+        formats=["%Y", "%Y-%m", "%m-%d", "%H:%M", "%H:%M", "%H:%M:%S"],
+        zero_formats=["%Y", "%Y-%m", "%m-%d", "%m-%d", "%H:%M", "%H:%M"],
+        show_offset=False,
+    )
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=UTC))
-    ax.set_xlabel(label)
+    ax.xaxis.set_major_formatter(formatter)
+    start, end = (mdates.num2date(x, tz=UTC) for x in ax.get_xlim())
+    span = f"{start:%Y-%m-%d}" if start.date() == end.date() else f"{start:%Y-%m-%d} to {end:%Y-%m-%d}"
+    ax.set_xlabel(f"{label}, {span}")
 
 
 def _legend(ax: Any, handles: list[Any]) -> None:
@@ -195,11 +264,11 @@ def timeline(
     ax.set_yticks(range(len(lanes)), list(lanes), fontsize=FONT)
     ax.set_ylim(len(lanes) - 0.5, -0.5)  # first order at the top
     ax.set_ylabel("order id")
-    _time_axis(ax)
     if start == end:  # one moment: matplotlib alone would show years around it
         start, end = start - HOUR, end + HOUR
     margin = (end - start) // 20  # 5%, as matplotlib would have: keeps the markers on the edges whole
     ax.set_xlim(to_datetime(start - margin), to_datetime(end + margin))
+    _time_axis(ax)
     present = {e.event_type for e in events}
     handles = [_marker(name, **style) for name, style in EVENT_STYLE.items() if name in present]
     if highlight_until is not None and any(getattr(e, cursor) > highlight_until for e in events):
@@ -212,7 +281,14 @@ def timeline(
         else f"{len(lanes)} order{'s' * (len(lanes) != 1)}"
     )
     ax.set_title(f"{len(events)} events in {shown}, a lane each")
-    return fig
+    types = ", ".join(name for name in EVENT_STYLE if name in present)
+    return describe(
+        fig,
+        f"Timeline: {len(events)} events in {shown}, one lane per order, each event a marker at the time it "
+        f"was recorded, from {_utc_label(events[0].recorded_at)} to {_utc_label(events[-1].recorded_at)} UTC. "
+        f"Event types: {types}."
+        + (f" Events after {cursor} {highlight_until} are hollow and grey." if highlight_until is not None else ""),
+    )
 
 
 def _close_together(events: list[Any], near: int) -> dict[int, tuple[int, int]]:
@@ -317,20 +393,21 @@ def order_state(events: Iterable[Any]) -> Figure:
             label=name,
         )
     top = float(max(s.amount for s in states)) or 1.0
-    ax.set_ylim(-0.05 * top, 2.5 * top)  # the upper part for the status labels
-    for step in steps[1:]:
-        if states[step].status != states[step - 1].status:
-            ax.axvline(step, color="0.75", linestyle=":", zorder=0)
-            ax.text(
-                step,
-                0.98,
-                states[step].status,
-                rotation=90,
-                va="top",
-                ha="right",
-                fontsize=FONT,
-                transform=ax.get_xaxis_transform(),
-            )  # upright, along its line: never on another label
+    changes = [step for step in steps[1:] if states[step].status != states[step - 1].status]
+    # Status labels sit above the lines, one row each, level and readable: the axis ends just above them.
+    ax.set_ylim(-0.05 * top, top * (1.15 + 0.12 * len(changes)))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+    ax.set_yticks([tick for tick in ax.get_yticks() if -0.05 * top <= tick <= top * 1.05])
+    for row, step in enumerate(changes):
+        ax.axvline(step, color="0.75", linestyle=":", zorder=0)
+        ax.text(
+            step,
+            top * (1.1 + 0.12 * row),
+            states[step].status,
+            va="bottom",
+            ha="left" if step < len(steps) / 2 else "right",
+            fontsize=FONT,
+        )
     ax.set_xticks(
         steps, ["start"] + [f"{step}. {e.event_type}" for step, e in enumerate(events, 1)], rotation=25, ha="right"
     )
@@ -338,7 +415,12 @@ def order_state(events: Iterable[Any]) -> Figure:
     ax.set_ylabel(f"amount ({CURRENCY})")
     _legend(ax, ax.get_legend_handles_labels()[0])
     ax.set_title(f"Order {events[0].event.order_id}: money after each event (now {states[-1].status})")
-    return fig
+    story = "; ".join(
+        f"after {e.event_type}: {s.status}, paid {s.paid:.2f}, refunds requested {s.refunds_requested:.2f}, "
+        f"paid out {s.refunds_paid:.2f}"
+        for e, s in zip(events, states[1:])
+    )
+    return describe(fig, f"Step chart of order {events[0].event.order_id}'s money after each event. {story}.")
 
 
 def store_activity(events: Iterable[Any], bucket: str = "1h") -> Figure:
@@ -378,13 +460,30 @@ def store_activity(events: Iterable[Any], bucket: str = "1h") -> Figure:
             hatch=HATCH[name],
             label=name,
         )
-    _time_axis(ax, f"recorded at (UTC), in buckets of {bucket}")
+    words = _duration(width)
+    _time_axis(ax, f"recorded at (UTC), in buckets of {words}")
     ax.set_ylim(0, tops.iloc[:, -1].max() * 1.1)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel(f"events per {bucket}")
+    ax.set_ylabel(f"events per {words}")
     _legend(ax, ax.get_legend_handles_labels()[0])
-    ax.set_title(f"Store activity: {len(events)} events, per {bucket}")
-    return fig
+    ax.set_title(f"Store activity: {len(events)} events, per {words}")
+    busiest = tops.iloc[:, -1]
+    return describe(
+        fig,
+        f"Stacked bar chart: {len(events)} events recorded per {words}, by event type "
+        f"({', '.join(counts)}), over {len(counts)} buckets; the busiest has {busiest.max()} events "
+        f"(from {busiest.idxmax():%Y-%m-%d %H:%M} UTC).",
+    )
+
+
+def _duration(width: pd.Timedelta) -> str:
+    """A bucket's width in words: "day", "4 hours", "15 minutes" (never pandas' "1D")."""
+    seconds = int(width.total_seconds())
+    for unit, size in (("day", 86_400), ("hour", HOUR), ("minute", 60), ("second", 1)):
+        if seconds % size == 0:
+            n = seconds // size
+            return unit if n == 1 else f"{n} {unit}s"
+    return str(width)  # pragma: no cover - a bucket is a whole number of seconds
 
 
 def read_model_lag(samples: Iterable[tuple[Any, int, int]] | pd.DataFrame) -> Figure:

@@ -4,8 +4,14 @@ Each class is one interactive panel.  It keeps its logic in Python and its
 controls as attributes (``panel.slider``, ``panel.buttons["pay"]``), so a
 test or a curious learner can drive it from code exactly as a click would.
 ``panel.widget`` is the ipywidgets box Jupyter shows; a panel shows itself
-when it is a cell's value, and a saved notebook keeps a picture (or a line
-of text) of it for readers without a kernel.
+when it is a cell's value, and a saved notebook keeps a captioned snapshot
+of it, in an interesting state, for readers without a kernel.
+
+Panels are laid out for a 1024 px screen with the file browser open (a
+590 px notebook column): each control sits in the same screenful as what it
+changes, tables show the columns that carry the lesson first and drop the
+others in a narrow column (their values stay on hover), and colours come
+from JupyterLab's theme, so that they read in the light and the dark theme.
 
 A panel that writes works on its own copy of the shop it is given, unless
 told to share it (``copy=False``) and says which on screen: playing with a
@@ -28,18 +34,21 @@ The core never imports this module: widgets are a view on the domain.
 
 from __future__ import annotations
 
+import base64
 import html
 import io
 import re
+import textwrap
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields, replace
 from decimal import Decimal
 from itertools import count, islice
-from typing import Any
+from typing import Any, NamedTuple
 
 import ipywidgets as widgets
+import matplotlib.dates as mdates
 import PIL.Image
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -57,7 +66,7 @@ from .commands import (
 )
 from .ids import SeededIds
 from .money import to_money
-from .order import OrderError, OrderState, fold
+from .order import OrderError, OrderState, decide, fold
 from .projections import EVENTUAL, INLINE
 from .read_models import OrderRow, ShopReadModels
 from .shop import Shop, stream_for
@@ -73,26 +82,49 @@ __all__ = [
     "TimeTravel",
 ]
 
-LATER = "color:#595959;font-style:italic"  # a row not "happened" yet: 7:1 on white, and said in words too
-REJECTED = "color:#a00000"  # 7.7:1 on white
+NOW = "#000000"  # the time-travel cursor on a chart (charts are light in both themes)
+LATER = "eventsim-later"  # a row not "happened" yet: muted and italic, and said in words too
 LOG_TAIL = 8  # events the dashboard shows from the end of the log
 MATCHES = 50  # order ids the explorer offers at once
 CHART_PX = 600  # CSS px a chart is shown at: fits the notebook column at 1024×768 with the file browser open
 DPI = CHART_PX / charts.WIDTH  # so that a chart is drawn with as many pixels as it is shown with
+SNAPSHOT_CHARS = 80  # a snapshot's line, at most: as many monospaced characters as a chart is wide
 ID_CHARS = 10  # ids longer than this are shortened on screen; the full id shows on hover
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # UTC, 24-hour, everywhere in the panels
 MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
 WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 WORDS = {"description_width": "initial"}  # labels as wide as their words: never cut off
+NARROW_PX = 560  # a column narrower than this shows only a table's essential columns
 #: Every box of a panel may shrink to the notebook column (flex items do not, by default, below their
-#: content); a table then scrolls sideways inside its own box, and a slider or a chart narrows.
-STYLE = """<style>
+#: content), and a slider or a chart narrows with it.  Text takes JupyterLab's theme colours (with
+#: fallbacks elsewhere), a compact line height (not the widgets' 28 px), and a 2 px focus ring.
+#: A table's secondary columns (``eventsim-more``) give way in a narrow column: each row says them on hover.
+STYLE = f"""<style>
+.eventsim-panel {{ --eventsim-muted: var(--jp-content-font-color2, #595959);
+  --eventsim-error: var(--jp-error-color1, #a00000); color: var(--jp-content-font-color1, #1a1a1a); }}
+body[data-jp-theme-light="true"] .eventsim-panel {{ --eventsim-muted: #595959; --eventsim-error: #a00000; }}
+body[data-jp-theme-light="false"] .eventsim-panel {{ --eventsim-muted: #b8b8b8; --eventsim-error: #ff8a80; }}
 .eventsim-panel, .eventsim-panel .widget-box, .eventsim-panel .widget-html,
-.eventsim-panel .widget-html-content { min-width: 0; max-width: 100%; }
+.eventsim-panel .widget-html-content {{ min-width: 0; max-width: 100%; }}
+.eventsim-panel, .eventsim-panel .eventsim-column {{ container-type: inline-size; }}
 .eventsim-panel .widget-slider, .eventsim-panel .widget-text, .eventsim-panel .widget-dropdown,
-.eventsim-panel .widget-progress { max-width: calc(100% - 4px); }  /* 4px: their margins */
-.eventsim-panel .widget-image { max-width: 100%; margin-left: 0; margin-right: 0; }
-.eventsim-panel .widget-html-content { white-space: normal; }
+.eventsim-panel .widget-progress {{ max-width: calc(100% - 4px); }}  /* 4px: their margins */
+.eventsim-panel .widget-html-content {{ white-space: normal; line-height: 1.35; font-size: 13px;
+  color: var(--jp-content-font-color1, #1a1a1a); }}
+.eventsim-panel .widget-html {{ margin-top: 2px; margin-bottom: 2px; }}
+.eventsim-panel h4 {{ margin: 4px 0; font-size: 14px; }}
+.eventsim-panel p {{ margin: 2px 0; }}
+.eventsim-panel :focus-visible, .eventsim-panel .noUi-handle:focus {{
+  outline: 2px solid var(--jp-brand-color1, #1976d2) !important; outline-offset: 1px; }}
+.eventsim-table {{ border-collapse: collapse; font-size: 13px; line-height: 1.3; }}
+.eventsim-table th, .eventsim-table td {{ padding: 1px 6px; text-align: left; vertical-align: top; }}
+.eventsim-table th {{ border-bottom: 1px solid var(--jp-border-color1, #bdbdbd); white-space: nowrap; }}
+.eventsim-table .eventsim-wrap {{ white-space: normal; min-width: 9em; }}
+.eventsim-table .eventsim-nowrap {{ white-space: nowrap; }}
+.eventsim-panel .eventsim-later {{ color: var(--eventsim-muted); font-style: italic; }}
+.eventsim-panel .eventsim-rejected {{ color: var(--eventsim-error); }}
+.eventsim-panel .eventsim-chart img {{ width: {CHART_PX}px; max-width: 100%; height: auto; display: block; }}
+@container (max-width: {NARROW_PX}px) {{ .eventsim-table .eventsim-more {{ display: none; }} }}
 </style>"""
 
 
@@ -103,6 +135,19 @@ class _Raw(str):
     """Text that is HTML already: a table cell shows it as it is."""
 
 
+class Snapshot(NamedTuple):
+    """A picture of a panel for readers without a kernel: the PNG, its alt text, and a caption."""
+
+    png: bytes
+    alt: str
+    caption: str
+
+    def markdown(self) -> str:
+        """The picture as Markdown, which JupyterLab, nbconvert, GitHub and screen readers all show."""
+        alt = " ".join(self.alt.split()).replace("[", "(").replace("]", ")")
+        return f"![{alt}](data:image/png;base64,{base64.b64encode(self.png).decode()})\n\n*{self.caption}*"
+
+
 class _Panel:
     """A panel displays as its ``widget``; a saved notebook keeps ``_static()`` of it."""
 
@@ -110,15 +155,48 @@ class _Panel:
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         bundle = self.widget._repr_mimebundle_(**kwargs)
-        text, png = self._static()
+        text, snapshot = self._static()
         bundle["text/plain"] = text  # in place of VBox(children=(...)) for readers without a kernel
-        if png:
-            bundle["image/png"] = png
+        if snapshot:
+            bundle["text/markdown"] = snapshot.markdown()
         return bundle
 
-    def _static(self) -> tuple[str, bytes | None]:
-        """A line of text, and maybe a picture, that stand for the panel where widgets cannot run."""
+    def _static(self) -> tuple[str, Snapshot | None]:
+        """A line of text, and a captioned snapshot, that stand for the panel where widgets cannot run."""
         return f"{type(self).__name__}: run the notebook to use this panel.", None
+
+
+def _text_picture(lines: list[str]) -> bytes:
+    """Lines of text (tables already lined up) as a small PNG in a monospaced font, as wide as a chart."""
+    wrapped = [
+        part for line in lines for part in (textwrap.wrap(line, SNAPSHOT_CHARS, subsequent_indent="    ") or [""])
+    ]
+    figure = Figure(figsize=(charts.WIDTH, 0.3 + 0.19 * len(wrapped)))
+    figure.text(
+        0.01,
+        1 - 0.15 / figure.get_figheight(),
+        "\n".join(wrapped),
+        family="monospace",
+        fontsize=charts.FONT,
+        va="top",
+        linespacing=1.35,
+    )
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=charts.PNG_DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _plain(markup: str) -> str:
+    """HTML as the words it shows: what a snapshot prints of a result line."""
+    return html.unescape(re.sub(r"<[^>]+>", "", markup)).strip()
+
+
+def _text_table(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> list[str]:
+    """A table as lines of text, its columns lined up: a snapshot's table."""
+    cells = [list(header)] + [[_plain(_text(v)) for v in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
+    return [lines[0], "-" * len(max(lines, key=len)), *lines[1:]]
 
 
 def _panel(children: list[widgets.Widget], css_class: str) -> widgets.VBox:
@@ -138,6 +216,11 @@ def _html(css_class: str, value: str = "") -> widgets.HTML:
     return box
 
 
+def _live(value: str) -> str:
+    """A result line's content: a polite live region, so that a screen reader reads every answer."""
+    return f'<div role="status" aria-live="polite">{value}</div>'
+
+
 def _row(children: list[widgets.Widget], css_class: str = "") -> widgets.HBox:
     """Side by side while there is room, stacked when there is not."""
     box = widgets.HBox(
@@ -150,25 +233,32 @@ def _row(children: list[widgets.Widget], css_class: str = "") -> widgets.HBox:
 
 def _column(children: list[widgets.Widget], basis: str = "300px") -> widgets.VBox:
     """A column of a ``_row``: at least ``basis`` wide, sharing what room is left."""
-    return widgets.VBox(
-        children, layout=widgets.Layout(flex=f"1 1 {basis}", min_width="0", max_width="100%", margin="0 12px 8px 0")
+    box = widgets.VBox(
+        children, layout=widgets.Layout(flex=f"1 1 {basis}", min_width="0", max_width="100%", margin="0 12px 4px 0")
     )
+    box.add_class("eventsim-column")
+    return box
 
 
 def _help(text: str) -> widgets.HTML:
     """A line that says what the controls above or beside it do."""
-    return _html("eventsim-help", f'<div style="color:#333;font-size:13px;line-height:1.35">{text}</div>')
+    return _html("eventsim-help", text)
 
 
 class _Answer:
-    """The result line: numbered, so that every click visibly answers, even with the same words."""
+    """The result line: numbered, so that every click visibly answers, even with the same words, and a
+    live region, so that a screen reader reads it out."""
 
-    def __init__(self) -> None:
-        self.widget = _html("eventsim-result", "<i>no action yet</i>")
+    def __init__(self, first: str = "<i>no action yet</i>") -> None:
+        self.widget = _html("eventsim-result", _live(first))
         self._clicks = count(1)
 
     def __call__(self, text: str) -> None:
-        self.widget.value = f"<b>#{next(self._clicks)}</b> {text}"
+        self.widget.value = _live(f"<b>#{next(self._clicks)}</b> {text}")
+
+    def say(self, text: str) -> None:
+        """Words that are not an answer to a click (a prompt): unnumbered."""
+        self.widget.value = _live(text)
 
 
 @contextmanager
@@ -202,26 +292,36 @@ class _Picture:
         self.canvas.draw()
         self.still = self.canvas.copy_from_bbox(figure.bbox)
 
-    def png(self) -> bytes:
+    def png(self, small: bool = False) -> bytes:
+        """The figure as it is now: fast to make for the screen, or ``small`` to be kept in a notebook."""
         self.canvas.restore_region(self.still)
         for artist in self.moving:
             self.canvas.figure.draw_artist(artist)
         size = self.canvas.get_width_height()
         pixels = PIL.Image.frombuffer("RGBA", size, self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-        buffer = io.BytesIO()  # RGB and light compression: a PNG here lives for one frame, so fast beats small
-        pixels.convert("RGB").save(buffer, format="png", compress_level=1, dpi=(DPI, DPI))  # dpi: the size meant
+        buffer = io.BytesIO()  # RGB and light compression: a PNG on screen lives for one frame, so fast beats small
+        pixels.convert("RGB").save(buffer, format="png", compress_level=9 if small else 1, dpi=(DPI, DPI))
         return buffer.getvalue()
 
 
-def _image() -> widgets.Image:
-    """A chart's place: hidden until there is a chart (no broken-image icon), then ``CHART_PX`` wide."""
-    return widgets.Image(
-        format="png", layout=widgets.Layout(width=f"{CHART_PX}px", max_width="100%", height="auto", display="none")
+class _Chart(widgets.HTML):
+    """A chart's place: an ``<img>`` with alt text (an ipywidgets ``Image`` cannot have any), hidden
+    until there is a chart (no broken-image icon), then ``CHART_PX`` wide.  ``png`` is the PNG shown."""
+
+    png = b""
+
+
+def _image() -> _Chart:
+    chart = _Chart(layout=widgets.Layout(max_width="100%", min_width="0", display="none"))
+    chart.add_class("eventsim-chart")
+    return chart
+
+
+def _show_png(image: _Chart, png: bytes | None, alt: str = "") -> None:
+    image.png = png or b""
+    image.value = (
+        f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">' if png else ""
     )
-
-
-def _show_png(image: widgets.Image, png: bytes | None) -> None:
-    image.value = png or b""
     image.layout.display = None if png else "none"
 
 
@@ -244,56 +344,57 @@ def _text(value: Any) -> str:
 
 
 def _details(event: Any) -> str:
-    """An event's fields other than its order id, e.g. ``amount 30.00, refund_id R1``; the one
-    column of a table that wraps, so that the table stays narrow."""
-    text = ", ".join(
+    """An event's fields other than its order id, e.g. ``amount 30.00, refund_id R1``: what it says."""
+    return ", ".join(
         f"{f.name} {_text(value)}"
         for f in fields(event)
         if f.name != "order_id" and (value := getattr(event, f.name)) is not None
     )
-    return _Raw(
-        f'<span style="white-space:normal;display:inline-block;min-width:14em">{html.escape(text, quote=False)}</span>'
-    )
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, more: bool) -> str:
     """A table cell: short values on one line, longer text wrapped, so that a table stays narrow."""
-    if isinstance(value, _Raw):
-        return f'<td style="padding:2px 8px;white-space:nowrap">{value}</td>'
-    text = _text(value)
-    wrap = "white-space:normal;min-width:8em" if len(text) > 16 and " " in text else "white-space:nowrap"
-    return f'<td style="padding:2px 8px;{wrap}">{html.escape(text, quote=False)}</td>'
+    text = value if isinstance(value, _Raw) else html.escape(_text(value), quote=False)
+    plain = _text(value)
+    wrap = "eventsim-wrap" if len(plain) > 16 and " " in plain and not isinstance(value, _Raw) else "eventsim-nowrap"
+    return f'<td class="{wrap}{" eventsim-more" * more}">{text}</td>'
 
 
-def _table(header: Iterable[str], rows: Iterable[Iterable[Any]], row_styles: list[str] | None = None) -> str:
-    """An HTML table that scrolls sideways in its own box when it is wider than the column."""
-    rows = list(rows)
-    head = "".join(f'<th style="padding:2px 8px;text-align:left">{html.escape(h, quote=False)}</th>' for h in header)
-    body = "".join(
-        f"<tr{f' style={chr(34)}{style}{chr(34)}' if style else ''}>" + "".join(map(_cell, row)) + "</tr>"
-        for row, style in zip(rows, row_styles or [""] * len(rows))
+def _table(
+    header: Iterable[str], rows: Iterable[Iterable[Any]], row_classes: list[str] | None = None, more: int = 0
+) -> str:
+    """An HTML table as narrow as its content allows: the essential columns first; the last ``more``
+    columns give way in a narrow column, and each row says them on hover."""
+    names, lines = list(header), [list(row) for row in rows]
+    first_more = len(names) - more
+    more_class = ' class="eventsim-more"'
+    head = "".join(
+        f"<th{more_class if i >= first_more else ''}>{html.escape(h, quote=False)}</th>" for i, h in enumerate(names)
     )
-    return (
-        '<div class="eventsim-scroll" style="overflow-x:auto;max-width:100%">'
-        f'<table class="eventsim-table" style="border-collapse:collapse;font-size:13px">'
-        f"<tr>{head}</tr>{body}</table></div>"
-    )
+    body = []
+    for row, css_class in zip(lines, row_classes or [""] * len(lines)):
+        hover = "; ".join(f"{h}: {_plain(_text(v))}" for h, v in zip(names[first_more:], row[first_more:]))
+        attributes = (f' class="{css_class}"' if css_class else "") + (f' title="{html.escape(hover)}"' if more else "")
+        body.append(f"<tr{attributes}>" + "".join(_cell(v, i >= first_more) for i, v in enumerate(row)) + "</tr>")
+    return f'<table class="eventsim-table"><tr>{head}</tr>{"".join(body)}</table>'
 
 
 def _events_table(events: list[RecordedEvent], later_than: int | None = None) -> str:
-    """One row per recorded event; with ``later_than``, the events after that version say "not yet"."""
-    header = ["version", "position", "recorded at (UTC)", "event", "details", "caused by"]
+    """One row per recorded event, what it is and says first; with ``later_than``, the events after that
+    version say "not yet"."""
+    header = ["event", "details", "version", "position", "recorded at (UTC)", "caused by"]
     rows = [
-        [e.version, e.position, _utc(e.recorded_at), e.event_type, _details(e.event), _short(e.causation_id)]
+        [e.event_type, _details(e.event), e.version, e.position, _utc(e.recorded_at), _short(e.causation_id)]
         for e in events
     ]
     if later_than is None:
-        return _table(header, rows)
+        return _table(header, rows, more=3)
     happened = [e.version <= later_than for e in events]
     return _table(
-        ["happened?"] + header,
-        [["yes" if now else "not yet"] + row for row, now in zip(rows, happened)],
+        header[:3] + ["happened?"] + header[3:],
+        [row[:3] + ["yes" if now else "not yet"] + row[3:] for row, now in zip(rows, happened)],
         ["" if now else LATER for now in happened],
+        more=3,
     )
 
 
@@ -354,13 +455,18 @@ def _refusal(error: Exception) -> str:
         text = f"Rejected, nothing recorded: {error.problem}. The rule: {error.rule}."
     else:
         text = f"Not sent: {error}."
-    return f'<span style="{REJECTED}">{html.escape(text, quote=False)}</span>'
+    return _rejected(text)
+
+
+def _rejected(text: str) -> str:
+    """Words of a refusal, in the theme's error colour."""
+    return f'<span class="eventsim-rejected">{html.escape(text, quote=False)}</span>'
 
 
 def _amount(text: str, what: str = "amount") -> Decimal:
     """An amount typed in a box, by the domain's own rule (``to_money``); a plain message if not."""
     if not text.strip():
-        raise ValueError(f"type an {what}, such as 19.99")
+        raise ValueError(f"type {'an' if what[0] in 'aeiou' else 'a'} {what}, such as 19.99")
     try:
         return to_money(text.strip(), what)
     except (TypeError, ValueError) as error:
@@ -385,6 +491,12 @@ def _copy(shop: Shop) -> Shop:
     return Shop(store, ids=SeededIds(1))
 
 
+def _fresh_order_id(shop: Shop) -> str:
+    """An order id the shop has not used, for a snapshot's own story."""
+    used = set(shop.store.stream_ids())
+    return next(f"S{n}" for n in count(1) if stream_for(f"S{n}") not in used)
+
+
 def _sharing(copied: bool, shop: Shop, shared_with: str = "the notebook") -> str:
     if copied:
         return (
@@ -403,7 +515,9 @@ class TimeTravel(_Panel):
     The state shown is ``fold`` of the events up to the cursor.  The later
     events stay in the table ("not yet") and on the timeline (hollow and
     grey): they are recorded, but at that point they had not happened.  The
-    timeline is drawn once: a move of the cursor repaints only its markers.
+    slider sits right above the timeline, whose dashed "now" line follows it.
+    The timeline is drawn once: a move of the cursor repaints only its
+    markers and that line.
     """
 
     def __init__(self, store: InMemoryEventStore, order_id: str, version: int | None = None):
@@ -422,11 +536,31 @@ class TimeTravel(_Panel):
             markers: [e.version for e in in_time_order if e.event_type == markers.get_label()]
             for markers in self.figure.axes[0].collections
         }  # one collection per event type
-        self._picture = _Picture(self.figure, moving=self._markers)
+        axes = self.figure.axes[0]
+        self._now = axes.axvline(axes.get_xlim()[0], color=NOW, linewidth=1.5, linestyle="--", zorder=3)
+        self._now_label = axes.text(
+            0,
+            1.0,
+            "now",
+            color=NOW,
+            fontsize=charts.FONT,
+            ha="center",
+            va="bottom",
+            transform=axes.get_xaxis_transform(),
+        )
+        for artist in (self._now, self._now_label):
+            artist.set_in_layout(False)  # the layout is the chart's own: the cursor only moves over it
+        self._picture = _Picture(self.figure, moving=[*self._markers, self._now, self._now_label])
         self._syncing = False
 
         self.slider = widgets.IntSlider(
-            version, min=0, max=last, description="version", continuous_update=False, style=WORDS
+            version,
+            min=0,
+            max=last,
+            description="version",
+            tooltip=f"version of order {order_id}: 0 to {last}",
+            continuous_update=False,
+            style=WORDS,
         )
         self.moment = widgets.Text(
             description="or the moment (UTC)",
@@ -443,15 +577,15 @@ class TimeTravel(_Panel):
         self.moment.observe(self._on_moment, "value")
         self.widget = _panel(
             [
-                _row([self.slider, self.moment]),
                 _help(
                     f"The slider picks a <b>version</b>: the order as it was after that many of its {last} "
                     "events (0: before the first). Or type a moment in UTC, 24-hour, as "
                     "<code>2021-08-08 12:00</code>: the version is the number of events recorded at or before it."
                 ),
-                self.note,
-                _row([_column([self.state], "220px"), _column([self.table], "320px")]),
+                _row([self.slider, self.moment]),
                 self.timeline,
+                self.note,
+                _row([_column([self.state], "200px"), _column([self.table], "340px")]),
             ],
             "eventsim-time-travel",
         )
@@ -462,9 +596,31 @@ class TimeTravel(_Panel):
         before = "before the first event" if version == 0 else f"status {state.status}"
         self.state.value = f"<p><b>version {version} of {len(self.events)}</b>: {before}</p>" + _state_table(state)
         self.table.value = _events_table(self.events, later_than=version)
+        self._paint(version)
+        _show_png(self.timeline, self._picture.png(), self._alt(version))
+
+    def _paint(self, version: int) -> None:
+        """The markers after ``version`` hollow, and the "now" line at the moment of ``version``."""
         for markers, versions in self._markers.items():
             charts.paint(markers, [v > version for v in versions])
-        _show_png(self.timeline, self._picture.png())
+        x = to_datetime(self._times[version - 1]) if version else to_datetime(self._times[0])
+        self._now.set_xdata([mdates.date2num(x)] * 2)
+        self._now_label.set_x(mdates.date2num(x))
+        self._now.set_visible(version > 0)
+        self._now_label.set_visible(version > 0)
+
+    def _alt(self, version: int) -> str:
+        happened = [e.event_type for e in self.events[:version]]
+        return (
+            f"Timeline of order {self.order_id} at version {version} of {len(self.events)}: "
+            + (f"happened: {', '.join(happened)}" if happened else "nothing happened yet")
+            + (
+                f"; not yet: {', '.join(e.event_type for e in self.events[version:])}"
+                if version < len(self.events)
+                else ""
+            )
+            + ". The dashed line marks now."
+        )
 
     def _on_version(self, change: dict) -> None:
         """The slider moved: show that version, and the moment its last event was recorded."""
@@ -506,13 +662,25 @@ class TimeTravel(_Panel):
         finally:
             self._syncing = False
 
-    def _static(self) -> tuple[str, bytes | None]:
+    def _static(self) -> tuple[str, Snapshot | None]:
+        """The timeline at an earlier version (half way), where hollow markers show what had not happened."""
+        last, shown = len(self.events), self.slider.value
+        earlier = max(1, last // 2) if last > 1 else last
+        self._paint(earlier)
+        png = self._picture.png(small=True)
+        self._paint(shown)
+        state = fold(e.event for e in self.events[:earlier])
         return (
             (
-                f"TimeTravel over order {self.order_id} ({len(self.events)} versions), "
-                f"at version {self.slider.value}: run the notebook to slide through them."
+                f"TimeTravel over order {self.order_id} ({last} versions), "
+                f"at version {shown}: run the notebook to slide through them."
             ),
-            self._picture.png(),
+            Snapshot(
+                png,
+                self._alt(earlier),
+                f"Snapshot of the time-travel panel at version {earlier} of {last} (status {state.status}): "
+                "the hollow grey markers are events recorded later. Run the notebook to move the slider.",
+            ),
         )
 
 
@@ -556,7 +724,7 @@ class CommandConsole(_Panel):
         )
         self.amount = widgets.Text(description="amount", placeholder="e.g. 19.99", style=WORDS)
         self.reason = widgets.Text(description="reason", placeholder="optional", style=WORDS)
-        self.refund_id = widgets.Text(description="refund id", placeholder="e.g. 42-R1", style=WORDS)
+        self.refund_id = widgets.Text(description="refund id", placeholder="e.g. R1", style=WORDS)
         self.buttons = {
             action: widgets.Button(description=label, layout=widgets.Layout(width="auto"))
             for action, label in ACTIONS.items()
@@ -573,22 +741,24 @@ class CommandConsole(_Panel):
             box.observe(self._on_input, "value")
         sides = [_column([widgets.HTML("<b>write side: the order's stream</b>"), self.stream], "320px")]
         if read_models is not None:
-            sides.append(_column([widgets.HTML("<b>read side: its row</b>"), self.row], "220px"))
-        self.widget = _panel(
+            sides.append(_column([widgets.HTML("<b>read side: its row</b>"), self.row], "200px"))
+        #: The inputs, the buttons and the result line: what a panel that holds this console shows of it.
+        self.form = widgets.VBox(
             [
-                _help(_sharing(copy, self.shop, shared_with)),
-                _row([self.order_id, self.amount, self.reason, self.refund_id]),
-                _row(list(self.buttons.values())),
                 _help(
                     "Each button sends one command for the order id: <i>amount</i> is for place, pay and "
                     "request refund; <i>refund id</i> names the refund to confirm; <i>reason</i> is kept with a "
                     "refund or a cancel. A second click with the same inputs resends the same command (same "
                     "command id): the shop answers it from its record and records nothing twice."
                 ),
+                _row([self.order_id, self.amount, self.reason, self.refund_id]),
+                _row(list(self.buttons.values())),
                 self.result,
-                _row(sides),
             ],
-            "eventsim-console",
+            layout=widgets.Layout(max_width="100%", min_width="0"),
+        )
+        self.widget = _panel(
+            [_help(_sharing(copy, self.shop, shared_with)), self.form, _row(sides)], "eventsim-console"
         )
         self.refresh()
 
@@ -661,13 +831,37 @@ class CommandConsole(_Panel):
         if self.read_models is not None:
             self.row.value = _row_table(order_id, self.read_models.orders.state.get(order_id), self.read_models)
 
-    def _static(self) -> tuple[str, bytes | None]:
+    def _static(self) -> tuple[str, Snapshot | None]:
+        """A copy of the console after a refused command: what it says when a rule says no."""
+        console = CommandConsole(self.shop)
+        order_id = _fresh_order_id(console.shop)
+        console.order_id.value, console.amount.value = order_id, "30.00"
+        for action in ("place", "pay"):
+            console.buttons[action].click()
+        console.amount.value = "50.00"
+        console.buttons["refund"].click()
+        events = console.shop.store.read_stream(stream_for(order_id))
+        lines = [
+            f"order id {order_id}, amount 50.00: place order, pay (30.00), then request refund (50.00)",
+            "",
+            _plain(console.result.value),
+            "",
+            "write side: the order's stream",
+            *_text_table(
+                ["event", "details", "version"], [[e.event_type, _details(e.event), e.version] for e in events]
+            ),
+        ]
         return (
             (
                 f"CommandConsole on a shop of {len(self.shop.store)} events: run the notebook to send "
                 "commands with its buttons."
             ),
-            None,
+            Snapshot(
+                _text_picture(lines),
+                " ".join(lines),
+                f"Snapshot of the command console: order {order_id} placed and paid 30.00, then a refund of "
+                "50.00 refused by the rule it breaks, with nothing recorded. Run the notebook to send commands.",
+            ),
         )
 
 
@@ -692,8 +886,7 @@ class _Clerk:
             description="refund amount", placeholder="e.g. 5.00", style=WORDS, layout=widgets.Layout(width="220px")
         )
         self.save = widgets.Button(description=f"{name}: save", layout=widgets.Layout(width="auto"))
-        self.answer = _Answer()
-        self.answer.widget.value = "<i>not loaded yet</i>"
+        self.answer = _Answer("<i>not loaded yet</i>")
         self.widget = _column(
             [
                 widgets.HTML(f"<b>clerk {name}</b>"),
@@ -793,9 +986,11 @@ class ConcurrencyRace(_Panel):
                 recorded = self.shop.handle(command, expected_version=clerk.version, actor=f"clerk:{clerk.name}")
             except ConcurrencyError as error:
                 clerk.answer(
-                    f'<span style="{REJECTED}">ConcurrencyError, nothing recorded: you loaded version '
-                    f"{error.expected}, but the stream is now at version {error.actual}. Someone saved "
-                    f"first; load again to see what they did, then decide again.</span>"
+                    _rejected(
+                        f"ConcurrencyError, nothing recorded: you loaded version {error.expected}, but the "
+                        f"stream is now at version {error.actual}. Someone saved first; load again to see what "
+                        "they did, then decide again."
+                    )
                 )
             except (OrderError, ValueError, TypeError) as error:
                 clerk.answer(_refusal(error))
@@ -815,14 +1010,56 @@ class ConcurrencyRace(_Panel):
     def _show_stream(self) -> None:
         self.stream.value = _events_table(self.shop.store.read_stream(self.stream_id))
 
-    def _static(self) -> tuple[str, bytes | None]:
+    def _static(self) -> tuple[str, Snapshot | None]:
+        """A copy of the race after its conflict: both clerks loaded, the first saved, the second was refused."""
+        names = list(self.clerks)
+        race = ConcurrencyRace(self.shop, self.order_id, (names[0], names[1]))
+        first, second = race.clerks.values()
+        state = fold(e.event for e in race.shop.store.read_stream(self.stream_id))
+        first.amount.value = second.amount.value = "1.00"
+        allowed = []
+        for _, action in RACE_ACTIONS:
+            first.action.value = action
+            if _allowed(race._command(first), state):
+                allowed.append(action)
+        allowed = allowed or ["ship"]
+        for clerk, action in ((first, allowed[0]), (second, allowed[-1])):
+            clerk.action.value = action
+            clerk.load.click()
+        first.save.click()
+        second.save.click()
+        events = race.shop.store.read_stream(self.stream_id)
+        lines = [
+            f"clerk {first.name}: loaded, then {allowed[0]}: {_plain(first.answer.widget.value)}",
+            f"clerk {second.name}: loaded, then {allowed[-1]}: {_plain(second.answer.widget.value)}",
+            "",
+            f"the stream {self.stream_id}",
+            *_text_table(
+                ["event", "details", "version"], [[e.event_type, _details(e.event), e.version] for e in events]
+            ),
+        ]
         return (
             (
                 f"ConcurrencyRace: clerks {' and '.join(self.clerks)} on order {self.order_id}: "
                 "run the notebook to load and save as each clerk."
             ),
-            None,
+            Snapshot(
+                _text_picture(lines),
+                " ".join(lines),
+                f"Snapshot of the race after its conflict: clerks {first.name} and {second.name} loaded the same "
+                f"version; {first.name} saved first, so {second.name}'s save was refused with a ConcurrencyError "
+                "and recorded nothing. Run the notebook to race yourself.",
+            ),
         )
+
+
+def _allowed(command: Any, state: OrderState) -> bool:
+    """Whether the rules accept ``command`` on ``state``: a snapshot's clerks pick actions that make sense."""
+    try:
+        decide(command, state)
+    except OrderError:
+        return False
+    return True
 
 
 # --- the read side ---------------------------------------------------------
@@ -912,16 +1149,16 @@ class OrderExplorer(_Panel):
         self.picker.observe(self._on_pick, "value")
         self.widget = _panel(
             [
-                _row([self.search, self.picker]),
-                self.found,
                 _help(
                     "Type any part of an order id and press Enter: the list offers the matching orders, the "
                     f"latest placed first (at most {MATCHES}). The list comes from the read model."
                 ),
+                _row([self.search, self.picker]),
+                self.found,
                 _row(
                     [
-                        _column([widgets.HTML("<b>read model row</b>"), self.row], "220px"),
                         _column([widgets.HTML("<b>history (the stream)</b>"), self.history], "320px"),
+                        _column([widgets.HTML("<b>read model row</b>"), self.row], "200px"),
                     ]
                 ),
                 self.timeline,
@@ -936,15 +1173,15 @@ class OrderExplorer(_Panel):
         matches = self.index.search(part, MATCHES)
         total = len(self.index)
         if not matches:
-            self.found.value = (
-                f'<span style="{REJECTED}">no order matches {html.escape(repr(part), quote=False)}</span> '
-                f"among the {total} orders in the read model"
+            self.found.value = _live(
+                _rejected(f"no order matches {part!r}") + f" among the {total} orders in the read model"
                 if total
                 else "<i>the read model has no orders yet: catch it up first</i>"
             )
         else:
-            self.found.value = f"{len(matches)}{'+' if len(matches) == MATCHES else ''} of {total} orders " + (
-                f"contain {html.escape(repr(part), quote=False)}" if part else "(the latest placed first)"
+            self.found.value = _live(
+                f"{len(matches)}{'+' if len(matches) == MATCHES else ''} of {total} orders "
+                + (f"contain {html.escape(repr(part), quote=False)}" if part else "(the latest placed first)")
             )
         current = self.picker.value
         self._choosing = True  # one update below, not one per trait change
@@ -972,35 +1209,63 @@ class OrderExplorer(_Panel):
         drawn = (order_id, len(events))  # the same order at the same version: the same picture
         if drawn != self._drawn:
             charts.place_by_age(self.figure, events)
-            _show_png(self.timeline, self._picture.png())
+            _show_png(self.timeline, self._picture.png(), self._alt(order_id, events))
             self._drawn = drawn
 
-    def _static(self) -> tuple[str, bytes | None]:
-        return (
-            (
-                f"OrderExplorer over {len(self.index)} orders, showing {self.picker.value}: "
-                "run the notebook to search and pick orders."
-            ),
-            self._picture.png() if self._drawn else None,
+    @staticmethod
+    def _alt(order_id: str, events: list[RecordedEvent]) -> str:
+        return f"Order {order_id}'s events by time since it was placed: " + ", ".join(
+            f"{e.event_type} after {_age(e.recorded_at - events[0].recorded_at)}" for e in events
         )
+
+    def _static(self) -> tuple[str, Snapshot | None]:
+        order_id = self.picker.value
+        text = (
+            f"OrderExplorer over {len(self.index)} orders, showing {order_id}: "
+            "run the notebook to search and pick orders."
+        )
+        if not self._drawn or order_id is None:
+            return text, None
+        events = self.store.read_stream(stream_for(order_id))
+        lines = [
+            f"order {order_id}: its history (the stream)",
+            *_text_table(
+                ["event", "details", "version"], [[e.event_type, _details(e.event), e.version] for e in events]
+            ),
+        ]
+        return text, Snapshot(
+            self._picture.png(small=True),
+            self._alt(order_id, events) + ". " + " ".join(lines),
+            f"Snapshot of the order explorer showing order {order_id}: its events by time since it was placed. "
+            "Run the notebook to search for orders and pick one.",
+        )
+
+
+def _age(seconds: int) -> str:
+    """A time since an order was placed, in the largest whole unit: "0 s", "5 min", "3 h", "12 days"."""
+    for unit, size in (("days", 86_400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"
 
 
 class LiveDashboard(_Panel):
     """The write side and the read side of one shop, side by side.
 
-    Send commands on the left and watch the log grow; on the right, the
-    orders read model follows.  In eventual mode it lags: the events it has
-    not seen are marked in the log, until "catch up" (or "apply 1 event")
-    brings it on.  In inline mode the store updates it inside every append.
-    It works on a copy of ``shop`` (``copy=False``: on ``shop``) with read
-    models of its own, which start empty: as far behind as the log is long.
+    Send commands at the top; below, on the left, the log grows; on the
+    right, the orders read model follows.  In eventual mode it lags: the
+    events it has not seen are marked in the log, until "catch up" (or
+    "apply 1 event") brings it on.  In inline mode the store updates it
+    inside every append.  It works on a copy of ``shop`` (``copy=False``: on
+    ``shop``) with read models of its own, which start empty: as far behind
+    as the log is long.
     """
 
     def __init__(self, shop: Shop, *, copy: bool = True):
         self.shop = _copy(shop) if copy else shop
         self.store = self.shop.store
         self.read_models = ShopReadModels(self.store)
-        self.console = CommandConsole(self.shop, self.read_models, copy=False, shared_with="the read side beside it")
+        self.console = CommandConsole(self.shop, self.read_models, copy=False, shared_with="the read side below")
         self.console.on_handled.append(self._show)
         self.mode = widgets.RadioButtons(
             options=[("eventually consistent", EVENTUAL), ("inline", INLINE)],
@@ -1019,27 +1284,31 @@ class LiveDashboard(_Panel):
         self.lag = _html("eventsim-lag")
         self.log = _html("eventsim-log")
         self.rows = _html("eventsim-rows")
-        write_side = _column(
-            [widgets.HTML("<h4>write side: commands and the event log</h4>"), self.console.widget, self.log], "420px"
-        )
+        write_side = _column([widgets.HTML("<h4>write side: the event log</h4>"), self.log], "250px")
         read_side = _column(
             [
                 widgets.HTML("<h4>read side: the orders read model</h4>"),
+                self.lag,
                 self.mode,
-                _help(
-                    "<i>Eventually consistent</i>: the read model moves only when told to: "
-                    "<i>catch up</i> applies every event it has not seen, <i>apply 1 event</i> just the next. "
-                    "<i>Inline</i>: every append updates it at once. It starts empty, so it starts "
-                    f"{self.read_models.lag} events behind the log."
-                ),
                 _row(list(self.buttons.values())),
                 self.answer.widget,
-                self.lag,
                 self.rows,
             ],
-            "300px",
+            "250px",
         )
-        self.widget = _panel([_help(_sharing(copy, self.shop)), _row([write_side, read_side])], "eventsim-dashboard")
+        self.widget = _panel(
+            [
+                _help(
+                    _sharing(copy, self.shop)
+                    + " <i>Eventually consistent</i>: the read model moves only when told to: <i>catch up</i> "
+                    "applies every event it has not seen, <i>apply 1 event</i> just the next. <i>Inline</i>: every "
+                    f"append updates it at once. It starts empty, so it starts {self.read_models.lag} events behind the log."
+                ),
+                self.console.form,
+                _row([write_side, read_side]),
+            ],
+            "eventsim-dashboard",
+        )
         self._show()
 
     def _on_mode(self, change: dict) -> None:
@@ -1062,44 +1331,94 @@ class LiveDashboard(_Panel):
         self.console.refresh()
         self._show()
 
-    def _show(self) -> None:
+    def _tables(self) -> tuple[list[RecordedEvent], list[bool], dict[str, OrderRow | None]]:
+        """The log's tail, whether the read model has seen each of its events, and the rows of their orders."""
         runner = self.read_models.orders
-        for button in self.buttons.values():
-            button.disabled = self.read_models.mode == INLINE
-        self.lag.value = (
-            f"<b>lag: {self.read_models.lag} event{'s' * (self.read_models.lag != 1)}</b> "
-            f"(checkpoint {runner.checkpoint}, log at {self.store.last_position})"
-        )
         tail = self.store.read_all(max(1, self.store.last_position - LOG_TAIL + 1))[-LOG_TAIL:]
         seen = [e.position <= runner.checkpoint for e in tail]
-        self.log.value = f"the last {len(tail)} events in the log" + _table(
-            ("in read model?", "position", "stream", "version", "event", "details"),
+        order_ids = dict.fromkeys(e.event.order_id for e in reversed(tail))
+        return tail, seen, {order_id: runner.state.get(order_id) for order_id in order_ids}
+
+    def _lag_words(self) -> str:
+        runner = self.read_models.orders
+        return (
+            f"lag: {self.read_models.lag} event{'s' * (self.read_models.lag != 1)} "
+            f"(read model at position {runner.checkpoint}, log at {self.store.last_position})"
+        )
+
+    def _show(self) -> None:
+        for button in self.buttons.values():
+            button.disabled = self.read_models.mode == INLINE
+        self.lag.value = _live(f"<b>{self._lag_words()}</b>")
+        tail, seen, rows = self._tables()
+        self.log.value = f"the last {len(tail)} events" + _table(
+            ("position", "event", "order", "in read model?", "version", "details"),
             [
-                ("yes" if done else "not yet", e.position, e.stream_id, e.version, e.event_type, _details(e.event))
+                (
+                    e.position,
+                    e.event_type,
+                    _short(e.event.order_id),
+                    "yes" if done else "not yet",
+                    e.version,
+                    _details(e.event),
+                )
                 for e, done in zip(tail, seen)
             ],
             ["" if done else LATER for done in seen],
+            more=2,
         )
-        order_ids = dict.fromkeys(e.event.order_id for e in reversed(tail))
-        rows = [runner.state.get(order_id) for order_id in order_ids]
-        self.rows.value = _table(
+        self.rows.value = "their orders, as the read model has them" + _table(
             ("order", "status", "paid", "refunds requested", "last version"),
             [
-                (order_id, row.status, row.paid, row.refunds_requested, row.last_version)
+                (_short(order_id), row.status, row.paid, row.refunds_requested, row.last_version)
                 if row
-                else (order_id, "not in the read model yet", "", "", "")
-                for order_id, row in zip(order_ids, rows)
+                else (_short(order_id), "not in the read model yet", "", "", "")
+                for order_id, row in rows.items()
             ],
-            ["" if row else LATER for row in rows],
+            ["" if row else LATER for row in rows.values()],
+            more=2,
         )
 
-    def _static(self) -> tuple[str, bytes | None]:
+    def _static(self) -> tuple[str, Snapshot | None]:
+        """A copy of the dashboard with lag: caught up, then an order placed and paid that it has not seen."""
+        dashboard = LiveDashboard(self.shop)
+        dashboard.read_models.catch_up()
+        console = dashboard.console
+        order_id = _fresh_order_id(dashboard.shop)
+        console.order_id.value, console.amount.value = order_id, "25.00"
+        for action in ("place", "pay"):
+            console.buttons[action].click()
+        tail, seen, rows = dashboard._tables()
+        lines = [
+            f"after catch up, order {order_id} placed and paid: {dashboard._lag_words()}",
+            "",
+            "write side: the event log (last events)",
+            *_text_table(
+                ["position", "event", "order", "in read model?"],
+                [
+                    [e.position, e.event_type, e.event.order_id, "yes" if done else "not yet"]
+                    for e, done in zip(tail, seen)
+                ],
+            ),
+            "",
+            "read side: their orders in the read model",
+            *_text_table(
+                ["order", "status", "paid"],
+                [[o, row.status, row.paid] if row else [o, "not in the read model yet", ""] for o, row in rows.items()],
+            ),
+        ]
         return (
             (
                 f"LiveDashboard on a shop of {len(self.store)} events, read model lag "
                 f"{self.read_models.lag}: run the notebook to send commands and catch up."
             ),
-            None,
+            Snapshot(
+                _text_picture(lines),
+                " ".join(lines),
+                f"Snapshot of the live dashboard with lag: the read model caught up, then order {order_id} was "
+                "placed and paid; the log has both events, the read model has neither until it catches up again. "
+                "Run the notebook to send commands and catch up.",
+            ),
         )
 
 
@@ -1151,8 +1470,7 @@ class SimulationPanel(_Panel):
         self.buttons = {"run": widgets.Button(description="run", button_style="primary")}
         self.buttons["run"].on_click(lambda _: self.run())
         self.progress = widgets.IntProgress(0, min=0, max=1, description="commands handled", style=WORDS)
-        self.answer = _Answer()
-        self.answer.widget.value = "<i>press run to simulate a shop; its charts appear below</i>"
+        self.answer = _Answer("<i>press run to simulate a shop; its charts appear below</i>")
         self.summary = self.answer.widget
         self.activity = _image()
         self.timeline = _image()
@@ -1208,7 +1526,9 @@ class SimulationPanel(_Panel):
             )
             return
         changed = [
-            f.name for f in fields(config) if self._last and getattr(config, f.name) != getattr(self._last[0], f.name)
+            CHANCES[f.name][0] if f.name in CHANCES else ("over days" if f.name == "days" else f.name)
+            for f in fields(config)
+            if self._last and getattr(config, f.name) != getattr(self._last[0], f.name)
         ]
         previous, number = self._last, next(self._runs)
         self._last = (config, number)  # before the work: a click that arrives meanwhile is a repeat
@@ -1229,14 +1549,25 @@ class SimulationPanel(_Panel):
             + (f"; changed since run {number - 1}: {', '.join(changed)}" if changed else "")
         )
         if events:
-            _show_png(self.activity, _Picture(charts.store_activity(events, bucket="1D")).png())
-            _show_png(self.timeline, _Picture(charts.timeline(events)).png())
+            for image, figure in (
+                (self.activity, charts.store_activity(events, bucket="1D")),
+                (self.timeline, charts.timeline(events)),
+            ):
+                _show_png(image, _Picture(figure).png(), charts.alt_text(figure))
         else:
             _show_png(self.activity, None)
             _show_png(self.timeline, None)
 
-    def _static(self) -> tuple[str, bytes | None]:
+    def _static(self) -> tuple[str, Snapshot | None]:
+        """The store-activity chart of the settings the panel starts from (the same log "run" makes)."""
+        figure = charts.store_activity(simulate(self._base).store.read_all(), bucket="1D")
         return (
             "SimulationPanel: run the notebook to choose orders, days, seed and chances, and simulate.",
-            self.activity.value or None,
+            Snapshot(
+                charts.png(figure),
+                charts.alt_text(figure),
+                f"Snapshot of the simulation panel's first chart: the log its starting settings make "
+                f"({self._base.orders} orders over {self._base.days} days, seed {self._base.seed}). "
+                "Run the notebook to change the settings and simulate again.",
+            ),
         )

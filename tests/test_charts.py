@@ -459,7 +459,7 @@ def test_store_activity_counts_each_type_per_bucket_and_stacks_them(fifty_orders
         assert [top - bottom for top, bottom in zip(tops, bottoms)] == expected[name]
         below = tops
     assert sum(below) == len(fifty_orders)
-    assert "in buckets of 6h" in fig.axes[0].get_xlabel()
+    assert "in buckets of 6 hours" in fig.axes[0].get_xlabel()
 
 
 def test_store_activity_shows_empty_buckets_as_zero():
@@ -508,7 +508,7 @@ def test_read_model_lag_takes_a_dataframe_with_times():
                          columns=["time", "store_position", "checkpoint"])
     fig = charts.read_model_lag(frame)
     assert lines(fig)["read model:\ncheckpoint projected"] == [c for _, _, c in LAG]
-    assert fig.axes[0].get_xlabel() == "time (UTC)"
+    assert fig.axes[0].get_xlabel() == "time (UTC), 2021-08-07"
 
 
 @pytest.mark.parametrize("samples, problem", [
