@@ -95,6 +95,7 @@ _ALT: WeakKeyDictionary[Figure, str] = WeakKeyDictionary()
 def describe(fig: Figure, text: str) -> Figure:
     """Give ``fig`` its text alternative: what a reader who cannot see it should learn from it."""
     _ALT[fig] = " ".join(text.split())
+    _show_with_alt_text()
     return fig
 
 
@@ -119,7 +120,10 @@ def _markdown(fig: Figure) -> str:
 
 def _show_with_alt_text() -> None:
     """In IPython, show every figure as a Markdown image with its alt text, in place of a bare PNG
-    (which JupyterLab shows with no alt text at all)."""
+    (which JupyterLab shows with no alt text at all).
+
+    Called whenever a chart is made: the inline backend sets its own PNG formatter when the first
+    figure is drawn, and the last one set is the one IPython uses."""
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover - IPython comes with Jupyter
@@ -132,13 +136,12 @@ def _show_with_alt_text() -> None:
     formatters["image/png"].for_type(Figure, lambda fig: None)  # the Markdown image stands for it
 
 
-_show_with_alt_text()
-
 
 def _figure(height: float) -> tuple[Figure, Any]:
     with plt.rc_context({"font.size": FONT, "axes.titlesize": FONT + 1, "legend.fontsize": FONT}):
         fig, ax = plt.subplots(figsize=(WIDTH, height), layout="constrained")
     plt.close(fig)  # returned, not kept: see the module docstring
+    _show_with_alt_text()
     return fig, ax
 
 

@@ -115,7 +115,7 @@ def sequence_diagram(
     """
     import matplotlib.pyplot as plt
 
-    from .charts import FONT, WIDTH
+    from .charts import FONT, WIDTH, describe
 
     notes = notes or {}
     x = {lane: i for i, lane in enumerate(lanes)}
@@ -175,7 +175,13 @@ def sequence_diagram(
         axes.set_title(title, fontsize=FONT + 1)
     figure.tight_layout()
     plt.close(figure)
-    return figure
+    steps = "; ".join(
+        f"{n}. {source} {'does' if source == target else 'to ' + target}: {label.lstrip('✗ ')}"
+        + (" (fails)" if label.startswith("✗") else "")
+        + (f" ({notes[n - 1]})" if n - 1 in notes else "")
+        for n, (source, target, label) in enumerate(messages, 1)
+    )
+    return describe(figure, f"Sequence diagram{': ' + title if title else ''}, lanes {', '.join(lanes)}. {steps}.")
 
 
 REFUND_LANES = ["shop", "event store", "refund process", "payment provider"]

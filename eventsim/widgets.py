@@ -94,7 +94,7 @@ TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # UTC, 24-hour, everywhere in the panels
 MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
 WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 WORDS = {"description_width": "initial"}  # labels as wide as their words: never cut off
-NARROW_PX = 560  # a column narrower than this shows only a table's essential columns
+NARROW_PX = 700  # a column narrower than this shows only a table's essential columns
 #: Every box of a panel may shrink to the notebook column (flex items do not, by default, below their
 #: content), and a slider or a chart narrows with it.  Text takes JupyterLab's theme colours (with
 #: fallbacks elsewhere), a compact line height (not the widgets' 28 px), and a 2 px focus ring.
@@ -114,12 +114,13 @@ body[data-jp-theme-light="false"] .eventsim-panel {{ --eventsim-muted: #b8b8b8; 
 .eventsim-panel .widget-html {{ margin-top: 2px; margin-bottom: 2px; }}
 .eventsim-panel h4 {{ margin: 4px 0; font-size: 14px; }}
 .eventsim-panel p {{ margin: 2px 0; }}
-.eventsim-panel :focus-visible, .eventsim-panel .noUi-handle:focus {{
+.eventsim-panel.eventsim-panel :is(input, select, textarea, button, .noUi-handle):focus-visible,
+.eventsim-panel.eventsim-panel .noUi-handle:focus {{  /* outdoes the widgets' own "outline: none !important" */
   outline: 2px solid var(--jp-brand-color1, #1976d2) !important; outline-offset: 1px; }}
 .eventsim-table {{ border-collapse: collapse; font-size: 13px; line-height: 1.3; }}
-.eventsim-table th, .eventsim-table td {{ padding: 1px 6px; text-align: left; vertical-align: top; }}
-.eventsim-table th {{ border-bottom: 1px solid var(--jp-border-color1, #bdbdbd); white-space: nowrap; }}
-.eventsim-table .eventsim-wrap {{ white-space: normal; min-width: 9em; }}
+.eventsim-table th, .eventsim-table td {{ padding: 1px 4px; text-align: left; vertical-align: top; }}
+.eventsim-table th {{ border-bottom: 1px solid var(--jp-border-color1, #bdbdbd); }}
+.eventsim-table .eventsim-wrap {{ white-space: normal; min-width: 6em; }}
 .eventsim-table .eventsim-nowrap {{ white-space: nowrap; }}
 .eventsim-panel .eventsim-later {{ color: var(--eventsim-muted); font-style: italic; }}
 .eventsim-panel .eventsim-rejected {{ color: var(--eventsim-error); }}
@@ -356,7 +357,7 @@ def _cell(value: Any, more: bool) -> str:
     """A table cell: short values on one line, longer text wrapped, so that a table stays narrow."""
     text = value if isinstance(value, _Raw) else html.escape(_text(value), quote=False)
     plain = _text(value)
-    wrap = "eventsim-wrap" if len(plain) > 16 and " " in plain and not isinstance(value, _Raw) else "eventsim-nowrap"
+    wrap = "eventsim-wrap" if len(plain) > 12 and " " in plain and not isinstance(value, _Raw) else "eventsim-nowrap"
     return f'<td class="{wrap}{" eventsim-more" * more}">{text}</td>'
 
 
@@ -585,7 +586,7 @@ class TimeTravel(_Panel):
                 _row([self.slider, self.moment]),
                 self.timeline,
                 self.note,
-                _row([_column([self.state], "200px"), _column([self.table], "340px")]),
+                _row([_column([self.state], "230px"), _column([self.table], "350px")]),
             ],
             "eventsim-time-travel",
         )
@@ -1158,7 +1159,7 @@ class OrderExplorer(_Panel):
                 _row(
                     [
                         _column([widgets.HTML("<b>history (the stream)</b>"), self.history], "320px"),
-                        _column([widgets.HTML("<b>read model row</b>"), self.row], "200px"),
+                        _column([widgets.HTML("<b>read model row</b>"), self.row], "230px"),
                     ]
                 ),
                 self.timeline,
@@ -1270,8 +1271,7 @@ class LiveDashboard(_Panel):
         self.mode = widgets.RadioButtons(
             options=[("eventually consistent", EVENTUAL), ("inline", INLINE)],
             value=self.read_models.mode,
-            description="read model",
-            style=WORDS,
+            layout=widgets.Layout(width="auto", max_width="100%"),
         )
         self.buttons = {
             "catch up": widgets.Button(description="catch up"),
@@ -1284,7 +1284,7 @@ class LiveDashboard(_Panel):
         self.lag = _html("eventsim-lag")
         self.log = _html("eventsim-log")
         self.rows = _html("eventsim-rows")
-        write_side = _column([widgets.HTML("<h4>write side: the event log</h4>"), self.log], "250px")
+        write_side = _column([widgets.HTML("<h4>write side: the event log</h4>"), self.log], "320px")
         read_side = _column(
             [
                 widgets.HTML("<h4>read side: the orders read model</h4>"),
@@ -1294,7 +1294,7 @@ class LiveDashboard(_Panel):
                 self.answer.widget,
                 self.rows,
             ],
-            "250px",
+            "200px",
         )
         self.widget = _panel(
             [

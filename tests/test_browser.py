@@ -7,14 +7,22 @@ widget, at 1366×900 (a laptop) and 1024×768 (a workshop projector), with the
 file browser open as JupyterLab opens it.  It runs every cell, then checks
 each panel:
 
-- no element sticks out of the visible notebook column, unless it scrolls
-  inside a box of its own; no element is clipped by its own box (an
-  ellipsis, a cut label); no picture is taller than the screen;
+- no element sticks out of the visible notebook column, and nothing hides
+  in a box that scrolls (no table column is cut, not even into a scroll box:
+  overlay scrollbars give no hint that a box scrolls); no element is clipped
+  by its own box (an ellipsis, a cut label); no picture is taller than the
+  screen;
+- each control and what it changes fit in one screenful of the notebook
+  (``EFFECTS``), so that cause and effect are seen together;
 - no broken image, and chart text is at least 10 CSS px as displayed
   (from the PNG's dpi and the scale it is shown at; tests/test_charts.py
   checks that no chart text is smaller than 10 pt);
 - the contrast of every piece of text against its background is at least
-  4.5:1 (WCAG AA), disabled controls excepted as WCAG allows;
+  4.5:1 (WCAG AA), disabled controls excepted as WCAG allows, in the light
+  theme and again, after every click, in the dark theme;
+- every image has alt text (the panels' charts and the notebook's own), every
+  result line is a polite live region, every slider has a label in words, and
+  the keyboard focus shows as a ring at least 2 px wide;
 - every button, clicked twice, answers visibly both times (the panel's text
   changes) and never with a Python error.
 
@@ -50,6 +58,22 @@ PANELS = ", ".join(f".eventsim-{name}" for name in
                    ("time-travel", "console", "race", "dashboard", "explorer", "simulation"))
 MIN_TEXT_PX = 10
 MIN_CONTRAST = 4.5
+MIN_FOCUS_RING_PX = 2
+#: What each panel's controls change, by CSS selector: every element listed must fit, with the others,
+#: in one screenful of the notebook.
+EFFECTS = {
+    "eventsim-time-travel": [".widget-slider", ".eventsim-chart img"],
+    "eventsim-console": ["button:text-is('place order')", ".eventsim-result", ".eventsim-stream table"],
+    "eventsim-race": [".eventsim-clerk button:text-is('A: save')", ".eventsim-clerk button:text-is('B: save')",
+                      ".eventsim-clerk .eventsim-result", ".eventsim-stream table"],
+    "eventsim-dashboard": ["button:text-is('place order')", ".eventsim-result", ".eventsim-log table",
+                           "button:text-is('catch up')", ".eventsim-lag", ".eventsim-rows table"],
+    "eventsim-explorer": [".widget-dropdown select", ".eventsim-history table"],
+    "eventsim-simulation": ["button:text-is('run')", ".eventsim-result", ".eventsim-chart img"],
+}
+#: Every line that answers an action: read out by a screen reader when it changes.
+RESULT_LINES = ".eventsim-result, .eventsim-lag, .eventsim-found"
+THEMES = {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}
 
 pytestmark = pytest.mark.browser
 
@@ -88,8 +112,7 @@ INSPECT = """async (panel, [minPx, minContrast]) => {
       const s = getComputedStyle(a);
       if (scrolls(s) || s.overflowY === 'auto' || s.overflowY === 'scroll') {
         inScrollBox = true;
-        if (a.classList.contains('eventsim-scroll')) break;  // a table's own box: made to scroll
-        const box = a.getBoundingClientRect();  // any other box: what only scrolling it shows is hidden
+        const box = a.getBoundingClientRect();  // what only scrolling it shows is hidden
         const right = box.left + a.clientLeft + a.clientWidth, bottom = box.top + a.clientTop + a.clientHeight;
         if (r.right > right + 1 || r.bottom > bottom + 1)
           problems.push(`hidden until its box is scrolled: ${name(el)} ends ${Math.round(Math.max(r.right - right, r.bottom - bottom))} px past ${name(a)}`);
@@ -107,7 +130,18 @@ INSPECT = """async (panel, [minPx, minContrast]) => {
         && el.tagName !== 'IMG')
       problems.push(`clipped: ${name(el)} shows ${el.clientWidth} of ${el.scrollWidth} px`);
   }
+  for (const table of panel.querySelectorAll('table')) {
+    if (!visible(table)) continue;
+    const right = Math.min(table.parentElement.getBoundingClientRect().right, columnRight);
+    for (const cell of table.querySelectorAll('th, td')) {
+      if (visible(cell) && cell.getBoundingClientRect().right > right + 1) {
+        problems.push(`table column cut: ${name(cell)} ends ${Math.round(cell.getBoundingClientRect().right - right)} px past its box`);
+        break;
+      }
+    }
+  }
   for (const img of panel.querySelectorAll('img')) {
+    if (!(img.getAttribute('alt') || '').trim()) problems.push(`image without alt text: ${name(img)}`);
     if (!visible(img)) { if (img.getAttribute('src') !== null && img.offsetParent !== null) problems.push(`empty image: ${name(img)}`); continue; }
     if (!img.complete || img.naturalWidth === 0) { problems.push(`broken image: ${name(img)}`); continue; }
     if (img.clientHeight > window.innerHeight) problems.push(`image taller than the screen: ${img.clientHeight} px`);
@@ -318,24 +352,95 @@ def test_panels_fit_read_well_and_answer_every_click(browser, jupyterlab, notebo
                   if not p.evaluate(f"p => !!p.parentElement.closest('{PANELS}')")]
         assert len(panels) == expected, f"{len(panels)} panels shown, {expected} expected"
         SCREENS.mkdir(parents=True, exist_ok=True)
+        kinds = []
         for index, panel in enumerate(panels):
             panel.scroll_into_view_if_needed()
             kind = panel.evaluate("p => [...p.classList].find(c => c.startsWith('eventsim-') && c !== 'eventsim-panel')")
+            kinds.append(kind)
             where = f"{notebook.stem} {kind}"
             screenshots(page, panel, SCREENS / f"{TAG}{notebook.stem}-{index}-{kind}-{size}")
             problems += [f"{where}: {p}" for p in panel.evaluate(INSPECT, [MIN_TEXT_PX, MIN_CONTRAST])]
+            problems += [f"{where}: {p}" for p in accessible(page, panel)]
             problems += impatient_clicks(page, panel, kind, where)
             problems += click_every_button_twice(page, panel, where)
             problems += [f"{where}: {p}" for p in panel.evaluate(INSPECT, [MIN_TEXT_PX, MIN_CONTRAST])]
-        for chart in page.locator(".jp-RenderedImage").all():  # the notebook's own charts
-            chart.scroll_into_view_if_needed()
-            problems += [f"{notebook.stem} chart: {p}" for p in chart.evaluate(INSPECT, [MIN_TEXT_PX, MIN_CONTRAST])]
+            problems += [f"{where}: {p}" for p in cause_and_effect_apart(panel, kind)]
+        problems += notebook_images(page, notebook.stem)
+        set_theme(page, "dark")
+        for index, (panel, kind) in enumerate(zip(panels, kinds)):
+            where = f"{notebook.stem} {kind} (dark theme)"
+            if index == 0:
+                screenshots(page, panel, SCREENS / f"{TAG}{notebook.stem}-{index}-{kind}-{size}-dark", most=1)
+            problems += [f"{where}: {p}" for p in panel.evaluate(INSPECT, [MIN_TEXT_PX, MIN_CONTRAST])]
         problems += [f"{notebook.stem}: error shown: {text[:300]}" for text in errors_shown(page)]
     finally:
+        set_theme(page, "light")  # the theme is a setting of the server's: leave it as the next test expects
         shut_down_kernels(page)
         page.close()
     problems = list(dict.fromkeys(problems))
     assert not problems, f"{len(problems)} problem(s) at {size}:\n" + "\n".join(problems)
+
+
+def set_theme(page, theme: str) -> None:
+    """Switch JupyterLab's theme and wait until the page has it."""
+    light = "true" if theme == "light" else "false"
+    page.evaluate(f"() => {{ window.jupyterapp.commands.execute('apputils:change-theme', {{theme: '{THEMES[theme]}'}}); }}")
+    page.wait_for_function(f"() => document.body.dataset.jpThemeLight === '{light}'")
+    page.wait_for_timeout(500)  # the theme's CSS applied
+
+
+def cause_and_effect_apart(panel, kind: str) -> list[str]:
+    """The panel's control and what it changes (``EFFECTS``) in one screenful of the notebook, or why not."""
+    boxes = []
+    for selector in EFFECTS[kind]:
+        found = panel.locator(selector)
+        if not found.count():
+            return [f"nothing matches {selector!r}: the test does not know this panel"]
+        boxes.append((selector, found.first.evaluate(
+            "e => { const r = e.getBoundingClientRect(); return [r.top, r.bottom]; }")))
+    screen = panel.evaluate("p => (p.closest('.jp-WindowedPanel-outer') || p.closest('.jp-Notebook')).clientHeight")
+    top, bottom = min(t for _, (t, _) in boxes), max(b for _, (_, b) in boxes)
+    if bottom - top > screen:
+        return [f"control and effect need {round(bottom - top)} px, more than the {screen} px of the screen: "
+                + ", ".join(f"{s} at {round(t - top)}-{round(b - top)}" for s, (t, b) in boxes)]
+    return []
+
+
+def accessible(page, panel) -> list[str]:
+    """Live result lines, sliders labelled in words, and a focus ring of at least 2 px."""
+    problems = []
+    for line in panel.locator(RESULT_LINES).all():
+        if not line.locator("[aria-live='polite']").count():
+            problems.append(f"result line is not a live region: {line.inner_text()[:40]!r}")
+    for slider in panel.locator(".widget-slider").all():
+        if not slider.locator(".widget-label").inner_text().strip():
+            problems.append("a slider without a label in words")
+    controls = panel.locator("button:enabled, input:enabled, select:enabled, .noUi-handle")
+    if controls.count():
+        controls.first.focus()
+        page.keyboard.press("Tab")
+        page.keyboard.press("Shift+Tab")  # focus arrives by the keyboard: :focus-visible applies
+        width, style, focused = page.evaluate(
+            "() => { const e = document.activeElement, s = getComputedStyle(e);"
+            " return [parseFloat(s.outlineWidth), s.outlineStyle, e.tagName + '.' + e.className]; }")
+        if style == "none" or width < MIN_FOCUS_RING_PX:
+            problems.append(f"focus ring {width} px {style} on {focused}, less than {MIN_FOCUS_RING_PX} px")
+    return problems
+
+
+def notebook_images(page, stem: str) -> list[str]:
+    """The notebook's own charts and diagrams: alt text on each, and each readable (``INSPECT``)."""
+    problems = []
+    for image in page.locator(".jp-OutputArea-output img").all():
+        if image.evaluate("i => !!i.closest('.eventsim-panel')"):
+            continue
+        if not (image.get_attribute("alt") or "").strip():
+            problems.append(f"{stem}: an output image without alt text")
+    for chart in page.locator(".jp-RenderedImage, .jp-RenderedMarkdown.jp-OutputArea-output").all():
+        if chart.locator("img").count():
+            chart.scroll_into_view_if_needed()
+            problems += [f"{stem} chart: {p}" for p in chart.evaluate(INSPECT, [MIN_TEXT_PX, MIN_CONTRAST])]
+    return problems
 
 
 def screenshots(page, panel, stem: Path, most: int = 3) -> None:
