@@ -248,7 +248,7 @@ def timeline(
     points: dict[str, list[tuple[datetime, float, bool]]] = {}  # event type -> (x, y, later), in time order
     for e in events:
         index, size = groups[id(e)]
-        y = lanes[e.event.order_id] + (index - (size - 1) / 2) * min(0.3, 0.8 / size)
+        y = lanes[e.event.order_id] + (index - (size - 1) / 2) * min(0.2, 0.4 / size)  # near the lane line
         later = highlight_until is not None and getattr(e, cursor) > highlight_until
         points.setdefault(e.event_type, []).append((to_datetime(e.recorded_at), y, later))
     for event_type, drawn in points.items():

@@ -241,3 +241,230 @@ def refund_messages(
         messages.append(("refund process", "shop", f"ConfirmRefund, caused by {_short(cause)}"))
         messages.append(("shop", "event store", f"RefundPaid {refund_id}"))
     return messages, notes
+
+
+# --- pictures that stand for the notebooks' Mermaid diagrams -----------------
+#
+# Mermaid is drawn by JupyterLab but not by GitHub or nbviewer inside a notebook, so each diagram that
+# carries a lesson is also drawn here, as a small picture a saved notebook keeps.
+
+Node = tuple[float, float, str]  # x, y (down the page), label
+
+
+def box_diagram(
+    nodes: dict[str, Node],
+    edges: list[tuple[str, str, str]],
+    title: str,
+    alt: str,
+    size: tuple[float, float] = (7.5, 3.2),
+    bends: dict[tuple[str, str], float] | None = None,
+    stores: frozenset[str] = frozenset(),
+):
+    """Boxes at grid places joined by labelled arrows: a flowchart as a matplotlib figure.
+
+    ``nodes`` maps a key to ``(x, y, label)`` (y grows down the page), ``edges`` are ``(from, to,
+    label)``; ``bends`` curves an arrow (the ``arc3`` radius) that would cross a box; the keys in
+    ``stores`` are drawn as rounded boxes, the rest square.  ``alt`` is the figure's text alternative.
+    """
+    import matplotlib.pyplot as plt
+
+    from .charts import FONT, describe
+
+    bends = bends or {}
+    figure, axes = plt.subplots(figsize=size)
+    boxes = {}
+    for key, (x, y, label) in nodes.items():
+        boxes[key] = axes.text(
+            x,
+            y,
+            label,
+            ha="center",
+            va="center",
+            fontsize=FONT,
+            zorder=3,
+            bbox={
+                "boxstyle": "round,pad=0.4" if key in stores else "square,pad=0.4",
+                "facecolor": "#e8eef7" if key in stores else "white",
+                "edgecolor": "#1f3b73",
+            },
+        )
+    for source, target, label in edges:
+        bend = bends.get((source, target), 0.0)
+        axes.annotate(
+            "",
+            xy=nodes[target][:2],
+            xytext=nodes[source][:2],
+            arrowprops={
+                "arrowstyle": "-|>",
+                "color": "#1f3b73",
+                "patchA": boxes[source].get_bbox_patch(),
+                "patchB": boxes[target].get_bbox_patch(),
+                "connectionstyle": f"arc3,rad={bend}",
+                "shrinkA": 2,
+                "shrinkB": 2,
+            },
+            zorder=2,
+        )
+        if label:
+            (x1, y1, _), (x2, y2, _) = nodes[source], nodes[target]
+            mx, my = (x1 + x2) / 2, (y1 + y2) / 2
+            mx, my = mx - bend * (y2 - y1) / 2, my + bend * (x2 - x1) / 2  # on the bent arrow (y grows down)
+            axes.text(
+                mx, my, label, ha="center", va="center", fontsize=FONT, color="#1f3b73", zorder=4,
+                bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none"},
+            )
+    xs = [x for x, _, _ in nodes.values()]
+    ys = [y for _, y, _ in nodes.values()]
+    axes.set_xlim(min(xs) - 0.8, max(xs) + 0.8)
+    axes.set_ylim(max(ys) + 0.6, min(ys) - 0.6)
+    axes.axis("off")
+    axes.set_title(title, fontsize=FONT + 1)
+    figure.tight_layout()
+    plt.close(figure)
+    return describe(figure, alt)
+
+
+def _flow_alt(what: str, nodes: dict[str, Node], edges: list[tuple[str, str, str]]) -> str:
+    name = {key: label.replace("\n", " ") for key, (_, _, label) in nodes.items()}
+    return f"{what}: " + "; ".join(
+        f"{name[a]} to {name[b]}" + (f" ({label.replace(chr(10), ' ')})" if label else "") for a, b, label in edges
+    ) + "."
+
+
+def overview(numbered: bool = False, services: bool = False):
+    """The workbook's map: the write side, the event store, the read side and the process manager.
+
+    ``numbered`` puts the recap's numbers in the boxes; ``services`` adds the other services the
+    shop talks to (notebooks 8-11).
+    """
+    n = (lambda i: f"{i} · ") if numbered else (lambda i: "")
+    nodes: dict[str, Node] = {
+        "client": (0, 0, f"{n(1)}client"),
+        "shop": (2.4, 0, f"{n(2)}Shop\ncommand handler"),
+        "decider": (4.8, 0, f"{n(3)}Decider\ndecide + evolve"),
+        "store": (2.4, 1.5, f"{n(4)}Event store\nappend-only log"),
+        "process": (4.8, 1.5, f"{n(8)}Process\nmanager"),
+        "projections": (2.4, 3.0, f"{n(5)}Projections"),
+        "queries": (0, 4.2, f"{n(7)}Queries"),
+        "read models": (2.4, 4.2, f"{n(6)}Read models"),
+    }
+    edges = [
+        ("client", "shop", "command"),
+        ("shop", "decider", "fold, decide"),
+        ("decider", "shop", "new events"),
+        ("shop", "store", "append\n(expected version)"),
+        ("store", "projections", "subscribe"),
+        ("projections", "read models", ""),
+        ("client", "queries", "query"),
+        ("queries", "read models", ""),
+        ("store", "process", "subscribe"),
+        ("process", "shop", "command"),
+    ]
+    if services:
+        nodes["services"] = (4.8, 3.0, f"{n(9)}Other services\npayment provider, bus")
+        edges += [("process", "services", "call with an\nidempotency key")]
+    bends = {("shop", "decider"): 0.25, ("decider", "shop"): 0.25}
+    return box_diagram(
+        nodes,
+        edges,
+        "Commands in, events recorded, read models out",
+        _flow_alt("The workbook's map, CQRS with event sourcing", nodes, edges),
+        size=(7.5, 5.0),
+        bends=bends,
+        stores=frozenset({"store", "read models"}),
+    )
+
+
+def log_diagram():
+    """Notebook 2's log: four events of two streams, each with a position in the log and a version in its stream."""
+    nodes: dict[str, Node] = {
+        f"p{i}": (1.6 * (i - 1), 0, f"position {i}\n{stream} v{version}")
+        for i, (stream, version) in enumerate([("order-1", 1), ("order-1", 2), ("order-2", 1), ("order-1", 3)], 1)
+    }
+    edges = [(f"p{i}", f"p{i + 1}", "") for i in range(1, 4)]
+    return box_diagram(
+        nodes,
+        edges,
+        "One global log: a position for every event, a version within its stream",
+        "One global log of four events, in position order: position 1 is order-1 version 1, position 2 is order-1 "
+        "version 2, position 3 is order-2 version 1, position 4 is order-1 version 3. read_stream('order-1') "
+        "gives positions 1, 2 and 4; read_all() gives all four.",
+        size=(7.5, 1.5),
+    )
+
+
+def decider_diagram():
+    """Notebook 3's Decider: decide turns a command and a state into events; evolve folds each event into the state."""
+    nodes: dict[str, Node] = {
+        "command": (0, 0, "command"),
+        "state": (0, 1.4, "state"),
+        "decide": (1.9, 0, "decide"),
+        "events": (3.6, 0, "events\n(or OrderError)"),
+        "evolve": (3.6, 1.4, "evolve"),
+        "next": (5.4, 1.4, "next state"),
+    }
+    edges = [
+        ("command", "decide", ""),
+        ("state", "decide", ""),
+        ("decide", "events", ""),
+        ("events", "evolve", ""),
+        ("state", "evolve", ""),
+        ("evolve", "next", ""),
+    ]
+    return box_diagram(
+        nodes,
+        edges,
+        "The Decider: decide, then evolve",
+        _flow_alt("The Decider", nodes, edges),
+        size=(7.5, 2.4),
+        stores=frozenset({"state", "next"}),
+    )
+
+
+_STAGES = ["", "refund requested", "partially refunded", "refunded"]
+
+
+def lifecycle_diagram():
+    """The order lifecycle drawn from the rules (``lifecycle_edges``): one box per status, placed by
+    where the order is (a row) and where its refunds are (a column); each arrow numbered, the key
+    beside it says which events it records."""
+    from .charts import FONT
+
+    edges = lifecycle_edges()
+    places: dict[str, Node] = {}
+    rows = ["placed", "paid", "shipped", "cancelled"]
+    for status in dict.fromkeys(s for before, after, _ in edges for s in (before, after)):
+        if status == "new":
+            places[status] = (-1.6, 0, "start")
+            continue
+        where, _, refunds = status.partition(", ")
+        places[status] = (1.9 * _STAGES.index(refunds), 1.35 * rows.index(where), status.replace(", ", ",\n"))
+    labels = list(dict.fromkeys(label for _, _, label in edges))
+    numbered = [(before, after, str(labels.index(label) + 1)) for before, after, label in edges]
+    bends = {
+        (before, after): 0.35
+        for before, after, _ in edges
+        if before != "new" and abs(places[before][1] - places[after][1]) > 1.4 or places[before][0] > places[after][0]
+    }
+    figure = box_diagram(
+        places,
+        numbered,
+        "The order lifecycle, computed from the rules",
+        "The order lifecycle, computed from the rules: "
+        + "; ".join(f"{before} to {after} by {label}" for before, after, label in edges)
+        + ".",
+        size=(7.5, 6.2),
+        bends=bends,
+    )
+    figure.axes[0].set_position((0.0, 0.2, 1.0, 0.74))
+    half = (len(labels) + 1) // 2
+    for column, start in enumerate((0, half)):
+        figure.text(
+            0.03 + 0.4 * column,
+            0.17,
+            "\n".join(f"{i}  {label}" for i, label in enumerate(labels[start : start + half], start + 1)),
+            fontsize=FONT,
+            va="top",
+        )
+    figure.text(0.03, 0.2, "Each arrow records the events its number says:", fontsize=FONT, va="bottom")
+    return figure

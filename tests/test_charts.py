@@ -224,7 +224,7 @@ def test_events_recorded_together_are_spread_within_their_lane(fifty_orders):
     assert together, "the sample data should have events appended together"
     for ys in together:
         assert len(set(ys)) == len(ys)
-        assert all(abs(y - round(y)) < 0.5 for y in ys)
+        assert all(abs(y - round(y)) <= 0.2 for y in ys), "on their lane, not half way to the next"
 
 
 def test_timeline_beyond_max_lanes_draws_the_orders_placed_last_and_says_so(fifty_orders):
