@@ -7,7 +7,11 @@ writes the result as a Mermaid state diagram, which GitHub draws in a
 notebook's markdown; tests/test_exercises.py checks that notebook 1 shows
 exactly this diagram.
 
-``sequence_diagram`` draws messages between lanes; ``refund_messages`` reads
+``box_diagram`` draws boxes and labelled arrows; ``overview``, ``log_diagram``,
+``decider_diagram`` and ``lifecycle_diagram`` are the notebooks' Mermaid
+diagrams as pictures, which a saved notebook keeps for viewers that do not
+draw Mermaid (GitHub, nbviewer), and the lifecycle picture is drawn from
+``lifecycle_edges`` like the Mermaid one.  ``sequence_diagram`` draws messages between lanes; ``refund_messages`` reads
 them for one refund from a run of the refund process (its order's stream, the
 store's command records and the payment provider's requests), so that the
 picture of a crash and a restart in notebook 6 is what the code did.
@@ -27,11 +31,22 @@ from .streams import stream_for
 
 __all__ = [
     "REFUND_LANES",
+    "box_diagram",
+    "checkpoint_diagram",
+    "crash_diagram",
+    "crypto_shredding_diagram",
+    "decider_diagram",
+    "if_match_diagram",
+    "lifecycle_diagram",
     "lifecycle_edges",
     "lifecycle_mermaid",
     "lifecycle_table",
+    "log_diagram",
+    "min_position_diagram",
+    "overview",
     "refund_messages",
     "sequence_diagram",
+    "upcaster_diagram",
 ]
 
 _AMOUNT = Decimal(100)
@@ -309,8 +324,17 @@ def box_diagram(
             (x1, y1, _), (x2, y2, _) = nodes[source], nodes[target]
             mx, my = (x1 + x2) / 2, (y1 + y2) / 2
             mx, my = mx - bend * (y2 - y1) / 2, my + bend * (x2 - x1) / 2  # on the bent arrow (y grows down)
+            if y1 == y2 and not bend:
+                my -= 0.3  # above a level arrow, clear of the boxes it joins
             axes.text(
-                mx, my, label, ha="center", va="center", fontsize=FONT, color="#1f3b73", zorder=4,
+                mx,
+                my,
+                label,
+                ha="center",
+                va="center",
+                fontsize=FONT,
+                color="#1f3b73",
+                zorder=4,
                 bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none"},
             )
     xs = [x for x, _, _ in nodes.values()]
@@ -326,9 +350,13 @@ def box_diagram(
 
 def _flow_alt(what: str, nodes: dict[str, Node], edges: list[tuple[str, str, str]]) -> str:
     name = {key: label.replace("\n", " ") for key, (_, _, label) in nodes.items()}
-    return f"{what}: " + "; ".join(
-        f"{name[a]} to {name[b]}" + (f" ({label.replace(chr(10), ' ')})" if label else "") for a, b, label in edges
-    ) + "."
+    return (
+        f"{what}: "
+        + "; ".join(
+            f"{name[a]} to {name[b]}" + (f" ({label.replace(chr(10), ' ')})" if label else "") for a, b, label in edges
+        )
+        + "."
+    )
 
 
 def overview(numbered: bool = False, services: bool = False):
@@ -468,3 +496,121 @@ def lifecycle_diagram():
         )
     figure.text(0.03, 0.2, "Each arrow records the events its number says:", fontsize=FONT, va="bottom")
     return figure
+
+
+# --- pictures for notebooks 8, 9 and 10 ----------------------------------------
+
+
+def crash_diagram():
+    """Notebook 8: a writer killed in the middle of an append leaves whole orders or none."""
+    return sequence_diagram(
+        ["writer process", "SQLite file", "reader"],
+        [
+            ("writer process", "SQLite file", "append order-40: 3 events, commit"),
+            ("writer process", "SQLite file", "append order-41: 2 of 3 rows"),
+            ("writer process", "writer process", "✗ killed (SIGKILL)"),
+            ("reader", "SQLite file", "open as left, no repair step"),
+            ("SQLite file", "reader", "order-40 whole; order-41 not there"),
+        ],
+        "A writer killed in the middle of an append",
+        {2: "no commit: the unfinished append never becomes visible"},
+    )
+
+
+def checkpoint_diagram():
+    """Notebook 8: a batch's rows and its checkpoint in one transaction, undone together by a crash."""
+    return sequence_diagram(
+        ["projection", "database"],
+        [
+            ("projection", "database", "begin; checkpoint is 40"),
+            ("projection", "database", "rows for events 41-50, checkpoint 50"),
+            ("projection", "projection", "✗ dies before commit"),
+            ("database", "database", "undoes rows and checkpoint"),
+            ("projection", "database", "restart: checkpoint is still 40"),
+            ("projection", "database", "events 41-50 again; commit"),
+        ],
+        "One transaction: the rows and the checkpoint",
+        {5: "rows and checkpoint always agree: no event lost, none applied twice"},
+    )
+
+
+def if_match_diagram():
+    """Notebook 9: two clients race on one order; If-Match turns the stale write into 412, recording nothing."""
+    return sequence_diagram(
+        ["Alice", "shop server", "Bob"],
+        [
+            ("Alice", "shop server", "GET events"),
+            ("shop server", "Alice", 'version 2, ETag "2"'),
+            ("Bob", "shop server", "GET events"),
+            ("shop server", "Bob", 'version 2, ETag "2"'),
+            ("Alice", "shop server", 'refund, If-Match: "2"'),
+            ("shop server", "Alice", "recorded: version 3"),
+            ("Bob", "shop server", 'cancel, If-Match: "2"'),
+            ("shop server", "Bob", "✗ 412 Precondition Failed"),
+        ],
+        "Two clients racing: If-Match",
+        {7: "nothing recorded; Bob reads again and decides again"},
+    )
+
+
+def min_position_diagram():
+    """Notebook 9: minPosition makes a read wait for the read model, or answer 503, never stale."""
+    return sequence_diagram(
+        ["client", "shop server", "read model"],
+        [
+            ("client", "shop server", "POST payment"),
+            ("shop server", "client", "recorded at position p"),
+            ("read model", "read model", "behind: before p"),
+            ("client", "shop server", "GET order, minPosition=p"),
+            ("shop server", "read model", "wait until at p (bounded)"),
+            ("shop server", "client", "✗ 503, Retry-After"),
+            ("read model", "read model", "catches up to p"),
+            ("client", "shop server", "GET order, minPosition=p"),
+            ("shop server", "client", "200: paid"),
+        ],
+        "Read your own write: minPosition",
+        {5: "never a stale answer presented as fresh"},
+    )
+
+
+def upcaster_diagram():
+    """Notebook 10: an old payload goes through the chain of upcasters, one step per version, as it is read."""
+    nodes: dict[str, Node] = {
+        "placed": (0, 0, 'OrderPlaced v1\n{"orderId", "total"}'),
+        "created1": (2.8, 0, 'OrderCreated v1\n{"orderId", "amount"}'),
+        "created2": (5.6, 0, 'OrderCreated v2\n{"orderId", "amount",\n"currency": "EUR"}'),
+        "fold": (5.6, 1.5, "today's code:\nfold, read models"),
+        "log": (0, 1.5, "the stored log,\nnever rewritten"),
+    }
+    edges = [
+        ("log", "placed", "read"),
+        ("placed", "created1", "placed_to_created"),
+        ("created1", "created2", "add_currency"),
+        ("created2", "fold", ""),
+    ]
+    return box_diagram(
+        nodes,
+        edges,
+        "Upcasters: one step per version, applied on every read",
+        _flow_alt("The chain of upcasters", nodes, edges),
+        size=(7.5, 2.6),
+        stores=frozenset({"log"}),
+    )
+
+
+def crypto_shredding_diagram():
+    """Notebook 10: personal data sealed with the customer's key; forgetting deletes the key, not the events."""
+    return sequence_diagram(
+        ["shop", "key store", "event log", "read model"],
+        [
+            ("shop", "key store", "seal with alice's key"),
+            ("shop", "event log", "OrderCreated, sealed data"),
+            ("read model", "key store", "open with alice's key"),
+            ("read model", "read model", "opens: Alice Liddell"),
+            ("shop", "key store", "forget alice: delete keys"),
+            ("read model", "event log", "OrderCreated, unchanged"),
+            ("read model", "read model", "✗ no key: (forgotten)"),
+        ],
+        "Crypto-shredding: forget a customer, keep the log",
+        {1: "the log holds only sealed text", 6: "the facts stay; her data cannot be read by anyone"},
+    )

@@ -1301,8 +1301,9 @@ class LiveDashboard(_Panel):
                 _help(
                     _sharing(copy, self.shop)
                     + " <i>Eventually consistent</i>: the read model moves only when told to: <i>catch up</i> "
-                    "applies every event it has not seen, <i>apply 1 event</i> just the next. <i>Inline</i>: every "
-                    f"append updates it at once. It starts empty, so it starts {self.read_models.lag} events behind the log."
+                    "applies every event it has not seen, <i>apply 1 event</i> just the next. <i>Inline</i>: "
+                    "every append updates it at once. It starts empty, so it starts "
+                    f"{self.read_models.lag} events behind the log."
                 ),
                 self.console.form,
                 _row([write_side, read_side]),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import signal
 import socket
 import subprocess
@@ -622,3 +623,22 @@ def test_queries_that_read_the_events_do_not_document_a_read_model_position(clie
         assert "Read-Model-Position" not in headers, path
     assert "ETag" in paths["/orders/{orderId}/state"]["get"]["responses"]["200"]["headers"]
     assert "Read-Model-Position" in paths["/orders/{orderId}"]["get"]["responses"]["200"]["headers"]
+
+
+def test_the_docs_show_hand_written_examples_that_the_server_really_answers():
+    """/docs shows a body a client would send and one error example, shared by every error: each is what the
+    server records or answers (an example generated from a pattern read like line noise)."""
+    from eventsim.http.schemas import PROBLEM_EXAMPLE
+
+    with TestClient(create_app()) as local:
+        docs = local.get("/openapi.json").json()
+        place = docs["paths"]["/orders"]["post"]["requestBody"]["content"]["application/json"]["example"]
+        assert place == {"orderId": "123456", "amount": "100.00", "customerId": "alice"}
+        assert local.post("/orders", json=place).status_code == 201
+        pay = docs["paths"]["/orders/{orderId}/payments"]["post"]["requestBody"]["content"]["application/json"]
+        assert local.post("/orders/123456/payments", json=pay["example"]).status_code == 200
+        refused = local.post("/orders/123456/refunds", json={"amount": "150.00"})
+        assert refused.status_code == 409 and refused.json() == PROBLEM_EXAMPLE
+        assert docs["components"]["schemas"]["Problem"]["examples"] == [PROBLEM_EXAMPLE]
+        described = re.sub(r"`[^`]*`", "", json.dumps(docs))  # a code span shows <version> as it is
+        assert "<version>" not in described, "Swagger UI reads descriptions as HTML and swallows <version>"

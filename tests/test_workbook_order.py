@@ -20,19 +20,21 @@ pytestmark = pytest.mark.notebooks
 TAUGHT = {
     "start_here": {  # the commands in "Commands, events, read models" and exercise 0.1; the tools of "A first taste"
         "PlaceOrder", "PayOrder", "RequestRefund", "CancelOrder", "ShipOrder", "SimulatedClock", "SeededIds",
+        "overview",
     },
     "generating_events": {
         "OrderCreated", "OrderPaid", "RefundCreated", "RefundPaid", "OrderCancelled", "OrderShipped",
-        "to_json", "loads", "EventFormatError", "lifecycle_table", "simulate", "SimulationConfig", "SimulationPanel",
+        "to_json", "loads", "EventFormatError", "lifecycle_table", "lifecycle_diagram", "simulate", "SimulationConfig", "SimulationPanel",
         "timeline",
     },
     "storing_events": {
         "InMemoryEventStore", "RecordedEvent", "stream_for", "order_id_of", "NO_STREAM", "ANY", "ConcurrencyError",
-        "ConcurrencyRace",
+        "ConcurrencyRace", "log_diagram",
     },
     "processing_commands": {
         "Shop", "decide", "evolve", "fold", "initial_state", "OrderError", "InvalidAmount", "OrderAlreadyPaid",
         "OrderNotPaid", "RefundExceedsPayment", "ConfirmRefund", "CommandConsole", "order_state", "sequence_diagram",
+        "decider_diagram",
     },
     "projections": {"Projection", "ProjectionRunner", "ShopReadModels", "store_activity", "to_timestamp"},
     "consistency_and_queries": {"INLINE", "EVENTUAL", "LiveDashboard", "OrderQueries"},
@@ -42,12 +44,13 @@ TAUGHT = {
         "OrderExplorer", "TimeTravel", "refund_messages", "REFUND_LANES",
     },
     "trade_offs_measured": {"cost_per_event", "replay_cost", "read_model_lag", "orders_projection"},
-    "from_memory_to_a_database": {"open_store", "SQLReadModels", "read_sql"},
-    "cqrs_over_http": {"create_app", "start", "LoseResponses"},
+    "from_memory_to_a_database": {"open_store", "SQLReadModels", "read_sql", "crash_diagram", "checkpoint_diagram"},
+    "cqrs_over_http": {"create_app", "start", "LoseResponses", "if_match_diagram", "min_position_diagram"},
     "living_with_events": {
         "Upcaster", "Upcasters", "UPCASTERS", "add_currency", "SchemaVersionError", "read_jsonl", "write_jsonl",
         "replay", "SQLiteEventStore", "Snapshot", "Snapshots", "SQLiteSnapshotStore", "STATE_SCHEMA", "state_to_json",
         "state_from_json", "load_state", "PersonalData", "Vault", "SQLiteKeyStore", "personal_data_rows", "trace_rows",
+        "upcaster_diagram", "crypto_shredding_diagram",
     },
     "designing_with_events": set(),
     "recap": set(),

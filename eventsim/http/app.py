@@ -359,8 +359,8 @@ IfMatch = Annotated[
     Header(
         alias="If-Match",
         pattern=r'^"\d{1,18}"$',
-        description='Optimistic concurrency: "<version>" (an ETag from this server). The command is decided '
-        "against that version of the order, and refused with 412 if the order has moved on. "
+        description='Optimistic concurrency: a version in quotes, such as `"3"` (an ETag from this server). '
+        "The command is decided against that version of the order, and refused with 412 if the order has moved on. "
         "Without it the server re-reads and retries when another writer got there first.",
     ),
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from ..events import EVENT_TYPES
 from ..ids import MAX_ID_LENGTH, MAX_TEXT_LENGTH
@@ -151,8 +151,32 @@ class DailyRevenueOut(BaseModel):
     days: list[RevenueDay]
 
 
+#: The one example of an error /docs shows, for every error of every route: hand-written, and the very
+#: problem the server answers when a refund of 150.00 is asked for order 123456, paid 100.00
+#: (tests/test_http.py checks it word for word).
+PROBLEM_EXAMPLE: dict[str, JsonValue] = {
+    "type": "/problems/rule-broken",
+    "title": "A business rule refused the command",
+    "status": 409,
+    "detail": "order 123456: a refund of 150.00 would bring refunds to 150.00, more than the 100.00 paid",
+    "rule": "the refunds of an order never add up to more than was paid",
+    "orderId": "123456",
+}
+#: A request body as /docs shows it, field by field: hand-written, as a client would send it (an example
+#: generated from a field's pattern reads like line noise).
+BODY_EXAMPLES = {
+    "orderId": "123456",
+    "amount": "100.00",
+    "customerId": "alice",
+    "reason": "one cup broken",
+    "refundId": "R1",
+}
+
+
 class Problem(BaseModel):
     """An error (RFC 9457), with members of our own saying where and why."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [PROBLEM_EXAMPLE]})
 
     type: str
     title: str
@@ -185,7 +209,7 @@ def _header(description: str) -> dict[str, Any]:
     return {"description": description, "schema": {"type": "string"}}
 
 
-ETAG = _header('The order\'s version, as "<version>": send it back in If-Match')
+ETAG = _header('The order\'s version in quotes, such as `"3"`: send it back in If-Match')
 READ_POSITION = _header("The position the read models had reached when they answered")
 
 
@@ -248,8 +272,12 @@ def command_docs(spec: dict[str, tuple[str, bool]], *, created: bool = False) ->
     docs: dict[str, Any] = {"responses": {201 if created else 200: ok, **_errors(400, 404, 409, 412, 413, 415, 422)}}
     if spec:
         required = any(required for _, required in spec.values())
+        example = {name: BODY_EXAMPLES[name] for name in spec}
         docs["openapi_extra"] = {
-            "requestBody": {"required": required, "content": {"application/json": {"schema": body_schema(spec)}}}
+            "requestBody": {
+                "required": required,
+                "content": {"application/json": {"schema": body_schema(spec), "example": example}},
+            }
         }
     return docs
 
