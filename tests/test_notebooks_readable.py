@@ -54,9 +54,9 @@ def pictures(fragment: str) -> list[tuple[str, str]]:
     """(src start, alt) of each image in a cell's rendered HTML."""
     found = []
     for tag in IMAGE.findall(fragment):
-        src = re.search(r'src="([^"]{0,40})', tag)
-        alt = re.search(r'alt="([^"]*)"', tag)
-        found.append((src.group(1) if src else "", html.unescape(alt.group(1)) if alt else ""))
+        src = re.search(r"""src=["']([^"']{0,40})""", tag)
+        alt = re.search(r"""alt=(?:"([^"]*)"|'([^']*)')""", tag)
+        found.append((src.group(1) if src else "", html.unescape(alt.group(1) or alt.group(2) or "") if alt else ""))
     return found
 
 
