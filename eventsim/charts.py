@@ -170,7 +170,8 @@ def _time_axis(ax: Any, label: str = "recorded at (UTC)") -> None:
     )
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(formatter)
-    start, end = (mdates.num2date(x, tz=UTC) for x in ax.get_xlim())
+    first, last = ax.dataLim.x0, ax.dataLim.x1  # the data's own span, not the margins around it
+    start, end = mdates.num2date(first, tz=UTC), mdates.num2date(max(first, last - 1 / 86_400), tz=UTC)
     span = f"{start:%Y-%m-%d}" if start.date() == end.date() else f"{start:%Y-%m-%d} to {end:%Y-%m-%d}"
     ax.set_xlabel(f"{label}, {span}")
 
@@ -463,7 +464,7 @@ def store_activity(events: Iterable[Any], bucket: str = "1h") -> Figure:
             label=name,
         )
     words = _duration(width)
-    _time_axis(ax, f"recorded at (UTC), in buckets of {words}")
+    _time_axis(ax, f"recorded at (UTC), per {words}")
     ax.set_ylim(0, tops.iloc[:, -1].max() * 1.1)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(f"events per {words}")

@@ -459,7 +459,7 @@ def test_store_activity_counts_each_type_per_bucket_and_stacks_them(fifty_orders
         assert [top - bottom for top, bottom in zip(tops, bottoms)] == expected[name]
         below = tops
     assert sum(below) == len(fifty_orders)
-    assert "in buckets of 6 hours" in fig.axes[0].get_xlabel()
+    assert "recorded at (UTC), per 6 hours, " in fig.axes[0].get_xlabel()
 
 
 def test_store_activity_shows_empty_buckets_as_zero():
