@@ -182,9 +182,7 @@ def _text_picture(lines: list[str]) -> bytes:
         va="top",
         linespacing=1.35,
     )
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=charts.PNG_DPI, metadata={"Software": None})
-    return buffer.getvalue()
+    return charts.png(figure)
 
 
 def _plain(markup: str) -> str:
@@ -301,8 +299,8 @@ class _Picture:
         size = self.canvas.get_width_height()
         pixels = PIL.Image.frombuffer("RGBA", size, self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
         buffer = io.BytesIO()  # RGB and light compression: a PNG on screen lives for one frame, so fast beats small
-        pixels.convert("RGB").save(buffer, format="png", compress_level=9 if small else 1, dpi=(DPI, DPI))
-        return buffer.getvalue()
+        pixels.convert("RGB").save(buffer, format="png", compress_level=1, dpi=(DPI, DPI))
+        return charts.small_png(buffer.getvalue()) if small else buffer.getvalue()
 
 
 class _Chart(widgets.HTML):
