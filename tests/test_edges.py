@@ -47,3 +47,53 @@ def test_a_store_on_read_only_storage_can_be_read():
     finally:
         folder.chmod(stat.S_IRWXU)
         shutil.rmtree(folder)
+
+
+# --- an upcaster never overwrites a value the payload states ----------------------------------
+
+from eventsim.jsonl import EventFormatError, read_jsonl  # noqa: E402
+from eventsim.stores import StoreError, open_store  # noqa: E402
+
+
+@pytest.mark.parametrize("stated", ["USD", "eur"])
+def test_a_version_1_line_that_states_a_currency_is_refused_not_overwritten(stated):
+    lines = ['{"eventType": "OrderPaid", "orderId": "1", "timestamp": 5}',
+             f'{{"eventType": "OrderCreated", "orderId": "1", "amount": 100, "currency": "{stated}", "timestamp": 5}}']
+    with pytest.raises(EventFormatError) as caught:
+        read_jsonl(lines)
+    error = caught.value
+    assert (error.line, error.event_type, error.field) == (2, "OrderCreated", "currency")
+    assert f'states "{stated}"' in str(error) and '"EUR"' in str(error) and "schemaVersion 2" in str(error)
+
+
+def test_a_version_1_line_without_a_currency_is_still_read_in_euros_and_a_stated_eur_is_kept():
+    lines = ['{"eventType": "OrderCreated", "orderId": "1", "amount": 100, "timestamp": 5}',
+             '{"eventType": "OrderCreated", "orderId": "2", "amount": 100, "currency": "EUR", "timestamp": 5}',
+             '{"eventType": "OrderCreated", "orderId": "3", "amount": 100, "currency": "USD", "schemaVersion": 2,'
+             ' "timestamp": 5}']
+    assert [e.event.currency for e in read_jsonl(lines)] == ["EUR", "EUR", "USD"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_a_version_1_row_that_states_a_currency_is_refused_naming_the_field(backend, tmp_path, request):
+    url = str(tmp_path / "events.db") if backend == "sqlite" else request.getfixturevalue("postgres_url")
+    store = open_store(url)
+    store.close()
+    data = '{"orderId": "1", "amount": 100, "currency": "USD"}'
+    if backend == "postgres":
+        import psycopg
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute("INSERT INTO events VALUES (1, 'order-1', 1, 'OrderCreated', 1, %s::jsonb, 5, 'e1')",
+                               (data,))
+    else:
+        import sqlite3
+        with sqlite3.connect(url, isolation_level=None) as connection:
+            connection.execute("INSERT INTO events (position, stream_id, version, event_type, schema_version, data,"
+                               " recorded_at, event_id) VALUES (1, 'order-1', 1, 'OrderCreated', 1, ?, 5, 'e1')",
+                               (data,))
+    store = open_store(url)
+    try:
+        with pytest.raises(StoreError, match="position 1 .*field 'currency'.*states \"USD\""):
+            store.read_all()
+    finally:
+        store.close()
