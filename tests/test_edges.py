@@ -97,3 +97,57 @@ def test_a_version_1_row_that_states_a_currency_is_refused_naming_the_field(back
             store.read_all()
     finally:
         store.close()
+
+
+# --- no command writes over a store or a file without being asked --------------------------------
+
+from eventsim.cli import main  # noqa: E402
+
+
+@pytest.fixture
+def shop_db(tmp_path):
+    db = tmp_path / "shop.db"
+    assert main(["simulate", "--orders", "5", "--seed", "1", "--db", str(db)]) == 0
+    return db
+
+
+def events_in(db):
+    store = open_store(str(db))
+    try:
+        return len(store)
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("force", [[], ["--force"]], ids=["", "--force"])
+def test_export_never_writes_over_the_store_it_reads(shop_db, capsys, force):
+    count = events_in(shop_db)
+    for out in (str(shop_db), f"sqlite:///{shop_db}"):
+        capsys.readouterr()
+        assert main(["export", "--db", out if out.startswith("sqlite") else str(shop_db), "--out", str(shop_db),
+                     *force]) == 2
+        assert capsys.readouterr().err == f"eventsim export: {shop_db}: is the store itself: give --out another file name\n"
+    assert events_in(shop_db) == count and sorted(p.name for p in shop_db.parent.iterdir()) == ["shop.db"]
+
+
+@pytest.mark.parametrize("command", [["simulate", "--orders", "5"], ["export", "--db", "{db}"]])
+def test_an_existing_file_is_replaced_only_with_force(shop_db, tmp_path, capsys, command):
+    command = [part.replace("{db}", str(shop_db)) for part in command]
+    count = events_in(shop_db)
+    other = tmp_path / "other.db"
+    assert main(["simulate", "--orders", "3", "--db", str(other)]) == 0
+    capsys.readouterr()
+    assert main([*command, "--out", str(other)]) == 2
+    err = capsys.readouterr().err
+    assert err.endswith(f"{other}: exists already: give --force to replace it, or another name\n") and err.count("\n") == 1
+    assert events_in(other) > 0 and events_in(shop_db) == count  # the store other.db is still a store
+    assert main([*command, "--out", str(other), "--force"]) == 0
+    assert other.read_text().startswith('{"eventType": "OrderCreated"')
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("shop.db")) == ["other.db"]
+
+
+def test_simulate_of_no_orders_prints_no_empty_progress_line(tmp_path, capsys):
+    assert main(["simulate", "--orders", "0", "--out", str(tmp_path / "none.jsonl")]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out.startswith("wrote 0 events of 0 orders")
+    assert (tmp_path / "none.jsonl").read_text() == ""
