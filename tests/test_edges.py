@@ -151,3 +151,24 @@ def test_simulate_of_no_orders_prints_no_empty_progress_line(tmp_path, capsys):
     captured = capsys.readouterr()
     assert captured.err == "" and captured.out.startswith("wrote 0 events of 0 orders")
     assert (tmp_path / "none.jsonl").read_text() == ""
+
+
+# --- messages ----------------------------------------------------------------------------------
+
+from eventsim.commands import ConfirmRefund, PayOrder, PlaceOrder, RequestRefund  # noqa: E402
+from eventsim.order import RefundExceedsPayment, UnknownRefund, WrongPaymentAmount  # noqa: E402
+from eventsim.shop import Shop  # noqa: E402
+
+
+def test_rule_messages_name_money_to_the_cent_and_a_missing_refund_id_as_missing():
+    shop = Shop()
+    shop.handle(PlaceOrder("1", D(100)))
+    with pytest.raises(WrongPaymentAmount, match=r"paid 99\.50 but the order is for 100\.00 \("):
+        shop.handle(PayOrder("1", D("99.5")))
+    shop.handle(PayOrder("1", D(100)))
+    with pytest.raises(RefundExceedsPayment, match=r"a refund of 101\.00 would bring refunds to 101\.00, "
+                                                   r"more than the 100\.00 paid \("):
+        shop.handle(RequestRefund("1", D(101)))
+    with pytest.raises(UnknownRefund) as caught:
+        shop.handle(ConfirmRefund("1"))
+    assert "None" not in str(caught.value) and "give its refund_id" in str(caught.value)
