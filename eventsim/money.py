@@ -32,9 +32,9 @@ def to_money(value: object, what: str = "amount") -> Decimal:
     if isinstance(value, Decimal):
         amount = value
     elif isinstance(value, int) and not isinstance(value, bool):
-        if abs(value) > MAX_AMOUNT:  # before Decimal(): a huge int would take long to convert
-            raise ValueError(f"{what} has {len(str(abs(value)))} digits; the most an amount can be is {MAX_AMOUNT:,}")
-        amount = Decimal(value)
+        if value.bit_length() > 15_000:  # about 4,500 digits: too many to convert for a message
+            raise ValueError(f"{what} has about {int(value.bit_length() * 0.30103):,} digits; not an amount")
+        amount = Decimal(value)  # then judged as any Decimal: a number and a string of it get the same words
     elif isinstance(value, str):
         if len(value) > 64:
             raise ValueError(f"{what} {value[:20]!r}… is {len(value)} characters long, not an amount")

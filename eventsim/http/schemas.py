@@ -23,8 +23,14 @@ The eventsim shop over HTTP: commands are `POST`s, queries are `GET`s, and no `G
   decided against that version or refused with `412`.
 * **Idempotency:** send an `Idempotency-Key` (the command id); a retry under the same key gets the first
   response back and records nothing new. The same key with a different request is refused with `422`.
-  Only commands that recorded events are remembered: a refused command recorded nothing, so it is decided
-  afresh when sent again.
+  The first response of a command that was carried out is kept, a refusal by a business rule (`409`,
+  `404`) included, as the IETF draft (draft-ietf-httpapi-idempotency-key-header) and Stripe do: a refused
+  command stays refused under its key, even once the order would allow it. Refusals are kept by the
+  server process (a restart forgets them); what was recorded is kept by the store. Keys are shared by all
+  clients (the server knows no clients): use a random UUID. A request refused before it was carried out
+  (a malformed field, a stale `If-Match`) is not kept.
+* **Headers** `If-Match` and `Idempotency-Key` are given once each; `If-Match` means what RFC 9110 says
+  (`*`, lists, weak tags never match). `HEAD` answers wherever `GET` does.
 * **Read-your-writes:** the read models are updated a moment after a command (eventually consistent). Send a
   command response's `position` as `minPosition` to a query, and it answers once the read models have got
   there (or `503` with `Retry-After`).
@@ -213,11 +219,12 @@ _BODY_KINDS: dict[str, dict[str, Any]] = {
         "positive, at most two decimals",
         "oneOf": [
             {"type": "number", "exclusiveMinimum": 0, "maximum": int(MAX_AMOUNT), "multipleOf": 0.01},
-            {"type": "string", "pattern": r"^\d{1,13}(\.\d{1,2})?$"},
+            {"type": "string", "pattern": r"^[0-9]{1,13}(\.[0-9]{1,2}0*)?$"},
         ],
         "examples": [100, "19.99"],
     },
     "text": {"type": "string", "maxLength": MAX_TEXT_LENGTH},
+    "currency": {"type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217, in capitals", "default": "EUR"},
 }
 
 

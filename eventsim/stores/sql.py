@@ -174,7 +174,8 @@ def _stored_event_the_long_way(event_type: str, version: int, data: str) -> Any:
     try:
         event_type, payload = upcast(event_type, version, payload)  # an old shape is read in today's
     except SchemaVersionError as error:
-        raise EventFormatError(error.problem, event_type=error.event_type, field=error.field or "schemaVersion") from None
+        field = error.field or "schemaVersion"
+        raise EventFormatError(error.problem, event_type=error.event_type, field=field) from None
     try:
         cls, attribute = _event_class(event_type)
     except KeyError:
