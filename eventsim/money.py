@@ -12,13 +12,14 @@ the totals of a million such orders (20 digits) are still exact.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal, InvalidOperation
 
 __all__ = ["Money", "MAX_AMOUNT", "to_money"]
 
 Money = Decimal
 MAX_AMOUNT = Decimal(10) ** 12
 _CENT = Decimal("0.01")
+_SHOWN = Context(prec=6, Emax=MAX_EMAX, Emin=MIN_EMIN)  # six digits of any finite Decimal, for a message
 
 
 def to_money(value: object, what: str = "amount") -> Decimal:
@@ -50,7 +51,8 @@ def to_money(value: object, what: str = "amount") -> Decimal:
     if not amount.is_finite():
         raise ValueError(f"{what} {value!r} is not a finite number")
     if not -MAX_AMOUNT <= amount <= MAX_AMOUNT:  # comparisons are exact: no rounding, no overflow
-        raise ValueError(f"{what} {amount:.6g} is more than the most an amount can be, {MAX_AMOUNT:,}")
+        shown = format(amount.normalize(_SHOWN), "g")  # 1e+30 however it was written: 10**30, 1E30, "1e30"
+        raise ValueError(f"{what} {shown} is more than the most an amount can be, {MAX_AMOUNT:,}")
     if amount.same_quantum(_CENT):  # written to the cent, as most amounts are: nothing below it to check
         return amount
     if amount.as_tuple().exponent < -2:  # type: ignore[operator]  # finite, so the exponent is an int

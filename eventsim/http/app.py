@@ -495,6 +495,8 @@ IfMatch = Annotated[
     Header(
         alias="If-Match",
         max_length=1000,
+        # Documented, not enforced by FastAPI: a malformed header is refused by ``if_match_condition`` in words.
+        json_schema_extra={"pattern": r'^(\*|(W/)?"[!#-~]*"([ \t]*,[ \t]*(W/)?"[!#-~]*")*)$'},
         description='Optimistic concurrency: "<version>" (an ETag from this server). The command is decided '
         "against that version of the order, and refused with 412 if the order has moved on. "
         'As RFC 9110 defines it: `*` matches any existing order, a list (`"2", "3"`) matches if one tag '
