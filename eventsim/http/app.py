@@ -149,7 +149,7 @@ def version_mismatch(order_id: str, condition: list[str], current: int) -> Probl
     wanted = (
         "an existing order"
         if condition == ["*"]
-        else "version " + " or ".join(condition)
+        else " or ".join(condition)
         if condition
         else "a weak tag, which If-Match never matches"
     )
@@ -161,10 +161,8 @@ def version_mismatch(order_id: str, condition: list[str], current: int) -> Probl
         "The order has changed",
         f"order {order_id} is at version {current}, not {wanted}: "
         "read it again, decide again, and send the new version in If-Match",
-        orderId=order_id,
-        currentVersion=current,
         headers={"ETag": f'"{current}"'},
-        **single,
+        **{"orderId": order_id, **single, "currentVersion": current},
     )
 
 
