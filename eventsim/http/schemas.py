@@ -292,6 +292,49 @@ def finish_openapi(app: FastAPI) -> None:
                         content = answer.get("content", {})
                         if code[0] in "45" and "application/json" in content:
                             content["application/problem+json"] = content.pop("application/json")
+            add_links(schema)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+#: Where an order's routes can go next: a command's answer names the order (and a refund its refund id).
+_ORDER_ROUTES = [
+    ("get", "/orders/{orderId}"),
+    ("get", "/orders/{orderId}/events"),
+    ("get", "/orders/{orderId}/state"),
+    ("post", "/orders/{orderId}/payments"),
+    ("post", "/orders/{orderId}/refunds"),
+    ("post", "/orders/{orderId}/cancellation"),
+    ("post", "/orders/{orderId}/shipment"),
+]
+
+
+def add_links(schema: dict[str, Any]) -> None:
+    """OpenAPI links (3.1, section 4.8.20): from each command's answer to what can be done with its order next.
+
+    A client (or a fuzzer such as schemathesis, statefully) follows them: place an order, then pay it, refund
+    it and read it by the id the answer gave, instead of guessing ids that name no order."""
+    paths = schema["paths"]
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            ok = next((operation["responses"][code] for code in ("201", "200") if code in operation["responses"]), None)
+            if method != "post" or ok is None:
+                continue
+            links = {
+                paths[target][verb]["operationId"]: {
+                    "operationId": paths[target][verb]["operationId"],
+                    "parameters": {"orderId": "$response.body#/orderId"},
+                }
+                for verb, target in _ORDER_ROUTES
+            }
+            if path == "/orders/{orderId}/refunds":
+                payout = paths["/orders/{orderId}/refunds/{refundId}/payout"]["post"]["operationId"]
+                links[payout] = {
+                    "operationId": payout,
+                    "parameters": {
+                        "orderId": "$response.body#/orderId",
+                        "refundId": "$response.body#/events/0/refundId",
+                    },
+                }
+            ok["links"] = links
