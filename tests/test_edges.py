@@ -172,3 +172,16 @@ def test_rule_messages_name_money_to_the_cent_and_a_missing_refund_id_as_missing
     with pytest.raises(UnknownRefund) as caught:
         shop.handle(ConfirmRefund("1"))
     assert "None" not in str(caught.value) and "give its refund_id" in str(caught.value)
+
+
+# --- for a newcomer ------------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_store_serve_makes_by_default_is_ignored_by_git_and_the_readme_says_how_to_run_eventsim():
+    ignored = subprocess.run(["git", "check-ignore", "-q", "eventsim.db", "eventsim.db-wal", "eventsim.db-shm"],
+                             cwd=ROOT, check=False)
+    assert ignored.returncode == 0, "eventsim serve's default store, eventsim.db, is not in .gitignore"
+    readme = (ROOT / "README.md").read_text()
+    assert ".venv/bin/eventsim" in readme and "python3 dev.py postgres" in readme and "drop-schemas" in readme
