@@ -544,8 +544,8 @@ def create_app(
     ``cors_origins`` the origins a browser page may call it from (none unless
     given).  Under an ``Idempotency-Key``, a command refused by a business
     rule is answered the same way when sent again, for as long as this process
-    runs (``refused`` below says why not longer).  The projection worker (``app.state.worker``) runs while the app
-    is served.
+    runs (``refused`` below says why not longer).  The projection worker
+    (``app.state.worker``) runs while the app is served.
     """
     shop = shop_or_store_url if isinstance(shop_or_store_url, Shop) else Shop(open_store(shop_or_store_url))
     store = shop.store
@@ -664,7 +664,7 @@ def create_app(
             fingerprint_then, problem = refused[key]
             if fingerprint_then != fingerprint(command):
                 raise key_reused(key)
-            raise problem
+            raise problem.with_traceback(None)  # the one kept answer: no traceback piles up on it per retry
         expected = None
         if condition is not None:
             current = store.stream_version(stream_for(command.order_id))
