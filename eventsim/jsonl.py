@@ -445,7 +445,9 @@ def _upcast(
     try:
         return upcast(event_type, version, payload)
     except SchemaVersionError as error:
-        raise EventFormatError(error.problem, line=line, event_type=error.event_type, field="schemaVersion") from None
+        raise EventFormatError(
+            error.problem, line=line, event_type=error.event_type, field=error.field or "schemaVersion"
+        ) from None
 
 
 def loads(text: str, *, line: int | None = None) -> LoggedEvent:
