@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .clock import system_clock
-from .events import event_type_name
 from .ids import random_ids
+from .registry import event_type_name
 
 __all__ = [
     "InMemoryEventStore",
