@@ -53,6 +53,7 @@ import pandas as pd
 from .copying import copy_log
 from .history import history_jsonl
 from .jsonl import iter_jsonl, write_jsonl
+from .projections import ProjectionFailed
 from .read_models import ShopReadModels
 from .rule_check import check_log, event_stream
 from .simulator import SimulationConfig, simulate
@@ -207,8 +208,9 @@ def run_import(args: argparse.Namespace) -> int:
         summarise(args.events, len(loaded), memory.orders_frame(), memory.daily_revenue_frame())
         return 0
     if args.events is not None:
-        log = load(args.events).read_all()  # every line read and checked before anything is recorded
-        store = record_into(args.db, log)
+        loaded = load(args.events)  # every line read and checked before anything is recorded,
+        ShopReadModels(loaded).catch_up()  # and folded by the read models too
+        store = record_into(args.db, loaded.read_all())
     else:
         store = open_existing(args.db)
     try:
@@ -400,6 +402,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{where}{error.strerror or error}", file=sys.stderr)
     except ValueError as error:  # EventFormatError and LogError are ValueErrors, with the line
         print(f"{prefix}{error}", file=sys.stderr)
+    except ProjectionFailed as error:  # a log no read model can fold: it names the position and why
+        print(f"{prefix}a read model cannot fold the log: {error.failure.reason}", file=sys.stderr)
     except StoreError as error:  # it names the store itself
         print(f"eventsim {args.command}: {error}", file=sys.stderr)
     except MemoryError:

@@ -375,7 +375,7 @@ def evolve(state: OrderState, event: DomainEvent) -> OrderState:
         case OrderPaid():
             return state.but(paid=state.amount)
         case RefundCreated():
-            refund = Refund(event.refund_id or "", event.amount, len(state.refunds) + 1)
+            refund = Refund(event.refund_id or _new_refund_id(state), event.amount, len(state.refunds) + 1)
             return state.but(
                 refunds=state.refunds.set(refund.refund_id, refund),
                 refunds_requested=state.refunds_requested + event.amount,
