@@ -72,13 +72,13 @@ class LoggedEvent:
     event: Any
     recorded_at: int
     event_id: str | None = None
-    stream_id: str | None = None
     version: int | None = None
     position: int | None = None
     correlation_id: str | None = None
     causation_id: str | None = None
     actor: str | None = None
     line: int | None = dataclasses.field(default=None, compare=False)  # where it was read from
+    stream_id: str | None = None  # the stream it was recorded in, where the line says
 
     @property
     def event_type(self) -> str:
@@ -438,7 +438,7 @@ def from_json(obj: Any, *, line: int | None = None) -> LoggedEvent:
         raise EventFormatError(str(problem), line=line, event_type=spec.event_type, field=name) from None
     event_id, stream_id, version, position, correlation_id, causation_id, actor = envelope
     return LoggedEvent(
-        event, recorded_at, event_id, stream_id, version, position, correlation_id, causation_id, actor, line
+        event, recorded_at, event_id, version, position, correlation_id, causation_id, actor, line, stream_id
     )
 
 

@@ -326,7 +326,7 @@ class InMemoryEventStore(Subscribers):
         """
         events = list(events)
         for event in events:
-            event_type_name(event)  # TypeError for anything that is not a domain event
+            event_type_name(event)  # TypeError for anything that is not a registered event type
         check_expected_version(expected_version)
         with self._lock:
             stream = self._streams.get(stream_id)

@@ -69,7 +69,7 @@ def test_a_store_is_recorded_into_only_when_empty(simulated, tmp_path, capsys):
     before = db.read_bytes()
     assert main(["import", str(simulated_file), "--db", str(db)]) == 2
     assert capsys.readouterr().err == (f"eventsim import: SQLite store '{db}': already holds "
-                                       f"{len(read_jsonl(simulated_file))} events: simulate and replay record "
+                                       f"{len(read_jsonl(simulated_file))} events: simulate and import record "
                                        "into an empty store only\n")
     with sqlite3.connect(db) as connection:
         assert connection.execute("SELECT count(*) FROM events").fetchone()[0] == len(read_jsonl(simulated_file))
