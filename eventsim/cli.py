@@ -55,7 +55,7 @@ from .history import history_jsonl
 from .jsonl import iter_jsonl, write_jsonl
 from .projections import ProjectionFailed
 from .read_models import ShopReadModels
-from .rule_check import check_log, event_stream
+from .rule_check import check_log
 from .simulator import SimulationConfig, simulate
 from .sql_read_models import SQLReadModels
 from .store import InMemoryEventStore
@@ -70,7 +70,7 @@ INTERRUPTED = 130  # what a shell reports for Ctrl-C
 
 def load(path: str) -> InMemoryEventStore:
     """A store holding the log at ``path``, every event as it was recorded."""
-    store: InMemoryEventStore = copy_log(iter_jsonl(path), stream_of_event=event_stream)
+    store: InMemoryEventStore = copy_log(iter_jsonl(path))
     return store
 
 
@@ -128,7 +128,7 @@ def check_empty(url: str) -> None:
 def record_into(url: str, log: Iterable[Any]) -> Any:
     """Record an already checked log into the empty store at ``url``, through the shop; return the store."""
     check_empty(url)
-    return copy_log(log, make_store=partial(open_store, url), stream_of_event=event_stream)
+    return copy_log(log, make_store=partial(open_store, url))
 
 
 def close(store: Any) -> None:

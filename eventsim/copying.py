@@ -29,7 +29,7 @@ from typing import Any
 
 from .clock import SimulatedClock
 from .jsonl import to_json
-from .registry import event_type_name
+from .registry import event_type, event_type_name
 from .store import ANY, ConcurrencyError, InMemoryEventStore
 
 __all__ = ["LogError", "copy_log", "appends"]
@@ -63,12 +63,12 @@ class Line:
         return LogError(self.number, event_type_name(self.logged.event), problem)
 
 
-def appends(log: Iterable[Any], stream_of_event: Callable[[Any], str] | None = None) -> Iterator[list[Line]]:
+def appends(log: Iterable[Any]) -> Iterator[list[Line]]:
     """The log's lines, with their event ids and streams, one list per append, each checked as a store
     checks an append before it is handed out.
 
-    A line's stream is the one it names (``streamId``); a line that names none (the seed's) is given
-    ``stream_of_event(event)``, or refused when there is no such rule.
+    A line's stream is the one it names (``streamId``); a line that names none (the seed's) is kept
+    where its domain's rule puts it (``Domain.event_stream``), or refused when its domain has none.
     """
     event_ids: dict[str, int] = {}  # event id -> its line
     previous: Line | None = None
@@ -78,9 +78,14 @@ def appends(log: Iterable[Any], stream_of_event: Callable[[Any], str] | None = N
         event_id = logged.event_id or _derived_id(event_id, to_json(logged))
         stream_id = logged.stream_id
         if stream_id is None:
-            if stream_of_event is None:
-                raise LogError(getattr(logged, "line", None) or number, logged.event_type, "names no streamId")
-            stream_id = stream_of_event(logged.event)
+            rule = event_type(logged.event).stream_of
+            if rule is None:
+                raise LogError(
+                    getattr(logged, "line", None) or number,
+                    logged.event_type,
+                    "names no streamId, and its domain gives no rule for one (Domain.event_stream)",
+                )
+            stream_id = rule(logged.event)
         line = Line(getattr(logged, "line", None) or number, logged, event_id, stream_id)
         _check_line(line, previous, event_ids)
         previous = line
@@ -146,7 +151,6 @@ def copy_log(
     log: Iterable[Any],
     *,
     make_store: Callable[..., Any] = InMemoryEventStore,
-    stream_of_event: Callable[[Any], str] | None = None,
 ) -> Any:
     """Record every event of ``log`` into a new, empty store, as it was recorded; return the store.
 
@@ -159,7 +163,7 @@ def copy_log(
     clock = SimulatedClock()
     ids = _LogIds()
     store = make_store(clock=clock, ids=ids)
-    for group in appends(log, stream_of_event):
+    for group in appends(log):
         first = group[0]
         version = first.logged.version
         if version is not None:

@@ -27,7 +27,7 @@ from decimal import Decimal
 from functools import reduce
 from typing import Any, Generic, TypeVar
 
-from .registry import event_type, register_event
+from .registry import event_type, register_event, set_stream_rule
 
 __all__ = ["Domain", "command_fingerprint", "state_shape"]
 
@@ -89,6 +89,9 @@ class Domain(Generic[C, E, S]):
     ``events`` are its event classes: each is registered under its class
     name when the domain is made, unless it was registered already (under a
     name or schema version of its own, with ``register_event``).
+    ``event_stream(event)``, if given, names the stream of an event read from
+    a log line that does not say (a hand-written line, say): the same stream
+    ``stream_of`` gives the command that records it.
 
     Snapshots (``eventsim.snapshots``) keep a state as JSON text.  A flat
     dataclass state (fields of str, int, bool, ``Decimal`` or ``None``) needs
@@ -104,6 +107,7 @@ class Domain(Generic[C, E, S]):
     decide: Callable[[C, S], Sequence[E]]
     evolve: Callable[[S, E], S]
     stream_of: Callable[[C], str]
+    event_stream: Callable[[E], str] | None = None
     fingerprint: Callable[[C], str] = command_fingerprint
     state_version: int = 1
     state_schema: str = ""
@@ -117,6 +121,8 @@ class Domain(Generic[C, E, S]):
                 event_type(cls)
             except TypeError:
                 register_event(cls)
+            if self.event_stream is not None:
+                set_stream_rule(cls, self.event_stream)
         object.__setattr__(self, "events", events)
         if not self.state_schema:
             object.__setattr__(self, "state_schema", f"{self.state_version}:{state_shape(type(self.initial_state))}")

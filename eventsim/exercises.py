@@ -780,7 +780,7 @@ def check_refund_paid_cause(store: Any, refund_paid_cause: Any) -> str | None:
     if refund_paid_cause == paid.event_id:
         return "that is the event's own id: what caused it is recorded in another field of the envelope."
     if refund_paid_cause == paid.correlation_id:
-        return "that id is shared by everything that followed from the order: ask for the direct cause."
+        return "that id is shared by the whole conversation, from the refund's request on: ask for the direct cause."
     if any(refund_paid_cause == r.causation_id for r in stream):
         return "that caused another event of the order: find the one that says the refund was paid out."
     return "find the event that says the refund was paid out, and read which command caused it."

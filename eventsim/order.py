@@ -32,7 +32,7 @@ from .events import (
     RefundPaid,
 )
 from .money import to_money
-from .streams import stream_of
+from .streams import event_stream, stream_of
 
 __all__ = [
     "ORDERS",
@@ -365,8 +365,8 @@ def decide(command: Command, state: OrderState) -> list[DomainEvent]:
 def evolve(state: OrderState, event: DomainEvent) -> OrderState:
     """Apply one event.  Events are facts: ``evolve`` never rejects them."""
     match event:
-        case OrderCreated():
-            return initial_state.but(
+        case OrderCreated():  # the stream's first event: ``state`` is the initial one
+            return state.but(
                 order_id=event.order_id,
                 customer_id=event.customer_id,
                 amount=event.amount,
@@ -452,6 +452,7 @@ ORDERS: Domain[Command, DomainEvent, OrderState] = Domain(
     decide=decide,
     evolve=evolve,
     stream_of=stream_of,
+    event_stream=event_stream,
     fingerprint=fingerprint,
     state_schema=STATE_SCHEMA,
     state_to_json=state_to_json,

@@ -27,7 +27,7 @@ import re
 import threading
 import types
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -69,6 +69,7 @@ class EventType:
     name: str
     schema_version: int
     fields: tuple[Field, ...]
+    stream_of: Callable[[Any], str] | None = None  # where an event that does not say is kept (its domain's rule)
 
 
 _TYPE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,99}")
@@ -138,6 +139,13 @@ class _Registry:
             self._by_class[cls] = registered  # a class defined again (a cell run twice) is registered anew
         return registered
 
+    def set_stream_rule(self, cls: type, rule: Callable[[Any], str]) -> None:
+        with self._lock:
+            registered = dataclasses.replace(self.of(cls), stream_of=rule)
+            self._by_class[cls] = registered
+            if self._by_name.get(registered.name, registered).cls is cls:
+                self._by_name[registered.name] = registered
+
     def of(self, event: object) -> EventType:
         cls = event if isinstance(event, type) else type(event)
         try:
@@ -167,6 +175,12 @@ def register_event(cls: type, name: str | None = None, *, schema_version: int = 
     """
     _REGISTRY.register(cls, name, schema_version)
     return cls
+
+
+def set_stream_rule(cls: type, rule: Callable[[Any], str]) -> None:
+    """Say which stream an event of ``cls`` belongs in, for a log line that does not name its stream
+    (a domain does this for its events: ``eventsim.domain.Domain.event_stream``)."""
+    _REGISTRY.set_stream_rule(cls, rule)
 
 
 def event_type(event: object) -> EventType:

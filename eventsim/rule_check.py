@@ -42,7 +42,6 @@ from .events import (
 )
 from .order import OrderError, OrderState, decide, evolve, initial_state
 from .registry import event_type_name
-from .streams import stream_for
 
 __all__ = ["RuleViolation", "check_log", "command_for"]
 
@@ -57,11 +56,6 @@ class RuleViolation:
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.event_type}: {self.problem}"
-
-
-def event_stream(event: Any) -> str:
-    """The stream of a line that names none (the seed's lines): its order's."""
-    return stream_for(event.order_id)
 
 
 def command_for(event: DomainEvent, state: OrderState, command_id: str | None = None) -> Command:
@@ -132,7 +126,7 @@ def check_log(log: Iterable[Any]) -> list[RuleViolation]:
     """
     states: dict[str, OrderState] = {}
     violations = []
-    for group in appends(log, event_stream):
+    for group in appends(log):
         state = states.get(group[0].stream_id, initial_state)
         violation = _verdict(group, state)
         if violation is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["STREAM_PREFIX", "stream_for", "stream_of", "order_id_of"]
+__all__ = ["STREAM_PREFIX", "stream_for", "stream_of", "event_stream", "order_id_of"]
 
 STREAM_PREFIX = "order-"
 
@@ -36,3 +36,8 @@ def order_id_of(stream_id: str) -> str:
 def stream_of(command: Any) -> str:
     """The stream an order command is decided against: its order's."""
     return stream_for(command.order_id)
+
+
+def event_stream(event: Any) -> str:
+    """The stream an order event belongs in: its order's."""
+    return stream_for(event.order_id)

@@ -80,8 +80,9 @@ def story_shop() -> Shop:
     shop = Shop(clock=SimulatedClock(start=1_628_379_200, step=3600), ids=SeededIds(5))
     shop.handle(PlaceOrder("123456", Decimal("100"), customer_id="alice"))
     shop.handle(PayOrder("123456", Decimal("100")))
-    shop.handle(RequestRefund("123456", Decimal("30"), reason="one cup broken"))
-    shop.handle(ConfirmRefund("123456", "R1", command_id=confirm_command_id("123456", "R1")))
+    [requested] = shop.handle(RequestRefund("123456", Decimal("30"), reason="one cup broken"))
+    shop.handle(ConfirmRefund("123456", "R1", command_id=confirm_command_id("123456", "R1")),  # the reaction
+                causation_id=requested.event_id, correlation_id=requested.correlation_id)
     shop.handle(ShipOrder("123456"))
     return shop
 
