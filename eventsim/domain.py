@@ -59,15 +59,25 @@ def command_fingerprint(command: Any) -> str:
 
 
 def state_shape(*classes: type) -> str:
-    """A fingerprint of the fields of ``classes``: it changes whenever a field is added, removed or retyped."""
+    """A fingerprint of the fields of ``classes``: it changes whenever a field is added, removed or retyped.
+
+    A class that is not a dataclass (a state that is a plain ``Decimal`` balance, say) counts by its name.
+    """
     text = ";".join(
-        f"{cls.__name__}({','.join(f'{f.name}:{f.type}' for f in dataclasses.fields(cls))})" for cls in classes
+        f"{cls.__name__}({','.join(f'{f.name}:{f.type}' for f in dataclasses.fields(cls))})"
+        if dataclasses.is_dataclass(cls)
+        else cls.__qualname__
+        for cls in classes
     )
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def _flat_state_to_json(state: Any) -> str:
     """A flat dataclass state as JSON: each field a str, int, bool, ``None`` or ``Decimal`` (as exact text)."""
+    if not dataclasses.is_dataclass(state):
+        raise TypeError(
+            f"a snapshot of a {type(state).__name__} state needs the domain's own state_to_json and state_from_json"
+        )
     data = {}
     for f in dataclasses.fields(state):
         value = getattr(state, f.name)

@@ -119,7 +119,8 @@ class _Registry:
 
     def register(self, cls: type, name: str | None, schema_version: int) -> EventType:
         if not isinstance(cls, type) or not dataclasses.is_dataclass(cls):
-            raise TypeError(f"an event type is a dataclass, not {cls!r:.60}")
+            shown = cls.__name__ if isinstance(cls, type) else repr(cls)[:60]
+            raise TypeError(f"an event type is a frozen dataclass (@dataclass(frozen=True)), not {shown}")
         if not cls.__dataclass_params__.frozen:  # type: ignore[attr-defined]
             raise TypeError(f"{cls.__name__} must be a frozen dataclass (@dataclass(frozen=True)): events never change")
         name = cls.__name__ if name is None else name

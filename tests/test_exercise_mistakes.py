@@ -9,6 +9,7 @@ print ✅, and the unanswered placeholder "not answered yet".
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from decimal import Decimal
@@ -700,9 +701,10 @@ def test_6_4_a_reaction_of_your_own(capsys):
 
 # --- 7 · Trade-offs, measured ------------------------------------------------------
 
-class AccountMessage:
-    def __init__(self, account_id, amount):
-        self.account_id, self.amount = account_id, amount
+@dataclasses.dataclass(frozen=True)
+class AccountMessage:  # as notebook 7 defines them: frozen dataclasses
+    account_id: str
+    amount: Decimal
 
 
 class Deposit(AccountMessage):
@@ -719,6 +721,11 @@ class Deposited(AccountMessage):
 
 class Withdrawn(AccountMessage):
     pass
+
+
+class PlainDeposited:  # a class the store cannot keep: not a frozen dataclass
+    def __init__(self, account_id, amount):
+        self.account_id, self.amount = account_id, amount
 
 
 class InsufficientFunds(Exception):
@@ -767,6 +774,18 @@ def test_7_1_capstone(capsys):
     def returns_balance(command, balance):  # conceptual: decide returns state, not events
         return balance + command.amount
     assert_wrong(capsys, check, returns_balance, evolve_account, *ACCOUNT, concept="not the new balance")
+
+    def plain_events(command, balance):  # events the store cannot keep: runs in a list, not on the engine
+        return [PlainDeposited(e.account_id, e.amount) if isinstance(e, Deposited) else e
+                for e in decide_account(command, balance)]
+
+    def plain_evolve(balance, event):
+        return balance + event.amount if isinstance(event, PlainDeposited) else evolve_account(balance, event)
+    assert_wrong(capsys, check, plain_events, plain_evolve, *ACCOUNT, concept="frozen dataclass")
+
+    def one_account(command, balance):  # every event says the account of the example
+        return [type(e)("acc-1", e.amount) for e in decide_account(command, balance)]
+    assert_correct(capsys, check, one_account, evolve_account, *ACCOUNT)  # the stream, not the event, says whose
 
     def swapped(event, balance):  # type slip: arguments in the wrong order
         return evolve_account(balance, event)
