@@ -191,5 +191,18 @@ class Application(Generic[C, E, S]):
         """The stream's current state, as the fold of its whole stream would give it."""
         return self.load(stream_id)[0]
 
+    def state_at(self, stream_id: str, *, version: int | None = None, at: int | None = None) -> S:
+        """Time travel: the stream's state right after its event number ``version`` (0: before its first),
+        or as it was at ``at`` (Unix seconds: the events recorded at or before it).  Nothing is cached:
+        this is the fold of a prefix of the stream, read from the store."""
+        if (version is None) == (at is None):
+            raise TypeError("give version or at, one of them")
+        events = self.store.read_stream(stream_id)
+        if version is not None:
+            if not 0 <= version <= len(events):
+                raise ValueError(f"{stream_id} has versions 0 to {len(events)}, not {version}")
+            return self.domain.fold(r.event for r in events[:version])
+        return self.domain.fold(r.event for r in events if r.recorded_at <= at)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self.domain.name} on {self.store!r}>"

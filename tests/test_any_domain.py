@@ -274,6 +274,16 @@ def test_the_application_service_runs_the_domain_on_every_store(make_store):
         "account-A1") == bank.state("account-A1")
 
 
+def test_time_travel_folds_a_prefix_of_this_domains_stream(make_store):
+    bank = Application(BANK, make_store(clock=SimulatedClock(start=1_000, step=10)))
+    bank_story(bank)
+    assert bank.state_at("account-A1", version=0) == Account()
+    assert bank.state_at("account-A1", version=2).balance == D("100.10")
+    assert bank.state_at("account-A1", at=1_020) == bank.state_at("account-A1", version=3)
+    with pytest.raises(ValueError, match="account-A1 has versions 0 to 5, not 6"):
+        bank.state_at("account-A1", version=6)
+
+
 def test_two_services_on_one_store_retry_on_a_conflict_and_lose_nothing(make_store):
     store = make_store()
     first, second = Application(BANK, store), Application(BANK, store)
