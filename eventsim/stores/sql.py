@@ -114,6 +114,9 @@ def payload_json(payload: dict[str, Any]) -> str:
 _JSON = json.JSONDecoder(parse_float=Decimal, parse_int=Decimal)
 
 
+_NOTHING: frozenset[str] = frozenset()
+
+
 @cache
 def _decoding(registration: EventType) -> tuple[type, dict[str, str], frozenset[str]]:
     """For a registered event type: its class, its payload's names -> field names, and its whole-number fields."""
@@ -130,8 +133,7 @@ def _today(event_type: str) -> tuple[int, type, dict[str, str], frozenset[str], 
     if registration is None:
         raise KeyError(event_type)
     cls, attribute, whole = _decoding(registration)
-    required = frozenset(UPCASTERS.required.get(event_type, ()))
-    return registration.schema_version, cls, attribute, whole, required
+    return registration.schema_version, cls, attribute, whole, UPCASTERS.required.get(event_type, _NOTHING)
 
 
 def stored_event(event_type: str, version: int, data: str) -> Any:
