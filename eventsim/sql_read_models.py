@@ -186,7 +186,8 @@ class _Postgres(_Database):
 
     def rows(self, sql: str, params: Sequence[Any] = (), names: list[str] | None = None) -> list[tuple[Any, ...]]:
         try:
-            cursor = self.connection.execute(sql, params)
+            # Without parameters the text goes as it is: a % (in LIKE '%', or a comment) is not a placeholder.
+            cursor = self.connection.execute(sql, params or None)
             if names is not None:
                 names += [column[0] for column in cursor.description or ()]
             return cursor.fetchall() if cursor.description else []

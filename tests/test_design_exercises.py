@@ -35,7 +35,7 @@ def test_fit_one_swapped_answer_is_refused(capsys):
 
 
 def test_fit_words_outside_the_vocabulary_are_refused(capsys):
-    assert_wrong(capsys, ex.check_fit, {**FIT, "a company blog's pages": "ES"}, concept="exactly")
+    assert_wrong(capsys, ex.check_fit, {**FIT, "a company blog's pages": "ES"}, concept="FITS or CRUD")
     assert_wrong(capsys, ex.check_fit, {"a bank account's ledger": ex.FITS}, concept="give an answer")
 
 
@@ -60,9 +60,9 @@ def test_a_customer_limit_kept_in_one_order_is_refused(capsys):
 
 def test_rule_boundaries_shape_slips(capsys):
     assert_wrong(capsys, ex.check_rule_boundaries, {**RULES, "an order is paid once": "one stream"},
-                 concept="exactly")
+                 concept="ONE_STREAM or ACROSS")
     assert_wrong(capsys, ex.check_rule_boundaries, [("an order is paid once", ex.ONE_STREAM)] * 2,
-                 concept="give an answer")
+                 concept="the dict of the cell above")
 
 
 # --- 11.3 events from a storyboard ---------------------------------------------------

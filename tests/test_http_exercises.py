@@ -127,3 +127,30 @@ def test_a_wrong_answer_gets_the_hint_it_needs(capsys, check, wrong, hint):
     check(wrong)
     out = capsys.readouterr().out
     assert out.startswith(WRONG) and hint in out, out
+
+
+# --- issue 24 -----------------------------------------------------------------------------------
+
+def place_and_read_with_the_version(client):  # the order's version is not a position in the log
+    placed = client.post("/orders", json=PLACE).json()
+    return client.get("/orders/777", params={"minPosition": placed["version"]}).json()
+
+
+def test_9_1_the_orders_version_sent_as_min_position_is_refused(capsys):
+    check_place_and_read(place_and_read_with_the_version)
+    out = capsys.readouterr().out
+    assert out.startswith(WRONG) and "minPosition" in out
+
+
+def test_9_3_a_status_code_returned_is_not_told_to_return_the_status_code(capsys):
+    def unquoted(client, order_id, seen):
+        return client.post(f"/orders/{order_id}/shipment", headers={"If-Match": seen.strip('"') + "x"}).status_code
+    check_ship_if_unchanged(unquoted)
+    out = capsys.readouterr().out
+    assert out.startswith(WRONG) and "If-Match" in out and "return the status code." not in out
+
+
+def test_9_3_an_etag_copied_from_the_notebook_is_stale_here(capsys):
+    check_ship_if_unchanged(lambda client, order_id, seen: client.post(
+        f"/orders/{order_id}/shipment", headers={"If-Match": '"2"'}).status_code)
+    assert capsys.readouterr().out.startswith(WRONG)

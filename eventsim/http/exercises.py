@@ -10,12 +10,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 import httpx
 
 from ..clock import SimulatedClock
-from ..exercises import _answered, exercise
+from ..commands import PayOrder, PlaceOrder, RequestRefund
+from ..exercises import _brief, _call, exercise
 from ..ids import SeededIds
 from ..shop import Shop
 from ..streams import stream_for
@@ -28,12 +30,22 @@ __all__ = ["check_place_and_read", "check_refund_with_retry", "check_ship_if_unc
 
 @contextmanager
 def _shop_server(lag: float = 0.0) -> Iterator[tuple[Shop, Any]]:
-    """A fresh shop served on a free port; with ``lag``, its read models start that many seconds late."""
+    """A shop served on a free port; with ``lag``, its read models fall that many seconds behind.
+
+    The shop holds a few orders already, paid and refunded, so that an order's version and its events'
+    positions in the log differ, as they do in any shop that has been open a day.
+    """
     shop = Shop(clock=SimulatedClock(), ids=SeededIds(8))
+    for order_id in ("E1", "E2", "E3"):
+        shop.handle(PlaceOrder(order_id, Decimal(30)))
+        shop.handle(PayOrder(order_id, Decimal(30)))
+    shop.handle(RequestRefund("E2", Decimal(5), reason="a scratch"))
     app = create_app(shop, max_wait=5.0)
-    if lag:
-        app.state.worker.pause()
     server = start(app)
+    if lag:
+        with app.state.worker.lock:  # the read models have seen the earlier orders, then stop for a while
+            app.state.worker.wait_for(shop.store.last_position, 5.0)
+        app.state.worker.pause()
     resume = threading.Timer(lag, app.state.worker.resume)
     if lag:
         resume.start()
@@ -50,21 +62,38 @@ def _types(shop: Shop, order_id: str) -> list[str]:
 
 @exercise("9.1", "read your own write", shape="a function place_and_read(client) returning the order JSON")
 def check_place_and_read(place_and_read: Callable) -> str | None:
-    with _shop_server(lag=1.0) as (shop, server), httpx.Client(base_url=server.url) as client:
-        answer = _answered(place_and_read(client))
-        if _types(shop, "777") != ["OrderCreated"]:
-            return 'place order 777 with POST /orders and the body {"orderId": "777", "amount": "19.99"}.'
-        if not isinstance(answer, dict):
-            return "return the order as a dict: the .json() of the GET's response."
-        if answer.get("status") == 404 or answer.get("type") == "/problems/not-found":
-            return (
-                "the read model had not caught up yet, so the order was not found: send the position from "
-                "the POST's response as minPosition with the GET."
-            )
-        if "events" in answer and isinstance(answer["events"], list):
-            return "that is the order's events; read the order itself: GET /orders/777."
-        if (answer.get("orderId"), answer.get("amount"), answer.get("status")) != ("777", "19.99", "placed"):
-            return f"the answer should be order 777, placed, for 19.99; yours says {answer}."
+    # The read model lags longer than any fixed wait a learner would write, unless a read asks for the
+    # position of the new order's event: then it catches up at once, as it would while that read waits.
+    with _shop_server(lag=6.0) as (shop, server):
+        worker = server.app.state.worker
+
+        def catch_up_when_asked(request: httpx.Request) -> None:
+            asked = request.url.params.get("minPosition", "")
+            if request.method == "GET" and asked.isdigit() and int(asked) >= shop.store.last_position:
+                worker.resume()
+
+        with httpx.Client(base_url=server.url, event_hooks={"request": [catch_up_when_asked]}) as client:
+            return _read_your_write(place_and_read, shop, client)
+
+
+def _read_your_write(place_and_read: Callable, shop: Shop, client: httpx.Client) -> str | None:
+    answer = _call("placing and reading order 777", place_and_read, client, what="place_and_read")
+    if _types(shop, "777") != ["OrderCreated"]:
+        return 'place order 777 with POST /orders and the body {"orderId": "777", "amount": "19.99"}.'
+    if not isinstance(answer, dict):
+        return "return the order as a dict: the .json() of the GET's response."
+    if answer.get("status") == 404 or answer.get("type") == "/problems/not-found":
+        return (
+            "the read model had not caught up yet, so the order was not found: send the position from "
+            "the POST's response as minPosition with the GET."
+        )
+    if "events" in answer and isinstance(answer["events"], list):
+        return "that is the order's events; read the order itself: GET /orders/777."
+    if (answer.get("orderId"), answer.get("amount"), answer.get("status")) != ("777", "19.99", "placed"):
+        return (
+            "the answer should be order 777, placed, for 19.99; yours says "
+            f"{answer.get('orderId')!r}, {answer.get('status')!r}, for {answer.get('amount')!r}."
+        )
     return None
 
 
@@ -76,10 +105,18 @@ def check_refund_with_retry(refund_with_retry: Callable) -> str | None:
         setup.post("/orders/A1/payments", json={"amount": 50})
         setup.close()
         with httpx.Client(base_url=server.url, transport=LoseResponses(times=1)) as client:
-            try:
-                response = _answered(refund_with_retry(client, "A1", "refund-A1-1"))
-            except httpx.TimeoutException:
-                return "the first answer is lost: catch httpx.TimeoutException and send the request again."
+            response = _call(
+                "asking for a refund of order A1",
+                refund_with_retry,
+                client,
+                "A1",
+                "refund-A1-1",
+                what="refund_with_retry",
+                on={
+                    httpx.TimeoutException: "the first answer is lost: catch httpx.TimeoutException and send the "
+                    "request again."
+                },
+            )
         refunds = _types(shop, "A1").count("RefundCreated")
         if refunds > 1:
             return (
@@ -104,19 +141,34 @@ def check_refund_with_retry(refund_with_retry: Callable) -> str | None:
 @exercise("9.3", "ship only what you saw", shape="a function ship_if_unchanged(client, order_id, seen)")
 def check_ship_if_unchanged(ship_if_unchanged: Callable) -> str | None:
     with _shop_server() as (shop, server), httpx.Client(base_url=server.url) as client:
+        # Versions of their own, unlike the notebook's orders: an ETag copied from the notebook is stale here.
         client.post("/orders", json={"orderId": "B1", "amount": 20})
-        seen = client.post("/orders/B1/payments", json={"amount": 20}).headers["ETag"]
+        client.post("/orders/B1/payments", json={"amount": 20})
+        seen = client.post("/orders/B1/refunds", json={"amount": 1, "reason": "a dent"}).headers["ETag"]
         client.post("/orders/B1/refunds", json={"amount": 5, "reason": "a scratch"})  # someone else, meanwhile
-        stale = _answered(ship_if_unchanged(client, "B1", seen))
+        raised: dict[type, str] = {
+            httpx.HTTPStatusError: "your function raised for the server's refusal (raise_for_status): here a "
+            "refusal is the answer, so return the status code the server answered."
+        }
+        stale = _call("shipping order B1", ship_if_unchanged, client, "B1", seen, what="ship_if_unchanged", on=raised)
         if "OrderShipped" in _types(shop, "B1"):
             return (
                 "the order changed after you looked (a refund was requested) and it was shipped anyway: send "
                 "the ETag you saw as If-Match, so the server refuses if the order has changed."
             )
+        if isinstance(stale, httpx.Response):
+            return "return the status code of the shipment's response (an int), not the response itself."
         if stale != 412:
-            return f"with a stale ETag the server answers 412; you returned {stale!r}: return the status code."
+            return (
+                f"with a stale ETag the server should refuse with 412 (precondition failed), but your function "
+                f"returned {_brief(stale)}: send the ETag you saw, exactly as the server gave it, in an If-Match "
+                "header, and return the status code the server answered."
+            )
         client.post("/orders", json={"orderId": "B2", "amount": 20})
-        current = client.post("/orders/B2/payments", json={"amount": 20}).headers["ETag"]
+        client.post("/orders/B2/payments", json={"amount": 20})
+        dent = client.post("/orders/B2/refunds", json={"amount": 1, "reason": "a dent"})
+        current = dent.headers["ETag"]
+        client.get("/orders/B2", params={"minPosition": dent.json()["position"]})  # the read side has seen it
         # Should the function read the order first, another clerk refunds it right after that read:
         # a comparison of ETags made by the client, then a shipment without If-Match, ships a changed order.
         changed: list[bool] = []
@@ -128,7 +180,9 @@ def check_ship_if_unchanged(ship_if_unchanged: Callable) -> str | None:
                 changed.append(True)
 
         client.event_hooks["response"].append(refund_after_a_read)
-        fresh = ship_if_unchanged(client, "B2", current)
+        fresh = _call(
+            "shipping order B2", ship_if_unchanged, client, "B2", current, what="ship_if_unchanged", on=raised
+        )
         shipped = "OrderShipped" in _types(shop, "B2")
         if changed and shipped:
             return (
@@ -136,7 +190,17 @@ def check_ship_if_unchanged(ship_if_unchanged: Callable) -> str | None:
                 "ETags yourself leaves that gap. Send the ETag you saw as If-Match, and the server compares."
             )
         if changed and fresh != 412:
-            return f"the order changed after your read, so the server answers 412; you returned {fresh!r}."
-        if not changed and (fresh != 200 or not shipped):
-            return f"with the current ETag the order should ship (200); you returned {fresh!r}."
+            return (
+                f"the order changed after your read, so the server answers 412; your function returned {_brief(fresh)}."
+            )
+        if not changed and not shipped:
+            return (
+                f"with the current ETag the order should ship; your function returned {_brief(fresh)} and the "
+                "order was not shipped: send the ETag you were given, exactly as the server gave it (quotes included)."
+            )
+        if not changed and fresh != 200:
+            return (
+                f"the order shipped, so the server answered 200; your function returned {_brief(fresh)}: "
+                "return the status code."
+            )
     return None
