@@ -23,8 +23,10 @@ The same commands on a database (any URL ``eventsim.stores.open_store`` takes)::
     eventsim trace --db shop.db 000042
     eventsim export --db shop.db --out events.jsonl       # the store's log as JSON lines
 
-A store is recorded into only when empty.  ``export`` then ``import`` into an
-empty store then ``export`` gives the same file, byte for byte.
+A store is recorded into only when empty, and a file is written over only
+with ``--force`` (never the store being read); a file is written under a
+temporary name and renamed, so it is whole or not there.  ``export`` then
+``import`` into an empty store then ``export`` gives the same file, byte for byte.
 
 Never a traceback: bad input exits with status 2 and one line on stderr that
 names the file (or the store), the line and the problem, and nothing is
@@ -136,11 +138,21 @@ def close(store: Any) -> None:
         store.close()
 
 
-def _writable(out: Path) -> None:
+def _writable(out: Path, force: bool, store: str | None) -> None:
+    """Refuse, before any work is done, to write ``out`` where it cannot be, or over what is there.
+
+    An existing file is replaced only with ``--force`` (it may be a log or a
+    store of its own); the store the command reads or records into never,
+    since writing the file is then what destroys it."""
     if not out.parent.is_dir():
         raise FileNotFoundError(errno.ENOENT, f"cannot write here: there is no directory {out.parent}", str(out))
     if out.is_dir():
         raise IsADirectoryError(errno.EISDIR, "is a directory; give a file name", str(out))
+    path = None if store is None else store.removeprefix("sqlite:///") if store.startswith("sqlite:///") else store
+    if path is not None and "://" not in path and out.exists() and Path(path).exists() and out.samefile(path):
+        raise FileExistsError(errno.EEXIST, "is the store itself: give --out another file name", str(out))
+    if out.exists() and not force:
+        raise FileExistsError(errno.EEXIST, "exists already: give --force to replace it, or another name", str(out))
 
 
 def write_atomically(events: Iterable[Any], out: Path) -> int:
@@ -159,16 +171,19 @@ def run_simulate(args: argparse.Namespace) -> int:
     config = SimulationConfig(orders=args.orders, customers=args.customers, days=args.days, seed=args.seed)
     out = None if args.out is None else Path(args.out)
     if out is not None:
-        _writable(out)
+        _writable(out, args.force, args.db)
+    shown_progress = []
 
     def progress(done: int, total: int) -> None:
         print(f"\rsimulating: {done:,} of {total:,} commands", end="", file=sys.stderr, flush=True)
+        shown_progress.append(True)
 
     if args.db is not None:
         check_empty(args.db)
     started = time.perf_counter()
     shop = simulate(config, progress=progress)
-    print(file=sys.stderr)
+    if shown_progress:  # the progress line ends here; no orders, no line
+        print(file=sys.stderr)
     places = []
     if args.db is not None:
         close(record_into(args.db, shop.store.read_all()))
@@ -268,7 +283,7 @@ def summarise(source: str, events: int, orders: pd.DataFrame, daily: pd.DataFram
 
 def run_export(args: argparse.Namespace) -> int:
     out = Path(args.out)
-    _writable(out)
+    _writable(out, args.force, args.db)
     store = open_existing(args.db)
     try:
         count = write_atomically(store.read_all(), out)
@@ -293,6 +308,20 @@ def as_text(frame: pd.DataFrame, *, index: bool = True) -> str:
     return str(frame.to_string(formatters=money, index=index))
 
 
+def whole_number(least: int | None) -> Any:
+    """An argparse type: a whole number, at least ``least``; the usage error names the option and its limit."""
+
+    def number(text: str) -> int:
+        if not re.fullmatch(r"-?[0-9]{1,18}", text):  # ASCII digits: int() would take "٣" and "1_000" too
+            raise argparse.ArgumentTypeError(f"{text[:20]!r} is not a whole number")
+        value = int(text)
+        if least is not None and value < least:
+            raise argparse.ArgumentTypeError(f"{value} is too few: at least {least}")
+        return value
+
+    return number
+
+
 def parser() -> argparse.ArgumentParser:
     defaults = SimulationConfig()
     main_parser = argparse.ArgumentParser(
@@ -301,17 +330,18 @@ def parser() -> argparse.ArgumentParser:
     commands = main_parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     simulate_parser = commands.add_parser("simulate", help="write a simulated event log")
-    for option, meaning in [
-        ("orders", "orders to place"),
-        ("customers", "customers who place them"),
-        ("days", "days over which they arrive"),
-        ("seed", "the same seed, the same log"),
+    for option, meaning, least in [
+        ("orders", "orders to place", 0),
+        ("customers", "customers who place them", 1),
+        ("days", "days over which they arrive", 1),
+        ("seed", "the same seed, the same log", None),
     ]:
         default = getattr(defaults, option)
         simulate_parser.add_argument(
-            f"--{option}", type=int, default=default, metavar="N", help=f"{meaning} (default {default})"
+            f"--{option}", type=whole_number(least), default=default, metavar="N", help=f"{meaning} (default {default})"
         )
     simulate_parser.add_argument("--out", metavar="EVENTS.jsonl", help="the file to write")
+    simulate_parser.add_argument("--force", action="store_true", help="replace the --out file if it exists")
     simulate_parser.add_argument(
         "--db", metavar="URL", help="an empty store to record into (shop.db, postgresql://...)"
     )
@@ -338,6 +368,7 @@ def parser() -> argparse.ArgumentParser:
     export_parser = commands.add_parser("export", help="write a store's log as JSON lines")
     export_parser.add_argument("--db", metavar="URL", required=True, help="the store to read")
     export_parser.add_argument("--out", metavar="EVENTS.jsonl", required=True, help="the file to write")
+    export_parser.add_argument("--force", action="store_true", help="replace the --out file if it exists")
     export_parser.set_defaults(run=run_export)
 
     serve_parser = commands.add_parser("serve", help="serve the shop over HTTP until Ctrl-C")

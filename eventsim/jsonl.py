@@ -473,7 +473,9 @@ def _upcast(
     try:
         return upcast(event_type, version, payload)
     except SchemaVersionError as error:
-        raise EventFormatError(error.problem, line=line, event_type=error.event_type, field="schemaVersion") from None
+        raise EventFormatError(
+            error.problem, line=line, event_type=error.event_type, field=error.field or "schemaVersion"
+        ) from None
 
 
 def loads(text: str, *, line: int | None = None) -> LoggedEvent:
@@ -518,7 +520,7 @@ def iter_jsonl(source: str | Path | bytes | Iterable[str]) -> Iterator[LoggedEve
 
     A bad line raises ``EventFormatError`` naming it when the reading gets
     there.  A file that cannot be opened raises ``OSError``, and bytes that
-    are not UTF-8 ``EventFormatError``, at once.  ``eventsim replay`` reads
+    are not UTF-8 ``EventFormatError``, at once.  ``eventsim import`` reads
     a log this way: each event is checked, recorded and let go before the
     next is read, so a million of them are never all held at once.
     """

@@ -12,13 +12,14 @@ the totals of a million such orders (20 digits) are still exact.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal, InvalidOperation
 
 __all__ = ["Money", "MAX_AMOUNT", "to_money"]
 
 Money = Decimal
 MAX_AMOUNT = Decimal(10) ** 12
 _CENT = Decimal("0.01")
+_SHOWN = Context(prec=6, Emax=MAX_EMAX, Emin=MIN_EMIN)  # six digits of any finite Decimal, for a message
 
 
 def to_money(value: object, what: str = "amount") -> Decimal:
@@ -32,9 +33,9 @@ def to_money(value: object, what: str = "amount") -> Decimal:
     if isinstance(value, Decimal):
         amount = value
     elif isinstance(value, int) and not isinstance(value, bool):
-        if abs(value) > MAX_AMOUNT:  # before Decimal(): a huge int would take long to convert
-            raise ValueError(f"{what} has {len(str(abs(value)))} digits; the most an amount can be is {MAX_AMOUNT:,}")
-        amount = Decimal(value)
+        if value.bit_length() > 15_000:  # about 4,500 digits: too many to convert for a message
+            raise ValueError(f"{what} has about {int(value.bit_length() * 0.30103):,} digits; not an amount")
+        amount = Decimal(value)  # then judged as any Decimal: a number and a string of it get the same words
     elif isinstance(value, str):
         if len(value) > 64:
             raise ValueError(f"{what} {value[:20]!r}… is {len(value)} characters long, not an amount")
@@ -50,7 +51,8 @@ def to_money(value: object, what: str = "amount") -> Decimal:
     if not amount.is_finite():
         raise ValueError(f"{what} {value!r} is not a finite number")
     if not -MAX_AMOUNT <= amount <= MAX_AMOUNT:  # comparisons are exact: no rounding, no overflow
-        raise ValueError(f"{what} {amount:.6g} is more than the most an amount can be, {MAX_AMOUNT:,}")
+        shown = format(amount.normalize(_SHOWN), "g")  # 1e+30 however it was written: 10**30, 1E30, "1e30"
+        raise ValueError(f"{what} {shown} is more than the most an amount can be, {MAX_AMOUNT:,}")
     if amount.same_quantum(_CENT):  # written to the cent, as most amounts are: nothing below it to check
         return amount
     if amount.as_tuple().exponent < -2:  # type: ignore[operator]  # finite, so the exponent is an int

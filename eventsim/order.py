@@ -302,7 +302,7 @@ def decide(command: Command, state: OrderState) -> list[DomainEvent]:
                 raise OrderAlreadyPaid(order_id, "the order is already paid")
             amount = _valid_amount(order_id, command.amount)
             if amount != state.amount:
-                raise WrongPaymentAmount(order_id, f"paid {amount} but the order is for {state.amount}")
+                raise WrongPaymentAmount(order_id, f"paid {amount:.2f} but the order is for {state.amount:.2f}")
             return [OrderPaid(order_id)]
 
         case RequestRefund():
@@ -313,8 +313,8 @@ def decide(command: Command, state: OrderState) -> list[DomainEvent]:
             if state.refunds_requested + amount > state.paid:
                 raise RefundExceedsPayment(
                     order_id,
-                    f"a refund of {amount} would bring refunds to "
-                    f"{state.refunds_requested + amount}, more than the {state.paid} paid",
+                    f"a refund of {amount:.2f} would bring refunds to "
+                    f"{state.refunds_requested + amount:.2f}, more than the {state.paid:.2f} paid",
                 )
             refund_id = command.refund_id or _new_refund_id(state)
             if state.refund(refund_id):
@@ -323,6 +323,8 @@ def decide(command: Command, state: OrderState) -> list[DomainEvent]:
 
         case ConfirmRefund():
             _require_placed(command, state)
+            if command.refund_id is None:
+                raise UnknownRefund(order_id, "a confirmation names the refund it confirms: give its refund_id")
             refund = state.refund(command.refund_id)
             if refund is None:
                 raise UnknownRefund(order_id, f"refund {command.refund_id} was never requested")

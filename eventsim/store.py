@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .clock import system_clock
-from .ids import random_ids
+from .ids import check_id, check_stream_id, random_ids
 from .registry import event_type_name
 
 __all__ = [
@@ -39,6 +39,8 @@ __all__ = [
     "ANY",
     "NO_STREAM",
     "check_expected_version",
+    "check_envelope",
+    "readable_id",
     "refuse_append",
     "Subscribers",
 ]
@@ -78,6 +80,44 @@ def check_expected_version(expected_version: object) -> None:
         )
     if expected_version < 0:
         raise ValueError(f"expected_version is a version, 0 or more, not {expected_version}")
+
+
+def check_envelope(
+    stream_id: object,
+    correlation_id: object,
+    causation_id: object,
+    actor: object,
+    command: object,
+) -> None:
+    """Refuse, before anything is recorded, an envelope that a store's export could not give back.
+
+    Every store calls it on ``append``.  The correlation id, the causation id,
+    the actor and the command's ids pass ``check_id``, the very check
+    ``eventsim.jsonl`` reads them back with: a store never records what its
+    own export would then refuse to import.  So does the stream id, which an
+    export writes as ``streamId``: ``check_stream_id`` (an id with room for a
+    prefix such as ``"order-"``; no NUL, no control character, no lone
+    surrogate, which one database would keep, another refuse and a third mangle).
+    """
+    check_stream_id(stream_id)
+    for name, value in (("correlation_id", correlation_id), ("causation_id", causation_id), ("actor", actor)):
+        if value is not None:
+            check_id(value, name)
+    if command is not None:
+        if not isinstance(command, CommandRecord):
+            raise TypeError(f"command must be a CommandRecord, not {type(command).__name__}")
+        check_id(command.command_id, "command_id")
+        if command.causation_id is not None:
+            check_id(command.causation_id, "causation_id")
+
+
+def readable_id(value: object, what: str) -> bool:
+    """Whether a read by this id (a stream's, a command's) can find anything: ``TypeError`` for one that
+    is not a string; ``False`` for text ``check_envelope`` never lets in (a NUL, a lone surrogate), which
+    every store then answers with nothing, before any database is asked (PostgreSQL refuses a NUL)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a str, not {type(value).__name__}")
+    return value.isprintable()
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +368,7 @@ class InMemoryEventStore(Subscribers):
         for event in events:
             event_type_name(event)  # TypeError for anything that is not a registered event type
         check_expected_version(expected_version)
+        check_envelope(stream_id, correlation_id, causation_id, actor, command)
         with self._lock:
             stream = self._streams.get(stream_id)
             actual = len(stream) if stream else 0
@@ -364,6 +405,7 @@ class InMemoryEventStore(Subscribers):
     # --- reading ---------------------------------------------------------
 
     def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
+        readable_id(stream_id, "stream_id")
         return self._streams.get(stream_id, [])[max(from_version, 1) - 1 :]
 
     def read_all(self, from_position: int = 1, limit: int | None = None) -> list[RecordedEvent]:
@@ -373,10 +415,12 @@ class InMemoryEventStore(Subscribers):
 
     def stream_version(self, stream_id: str) -> int:
         """The version of the stream's last event; 0 for a stream with no events."""
+        readable_id(stream_id, "stream_id")
         return len(self._streams.get(stream_id, ()))
 
     def command_record(self, command_id: str) -> CommandRecord | None:
         """The idempotency record of a handled command, or ``None``."""
+        readable_id(command_id, "command_id")
         return self._commands.get(command_id)
 
     @property

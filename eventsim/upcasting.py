@@ -48,9 +48,9 @@ Payload = Mapping[str, Any]
 class SchemaVersionError(ValueError):
     """A stored event's schema version cannot be read by this code (newer, or no way up)."""
 
-    def __init__(self, event_type: str, version: object, problem: str):
-        self.event_type, self.version, self.problem = event_type, version, problem
-        super().__init__(f"{event_type}: {problem}")
+    def __init__(self, event_type: str, version: object, problem: str, field: str | None = None):
+        self.event_type, self.version, self.problem, self.field = event_type, version, problem, field
+        super().__init__(f"{event_type}: {f'field {field!r}: ' if field else ''}{problem}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,9 +170,11 @@ class Upcasters:
             return event_type, payload  # an unknown type: the decoder names it
         current = payload
         for step in self._path(event_type, version) if version != known else ():
-            current = step.function(MappingProxyType(dict(current)))
+            stated = current
+            current = step.function(MappingProxyType(dict(stated)))
             if not isinstance(current, dict):
                 raise TypeError(f"the upcaster {step.function.__name__} returned {type(current).__name__}, not a dict")
+            _keep_stated(step, stated, current)
             event_type = step.to_type
         required = self.required.get(event_type)
         if required and not required <= current.keys():
@@ -183,6 +185,33 @@ class Upcasters:
                 f"the payload has no {missing}, which schema version {self.current_version(event_type)} always has",
             )
         return event_type, current
+
+
+def _said(value: Any) -> str:
+    text = f"{value}"[:40]
+    return f'"{text}"' if isinstance(value, str) else text
+
+
+def _keep_stated(step: Upcaster, stated: Payload, made: Mapping[str, Any]) -> None:
+    """Refuse a step that would change a value the payload states.
+
+    An upcaster fills in what an old shape did not say; it never decides
+    against what a payload does say.  A payload of version 1 that states a
+    currency contradicts its version (version 1 had none): it was mislabelled,
+    or written by hand, and only a person can say which is true.  Overwriting
+    it would record 100 EUR for an order of 100 USD, without a word.
+    """
+    for name, value in stated.items():
+        if name in made and made[name] != value:
+            raise SchemaVersionError(
+                step.event_type,
+                step.version,
+                f"schema version {step.version} has no {name}, yet the payload states {_said(value)}: "
+                f"reading it as version {step.to_version} would make it {_said(made[name])}, and a stated value "
+                f"is never overwritten (if it was written as version {step.to_version}, "
+                f"say so: schemaVersion {step.to_version})",
+                field=name,
+            )
 
 
 # --- the real history of eventsim's events ------------------------------------------------

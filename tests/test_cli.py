@@ -225,19 +225,22 @@ def test_simulate_that_fails_while_writing_keeps_the_old_file(tmp_path, monkeypa
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(cli, "write_jsonl", disk_full)
-    assert main(["simulate", "--orders", "5", "--out", str(out)]) == 2
+    assert main(["simulate", "--orders", "5", "--out", str(out), "--force"]) == 2
     assert "No space left on device" in capsys.readouterr().err
     assert out.read_text() == "the old log\n"
     assert [p.name for p in tmp_path.iterdir()] == ["events.jsonl"]
 
 
-@pytest.mark.parametrize("argv", [["simulate", "--orders", "-3", "--out", "x.jsonl"],
-                                  ["simulate", "--customers", "0", "--out", "x.jsonl"]])
-def test_simulate_refuses_a_workload_that_makes_no_sense(argv, tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize(("argv", "said"), [
+    (["simulate", "--orders", "-3", "--out", "x.jsonl"], "argument --orders: -3 is too few: at least 0"),
+    (["simulate", "--customers", "0", "--out", "x.jsonl"], "argument --customers: 0 is too few: at least 1"),
+    (["simulate", "--days", "٣", "--out", "x.jsonl"], "argument --days: '٣' is not a whole number")])
+def test_simulate_refuses_a_workload_that_makes_no_sense(argv, said, tmp_path, monkeypatch, capsys):
+    """The usage error names the option the user gave (it spoke of payout_delay, not an option of the command)."""
     monkeypatch.chdir(tmp_path)
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("eventsim simulate: need orders >= 0")
+    assert err.splitlines()[-1] == f"eventsim simulate: error: {said}" and "payout_delay" not in err
     assert list(tmp_path.iterdir()) == []
 
 

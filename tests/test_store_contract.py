@@ -434,3 +434,52 @@ def test_a_retried_command_is_answered_from_the_store_by_another_shop(make_store
     with pytest.raises(CommandIdReused):
         Shop(other_store).handle(PlaceOrder("A", D(6), "c1", command_id="place-A"))
     assert len(other_store) == 1 and first[0].actor == "customer"
+
+
+# --- the edges: the same answer from every store, never a driver's own exception ----------------------
+
+HUGE = [2**63 - 1, 2**63, 2**70, -(2**70)]
+
+
+@pytest.mark.parametrize("number", HUGE, ids=repr)
+def test_huge_positions_versions_and_limits_read_as_nothing_or_everything(make_store, number):
+    store = make_store()
+    store.append("a", order(1))
+    everything = store.read_all()
+    assert store.read_all(number) == (everything if number < 1 else [])
+    assert store.read_stream("a", number) == (everything if number < 1 else [])
+    assert store.read_all(1, limit=number) == (everything if number > 0 else [])
+
+
+@pytest.mark.parametrize("not_an_id", [5, 2**70, None, b"a"], ids=repr)
+def test_an_id_that_is_not_a_string_is_a_type_error_on_every_read(make_store, not_an_id):
+    store = make_store()
+    store.append("a", order(1))
+    for read in (store.stream_version, store.read_stream, store.command_record):
+        with pytest.raises(TypeError, match="must be a str"):
+            read(not_an_id)
+
+
+@pytest.mark.parametrize("text", ["a\x00b", "a\ud800b"], ids=["NUL", "lone surrogate"])
+def test_text_no_store_can_keep_is_refused_on_append_and_found_nowhere_on_reads(make_store, text):
+    store = make_store()
+    for envelope in ({"correlation_id": text}, {"causation_id": text}, {"actor": text}):
+        with pytest.raises(ValueError, match="control character"):
+            store.append("a", order(1), **envelope)
+    with pytest.raises(ValueError, match="control character"):
+        store.append(text, order(1))
+    with pytest.raises(ValueError, match="control character"):
+        store.append("a", order(1)[:1], command=CommandRecord(text, "f", "a", 1, 1))
+    assert len(store) == 0
+    assert store.read_stream(text) == [] and store.stream_version(text) == 0 and store.command_record(text) is None
+
+
+@pytest.mark.parametrize("field", ["correlation_id", "causation_id", "actor"])
+@pytest.mark.parametrize("value", ["x" * 65, "clerk\n", " ann", ""], ids=["65 characters", "newline", "space", "empty"])
+def test_an_envelope_field_a_json_line_could_not_hold_is_refused_on_append(make_store, field, value):
+    """The write path checks what the read path (eventsim.jsonl) checks: whatever a store records, its export
+    can be read back."""
+    store = make_store()
+    with pytest.raises(ValueError):
+        store.append("a", order(1), **{field: value})
+    assert len(store) == 0

@@ -347,7 +347,7 @@ def test_a_broken_rule_is_shown_in_plain_words_and_nothing_is_recorded(shop):
     console.buttons["place"].click()
     console.amount.value = "9.99"
     console.buttons["pay"].click()
-    assert WrongPaymentAmount.rule in console.result.value and "paid 9.99 but the order is for 10" in \
+    assert WrongPaymentAmount.rule in console.result.value and "paid 9.99 but the order is for 10.00" in \
         console.result.value
     assert console.shop.state("N1").status == "placed"
 

@@ -23,8 +23,14 @@ The eventsim shop over HTTP: commands are `POST`s, queries are `GET`s, and no `G
   decided against that version or refused with `412`.
 * **Idempotency:** send an `Idempotency-Key` (the command id); a retry under the same key gets the first
   response back and records nothing new. The same key with a different request is refused with `422`.
-  Only commands that recorded events are remembered: a refused command recorded nothing, so it is decided
-  afresh when sent again.
+  The first response of a command that was carried out is kept, a refusal by a business rule (`409`,
+  `404`) included, as the IETF draft (draft-ietf-httpapi-idempotency-key-header) and Stripe do: a refused
+  command stays refused under its key, even once the order would allow it. Refusals are kept by the
+  server process (a restart forgets them); what was recorded is kept by the store. Keys are shared by all
+  clients (the server knows no clients): use a random UUID. A request refused before it was carried out
+  (a malformed field, a stale `If-Match`) is not kept.
+* **Headers** `If-Match` and `Idempotency-Key` are given once each; `If-Match` means what RFC 9110 says
+  (`*`, lists, weak tags never match). `HEAD` answers wherever `GET` does.
 * **Read-your-writes:** the read models are updated a moment after a command (eventually consistent). Send a
   command response's `position` as `minPosition` to a query, and it answers once the read models have got
   there (or `503` with `Retry-After`).
@@ -213,11 +219,12 @@ _BODY_KINDS: dict[str, dict[str, Any]] = {
         "positive, at most two decimals",
         "oneOf": [
             {"type": "number", "exclusiveMinimum": 0, "maximum": int(MAX_AMOUNT), "multipleOf": 0.01},
-            {"type": "string", "pattern": r"^\d{1,13}(\.\d{1,2})?$"},
+            {"type": "string", "pattern": r"^[0-9]{1,13}(\.[0-9]{1,2}0*)?$"},
         ],
         "examples": [100, "19.99"],
     },
     "text": {"type": "string", "maxLength": MAX_TEXT_LENGTH},
+    "currency": {"type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217, in capitals", "default": "EUR"},
 }
 
 
@@ -285,6 +292,49 @@ def finish_openapi(app: FastAPI) -> None:
                         content = answer.get("content", {})
                         if code[0] in "45" and "application/json" in content:
                             content["application/problem+json"] = content.pop("application/json")
+            add_links(schema)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+#: Where an order's routes can go next: a command's answer names the order (and a refund its refund id).
+_ORDER_ROUTES = [
+    ("get", "/orders/{orderId}"),
+    ("get", "/orders/{orderId}/events"),
+    ("get", "/orders/{orderId}/state"),
+    ("post", "/orders/{orderId}/payments"),
+    ("post", "/orders/{orderId}/refunds"),
+    ("post", "/orders/{orderId}/cancellation"),
+    ("post", "/orders/{orderId}/shipment"),
+]
+
+
+def add_links(schema: dict[str, Any]) -> None:
+    """OpenAPI links (3.1, section 4.8.20): from each command's answer to what can be done with its order next.
+
+    A client (or a fuzzer such as schemathesis, statefully) follows them: place an order, then pay it, refund
+    it and read it by the id the answer gave, instead of guessing ids that name no order."""
+    paths = schema["paths"]
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            ok = next((operation["responses"][code] for code in ("201", "200") if code in operation["responses"]), None)
+            if method != "post" or ok is None:
+                continue
+            links = {
+                paths[target][verb]["operationId"]: {
+                    "operationId": paths[target][verb]["operationId"],
+                    "parameters": {"orderId": "$response.body#/orderId"},
+                }
+                for verb, target in _ORDER_ROUTES
+            }
+            if path == "/orders/{orderId}/refunds":
+                payout = paths["/orders/{orderId}/refunds/{refundId}/payout"]["post"]["operationId"]
+                links[payout] = {
+                    "operationId": payout,
+                    "parameters": {
+                        "orderId": "$response.body#/orderId",
+                        "refundId": "$response.body#/events/0/refundId",
+                    },
+                }
+            ok["links"] = links

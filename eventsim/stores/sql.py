@@ -72,7 +72,9 @@ from ..store import (
     RecordedEvent,
     Subscribers,
     Subscription,
+    check_envelope,
     check_expected_version,
+    readable_id,
 )
 from ..upcasting import UPCASTERS, SchemaVersionError, upcast
 
@@ -180,7 +182,8 @@ def _stored_event_the_long_way(event_type: str, version: int, data: str) -> Any:
     try:
         event_type, payload = upcast(event_type, version, payload)  # an old shape is read in today's
     except SchemaVersionError as error:
-        raise EventFormatError(error.problem, event_type=error.event_type, field="schemaVersion") from None
+        field = error.field or "schemaVersion"
+        raise EventFormatError(error.problem, event_type=error.event_type, field=field) from None
     registration = registered(event_type)
     if registration is None:
         raise EventFormatError(f"unknown event type {event_type!r:.60}: is its domain's event type registered?")
@@ -307,16 +310,7 @@ class SQLEventStore(Subscribers):
             (r.name, r.schema_version, payload_json(event_to_payload(event))) for r, event in zip(registrations, events)
         ]
         check_expected_version(expected_version)
-        for what, value in (
-            ("stream_id", stream_id),
-            ("correlation_id", correlation_id),
-            ("causation_id", causation_id),
-            ("actor", actor),
-        ):
-            if not isinstance(value, str) and (value is not None or what == "stream_id"):
-                raise TypeError(f"{what} must be a str, not {type(value).__name__}")
-        if command is not None and not isinstance(command, CommandRecord):
-            raise TypeError(f"command must be a CommandRecord, not {type(command).__name__}")
+        check_envelope(stream_id, correlation_id, causation_id, actor, command)
         append = Append(stream_id, events, rows, expected_version, correlation_id, causation_id, actor, command)
         try:
             recorded = self._commit_with_others(append)
@@ -411,9 +405,12 @@ class SQLEventStore(Subscribers):
 
     def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
         p = self._P
+        start = _whole(from_version, "from_version")
+        if not readable_id(stream_id, "stream_id") or start > MAX_COUNTER:  # as in memory: nothing there
+            return []
         return self._events(
             f"SELECT {_COLUMNS} FROM events WHERE stream_id = {p} AND version >= {p} ORDER BY version",
-            (stream_id, _whole(from_version, "from_version")),
+            (stream_id, max(start, 0)),  # a number beyond a 64-bit integer is never sent to the database
         )
 
     def read_all(self, from_position: int = 1, limit: int | None = None) -> list[RecordedEvent]:
@@ -428,6 +425,9 @@ class SQLEventStore(Subscribers):
         p = self._P
         sql = f"SELECT {_COLUMNS} FROM events WHERE position >= {p} AND position <= {p} ORDER BY position LIMIT {p}"
         start = _whole(from_position, "from_position")
+        if start > MAX_COUNTER:  # beyond any position: nothing, as in memory (never a number the database cannot take)
+            return []
+        start = max(start, 0)
         wanted = None if limit is None else max(_whole(limit, "limit"), 0)  # as a list slice: negative gives nothing
         end = None  # no bound yet: most reads take one page
         events: list[RecordedEvent] = []
@@ -444,6 +444,8 @@ class SQLEventStore(Subscribers):
 
     def stream_version(self, stream_id: str) -> int:
         """The version of the stream's last event; 0 for a stream with no events."""
+        if not readable_id(stream_id, "stream_id"):
+            return 0
         return self._query(f"SELECT coalesce(max(version), 0) FROM events WHERE stream_id = {self._P}", (stream_id,))[
             0
         ][0]
@@ -462,6 +464,8 @@ class SQLEventStore(Subscribers):
 
     def command_record(self, command_id: str) -> CommandRecord | None:
         """What the command with this id recorded, or ``None`` if it was never handled here."""
+        if not readable_id(command_id, "command_id"):
+            return None
         rows = self._query(
             "SELECT command_id, fingerprint, stream_id, first_version, last_version, causation_id"
             f" FROM commands WHERE command_id = {self._P}",

@@ -38,7 +38,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -82,13 +82,33 @@ BEGIN SELECT RAISE(ABORT, 'recorded events are never deleted'); END;
 """
 
 
+def _read_only_uri(path: Path) -> str:
+    """The URI that opens the file at ``path`` for reading only.
+
+    A store in WAL mode is read through a shared-memory file beside it (``-shm``), which a reader
+    creates if it is missing: on read-only storage (a folder this process may not write, a CD, a
+    read-only mount) it cannot, and ``mode=ro`` alone fails with "unable to open database file".
+    There the file is opened ``immutable``: SQLite then takes no locks and reads no WAL, which is
+    right for storage nobody can write, the only place this falls back to it.
+    """
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    try:
+        with closing(sqlite3.connect(uri, uri=True)) as probe:
+            probe.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error:
+        if os.access(path.parent, os.W_OK):  # not read-only storage: the real error is reported on opening
+            return uri
+        return uri + "&immutable=1"
+    return uri
+
+
 class SQLiteEventStore(SQLEventStore):
     """An event store in the SQLite file at ``path``, created on first use.
 
     Several ``SQLiteEventStore`` objects, in one process or many, can share a
     file: they behave like threads sharing one in-memory store.  A file that
-    this process may not write is opened read-only: reads work, appends raise
-    ``StoreError``.  ``synchronous``: see the module's docstring.
+    this process may not write is opened read-only: reads work (on read-only
+    storage too, see ``_read_only_uri``), appends raise ``StoreError``.  ``synchronous``: see the module's docstring.
     """
 
     def __init__(
@@ -107,7 +127,7 @@ class SQLiteEventStore(SQLEventStore):
         self.path = Path(path)
         self.name = f"SQLite store {str(self.path)!r}"
         self.read_only = self.path.exists() and not os.access(self.path, os.W_OK)
-        target = f"file:{quote(str(self.path.resolve()))}?mode=ro" if self.read_only else str(self.path)
+        target = _read_only_uri(self.path) if self.read_only else str(self.path)
         connections = []
         try:
             for _ in ("writing", "reading"):
