@@ -135,6 +135,8 @@ def check_snapshot_loader(load_order: Callable) -> str | None:
                 f"the schema has two parts, the explicit version and the fingerprint, and a snapshot is used only "
                 f"when the whole of it is today's: you let one through whose {part} differs."
             )
+        elif snapshot is None:
+            hint = "without a snapshot, fold every event, from the first."
         else:
             hint = "start from state_from_json(snapshot.state) and fold only the events after snapshot.version."
         return f"with {name}, {_differs(state, full)}: {hint}"
@@ -178,9 +180,9 @@ def check_forget_customer(forget_customer: Callable) -> str | None:
             "Ben's data went too, and he asked for nothing: forget only this customer "
             "(vault.forget(customer_id), and the read model's rows whose customer_id is theirs)."
         )
-    left_in_read_model = [
-        v for row in read_model.values() for v in row.values() if v in (ANN.name, ANN.email, ANN.address)
-    ]
+    left_in_read_model = sorted(
+        {k for row in read_model.values() for k, v in row.items() if v in (ANN.name, ANN.email, ANN.address)}
+    )
     if vault.open("ann", sealed) is not None:
         return (
             "the key still opens the sealed data: every copy of the log (exports, backups) can be read. "
@@ -188,7 +190,8 @@ def check_forget_customer(forget_customer: Callable) -> str | None:
         )
     if left_in_read_model:
         return (
-            f"the read model still holds {left_in_read_model}: a read model is a copy of the data, "
+            f"the read model still holds the customer's {', '.join(left_in_read_model)}: a read model is a copy "
+            "of the data, "
             "outside the log, and must forget too (drop or blank the customer's rows, or rebuild it)."
         )
     if fold(events).paid != Decimal(20):

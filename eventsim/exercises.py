@@ -110,6 +110,13 @@ def _meaning(error: BaseException) -> str:
             f"it raised {kind}: it asked {owner} for {getattr(error, 'name', None) or 'an attribute'}, "
             "which it does not have (a value of another kind than expected)"
         )
+    if isinstance(error, UnboundLocalError):
+        local = re.search(r"'(\w+)'", str(error))
+        variable = f"the variable {local[1]!r}" if local else "a variable"
+        return (
+            f"it raised {kind}: it used {variable} before giving it a value "
+            "(on one path through your code it is never set)"
+        )
     if isinstance(error, NameError):
         return (
             f"it raised {kind}: it uses the name {getattr(error, 'name', None) or '?'!r}, which is not defined "
@@ -862,6 +869,12 @@ def check_count_paid(count_paid: Any) -> str | None:
     paid = sum(r.event_type == "OrderPaid" for r in log)
     twice = [r for r in log for _ in range(2)]  # at-least-once delivery: here every event arrives twice
     state = _count_paid_run(count_paid, twice)
+    checkpoint = state.get("checkpoint")
+    if state.get("paid") != paid and isinstance(checkpoint, int) and checkpoint <= max(r.version for r in log):
+        return (
+            f"your checkpoint ends at {checkpoint}, as if it counted versions, each event's place in its own "
+            "order's stream: versions start again in every stream. The checkpoint is a position in the whole log."
+        )
     if state.get("paid") != paid:
         return (
             f"{paid} orders were paid but you counted {state.get('paid')}: an event delivered twice "

@@ -1080,3 +1080,34 @@ def test_0_2_a_prediction_made_by_running_the_command_is_refused(capsys):
     assert_correct(capsys, ex.check_predicted_net, Decimal(30), shop)
     shop.handle(RequestRefund("123456", Decimal("20"), reason="damaged"))
     assert_wrong(capsys, ex.check_predicted_net, shop.state("123456").net, shop, concept="without running code")
+
+
+def test_5_1_a_version_taken_for_a_position_is_named(capsys):
+    def by_version(state, recorded):
+        if recorded.version <= state.get("checkpoint", 0):
+            return state
+        if recorded.event_type == "OrderPaid":
+            state["paid"] = state.get("paid", 0) + 1
+        state["checkpoint"] = recorded.version
+        return state
+    assert_wrong(capsys, ex.check_count_paid, by_version, concept="versions start again in every stream")
+
+
+def test_a_variable_used_before_it_is_set_is_named(capsys):
+    def refund_with_retry(shop):
+        for attempt in range(2):
+            if attempt:
+                answer = shop.handle(RequestRefund("T1", Decimal(5), command_id="r-1"))
+        return answer if False else undefined_yet  # noqa: F821
+    out = assert_wrong(capsys, ex.check_retry, refund_with_retry, concept="NameError")
+    assert "'undefined_yet'" in out
+
+    def unbound(shop):
+        try:
+            raise TimeoutError
+        except TimeoutError:
+            pass
+        return response  # noqa: F821
+        response = None
+    out = assert_wrong(capsys, ex.check_retry, unbound, concept="UnboundLocalError")
+    assert "'response' before giving it a value" in out

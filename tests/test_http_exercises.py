@@ -154,3 +154,12 @@ def test_9_3_an_etag_copied_from_the_notebook_is_stale_here(capsys):
     check_ship_if_unchanged(lambda client, order_id, seen: client.post(
         f"/orders/{order_id}/shipment", headers={"If-Match": '"2"'}).status_code)
     assert capsys.readouterr().out.startswith(WRONG)
+
+
+def test_9_1_a_request_the_server_refused_is_told_in_the_servers_words(capsys):
+    def snake_case(client):
+        placed = client.post("/orders", json=PLACE).json()
+        return client.get("/orders/777", params={"min_position": placed["position"]}).json()
+    check_place_and_read(snake_case)
+    out = capsys.readouterr().out
+    assert out.startswith(WRONG) and "'min_position' is not a query parameter" in out

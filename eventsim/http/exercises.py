@@ -87,6 +87,8 @@ def _read_your_write(place_and_read: Callable, shop: Shop, client: httpx.Client)
             "the read model had not caught up yet, so the order was not found: send the position from "
             "the POST's response as minPosition with the GET."
         )
+    if str(answer.get("type", "")).startswith("/problems/"):
+        return f"the server refused your request ({answer.get('status')}): {answer.get('detail')}"
     if "events" in answer and isinstance(answer["events"], list):
         return "that is the order's events; read the order itself: GET /orders/777."
     if (answer.get("orderId"), answer.get("amount"), answer.get("status")) != ("777", "19.99", "placed"):
