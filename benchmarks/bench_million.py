@@ -15,7 +15,7 @@ In that order, it
 3. reads ``VmRSS`` (resident now) and ``VmHWM`` (the most it was ever
    resident) from ``/proc/self/status``, with the simulated store and the
    read models still alive;
-4. writes the log to a temporary file and runs ``eventsim replay FILE`` in a
+4. writes the log to a temporary file and runs ``eventsim import FILE`` in a
    new Python process: lines/s over the whole command (starting Python,
    reading, checking each line against the rules, catching the read models
    up and printing the summary);
@@ -59,7 +59,7 @@ T = TypeVar("T")
 SIMULATE_GOAL = 100_000   # events/s through the command side
 CATCH_UP_GOAL = 1.5       # seconds for the three read models over 1M events
 MEMORY_GOAL = 600         # MB resident after simulating and projecting 1M events
-REPLAY_GOAL = 100_000     # lines/s through `eventsim replay`
+REPLAY_GOAL = 100_000     # lines/s through `eventsim import`
 MB = 1024 * 1024
 
 
@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> None:
         path = Path(directory) / "events.jsonl"
         figures = simulate_project_write(config, path)
         gc.collect()  # what it made is a cycle (the shop and its store): freed now, before the children run
-        replay_wall, replay_cpu, replay_peak = run_cli("replay", str(path))
+        replay_wall, replay_cpu, replay_peak = run_cli("import", str(path))
         cli_wall, cli_cpu, _ = run_cli("simulate", "--orders", str(args.orders), "--seed", "1",
                                        "--out", str(Path(directory) / "again.jsonl"))
     events, simulate_wall, simulate_cpu, catch_up_wall, catch_up_cpu, rss, peak, collector = figures
@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> None:
              verdict(rss, MEMORY_GOAL, at_least=False, worse="big") if events >= 900_000 else NO_VERDICT),
             ("resident memory at its peak (VmHWM)", f"{peak:,.0f} MB", "", f"<= {MEMORY_GOAL} MB at 1M",
              verdict(peak, MEMORY_GOAL, at_least=False, worse="big") if events >= 900_000 else NO_VERDICT),
-            (f"`eventsim replay` of the {lines:,}-line log", f"{lines / replay_wall:,.0f} lines/s",
+            (f"`eventsim import` of the {lines:,}-line log", f"{lines / replay_wall:,.0f} lines/s",
              f"{lines / replay_cpu:,.0f}/s", f">= {REPLAY_GOAL:,} lines/s",
              verdict(lines / replay_wall, REPLAY_GOAL, at_least=True))]
     print()
@@ -175,10 +175,10 @@ def main(argv: list[str] | None = None) -> None:
           f"and {catch_up_gc:.2f} s of catching up ({catch_up_passes} full passes)")
     print(f"without the collector's time: simulating {events / max(simulate_wall - simulate_gc, 1e-9):,.0f} events/s, "
           f"catching up {catch_up_wall - catch_up_gc:.2f} s")
-    print(f"peak resident memory of the replay: {replay_peak:,.0f} MB")
-    print(f"`eventsim simulate --orders {args.orders}` (the command pauses the collector, as replay does): "
+    print(f"peak resident memory of the import: {replay_peak:,.0f} MB")
+    print(f"`eventsim simulate --orders {args.orders}` (the command pauses the collector, as import does): "
           f"{events / cli_wall:,.0f} events/s ({events / cli_cpu:,.0f}/s CPU), writing the log included")
-    print(f"wall clock: simulating {simulate_wall:.1f} s, replaying {replay_wall:.1f} s; "
+    print(f"wall clock: simulating {simulate_wall:.1f} s, importing {replay_wall:.1f} s; "
           f"load average {os.getloadavg()[0]:.1f} at end")
 
 

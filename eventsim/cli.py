@@ -2,26 +2,31 @@
 
     eventsim simulate --orders 100000 --seed 1 --out events.jsonl
     eventsim trace events.jsonl 000042
-    eventsim replay events.jsonl
+    eventsim import events.jsonl
+    eventsim check events.jsonl
     eventsim serve --port 8000
 
 ``simulate`` writes a log; ``trace`` prints one order's history and its
-current state as JSON lines; ``replay`` checks a log against the business
-rules and summarises its read models.  A log is read by the library's one
-reader (``eventsim.jsonl.iter_jsonl``) and checked by ``eventsim.replay``.
+current state as JSON lines; ``import`` loads a log, every event as it was
+recorded (``eventsim.copying``), and summarises its read models; ``check``
+names every line today's business rules would refuse (``eventsim.rule_check``),
+and exits with 1 if there is one.  A log is read by the library's one reader
+(``eventsim.jsonl.iter_jsonl``).  Loading a log never asks today's rules:
+its events are facts, and rebuilding folds them.
 
 The same commands on a database (any URL ``eventsim.stores.open_store`` takes)::
 
     eventsim simulate --orders 1000 --db shop.db          # records into an empty store
-    eventsim replay events.jsonl --db shop.db             # checks the log, records it, fills the read-model tables
-    eventsim replay --db postgresql://me@localhost/shop   # checks the store's log, fills its read-model tables
+    eventsim import events.jsonl --db shop.db             # copies the log into the store, fills the read-model tables
+    eventsim import --db postgresql://me@localhost/shop   # fills the store's read-model tables
+    eventsim check --db shop.db                           # the store's log against today's rules
     eventsim trace --db shop.db 000042
     eventsim export --db shop.db --out events.jsonl       # the store's log as JSON lines
 
 A store is recorded into only when empty, and a file is written over only
 with ``--force`` (never the store being read); a file is written under a
 temporary name and renamed, so it is whole or not there.  ``export`` then
-``replay`` into an empty store then ``export`` gives the same file, byte for byte.
+``import`` into an empty store then ``export`` gives the same file, byte for byte.
 
 Never a traceback: bad input exits with status 2 and one line on stderr that
 names the file (or the store), the line and the problem, and nothing is
@@ -47,11 +52,12 @@ from typing import Any
 
 import pandas as pd
 
+from .copying import copy_log
 from .history import history_jsonl
 from .jsonl import iter_jsonl, write_jsonl
+from .projections import ProjectionFailed
 from .read_models import ShopReadModels
-from .replay import replay
-from .shop import Shop
+from .rule_check import check_log
 from .simulator import SimulationConfig, simulate
 from .sql_read_models import SQLReadModels
 from .store import InMemoryEventStore
@@ -64,20 +70,21 @@ BAD_INPUT = 2
 INTERRUPTED = 130  # what a shell reports for Ctrl-C
 
 
-def load(path: str) -> Shop:
-    """A shop holding the log at ``path``, every line checked against the rules as it is read."""
-    return replay(iter_jsonl(path))
+def load(path: str) -> InMemoryEventStore:
+    """A store holding the log at ``path``, every event as it was recorded."""
+    store: InMemoryEventStore = copy_log(iter_jsonl(path))
+    return store
 
 
-# The commands that make or replay a whole history and keep it in memory until they end.
-HOLD_A_HISTORY = frozenset({"simulate", "replay", "trace"})
+# The commands that make or load a whole history and keep it in memory until they end.
+HOLD_A_HISTORY = frozenset({"simulate", "import", "check", "trace"})
 
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """Python's cycle collector paused for the block, and switched back on after.
 
-    A simulation or a replay keeps every event it records and makes no
+    A simulation or an import keeps every event it records and makes no
     reference cycles, so the collector finds nothing to free; yet each of its full passes walks
     every object alive, again as the history grows, and once more when the
     read models are filled: at a million lines, about a quarter of the
@@ -114,7 +121,7 @@ def check_empty(url: str) -> None:
     try:
         if len(store):
             raise StoreError(
-                store.name, f"already holds {len(store):,} events: simulate and replay record into an empty store only"
+                store.name, f"already holds {len(store):,} events: simulate and import record into an empty store only"
             )
     finally:
         close(store)
@@ -123,7 +130,7 @@ def check_empty(url: str) -> None:
 def record_into(url: str, log: Iterable[Any]) -> Any:
     """Record an already checked log into the empty store at ``url``, through the shop; return the store."""
     check_empty(url)
-    return replay(log, make_store=partial(open_store, url)).store
+    return copy_log(log, make_store=partial(open_store, url))
 
 
 def close(store: Any) -> None:
@@ -192,41 +199,36 @@ def run_simulate(args: argparse.Namespace) -> int:
 
 
 def run_trace(args: argparse.Namespace) -> int:
-    if args.db is not None:
-        store = open_existing(args.db)
-        try:
-            shop = replay(store.read_all())
-        finally:
-            close(store)
-    else:
-        shop = load(args.events)
-    if not shop.store.stream_version(stream_for(args.order_id)):
-        print(f"eventsim trace: {args.events or shown(args.db)}: no order {args.order_id!r}", file=sys.stderr)
-        return BAD_INPUT
-    print(history_jsonl(shop.store, args.order_id), end="")
-    read_models = ShopReadModels(shop.store)
-    read_models.catch_up()
-    print(json.dumps(read_models.queries().order(args.order_id), ensure_ascii=False))
+    store = open_existing(args.db) if args.db is not None else load(args.events)
+    try:
+        if not store.stream_version(stream_for(args.order_id)):
+            print(f"eventsim trace: {args.events or shown(args.db)}: no order {args.order_id!r}", file=sys.stderr)
+            return BAD_INPUT
+        print(history_jsonl(store, args.order_id), end="")
+        read_models = ShopReadModels(store)
+        read_models.catch_up()
+        print(json.dumps(read_models.queries().order(args.order_id), ensure_ascii=False))
+    finally:
+        close(store)
     return 0
 
 
-def run_replay(args: argparse.Namespace) -> int:
-    """Check the log (a file, or the store's own), then summarise its read models; with ``--db``
-    the file's events are recorded into the empty store and its read-model tables filled."""
+def run_import(args: argparse.Namespace) -> int:
+    """Load the log (a file), then summarise its read models; with ``--db`` the file's events are
+    recorded into the empty store and its read-model tables filled (alone: the store's own)."""
     if args.db is None:
-        shop = load(args.events)
-        memory = ShopReadModels(shop.store)
+        loaded = load(args.events)
+        memory = ShopReadModels(loaded)
         memory.catch_up()
-        summarise(args.events, len(shop.store), memory.orders_frame(), memory.daily_revenue_frame())
+        summarise(args.events, len(loaded), memory.orders_frame(), memory.daily_revenue_frame())
         return 0
     if args.events is not None:
-        log = load(args.events).store.read_all()  # every line checked before anything is recorded
-        store = record_into(args.db, log)
+        loaded = load(args.events)  # every line read and checked before anything is recorded,
+        ShopReadModels(loaded).catch_up()  # and folded by the read models too
+        store = record_into(args.db, loaded.read_all())
     else:
         store = open_existing(args.db)
     try:
-        if args.events is None:
-            replay(store.read_all())  # the store's own log, checked against the rules
         if isinstance(store, InMemoryEventStore):  # memory: no tables
             memory = ShopReadModels(store)
             memory.catch_up()
@@ -239,6 +241,27 @@ def run_replay(args: argparse.Namespace) -> int:
     finally:
         close(store)
     return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """Name every line today's rules would refuse; 0 if there is none, 1 if there are."""
+    if args.db is not None:
+        store = open_existing(args.db)
+        try:
+            violations = check_log(store.read_all())
+        finally:
+            close(store)
+    else:
+        violations = check_log(iter_jsonl(args.events))
+    source = args.events or shown(args.db)
+    for violation in violations:
+        print(f"{source}: {violation}")
+    print(
+        f"{source}: {len(violations):,} line{'s' if len(violations) != 1 else ''} today's rules would refuse"
+        if violations
+        else f"{source}: every line is one today's rules would record"
+    )
+    return 1 if violations else 0
 
 
 def summarise(source: str, events: int, orders: pd.DataFrame, daily: pd.DataFrame) -> None:
@@ -301,7 +324,9 @@ def whole_number(least: int | None) -> Any:
 
 def parser() -> argparse.ArgumentParser:
     defaults = SimulationConfig()
-    main_parser = argparse.ArgumentParser(prog="eventsim", description="Simulate, trace and replay order event logs.")
+    main_parser = argparse.ArgumentParser(
+        prog="eventsim", description="Simulate, trace, import and check order event logs."
+    )
     commands = main_parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     simulate_parser = commands.add_parser("simulate", help="write a simulated event log")
@@ -328,12 +353,17 @@ def parser() -> argparse.ArgumentParser:
     trace_parser.add_argument("--db", metavar="URL", help="read the store at URL instead of a file")
     trace_parser.set_defaults(run=run_trace)
 
-    replay_parser = commands.add_parser("replay", help="check a log against the rules and summarise it")
-    replay_parser.add_argument("events", metavar="EVENTS.jsonl", nargs="?")
-    replay_parser.add_argument(
-        "--db", metavar="URL", help="with EVENTS.jsonl: an empty store to record it into; alone: the store to check"
+    import_parser = commands.add_parser("import", help="load a log, every event as recorded, and summarise it")
+    import_parser.add_argument("events", metavar="EVENTS.jsonl", nargs="?")
+    import_parser.add_argument(
+        "--db", metavar="URL", help="with EVENTS.jsonl: an empty store to copy it into; alone: the store to summarise"
     )
-    replay_parser.set_defaults(run=run_replay)
+    import_parser.set_defaults(run=run_import)
+
+    check_parser = commands.add_parser("check", help="name every line today's business rules would refuse")
+    check_parser.add_argument("events", metavar="EVENTS.jsonl", nargs="?")
+    check_parser.add_argument("--db", metavar="URL", help="check the store at URL instead of a file")
+    check_parser.set_defaults(run=run_check)
 
     export_parser = commands.add_parser("export", help="write a store's log as JSON lines")
     export_parser.add_argument("--db", metavar="URL", required=True, help="the store to read")
@@ -363,8 +393,10 @@ def usage_problem(args: argparse.Namespace) -> str | None:
         return "simulate writes to --out EVENTS.jsonl, --db URL, or both"
     if args.command == "trace" and (args.events is None) == (args.db is None):
         return "trace reads EVENTS.jsonl or --db URL (one of them), then ORDER_ID"
-    if args.command == "replay" and args.events is None and args.db is None:
-        return "replay reads EVENTS.jsonl, --db URL, or both"
+    if args.command == "import" and args.events is None and args.db is None:
+        return "import reads EVENTS.jsonl, --db URL, or both"
+    if args.command == "check" and (args.events is None) == (args.db is None):
+        return "check reads EVENTS.jsonl or --db URL (one of them)"
     return None
 
 
@@ -399,8 +431,10 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:  # a missing or unreadable file, a directory, a full disk
         where = f"eventsim {args.command}: {error.filename}: " if error.filename else prefix
         print(f"{where}{error.strerror or error}", file=sys.stderr)
-    except ValueError as error:  # EventFormatError and ReplayError are ValueErrors, with the line
+    except ValueError as error:  # EventFormatError and LogError are ValueErrors, with the line
         print(f"{prefix}{error}", file=sys.stderr)
+    except ProjectionFailed as error:  # a log no read model can fold: it names the position and why
+        print(f"{prefix}a read model cannot fold the log: {error.failure.reason}", file=sys.stderr)
     except StoreError as error:  # it names the store itself
         print(f"eventsim {args.command}: {error}", file=sys.stderr)
     except MemoryError:

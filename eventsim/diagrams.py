@@ -23,9 +23,9 @@ from collections import deque
 from decimal import Decimal
 
 from .commands import CancelOrder, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund, ShipOrder
-from .events import event_type_name
 from .order import OrderError, OrderState, decide, fold, initial_state
 from .payments import FakePaymentProvider
+from .registry import event_type_name
 from .store import InMemoryEventStore
 from .streams import stream_for
 

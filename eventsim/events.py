@@ -9,8 +9,9 @@ holds only strings, ``Decimal`` amounts and ``None``, which cannot change
 afterwards.  A list passed as a customer id is refused here, not recorded and
 mutated later.
 
-Each event type has a registered name, ``EVENT_TYPES``: that name, not
-whatever the Python class is called, is what a stored event says it is.
+Each event type is registered (``eventsim.registry``) under a name: that
+name, not whatever the Python class is called, is what a stored event says
+it is.  ``EVENT_TYPES`` lists the shop's; a store records any domain's.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .ids import check_id, check_text
+from .registry import register_event
 
 __all__ = [
     "OrderCreated",
@@ -30,7 +32,6 @@ __all__ = [
     "OrderShipped",
     "DomainEvent",
     "EVENT_TYPES",
-    "event_type_name",
 ]
 
 
@@ -133,7 +134,7 @@ class OrderShipped:
 
 DomainEvent = OrderCreated | OrderPaid | RefundCreated | RefundPaid | OrderCancelled | OrderShipped
 
-#: Registered event type name -> class: the one registry used to write events and read them back.
+#: The shop's event types, by registered name.
 EVENT_TYPES: dict[str, type] = {
     "OrderCreated": OrderCreated,
     "OrderPaid": OrderPaid,
@@ -142,13 +143,5 @@ EVENT_TYPES: dict[str, type] = {
     "OrderCancelled": OrderCancelled,
     "OrderShipped": OrderShipped,
 }
-_NAMES: dict[type, str] = {cls: name for name, cls in EVENT_TYPES.items()}
-
-
-def event_type_name(event: object) -> str:
-    """The registered name of an event (or event class); ``TypeError`` for anything else."""
-    cls = event if isinstance(event, type) else type(event)
-    try:
-        return _NAMES[cls]
-    except KeyError:
-        raise TypeError(f"not a domain event: {event!r:.60}") from None
+for _name, _cls in EVENT_TYPES.items():
+    register_event(_cls, _name, schema_version=2 if _cls is OrderCreated else 1)

@@ -29,8 +29,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, get_args
 
+from .application import Application
 from .clock import SimulatedClock
 from .commands import CancelOrder, Command, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund, ShipOrder
+from .domain import Domain
 from .events import EVENT_TYPES, OrderCancelled, OrderCreated, OrderPaid, OrderShipped, RefundCreated, RefundPaid
 from .ids import SeededIds
 from .jsonl import EventFormatError, loads
@@ -997,7 +999,7 @@ def check_refund_paid_cause(store: Any, refund_paid_cause: Any) -> str | None:
     if refund_paid_cause == paid.event_id:
         return "that is the event's own id: what caused it is recorded in another field of the envelope."
     if refund_paid_cause == paid.correlation_id:
-        return "that id is shared by everything that followed from the order: ask for the direct cause."
+        return "that id is shared by the whole conversation, from the refund's request on: ask for the direct cause."
     if any(refund_paid_cause == r.causation_id for r in stream):
         return "that caused another event of the order: find the one that says the refund was paid out."
     return "find the event that says the refund was paid out, and read which command caused it."
@@ -1213,6 +1215,42 @@ def check_bank_account(
                 "that is not positive is not a lack of funds: raise ValueError."
             )
         return f"a {type(command).__name__} of {command.amount} should raise ValueError: amounts must be positive."
+    return _account_on_the_engine(decide_account, evolve_account, Deposit, Withdraw, InsufficientFunds)
+
+
+def _account_on_the_engine(
+    decide_account: Any, evolve_account: Any, Deposit: type, Withdraw: type, InsufficientFunds: type[Exception]
+) -> str | None:
+    """The learner's decider as a domain on the real engine: two accounts, a store, a fresh service that folds."""
+    kinds = {type(e) for c in (Deposit("x", Decimal(1)),) for e in decide_account(c, Decimal(0))}
+    kinds |= {type(e) for e in decide_account(Withdraw("x", Decimal(1)), Decimal(1))}
+    try:
+        domain = Domain(
+            name="bank (exercise 7.1)",
+            events=sorted(kinds, key=lambda cls: cls.__name__),
+            initial_state=Decimal(0),
+            decide=decide_account,
+            evolve=evolve_account,
+            stream_of=lambda command: f"account-{command.account_id}",
+        )
+    except (TypeError, ValueError) as error:
+        return f"the store cannot keep your events: {error}."
+    bank = Application(domain, clock=SimulatedClock(), ids=SeededIds(7))
+    try:
+        bank.handle(Deposit("a", Decimal("100")))
+        bank.handle(Deposit("b", Decimal("5")))
+        bank.handle(Withdraw("a", Decimal("40")))
+        bank.handle(Withdraw("b", Decimal("6")))
+    except InsufficientFunds:
+        pass
+    else:
+        return "on the store, withdrawing 6 from account b's balance of 5 was not refused."
+    fresh = Application(domain, bank.store)  # folds each stream from its first event
+    if (fresh.state("account-a"), fresh.state("account-b")) != (Decimal(60), Decimal(5)):
+        return (
+            "on the store, account a should fold to 60 and account b to 5: does decide_account put the "
+            "command's account in each event?"
+        )
     return None
 
 

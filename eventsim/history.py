@@ -14,8 +14,10 @@ history as a DataFrame is ``eventsim.read_models.history_frame``.
 Causation and correlation link messages to what caused them: each event's
 ``causation_id`` is the id of the command that caused it (and the store's
 ``CommandRecord`` says what caused that command, such as the event a process
-reacted to); every message that followed from one order's first command
-carries that order's ``correlation_id``.
+reacted to).  A ``correlation_id`` names one conversation: a request from
+outside starts one (its id is the command's), and every reaction to its
+events carries it on, so one refund, from the request to the payout, shares
+one correlation id, and a second refund of the same order has its own.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ def events_by_command(store: InMemoryEventStore, order_id: str) -> dict[str | No
 
 
 def correlation_id_of(store: InMemoryEventStore, order_id: str) -> str | None:
-    """The id shared by everything that followed from the order: its first event's correlation id."""
+    """The conversation that placed the order: its first event's correlation id."""
     events = store.read_stream(stream_for(order_id))
     return events[0].correlation_id if events else None
 

@@ -15,9 +15,10 @@ import os
 import random
 import threading
 
-__all__ = ["random_ids", "SeededIds", "check_id", "check_text", "MAX_ID_LENGTH", "MAX_TEXT_LENGTH"]
+__all__ = ["random_ids", "SeededIds", "check_id", "check_stream_id", "check_text", "MAX_ID_LENGTH", "MAX_TEXT_LENGTH"]
 
 MAX_ID_LENGTH = 64  # a UUID is 36; anything much longer is a mistake, not an id
+MAX_STREAM_ID_LENGTH = 100  # a stream id is an id with a prefix that says what it holds: "order-" + an order id
 MAX_TEXT_LENGTH = 500  # a reason is a sentence, not a document
 
 
@@ -100,11 +101,11 @@ class SeededIds:
             return self()
 
 
-def check_id(value: object, what: str = "id") -> str:
+def check_id(value: object, what: str = "id", longest: int = MAX_ID_LENGTH) -> str:
     """Return ``value`` if it is a valid id; raise ``TypeError`` or ``ValueError`` saying why not."""
     if (
         isinstance(value, str)
-        and 0 < len(value) <= MAX_ID_LENGTH
+        and 0 < len(value) <= longest
         and value.isprintable()  # so the only space it can hold is " "
         and value[0] != " "
         and value[-1] != " "
@@ -114,13 +115,18 @@ def check_id(value: object, what: str = "id") -> str:
         raise TypeError(f"{what} must be a string, not {type(value).__name__} ({value!r:.40})")
     if not value or value.isspace():
         raise ValueError(f"{what} is empty")
-    if len(value) > MAX_ID_LENGTH:
-        raise ValueError(f"{what} is {len(value)} characters long; an id has at most {MAX_ID_LENGTH}")
+    if len(value) > longest:
+        raise ValueError(f"{what} is {len(value)} characters long; it has at most {longest}")
     if value != value.strip():
         raise ValueError(f"{what} {value!r} starts or ends with a space")
     if not value.isprintable():
         raise ValueError(f"{what} {value!r} holds a control character")
     return value
+
+
+def check_stream_id(value: object) -> str:
+    """Return ``value`` if it can name a stream: an id with room for a prefix (``"order-"`` + an order id)."""
+    return check_id(value, "stream id", MAX_STREAM_ID_LENGTH)
 
 
 def check_text(value: object, what: str = "text") -> str | None:

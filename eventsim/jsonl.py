@@ -27,19 +27,18 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Any, NamedTuple, get_args, get_type_hints
+from typing import Any, NamedTuple
 
-from .events import EVENT_TYPES, event_type_name
-from .ids import check_id
+from .ids import check_id, check_stream_id
 from .money import to_money
-from .upcasting import UPCASTERS, SchemaVersionError, schema_version, upcast
+from .registry import EventType, event_type, event_type_name, registered, registered_types
+from .upcasting import UPCASTERS, SchemaVersionError, upcast
 
 __all__ = [
     "MAX_COUNTER",
@@ -79,6 +78,7 @@ class LoggedEvent:
     causation_id: str | None = None
     actor: str | None = None
     line: int | None = dataclasses.field(default=None, compare=False)  # where it was read from
+    stream_id: str | None = None  # the stream it was recorded in, where the line says
 
     @property
     def event_type(self) -> str:
@@ -165,6 +165,15 @@ def _shared_id(value: Any, name: str) -> str:
     return sys.intern(_id(value, name))
 
 
+def _shared_stream(value: Any, name: str) -> str:
+    if type(value) is not str:
+        raise _Problem(f"must be a string, not {_json_type(value)}")
+    try:
+        return sys.intern(check_stream_id(value))
+    except ValueError as problem:
+        raise _Problem(str(problem)) from None
+
+
 def _whole(value: Any, low: int, high: int, meaning: str) -> int:
     if type(value) is int and low <= value <= high:
         return value
@@ -189,6 +198,7 @@ def _counter(value: Any, name: str) -> int:
 # ``timestamp`` is required, the rest optional.
 _ENVELOPE: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "eventId": ("event_id", _id),
+    "streamId": ("stream_id", _shared_stream),
     "version": ("version", _counter),
     "position": ("position", _counter),
     "correlationId": ("correlation_id", _shared_id),
@@ -215,36 +225,52 @@ class _Spec(NamedTuple):
     line_names: frozenset[str]  # the payload's, ``eventType``, ``schemaVersion``, ``timestamp`` and the envelope
 
 
-def _camel(name: str) -> str:
-    return re.sub(r"_([a-z])", lambda m: m.group(1).upper(), name)
+def _boolean(value: Any, name: str) -> bool:
+    if type(value) is not bool:
+        raise _Problem(f"must be true or false, not {_json_type(value)}")
+    return value
+
+
+def _integer(value: Any, name: str) -> int:
+    return _whole(value, -MAX_COUNTER - 1, MAX_COUNTER, "a whole number a 64-bit SQL integer holds")
+
+
+def _check_for(field: Any) -> Callable[[Any, str], Any]:
+    if field.kind is Decimal:
+        return _money
+    if field.kind is bool:
+        return _boolean
+    if field.kind is int:
+        return _integer
+    shared = field.attr.endswith("_id") or field.attr == "currency"  # free text (a reason) rarely repeats
+    return _shared_text if shared else _string
 
 
 @cache
-def _spec(event_type: str) -> _Spec:
-    cls = EVENT_TYPES[event_type]
-    hints = get_type_hints(cls)
-    fields = []
-    for f in dataclasses.fields(cls):
-        kind = next((t for t in get_args(hints[f.name]) if t is not type(None)), hints[f.name])
-        shared = f.name.endswith("_id") or f.name == "currency"  # free text (a reason) rarely repeats
-        check = _money if kind is Decimal else _shared_text if shared else _string
-        fields.append(_Field(_camel(f.name), f.name, check, f.default is dataclasses.MISSING))
+def _spec(registration: EventType) -> _Spec:
+    fields = [_Field(f.name, f.attr, _check_for(f), f.required) for f in registration.fields]
     # Domain fields in a reading order: ids first, then amount, then the rest.
     order = {"orderId": 0, "customerId": 1, "refundId": 2, "amount": 3}
-    fields.sort(key=lambda field: order.get(field.name, 4))
+    fields.sort(key=lambda field: order.get(field.name, 4 if not field.name.endswith("Id") else 0))
     names = frozenset(field.name for field in fields)
-    return _Spec(cls, event_type, tuple(fields), names, names | {"eventType", "schemaVersion", "timestamp", *_ENVELOPE})
+    return _Spec(
+        registration.cls,
+        registration.name,
+        tuple(fields),
+        names,
+        names | {"eventType", "schemaVersion", "timestamp", *_ENVELOPE},
+    )
 
 
-def _spec_named(event_type: Any, line: int | None) -> _Spec:
-    if event_type is None:
+def _spec_named(name: Any, line: int | None) -> _Spec:
+    if name is None:
         raise EventFormatError("missing", line=line, field="eventType")
-    if not isinstance(event_type, str) or event_type not in EVENT_TYPES:
-        known = ", ".join(EVENT_TYPES)
-        raise EventFormatError(
-            f"unknown event type {_shown(repr(event_type))} (known: {known})", line=line, field="eventType"
-        )
-    return _spec(event_type)
+    registration = registered(name)
+    if registration is None:
+        known = ", ".join(registered_types())
+        problem = f"unknown event type {_shown(repr(name))} (known: {known})"
+        raise EventFormatError(problem, line=line, field="eventType")
+    return _spec(registration)
 
 
 # --- the codec: an event <-> its payload -------------------------------------------------
@@ -256,7 +282,7 @@ def event_to_payload(event: Any) -> dict[str, Any]:
     ``TypeError`` for anything that is not a registered domain event."""
     return {
         field.name: value
-        for field in _spec(event_type_name(event)).fields
+        for field in _spec(event_type(event)).fields
         if (value := getattr(event, field.attr)) is not None
     }
 
@@ -316,9 +342,9 @@ def payload_json(payload: Mapping[str, Any]) -> str:
 def to_json(recorded: Any) -> str:
     """One JSON object, on one line, for a recorded (or logged) event."""
     event = recorded.event
-    event_type = event_type_name(event)
-    parts: list[tuple[str, Any]] = [("eventType", event_type), *event_to_payload(event).items()]
-    if (version := schema_version(event_type)) != 1:  # absent means 1: the seed's lines stay as they were
+    registration = event_type(event)
+    parts: list[tuple[str, Any]] = [("eventType", registration.name), *event_to_payload(event).items()]
+    if (version := registration.schema_version) != 1:  # absent means 1: the seed's lines stay as they were
         parts.append(("schemaVersion", version))
     parts.append(("timestamp", recorded.recorded_at))
     parts += [
@@ -410,8 +436,10 @@ def from_json(obj: Any, *, line: int | None = None) -> LoggedEvent:
             envelope.append(None if value is None else check(value, name))
     except _Problem as problem:
         raise EventFormatError(str(problem), line=line, event_type=spec.event_type, field=name) from None
-    event_id, version, position, correlation_id, causation_id, actor = envelope
-    return LoggedEvent(event, recorded_at, event_id, version, position, correlation_id, causation_id, actor, line)
+    event_id, stream_id, version, position, correlation_id, causation_id, actor = envelope
+    return LoggedEvent(
+        event, recorded_at, event_id, version, position, correlation_id, causation_id, actor, line, stream_id
+    )
 
 
 _LINE_ENVELOPE = frozenset({"eventType", "schemaVersion", "timestamp", *_ENVELOPE})
@@ -430,7 +458,7 @@ def _upcast_line(obj: dict[str, Any], line: int | None) -> dict[str, Any]:
     if not isinstance(event_type, str):
         return obj  # _spec_named says what is wrong with it
     version = obj.get("schemaVersion", 1)
-    if version == UPCASTERS.current.get(event_type):
+    if version == UPCASTERS.current_version(event_type):
         _upcast(event_type, version, obj, line)
         return obj
     envelope = {name: value for name, value in obj.items() if name in _LINE_ENVELOPE}
@@ -492,7 +520,7 @@ def iter_jsonl(source: str | Path | bytes | Iterable[str]) -> Iterator[LoggedEve
 
     A bad line raises ``EventFormatError`` naming it when the reading gets
     there.  A file that cannot be opened raises ``OSError``, and bytes that
-    are not UTF-8 ``EventFormatError``, at once.  ``eventsim replay`` reads
+    are not UTF-8 ``EventFormatError``, at once.  ``eventsim import`` reads
     a log this way: each event is checked, recorded and let go before the
     next is read, so a million of them are never all held at once.
     """

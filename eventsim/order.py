@@ -1,4 +1,5 @@
-"""The order domain as a Decider: an initial state and two functions, ``decide`` and ``evolve``.
+"""The order domain as a Decider: an initial state and two functions, ``decide`` and ``evolve``;
+and ``ORDERS``, the order domain as the engine is given it (``eventsim.domain``).
 
 Pure functions, no I/O and no clock: every business rule is a branch in
 ``decide`` (command -> events, or an ``OrderError``), every change of state a
@@ -8,20 +9,37 @@ order is the left fold of its events: ``fold(events)``.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from functools import reduce
 from typing import Any
 
 from immutables import Map
 
-from .commands import CancelOrder, Command, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund, ShipOrder
-from .events import DomainEvent, OrderCancelled, OrderCreated, OrderPaid, OrderShipped, RefundCreated, RefundPaid
+from .commands import CancelOrder, Command, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund, ShipOrder, fingerprint
+from .domain import Domain, state_shape
+from .events import (
+    EVENT_TYPES,
+    DomainEvent,
+    OrderCancelled,
+    OrderCreated,
+    OrderPaid,
+    OrderShipped,
+    RefundCreated,
+    RefundPaid,
+)
 from .money import to_money
+from .streams import event_stream, stream_of
 
 __all__ = [
+    "ORDERS",
+    "STATE_SCHEMA",
+    "STATE_VERSION",
+    "state_from_json",
+    "state_to_json",
     "OrderState",
     "Refund",
     "order_status",
@@ -89,11 +107,11 @@ def order_status(
 
 @dataclass(frozen=True, slots=True)
 class Refund:
-    """One requested refund; ``version`` is the order's version when it was requested."""
+    """One requested refund; ``number`` says which: 1 for the order's first refund, 2 for the next, ..."""
 
     refund_id: str
     amount: Decimal
-    version: int
+    number: int
     paid: bool = False
 
 
@@ -106,9 +124,10 @@ class OrderState:
     entries instead of copying them, so ``evolve`` does the same small amount
     of work for the 4,000th refund as for the first.
 
-    ``customer_id``, ``currency`` and ``version`` take no part in any rule;
-    they are kept so that a state computed for time travel says whose order it
-    is, in which currency, and how many events it folds.
+    ``customer_id`` and ``currency`` take no part in any rule; they are kept
+    so that a state computed for time travel says whose order it is, and in
+    which currency.  The state does not count its events: how many a stream
+    holds is the store's to say (each event's ``version``), not the domain's.
     """
 
     order_id: str | None = None
@@ -121,13 +140,12 @@ class OrderState:
     refunds_paid: Decimal = ZERO  # the refunds the provider has paid out
     cancelled: bool = False
     shipped: bool = False
-    version: int = 0
 
     def but(self, **changes: Any) -> OrderState:
         """This state with ``changes`` made: what ``dataclasses.replace(self, **changes)`` returns, faster.
 
         ``evolve`` makes a new state for every event of every fold.  ``replace``
-        passes all eleven fields through ``__init__``, where a frozen dataclass
+        passes all ten fields through ``__init__``, where a frozen dataclass
         sets each one through ``object.__setattr__``: a third of the time of
         rebuilding an order.  Here the new state gets a copy of this one's field
         dictionary with the changes made.  That is why ``OrderState`` has no
@@ -165,7 +183,7 @@ class OrderState:
 
     def unpaid_refunds(self) -> list[Refund]:
         """The refunds not paid out yet, oldest first."""
-        return sorted((r for r in self.refunds.values() if not r.paid), key=lambda r: r.version)
+        return sorted((r for r in self.refunds.values() if not r.paid), key=lambda r: r.number)
 
 
 initial_state = OrderState()
@@ -348,42 +366,97 @@ def decide(command: Command, state: OrderState) -> list[DomainEvent]:
 
 def evolve(state: OrderState, event: DomainEvent) -> OrderState:
     """Apply one event.  Events are facts: ``evolve`` never rejects them."""
-    version = state.version + 1
     match event:
-        case OrderCreated():
-            return initial_state.but(
+        case OrderCreated():  # the stream's first event: ``state`` is the initial one
+            return state.but(
                 order_id=event.order_id,
                 customer_id=event.customer_id,
                 amount=event.amount,
                 currency=event.currency,
-                version=version,
             )
         case OrderPaid():
-            return state.but(paid=state.amount, version=version)
+            return state.but(paid=state.amount)
         case RefundCreated():
-            refund = Refund(event.refund_id or "", event.amount, version)
+            refund = Refund(event.refund_id or _new_refund_id(state), event.amount, len(state.refunds) + 1)
             return state.but(
                 refunds=state.refunds.set(refund.refund_id, refund),
                 refunds_requested=state.refunds_requested + event.amount,
-                version=version,
             )
         case RefundPaid():
-            requested = state.refunds.get(event.refund_id or "")
-            if requested is None:  # a log that pays an unknown refund: nothing to mark, but it happened
-                return state.but(version=version)
-            paid_out = Refund(requested.refund_id, requested.amount, requested.version, paid=True)
+            if event.refund_id is None:  # a log that names no refund (the seed's never do): the oldest unpaid one
+                unpaid = state.unpaid_refunds()
+                requested = unpaid[0] if unpaid else None
+            else:
+                requested = state.refunds.get(event.refund_id)
+            if requested is None or requested.paid:  # a log that pays an unknown refund: nothing to mark
+                return state
+            paid_out = Refund(requested.refund_id, requested.amount, requested.number, paid=True)
             return state.but(
                 refunds=state.refunds.set(paid_out.refund_id, paid_out),
                 refunds_paid=state.refunds_paid + paid_out.amount,
-                version=version,
             )
         case OrderCancelled():
-            return state.but(cancelled=True, version=version)
+            return state.but(cancelled=True)
         case OrderShipped():
-            return state.but(shipped=True, version=version)
+            return state.but(shipped=True)
     raise TypeError(f"not an order event: {event!r}")
 
 
 def fold(events: Iterable[DomainEvent], state: OrderState = initial_state) -> OrderState:
     """The state after ``events``: ``evolve`` applied to each in turn."""
     return reduce(evolve, events, state)
+
+
+# --- The domain, as the engine is given it --------------------------------------------
+
+#: Bump when what a state field means changes (``evolve`` or an upcaster computes it differently).
+#: 1: OrderState before orders had a currency.  2: with ``currency``.  3: refunds numbered, no version.
+STATE_VERSION = 3
+
+#: What a snapshot must say it holds to be used: the version and the shape of today's state.
+STATE_SCHEMA = f"{STATE_VERSION}:{state_shape(OrderState, Refund)}"
+
+
+def state_to_json(state: OrderState) -> str:
+    """The state as JSON: amounts as exact decimal strings, refunds in the order they were requested."""
+    data: dict[str, Any] = {}
+    for f in fields(OrderState):
+        value = getattr(state, f.name)
+        if f.name == "refunds":
+            value = [
+                [r.refund_id, str(r.amount), r.number, r.paid] for r in sorted(value.values(), key=lambda r: r.number)
+            ]
+        elif isinstance(value, Decimal):
+            value = str(value)
+        data[f.name] = value
+    return json.dumps(data, separators=(",", ":"))
+
+
+def state_from_json(text: str) -> OrderState:
+    """The state that ``state_to_json`` wrote (of today's schema: check the snapshot's schema first)."""
+    data = json.loads(text)
+    values: dict[str, Any] = {}
+    for f in fields(OrderState):
+        value = data[f.name]
+        if f.name == "refunds":
+            value = Map({r[0]: Refund(r[0], Decimal(r[1]), r[2], r[3]) for r in value})
+        elif isinstance(getattr(initial_state, f.name), Decimal):
+            value = Decimal(value)
+        values[f.name] = value
+    return OrderState(**values)
+
+
+#: The order domain: its six events, its decider, one stream per order, and its snapshots' shape.
+ORDERS: Domain[Command, DomainEvent, OrderState] = Domain(
+    name="orders",
+    events=tuple(EVENT_TYPES.values()),
+    initial_state=initial_state,
+    decide=decide,
+    evolve=evolve,
+    stream_of=stream_of,
+    event_stream=event_stream,
+    fingerprint=fingerprint,
+    state_schema=STATE_SCHEMA,
+    state_to_json=state_to_json,
+    state_from_json=state_from_json,
+)

@@ -161,6 +161,7 @@ class PendingRefund:
     event_id: str = field(compare=False, repr=False)
     position: int = field(compare=False, repr=False)
     attempt: int = field(default=1, compare=False)
+    correlation_id: str | None = field(default=None, compare=False, repr=False)  # the conversation it belongs to
 
     @property
     def key(self) -> tuple[str, str | None]:
@@ -215,6 +216,7 @@ class RefundProcess:
                     event.amount,
                     recorded.event_id,
                     recorded.position,
+                    correlation_id=recorded.correlation_id,
                 )
             )
         elif isinstance(event, RefundPaid):
@@ -279,7 +281,9 @@ class RefundProcess:
             pending.order_id, pending.refund_id, command_id=confirm_command_id(pending.order_id, pending.refund_id)
         )
         try:
-            recorded = self.shop.handle(command, causation_id=pending.event_id, actor=ACTOR)
+            recorded = self.shop.handle(
+                command, causation_id=pending.event_id, correlation_id=pending.correlation_id, actor=ACTOR
+            )
             outcome = PAID if recorded[0].position > last_position else ALREADY_PAID
         except RefundAlreadyPaid:
             outcome = ALREADY_PAID

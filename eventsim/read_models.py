@@ -160,6 +160,8 @@ def _refund_created(row: OrderRow, recorded: RecordedEvent) -> None:
 
 def _refund_paid(row: OrderRow, recorded: RecordedEvent) -> None:
     refund_id = recorded.event.refund_id
+    if refund_id is None and row.awaiting_payout:  # a log that names no refund (the seed's): the oldest waiting
+        refund_id = next(iter(row.awaiting_payout))
     amount = row.awaiting_payout.pop(refund_id, None) if row.awaiting_payout else None  # the only change
     if amount is None:
         raise _refuse(
@@ -253,7 +255,11 @@ def apply_to_refunds(
             event.refund_id, event.order_id, amount, event.reason, recorded.recorded_at
         )
     elif kind is RefundPaid:
-        row = refunds.get(event.order_id, {}).get(event.refund_id)
+        order_refunds = refunds.get(event.order_id, {})
+        if event.refund_id is None:  # a log that names no refund (the seed's): the oldest waiting
+            row = next((r for r in order_refunds.values() if r.paid_at is None), None)
+        else:
+            row = order_refunds.get(event.refund_id)
         if row is None or row.paid_at is not None:
             raise _refuse(
                 recorded,
@@ -343,6 +349,8 @@ def apply_to_daily_revenue(daily: DailyRevenue, recorded: RecordedEvent) -> Dail
         daily.awaiting_payout[key] = amount
     elif kind is RefundPaid:
         key = (event.order_id, event.refund_id)
+        if event.refund_id is None:  # a log that names no refund (the seed's): the oldest waiting
+            key = next((k for k in daily.awaiting_payout if k[0] == event.order_id), key)
         if key not in daily.awaiting_payout:
             raise _refuse(
                 recorded,

@@ -22,21 +22,17 @@ state is rebuilt from the events), never mis-read:
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 import sqlite3
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
-from decimal import Decimal
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from immutables import Map
-
-from .order import OrderState, Refund, evolve, initial_state
+from .domain import Domain
+from .order import ORDERS, STATE_SCHEMA, STATE_VERSION, state_from_json, state_to_json
 
 __all__ = [
     "STATE_SCHEMA",
@@ -55,58 +51,15 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Bump when what a state field means changes (``evolve`` or an upcaster computes it differently).
-#: 1: OrderState before orders had a currency.  2: with ``currency``.
-STATE_VERSION = 2
-
-
-def _shape(*classes: type) -> str:
-    text = ";".join(f"{cls.__name__}({','.join(f'{f.name}:{f.type}' for f in fields(cls))})" for cls in classes)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-#: What a snapshot must say it holds to be used: the version and the shape of today's state.
-STATE_SCHEMA = f"{STATE_VERSION}:{_shape(OrderState, Refund)}"
-
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """An order's state at ``version``, as JSON text, with the schema it was written in."""
+    """A stream's state at ``version``, as JSON text, with the schema it was written in."""
 
     stream_id: str
     version: int
     schema: str
     state: str
-    correlation_id: str | None = None  # the stream's correlation id, which its first event carries
-
-
-def state_to_json(state: OrderState) -> str:
-    """The state as JSON: amounts as exact decimal strings, refunds in the order they were requested."""
-    data: dict[str, Any] = {}
-    for f in fields(OrderState):
-        value = getattr(state, f.name)
-        if f.name == "refunds":
-            value = [
-                [r.refund_id, str(r.amount), r.version, r.paid] for r in sorted(value.values(), key=lambda r: r.version)
-            ]
-        elif isinstance(value, Decimal):
-            value = str(value)
-        data[f.name] = value
-    return json.dumps(data, separators=(",", ":"))
-
-
-def state_from_json(text: str) -> OrderState:
-    """The state that ``state_to_json`` wrote (of today's schema: check ``Snapshot.schema`` first)."""
-    data = json.loads(text)
-    values: dict[str, Any] = {}
-    for f in fields(OrderState):
-        value = data[f.name]
-        if f.name == "refunds":
-            value = Map({r[0]: Refund(r[0], Decimal(r[1]), r[2], r[3]) for r in value})
-        elif isinstance(getattr(initial_state, f.name), Decimal):
-            value = Decimal(value)
-        values[f.name] = value
-    return OrderState(**values)
 
 
 # --- where snapshots are kept -------------------------------------------------------------
@@ -138,7 +91,7 @@ class _SQLSnapshotStore:
     _P = "?"
     _CREATE = (
         "CREATE TABLE IF NOT EXISTS snapshots (stream_id TEXT PRIMARY KEY, version BIGINT NOT NULL,"
-        " state_schema TEXT NOT NULL, state TEXT NOT NULL, correlation_id TEXT)"
+        " state_schema TEXT NOT NULL, state TEXT NOT NULL)"
     )
 
     def _run(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
@@ -147,18 +100,16 @@ class _SQLSnapshotStore:
     def save(self, snapshot: Snapshot) -> None:
         p = self._P
         self._run(
-            f"INSERT INTO snapshots (stream_id, version, state_schema, state, correlation_id)"
-            f" VALUES ({p}, {p}, {p}, {p}, {p}) ON CONFLICT (stream_id) DO UPDATE SET"
-            " version = excluded.version, state_schema = excluded.state_schema, state = excluded.state,"
-            " correlation_id = excluded.correlation_id"
+            f"INSERT INTO snapshots (stream_id, version, state_schema, state)"
+            f" VALUES ({p}, {p}, {p}, {p}) ON CONFLICT (stream_id) DO UPDATE SET"
+            " version = excluded.version, state_schema = excluded.state_schema, state = excluded.state"
             " WHERE excluded.version > snapshots.version OR excluded.state_schema <> snapshots.state_schema",
-            (snapshot.stream_id, snapshot.version, snapshot.schema, snapshot.state, snapshot.correlation_id),
+            (snapshot.stream_id, snapshot.version, snapshot.schema, snapshot.state),
         )
 
     def load(self, stream_id: str) -> Snapshot | None:
         rows = self._run(
-            "SELECT stream_id, version, state_schema, state, correlation_id FROM snapshots"
-            f" WHERE stream_id = {self._P}",
+            f"SELECT stream_id, version, state_schema, state FROM snapshots WHERE stream_id = {self._P}",
             (stream_id,),
         )
         return Snapshot(*rows[0]) if rows else None
@@ -236,37 +187,35 @@ class Snapshots:
         self.ignored = 0
         self._saved: dict[str, int] = {}  # stream id -> the version of its latest snapshot we know of
 
-    def load(self, stream_id: str) -> tuple[OrderState, str | None] | None:
-        """The latest usable snapshot's state and correlation id, or ``None`` (fold from the start)."""
+    def load(self, stream_id: str, domain: Domain = ORDERS) -> tuple[Any, int] | None:
+        """The latest usable snapshot's state and version, or ``None`` (fold from the start)."""
         snapshot = self.store.load(stream_id)
         if snapshot is None:
             return None
-        if snapshot.schema != STATE_SCHEMA:  # the next snapshot the policy takes replaces it
+        if snapshot.schema != domain.state_schema:  # the next snapshot the policy takes replaces it
             self.ignored += 1
             return None
         self._saved[stream_id] = snapshot.version
-        return state_from_json(snapshot.state), snapshot.correlation_id
+        return domain.decode_state(snapshot.state), snapshot.version
 
-    def consider(self, stream_id: str, state: OrderState, correlation_id: str | None) -> bool:
+    def consider(self, stream_id: str, state: Any, version: int, domain: Domain = ORDERS) -> bool:
         """Save a snapshot if the stream has grown by ``every`` events since the last one; say if it did.
 
         A snapshot that cannot be saved is logged and skipped: the events are recorded, and they decide.
         """
-        if state.version // self.every <= self._saved.get(stream_id, 0) // self.every:
+        if version // self.every <= self._saved.get(stream_id, 0) // self.every:
             return False
         try:
-            self.store.save(Snapshot(stream_id, state.version, STATE_SCHEMA, state_to_json(state), correlation_id))
+            self.store.save(Snapshot(stream_id, version, domain.state_schema, domain.encode_state(state)))
         except Exception as error:  # noqa: BLE001 -- a cache that cannot be written must not fail a recorded command
-            logger.warning("snapshot of %s at version %d not saved: %r", stream_id, state.version, error)
+            logger.warning("snapshot of %s at version %d not saved: %r", stream_id, version, error)
             return False
-        self._saved[stream_id] = state.version
+        self._saved[stream_id] = version
         return True
 
 
-def load_state(store: Any, stream_id: str, snapshots: Snapshots | None = None) -> OrderState:
+def load_state(store: Any, stream_id: str, snapshots: Snapshots | None = None, domain: Domain = ORDERS) -> Any:
     """The stream's current state: its snapshot (if usable) plus the events recorded since."""
-    loaded = snapshots.load(stream_id) if snapshots is not None else None
-    state = loaded[0] if loaded else initial_state
-    for recorded in store.read_stream(stream_id, state.version + 1):
-        state = evolve(state, recorded.event)
-    return state
+    loaded = snapshots.load(stream_id, domain) if snapshots is not None else None
+    state, version = loaded if loaded else (domain.initial_state, 0)
+    return domain.fold((recorded.event for recorded in store.read_stream(stream_id, version + 1)), state)

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .clock import system_clock
-from .events import event_type_name
-from .ids import check_id, random_ids
+from .ids import check_id, check_stream_id, random_ids
+from .registry import event_type_name
 
 __all__ = [
     "InMemoryEventStore",
@@ -94,16 +94,12 @@ def check_envelope(
     Every store calls it on ``append``.  The correlation id, the causation id,
     the actor and the command's ids pass ``check_id``, the very check
     ``eventsim.jsonl`` reads them back with: a store never records what its
-    own export would then refuse to import.  A stream id is any non-empty
-    printable text: no NUL, no control character, no lone surrogate, which
-    one database would keep, another refuse and a third mangle.
+    own export would then refuse to import.  So does the stream id, which an
+    export writes as ``streamId``: ``check_stream_id`` (an id with room for a
+    prefix such as ``"order-"``; no NUL, no control character, no lone
+    surrogate, which one database would keep, another refuse and a third mangle).
     """
-    if not isinstance(stream_id, str):
-        raise TypeError(f"stream_id must be a str, not {type(stream_id).__name__}")
-    if not stream_id:
-        raise ValueError("stream_id is empty")
-    if not stream_id.isprintable():
-        raise ValueError(f"stream_id {stream_id[:40]!r} holds a control character")
+    check_stream_id(stream_id)
     for name, value in (("correlation_id", correlation_id), ("causation_id", causation_id), ("actor", actor)):
         if value is not None:
             check_id(value, name)
@@ -370,7 +366,7 @@ class InMemoryEventStore(Subscribers):
         """
         events = list(events)
         for event in events:
-            event_type_name(event)  # TypeError for anything that is not a domain event
+            event_type_name(event)  # TypeError for anything that is not a registered event type
         check_expected_version(expected_version)
         check_envelope(stream_id, correlation_id, causation_id, actor, command)
         with self._lock:

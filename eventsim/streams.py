@@ -7,7 +7,9 @@ function refuses the other kind with a message that says so.
 
 from __future__ import annotations
 
-__all__ = ["STREAM_PREFIX", "stream_for", "order_id_of"]
+from typing import Any
+
+__all__ = ["STREAM_PREFIX", "stream_for", "stream_of", "event_stream", "order_id_of"]
 
 STREAM_PREFIX = "order-"
 
@@ -29,3 +31,13 @@ def order_id_of(stream_id: str) -> str:
             f"{stream_id!r} is not an order's stream id (those start with {STREAM_PREFIX!r}); is it an order id?"
         )
     return stream_id.removeprefix(STREAM_PREFIX)
+
+
+def stream_of(command: Any) -> str:
+    """The stream an order command is decided against: its order's."""
+    return stream_for(command.order_id)
+
+
+def event_stream(event: Any) -> str:
+    """The stream an order event belongs in: its order's."""
+    return stream_for(event.order_id)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from .events import EVENT_TYPES
+from .registry import registered
 
 __all__ = [
     "ASSUMED_CURRENCY",
@@ -71,42 +71,67 @@ class Upcaster:
 class Upcasters:
     """A chain of upcasters and the current schema version of every event type.
 
-    ``current`` maps each type the code can build to the version it builds;
-    a type not in it is at version 1.  Every step must lead, step by step, to
-    a current version: checked here, when the chain is made.  ``required``
-    names fields a payload of the current version must carry even where the
-    class has a default for them: a default for new events is not a statement
-    about old ones, and must never stand in for an upcaster.
+    By default the current versions are the registry's (``eventsim.registry``):
+    every registered type at the schema version it was registered with.  A
+    chain made with ``current`` (and the ``types`` it covers) keeps its own,
+    for an experiment beside the real one.  ``required`` names fields a
+    payload of the current version must carry even where the class has a
+    default for them: a default for new events is not a statement about old
+    ones, and must never stand in for an upcaster.
     """
 
     def __init__(
         self,
         steps: Iterable[Upcaster],
-        current: Mapping[str, int],
-        types: Iterable[str],
+        current: Mapping[str, int] | None = None,
+        types: Iterable[str] = (),
         required: Mapping[str, Iterable[str]] | None = None,
     ):
-        self.types = frozenset(types)
         self.required = {name: frozenset(fields) for name, fields in (required or {}).items()}
-        self.current = {name: current.get(name, 1) for name in self.types}
+        self._current = None if current is None else {name: current.get(name, 1) for name in {*types, *current}}
+        steps = list(steps)
+        keys = [(step.event_type, step.version) for step in steps]
+        for key in keys:
+            if keys.count(key) > 1:
+                raise ValueError(f"two upcasters for {key[0]} version {key[1]}")
         self._steps: dict[tuple[str, int], Upcaster] = {}
-        for step in steps:
-            key = (step.event_type, step.version)
-            if key in self._steps:
-                raise ValueError(f"two upcasters for {step.event_type} version {step.version}")
-            self._steps[key] = step
-        for name, version in self.current.items():  # each current version is reachable from version 1
+        self.add(*steps)
+        for name, version in (self._current or {}).items():  # each current version is reachable from version 1
             for start in range(1, version):
                 self._path(name, start)
 
+    def add(self, *steps: Upcaster, required: Mapping[str, Iterable[str]] | None = None) -> None:
+        """Add ``steps`` to this chain (a domain registers the history of its events here).
+
+        A step for a type and version already in the chain replaces it only if it is the same function
+        defined again (a notebook cell run twice); two different ways up from one version are refused.
+        """
+        for step in steps:
+            key = (step.event_type, step.version)
+            earlier = self._steps.get(key)
+            if earlier is not None and earlier.function.__qualname__ != step.function.__qualname__:
+                raise ValueError(f"two upcasters for {step.event_type} version {step.version}")
+            self._steps[key] = step
+        for name, fields in (required or {}).items():
+            self.required[name] = frozenset(fields)
+
+    def current_version(self, event_type: str) -> int | None:
+        """The schema version this code builds for ``event_type``; ``None`` for a type it does not know."""
+        if self._current is not None:
+            return self._current.get(event_type)
+        entry = registered(event_type)
+        return None if entry is None else entry.schema_version
+
     def extended(self, steps: Iterable[Upcaster]) -> Upcasters:
         """This chain plus ``steps`` (for example, a rename from a type the code no longer has)."""
-        return Upcasters([*self._steps.values(), *steps], self.current, self.types, self.required)
+        chain = Upcasters([*self._steps.values(), *steps], required=self.required)
+        chain._current = self._current
+        return chain
 
     def _path(self, event_type: str, version: int) -> list[Upcaster]:
         path: list[Upcaster] = []
         key = (event_type, version)
-        while key[0] not in self.current or key[1] != self.current[key[0]]:
+        while key[1] != self.current_version(key[0]):
             step = self._steps.get(key)
             if step is None:
                 raise SchemaVersionError(key[0], key[1], f"no upcaster reads schema version {key[1]}")
@@ -133,7 +158,7 @@ class Upcasters:
             raise SchemaVersionError(
                 event_type, version, f"a schema version is a whole number from 1, not {version!r:.20}"
             )
-        known = self.current.get(event_type)
+        known = self.current_version(event_type)
         if known is not None and version > known:
             raise SchemaVersionError(
                 event_type,
@@ -156,8 +181,8 @@ class Upcasters:
             missing = ", ".join(sorted(required - current.keys()))
             raise SchemaVersionError(
                 event_type,
-                self.current[event_type],
-                f"the payload has no {missing}, which schema version {self.current[event_type]} always has",
+                self.current_version(event_type),
+                f"the payload has no {missing}, which schema version {self.current_version(event_type)} always has",
             )
         return event_type, current
 
@@ -202,18 +227,18 @@ def add_currency(payload: Payload) -> dict[str, Any]:
     return {**payload, "currency": ASSUMED_CURRENCY}
 
 
-#: Every upcaster eventsim needs, and the current schema version of each event type.
+#: The one chain every reader goes through: the registry's current versions, and every domain's upcasters.
 UPCASTERS = Upcasters(
-    [Upcaster("OrderCreated", 1, "OrderCreated", 2, add_currency)],
-    current={"OrderCreated": 2},
-    types=EVENT_TYPES,
-    required={"OrderCreated": ["currency"]},
+    [Upcaster("OrderCreated", 1, "OrderCreated", 2, add_currency)], required={"OrderCreated": ["currency"]}
 )
 
 
 def schema_version(event_type: str) -> int:
-    """The schema version this code writes for ``event_type``."""
-    return UPCASTERS.current[event_type]
+    """The schema version this code writes for ``event_type`` (a registered name; ``KeyError`` otherwise)."""
+    version = UPCASTERS.current_version(event_type)
+    if version is None:
+        raise KeyError(event_type)
+    return version
 
 
 def upcast(

@@ -417,7 +417,6 @@ def _state_table(state: OrderState) -> str:
             ("refunds paid out", state.refunds_paid),
             ("net", state.net),
             ("refunds", refunds),
-            ("version", state.version),
         ],
     )
 

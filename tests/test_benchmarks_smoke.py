@@ -58,7 +58,7 @@ def test_bench_million_prints_issue_13s_table_next_to_the_goals():
     for label in ("resident memory now (VmRSS)", "resident memory at its peak (VmHWM)"):
         assert " MB" in row(output, label) and "<= 600 MB at 1M" in row(output, label)
         assert row(output, label).endswith("none below 1M events")  # memory does not scale: no verdict at 30 orders
-    replayed = row(output, "`eventsim replay`")
+    replayed = row(output, "`eventsim import`")
     assert "lines/s" in replayed and ">= 100,000 lines/s" in replayed
     for line in [*output.splitlines()[3:5], output.splitlines()[7]]:  # the figures that scale, said in words
         assert re.search(r"(meets the goal|misses it: [\d.]+x too (slow|big))( \(x[\d.]+ for 1M\))?$", line), line

@@ -34,7 +34,7 @@ def test_export_replay_export_is_byte_identical(simulated, db_url, tmp_path, cap
     assert main(["export", "--db", str(db), "--out", str(first)]) == 0
     assert first.read_bytes() == simulated_file.read_bytes()  # the store holds what the simulator wrote
     capsys.readouterr()
-    assert main(["replay", str(first), "--db", db_url]) == 0
+    assert main(["import", str(first), "--db", db_url]) == 0
     assert capsys.readouterr().out.splitlines()[3].split() == ["orders", "amount", "paid", "refunds_requested",
                                                                "refunds_paid", "net"]
     assert main(["export", "--db", db_url, "--out", str(second)]) == 0
@@ -44,9 +44,9 @@ def test_export_replay_export_is_byte_identical(simulated, db_url, tmp_path, cap
 def test_replay_of_a_store_fills_its_read_model_tables(simulated, capsys):
     db, simulated_file = simulated
     capsys.readouterr()
-    assert main(["replay", "--db", str(db)]) == 0
+    assert main(["import", "--db", str(db)]) == 0
     from_store = capsys.readouterr().out
-    assert main(["replay", str(simulated_file)]) == 0
+    assert main(["import", str(simulated_file)]) == 0
     from_file = capsys.readouterr().out
     assert from_store.replace(str(db), "LOG") == from_file.replace(str(simulated_file), "LOG")  # same summary
     store = open_store(str(db))
@@ -67,9 +67,9 @@ def test_trace_reads_a_store_as_it_reads_a_file(simulated, capsys):
 def test_a_store_is_recorded_into_only_when_empty(simulated, tmp_path, capsys):
     db, simulated_file = simulated
     before = db.read_bytes()
-    assert main(["replay", str(simulated_file), "--db", str(db)]) == 2
-    assert capsys.readouterr().err == (f"eventsim replay: SQLite store '{db}': already holds "
-                                       f"{len(read_jsonl(simulated_file))} events: simulate and replay record "
+    assert main(["import", str(simulated_file), "--db", str(db)]) == 2
+    assert capsys.readouterr().err == (f"eventsim import: SQLite store '{db}': already holds "
+                                       f"{len(read_jsonl(simulated_file))} events: simulate and import record "
                                        "into an empty store only\n")
     with sqlite3.connect(db) as connection:
         assert connection.execute("SELECT count(*) FROM events").fetchone()[0] == len(read_jsonl(simulated_file))
@@ -80,16 +80,17 @@ def test_a_bad_log_records_nothing_in_the_store(tmp_path, capsys):
     log = tmp_path / "bad.jsonl"
     log.write_text('{"eventType": "OrderCreated", "orderId": "1", "amount": 10, "timestamp": 1628380000}\n'
                    '{"eventType": "RefundPaid", "orderId": "1", "timestamp": 1628380060}\n')
-    assert main(["replay", str(log), "--db", str(tmp_path / "c.db")]) == 2
+    assert main(["import", str(log), "--db", str(tmp_path / "c.db")]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"eventsim replay: {log}: line 2: RefundPaid: ") and err.count("\n") == 1
+    assert err.startswith(f"eventsim import: {log}: a read model cannot fold the log: ") and err.count("\n") == 1
+    assert "RefundPaid at position 2" in err
     assert not (tmp_path / "c.db").exists()
 
 
 @pytest.mark.parametrize("argv, problem", [
     (["trace", "--db", "{missing}", "1"], "eventsim trace: {missing}: no such store\n"),
     (["export", "--db", "{missing}", "--out", "{out}"], "eventsim export: {missing}: no such store\n"),
-    (["replay", "--db", "{junk}"], ("eventsim replay: SQLite store '{junk}': not an SQLite database "
+    (["import", "--db", "{junk}"], ("eventsim import: SQLite store '{junk}': not an SQLite database "
                                     "(is it an eventsim store?)\n")),
     (["export", "--db", "postgresql://nobody@127.0.0.1:1/none", "--out", "{out}"],
      "eventsim export: PostgreSQL store postgresql://nobody@127.0.0.1:1/none: cannot connect"),
@@ -125,4 +126,4 @@ def test_simulate_into_a_store_that_is_not_empty_is_refused_before_simulating(si
     captured = capsys.readouterr()
     assert "simulating" not in captured.err  # refused before any work
     assert captured.err.startswith(f"eventsim simulate: SQLite store '{db}': already holds ")
-    assert captured.err.endswith("events: simulate and replay record into an empty store only\n")
+    assert captured.err.endswith("events: simulate and import record into an empty store only\n")

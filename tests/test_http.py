@@ -117,7 +117,8 @@ def test_an_order_through_every_command_and_query(client):
     assert [e["eventType"] for e in trace] == ["OrderCreated", "OrderPaid", "RefundCreated", "RefundCreated",
                                                "RefundPaid", "OrderShipped"]
     assert [e["version"] for e in trace] == [1, 2, 3, 4, 5, 6]
-    assert {e["correlationId"] for e in trace} == {created["commandId"]}
+    assert trace[0]["correlationId"] == created["commandId"]  # each request from outside: a conversation of its own
+    assert [e["correlationId"] for e in trace] == [e["causationId"] for e in trace]
 
     then = client.get(f"/orders/{order_id}/state", params={"version": 2}).json()
     assert (then["status"], then["paid"], then["version"]) == ("paid", "80.00", 2)

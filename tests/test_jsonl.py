@@ -124,7 +124,7 @@ def test_one_camel_case_object_per_line(tmp_path):
         keys |= set(obj)
     assert keys == {"eventType", "schemaVersion", "orderId", "customerId", "refundId", "amount", "currency",
                     "reason", "timestamp",
-                    "eventId", "version", "position", "correlationId", "causationId", "actor"}
+                    "eventId", "streamId", "version", "position", "correlationId", "causationId", "actor"}
 
 
 def test_amounts_are_written_and_read_as_exact_decimals():
@@ -140,8 +140,10 @@ def test_amounts_are_written_and_read_as_exact_decimals():
 def test_a_logged_event_is_written_like_a_recorded_one():
     recorded = recorded_story().read_all()[2]
     logged = LoggedEvent(recorded.event, recorded.recorded_at, recorded.event_id, recorded.version,
-                         recorded.position, recorded.correlation_id, recorded.causation_id, recorded.actor)
+                         recorded.position, recorded.correlation_id, recorded.causation_id, recorded.actor,
+                         stream_id=recorded.stream_id)
     assert to_json(logged) == to_json(recorded)
+    assert loads(to_json(recorded)).stream_id == "order-A"
 
 
 def valid_id(text: str) -> bool:
@@ -414,7 +416,8 @@ def test_a_payload_is_the_seed_shape_without_type_and_envelope():
         assert event_from_payload(recorded.event_type, payload) == recorded.event
         line = json.loads(to_json(recorded), parse_float=D)
         assert payload == {k: v for k, v in line.items() if k not in (
-            "eventType", "schemaVersion", "timestamp", "eventId", "version", "position", "correlationId", "causationId", "actor")}
+            "eventType", "schemaVersion", "timestamp", "eventId", "streamId", "version", "position", "correlationId",
+            "causationId", "actor")}
     payload = event_to_payload(RefundCreated("A", D("0.10"), "R1"))
     assert payload == {"orderId": "A", "refundId": "R1", "amount": D("0.10")}
     assert type(payload["amount"]) is D
@@ -440,9 +443,9 @@ def test_only_registered_event_types_are_written():
         pass
 
     for bad in (Renamed("1"), None, 42, {"orderId": "1"}):
-        with pytest.raises(TypeError, match="not a domain event"):
+        with pytest.raises(TypeError, match="not a registered event type"):
             event_to_payload(bad)
-        with pytest.raises(TypeError, match="not a domain event"):
+        with pytest.raises(TypeError, match="not a registered event type"):
             to_json(LoggedEvent(bad, 1))
 
 

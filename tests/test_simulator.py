@@ -11,7 +11,7 @@ from eventsim.jsonl import write_jsonl
 from eventsim.order import fold
 from eventsim.payments import confirm_command_id
 from eventsim import simulator
-from eventsim.replay import replay
+from eventsim.copying import copy_log
 from eventsim.shop import Shop
 from eventsim.simulator import DAY, SimulationConfig, simulate
 from eventsim.store import InMemoryEventStore
@@ -130,7 +130,7 @@ def test_any_workload_keeps_every_rule(seed, p, failure_rate):
                               p_ship=p_ship, p_refund=p_refund, p_full_refund=p_full_refund,
                               payout_failure_rate=failure_rate)
     log = simulate(config).store.read_all()
-    assert len(replay(log).store) == len(log)
+    assert len(copy_log(log)) == len(log)
 
 
 def test_progress_counts_up_to_the_number_of_commands(monkeypatch):

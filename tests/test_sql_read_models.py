@@ -19,7 +19,7 @@ from eventsim.events import OrderCreated, OrderPaid, RefundCreated, RefundPaid
 from eventsim.ids import SeededIds
 from eventsim.projections import ProjectionFailed, ProjectionRunner
 from eventsim.read_models import ShopReadModels, orders_frame, orders_projection
-from eventsim.replay import replay
+from eventsim.copying import copy_log
 from eventsim.simulator import SimulationConfig, simulate
 from eventsim.sql_read_models import SQLReadModel, SQLReadModels, read_sql
 from eventsim.store import InMemoryEventStore
@@ -41,11 +41,11 @@ def url(database_url):
 
 def copy_of(log, url):
     """A store at ``url`` holding ``log`` exactly (times, ids), recorded through the shop."""
-    return replay(log, make_store=partial(open_store, url)).store
+    return copy_log(log, make_store=partial(open_store, url))
 
 
 def in_memory(log):
-    store = replay(log).store
+    store = copy_log(log)
     read_models = ShopReadModels(store)
     read_models.catch_up()
     return read_models
@@ -119,7 +119,7 @@ def test_a_batch_that_fails_before_its_commit_keeps_nothing_and_the_next_catch_u
     with pytest.raises(FailAt):
         tables.orders.catch_up()
     assert tables.orders.checkpoint == calls[1] == log[99].position
-    expected = ShopReadModels(replay(log).store)
+    expected = ShopReadModels(copy_log(log))
     expected.orders.catch_up(100)
     pd.testing.assert_frame_equal(tables.orders_frame(), expected.orders_frame())  # two batches, no more
     monkeypatch.undo()
@@ -274,8 +274,8 @@ def test_read_sql_gives_any_query_as_a_frame_and_never_writes(simulated, url):
     assert list(events.columns) == ["position", "stream_id", "event_type"]
     assert list(events["event_type"]) == [r.event_type for r in log]
     with pytest.raises(StoreError, match=f"{re.escape(store.name)}: .*read"):
-        read_sql(store, "DELETE FROM commands")
-    assert len(read_sql(store, "SELECT command_id FROM commands")) > 0
+        read_sql(store, "DELETE FROM events")
+    assert len(read_sql(store, "SELECT event_id FROM events")) > 0
     store.close()
 
 

@@ -7,6 +7,7 @@ import nbformat
 import pytest
 
 from eventsim.charts import cost_per_event
+from eventsim.stores import SQLiteEventStore
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = nbformat.read(ROOT / "notebooks" / "07_trade_offs_measured.ipynb", as_version=4)
@@ -38,11 +39,18 @@ def test_the_capstone_runs_the_answer_of_exercise_7_1(capsys):
     namespace: dict = {}
     run(namespace, code_cell("from eventsim import"), code_cell("class Deposit"))
     run(namespace, code_cell("def decide_account"))  # the learner's version, not answered yet
-    run(namespace, code_cell("stream acc-1"))
-    assert capsys.readouterr().out == "Answer exercise 7.1 first.\n"
+    capstone = [code_cell("BANK = Domain("), code_cell("def apply_balance"), code_cell("long = Application(BANK")]
+    run(namespace, *capstone)
+    assert capsys.readouterr().out == "Answer exercise 7.1 first.\n" * 3
 
-    run(namespace, solution_of("def decide_account"), code_cell("stream acc-1"))
-    assert capsys.readouterr().out == "stream acc-1: ['Deposited', 'Withdrawn']\nbalance: 70\n"
+    run(namespace, solution_of("def decide_account"), *capstone[:2])
+    assert capsys.readouterr().out == (
+        "refused: acc-2 has 5, and nothing was recorded\nacc-1: ['Deposited', 'Withdrawn']\nbalances: 70 5\n"
+        "refused: acc-2 has 5, and nothing was recorded\nthe same events on SQLite: True\n"
+        "read model: {'acc-1': Decimal('70'), 'acc-2': Decimal('5')} at checkpoint 3\n")
+    run(namespace, capstone[2])
+    assert capsys.readouterr().out.startswith("snapshot at version 2000: ")
+    assert isinstance(namespace["on_disk"].store, SQLiteEventStore)  # the same code, on an SQLite file
 
 
 def explained(samples) -> float:

@@ -40,15 +40,18 @@ TAUGHT = {
     "consistency_and_queries": {"INLINE", "EVENTUAL", "LiveDashboard", "OrderQueries"},
     "tracing_and_time_travel": {
         "history_frame", "history_jsonl", "state_at_version", "state_at_time", "events_by_command",
-        "correlation_id_of", "causation", "compensate", "RefundProcess", "FakePaymentProvider", "confirm_command_id",
+        "correlation_id_of", "correlated_events", "causation", "compensate", "RefundProcess", "FakePaymentProvider", "confirm_command_id",
         "OrderExplorer", "TimeTravel", "refund_messages", "REFUND_LANES",
     },
-    "trade_offs_measured": {"cost_per_event", "replay_cost", "read_model_lag", "orders_projection"},
-    "from_memory_to_a_database": {"open_store", "SQLReadModels", "read_sql", "crash_diagram", "checkpoint_diagram"},
+    "trade_offs_measured": {
+        "cost_per_event", "replay_cost", "read_model_lag", "orders_projection", "Domain", "Application", "open_store",
+        "Snapshots", "InMemorySnapshotStore",
+    },
+    "from_memory_to_a_database": {"SQLReadModels", "read_sql", "crash_diagram", "checkpoint_diagram"},
     "cqrs_over_http": {"create_app", "start", "LoseResponses", "if_match_diagram", "min_position_diagram"},
     "living_with_events": {
         "Upcaster", "Upcasters", "UPCASTERS", "add_currency", "SchemaVersionError", "read_jsonl", "write_jsonl",
-        "replay", "SQLiteEventStore", "Snapshot", "Snapshots", "SQLiteSnapshotStore", "STATE_SCHEMA", "state_to_json",
+        "copy_log", "check_log", "SQLiteEventStore", "Snapshot", "SQLiteSnapshotStore", "STATE_SCHEMA", "state_to_json",
         "state_from_json", "load_state", "PersonalData", "Vault", "SQLiteKeyStore", "personal_data_rows", "trace_rows",
         "upcaster_diagram", "crypto_shredding_diagram",
     },

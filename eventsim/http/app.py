@@ -231,8 +231,8 @@ def event_json(recorded: RecordedEvent) -> dict[str, Any]:
     return body
 
 
-def state_json(order_id: str, state: OrderState) -> dict[str, Any]:
-    """An order's state (as the decider sees it) for JSON."""
+def state_json(order_id: str, state: OrderState, version: int) -> dict[str, Any]:
+    """An order's state (as the decider sees it) at ``version`` of its stream, for JSON."""
     return {
         "orderId": order_id,
         "customerId": state.customer_id,
@@ -244,10 +244,10 @@ def state_json(order_id: str, state: OrderState) -> dict[str, Any]:
         "net": money(state.net),
         "cancelled": state.cancelled,
         "shipped": state.shipped,
-        "version": state.version,
+        "version": version,
         "refunds": [
             {"refundId": r.refund_id, "amount": money(r.amount), "paid": r.paid}
-            for r in sorted(state.refunds.values(), key=lambda r: r.version)
+            for r in sorted(state.refunds.values(), key=lambda r: r.number)
         ],
     }
 
@@ -978,10 +978,11 @@ def create_app(
                     "at", f"at {at!r} is not an ISO 8601 time or Unix seconds ({error})", where="query"
                 ) from None
             state = state_at_time(store, order_id, moment)
+            version = sum(1 for r in events if r.recorded_at <= moment)
         else:  # the state now: its version is the order's, fresh from the events, an ETag for If-Match
             state = state_at_version(store, order_id, len(events))
-            return JSONResponse(state_json(order_id, state), headers={"ETag": f'"{state.version}"'})
-        return JSONResponse(state_json(order_id, state))
+            return JSONResponse(state_json(order_id, state, len(events)), headers={"ETag": f'"{len(events)}"'})
+        return JSONResponse(state_json(order_id, state, version))
 
     @app.get("/events", tags=["queries"], **schemas.query_docs(schemas.EventFeed, read_model=False))
     def get_events(

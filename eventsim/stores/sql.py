@@ -60,9 +60,10 @@ from functools import cache
 from typing import Any
 
 from ..clock import system_clock
-from ..events import event_type_name
 from ..ids import random_ids
 from ..jsonl import MAX_COUNTER, EventFormatError, _spec, _value, event_to_payload
+from ..registry import EventType, registered
+from ..registry import event_type as registration_of
 from ..store import (
     ANY,
     CommandRecord,
@@ -75,7 +76,7 @@ from ..store import (
     check_expected_version,
     readable_id,
 )
-from ..upcasting import UPCASTERS, SchemaVersionError, schema_version, upcast
+from ..upcasting import UPCASTERS, SchemaVersionError, upcast
 
 __all__ = ["SCHEMA_VERSION", "SQLEventStore", "StoreError"]
 
@@ -109,25 +110,32 @@ def payload_json(payload: dict[str, Any]) -> str:
     return "{" + ", ".join(f'"{name}": {_value(value)}' for name, value in payload.items()) + "}"
 
 
-# Every number in a payload is an amount (an event holds only text, Decimal and None): each is read as a
-# Decimal, straight from its digits, never through float or int (an int has a limit on its digits).
-# One decoder for all: json.loads would build one per call.
+# Every number in a payload is read as a Decimal, straight from its digits, never through float or int (an int
+# has a limit on its digits); a field whose kind is ``int`` gets its int back (``_event``).  One decoder for all:
+# json.loads would build one per call.
 _JSON = json.JSONDecoder(parse_float=Decimal, parse_int=Decimal)
 
 
-@cache
-def _event_class(event_type: str) -> tuple[type, dict[str, str]]:
-    """The class of a registered event type, and its payload's names -> the class's field names."""
-    spec = _spec(event_type)  # KeyError for a name that is not registered
-    return spec.cls, {field.name: field.attr for field in spec.fields}
+_NOTHING: frozenset[str] = frozenset()
 
 
 @cache
-def _today(event_type: str) -> tuple[int, type, dict[str, str], frozenset[str]]:
+def _decoding(registration: EventType) -> tuple[type, dict[str, str], frozenset[str]]:
+    """For a registered event type: its class, its payload's names -> field names, and its whole-number fields."""
+    spec = _spec(registration)
+    whole = frozenset(f.attr for f in registration.fields if f.kind is int)
+    return spec.cls, {field.name: field.attr for field in spec.fields}, whole
+
+
+def _today(event_type: str) -> tuple[int, type, dict[str, str], frozenset[str], frozenset[str]]:
     """For a registered event type: the schema version this code writes, its class, its payload's names ->
-    field names, and the names a payload of that version must have (``UPCASTERS.required``)."""
-    cls, attribute = _event_class(event_type)  # KeyError for a name that is not registered
-    return schema_version(event_type), cls, attribute, frozenset(UPCASTERS.required.get(event_type, ()))
+    field names, its whole-number fields, and the names a payload of that version must have
+    (``UPCASTERS.required``); ``KeyError`` for a name that is not registered."""
+    registration = registered(event_type)
+    if registration is None:
+        raise KeyError(event_type)
+    cls, attribute, whole = _decoding(registration)
+    return registration.schema_version, cls, attribute, whole, UPCASTERS.required.get(event_type, _NOTHING)
 
 
 def stored_event(event_type: str, version: int, data: str) -> Any:
@@ -146,7 +154,7 @@ def stored_event(event_type: str, version: int, data: str) -> Any:
     """
     try:
         payload, end = _JSON.raw_decode(data)
-        current, cls, attribute, required = _today(event_type)
+        current, cls, attribute, whole, required = _today(event_type)
     except (TypeError, ValueError, KeyError, ArithmeticError, RecursionError):
         return _stored_event_the_long_way(event_type, version, data)
     if (
@@ -157,7 +165,7 @@ def stored_event(event_type: str, version: int, data: str) -> Any:
         or not required <= payload.keys()
     ):
         return _stored_event_the_long_way(event_type, version, data)
-    return _event(event_type, cls, attribute, payload)
+    return _event(event_type, cls, attribute, whole, payload)
 
 
 def _stored_event_the_long_way(event_type: str, version: int, data: str) -> Any:
@@ -176,14 +184,16 @@ def _stored_event_the_long_way(event_type: str, version: int, data: str) -> Any:
     except SchemaVersionError as error:
         field = error.field or "schemaVersion"
         raise EventFormatError(error.problem, event_type=error.event_type, field=field) from None
-    try:
-        cls, attribute = _event_class(event_type)
-    except KeyError:
-        raise EventFormatError(f"unknown event type {event_type!r:.60}") from None
-    return _event(event_type, cls, attribute, payload)
+    registration = registered(event_type)
+    if registration is None:
+        raise EventFormatError(f"unknown event type {event_type!r:.60}: is its domain's event type registered?")
+    cls, attribute, whole = _decoding(registration)
+    return _event(event_type, cls, attribute, whole, payload)
 
 
-def _event(event_type: str, cls: type, attribute: dict[str, str], payload: Mapping[str, Any]) -> Any:
+def _event(
+    event_type: str, cls: type, attribute: dict[str, str], whole: frozenset[str], payload: Mapping[str, Any]
+) -> Any:
     """The event from a payload in today's shape, through the event's own checks."""
     try:
         fields = {attribute[name]: value for name, value in payload.items()}
@@ -191,6 +201,10 @@ def _event(event_type: str, cls: type, attribute: dict[str, str], payload: Mappi
         raise EventFormatError(
             "is not a field of this event type", event_type=event_type, field=unknown.args[0]
         ) from None
+    for name in whole:  # the JSON reader made every number a Decimal: a whole-number field gets its int
+        value = fields.get(name)
+        if type(value) is Decimal and value == value.to_integral_value():
+            fields[name] = int(value)
     try:
         return cls(**fields)
     except (TypeError, ValueError) as problem:  # the event's own checks, or a field it must have
@@ -291,9 +305,9 @@ class SQLEventStore(Subscribers):
 
         The transaction may be shared with other threads' appends (group commit), each in a savepoint."""
         events = list(events)
-        names = [event_type_name(event) for event in events]  # TypeError for anything else
+        registrations = [registration_of(event) for event in events]  # TypeError for anything not registered
         rows = [
-            (name, schema_version(name), payload_json(event_to_payload(event))) for name, event in zip(names, events)
+            (r.name, r.schema_version, payload_json(event_to_payload(event))) for r, event in zip(registrations, events)
         ]
         check_expected_version(expected_version)
         check_envelope(stream_id, correlation_id, causation_id, actor, command)
