@@ -98,7 +98,9 @@ def _kind(cls: type, name: str, hint: Any) -> tuple[type, bool]:
 
 
 def _fields(cls: type) -> tuple[Field, ...]:
-    hints = typing.get_type_hints(cls)
+    # Annotations written as text (``from __future__ import annotations``) name these kinds; a class
+    # defined in a namespace that is not its module's (code run by exec) may not see them otherwise.
+    hints = typing.get_type_hints(cls, localns={"Decimal": Decimal, "Optional": typing.Optional})
     fields = []
     for f in dataclasses.fields(cls):
         kind, optional = _kind(cls, f.name, hints[f.name])

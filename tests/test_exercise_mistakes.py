@@ -785,7 +785,13 @@ def test_7_1_capstone(capsys):
 
     def one_account(command, balance):  # every event says the account of the example
         return [type(e)("acc-1", e.amount) for e in decide_account(command, balance)]
-    assert_correct(capsys, check, one_account, evolve_account, *ACCOUNT)  # the stream, not the event, says whose
+    assert_wrong(capsys, check, one_account, evolve_account, *ACCOUNT, concept="whose account")
+
+    def refuses_an_overdrawing_fact(balance, event):  # evolve deciding: events are facts, never refused
+        if isinstance(event, Withdrawn) and event.amount > balance:
+            raise InsufficientFunds("overdrawn")
+        return evolve_account(balance, event)
+    assert_wrong(capsys, check, decide_account, refuses_an_overdrawing_fact, *ACCOUNT, concept="never refuses")
 
     def swapped(event, balance):  # type slip: arguments in the wrong order
         return evolve_account(balance, event)
