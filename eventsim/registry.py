@@ -37,7 +37,6 @@ __all__ = [
     "Field",
     "event_type",
     "event_type_name",
-    "is_registered",
     "register_event",
     "registered",
     "registered_types",
@@ -146,7 +145,8 @@ class _Registry:
         with self._lock:
             registered = dataclasses.replace(self.of(cls), stream_of=rule)
             self._by_class[cls] = registered
-            if self._by_name.get(registered.name, registered).cls is cls:
+            named = self._by_name.get(registered.name)
+            if named is not None and named.cls is cls:  # the name still stands for this class, not a newer one
                 self._by_name[registered.name] = registered
 
     def of(self, event: object) -> EventType:
@@ -194,10 +194,6 @@ def event_type(event: object) -> EventType:
 def event_type_name(event: object) -> str:
     """The registered name of an event (or event class); ``TypeError`` for anything else."""
     return _REGISTRY.of(event).name
-
-
-def is_registered(name: object) -> bool:
-    return _REGISTRY.named(name) is not None
 
 
 def registered(name: object) -> EventType | None:
