@@ -13,10 +13,18 @@ written on ``Projection``.  An event that fails stops the runner there, with
 the reason in ``runner.failure``; the operator then either fixes the cause and
 calls ``catch_up()`` (the event is tried again), or ``skip()``s it.
 
-Positions increase but may have gaps: a database sequence skips the numbers of
-transactions that rolled back.  So the runner never computes the next
+Positions increase but may have gaps, so the runner never computes the next
 position; it reads what comes after its checkpoint (``read_all(checkpoint +
-1)``) and takes each event's own position.
+1)``) and takes each event's own position.  A gap is not always settled,
+though.  In a store that takes positions from a database sequence without
+serialising its writers, a gap can be a transaction that took the lower
+number and has not committed *yet*; a reader that moved past it would never
+see that event.  So the runner reads through ``GapWatch``: with a store that
+commits positions in order (``store.commits_in_order``, true of every store
+here) it reads on; with any other it stops before a gap until the gap is
+filled or has stayed open ``gap_timeout`` seconds (then it is taken for a
+rollback and passed, and listed in ``passed_gaps``), as Marten's high-water
+mark does.
 
 Two modes, switchable at any time with ``runner.mode = ...``:
 
@@ -36,6 +44,7 @@ or before the checkpoint, so a repeat changes nothing.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -47,7 +56,9 @@ __all__ = [
     "INLINE",
     "MODES",
     "PAGE",
+    "GAP_TIMEOUT",
     "Failure",
+    "GapWatch",
     "Projection",
     "ProjectionFailed",
     "ProjectionRunner",
@@ -55,6 +66,7 @@ __all__ = [
 ]
 
 PAGE = 2_000  # events a runner reads at a time, and each read model's turn in ``catch_up_all``
+GAP_TIMEOUT = 5.0  # seconds a gap may stay open before it is taken for a rollback: longer than any write lasts
 
 S = TypeVar("S")
 
@@ -124,6 +136,53 @@ class ProjectionFailed(Exception):
         )
 
 
+class GapWatch:
+    """How far a reader may go in what ``read_all`` returned without passing an event still to come.
+
+    A gap is a position missing between the checkpoint and the events read.
+    If the store commits positions in order (``commits_in_order``), a gap is
+    a number nobody will ever commit (a rolled-back transaction's), and the
+    reader goes on.  Otherwise a gap may be a transaction that took that
+    number and has not committed yet: the reader stops before it and asks
+    again later.  A gap still open ``timeout`` seconds after it was first
+    seen (``clock``, seconds) is taken for a rollback and passed, and listed
+    in ``passed`` as ``(first, last)`` positions.  The timeout is a bet: it
+    must be longer than any transaction that writes events may last, which a
+    database can enforce (PostgreSQL's ``idle_in_transaction_session_timeout``).
+    """
+
+    def __init__(self, store: Any, *, timeout: float = GAP_TIMEOUT, clock: Callable[[], float] = time.monotonic):
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout >= 0:
+            raise ValueError(f"gap_timeout must be a number of seconds, 0 or more, not {timeout!r}")
+        self.trusted = getattr(store, "commits_in_order", False) is True
+        self.timeout, self._clock = timeout, clock
+        self._first_seen: dict[int, float] = {}  # a gap's first missing position -> when it was first seen
+        self.passed: list[tuple[int, int]] = []
+
+    def settled(self, events: list[RecordedEvent], checkpoint: int) -> list[RecordedEvent]:
+        """The events read after ``checkpoint`` that come before any gap still open: safe to apply."""
+        if self.trusted:
+            return events
+        expected, now = checkpoint + 1, None
+        for index, recorded in enumerate(events):
+            if recorded.position != expected:  # positions expected .. recorded.position - 1 are not there
+                now = self._clock() if now is None else now
+                first_seen = self._first_seen.setdefault(expected, now)
+                if now - first_seen < self.timeout:
+                    return events[:index]
+                del self._first_seen[expected]
+                self.passed.append((expected, recorded.position - 1))
+            elif self._first_seen:
+                self._first_seen.pop(expected, None)  # a gap seen before, filled now
+            expected = recorded.position + 1
+        return events
+
+    def reset(self) -> None:
+        """Forget every gap: the reader starts over from position 1."""
+        self._first_seen.clear()
+        self.passed.clear()
+
+
 class ProjectionRunner(Generic[S]):
     """Feeds one projection from one store and keeps its checkpoint.
 
@@ -131,18 +190,34 @@ class ProjectionRunner(Generic[S]):
     event it has dealt with (0: none yet).  ``failure`` is the event it is
     stopped at, if any; ``skipped`` every event an operator chose to skip.
     ``rebuild()`` replaces ``state`` with a new object, so read it from the
-    runner rather than keeping it.
+    runner rather than keeping it.  ``gap_timeout`` and ``clock`` are those
+    of ``GapWatch``: they matter only for a store that does not commit
+    positions in order; ``passed_gaps`` lists the gaps it gave up on.
     """
 
-    def __init__(self, store: InMemoryEventStore, projection: Projection[S], *, mode: str = EVENTUAL):
+    def __init__(
+        self,
+        store: InMemoryEventStore,
+        projection: Projection[S],
+        *,
+        mode: str = EVENTUAL,
+        gap_timeout: float = GAP_TIMEOUT,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.store = store
         self.projection = projection
+        self._gaps = GapWatch(store, timeout=gap_timeout, clock=clock)
         self.state: S = projection.initial()
         self.checkpoint = 0
         self.failure: Failure | None = None
         self.skipped: list[Failure] = []
         self._subscription: Subscription | None = None
         self.mode = mode
+
+    @property
+    def passed_gaps(self) -> list[tuple[int, int]]:
+        """The gaps passed as rollbacks after ``gap_timeout``, as ``(first, last)`` positions."""
+        return self._gaps.passed
 
     @property
     def lag(self) -> int:
@@ -195,14 +270,17 @@ class ProjectionRunner(Generic[S]):
         """Apply the events after the checkpoint (at most ``max_events``); return how many.
 
         After a failure this is how to try again: the event the runner stopped
-        at comes first.  In inline mode it also restarts the subscription.
+        at comes first.  It stops early before a gap that may still fill
+        (``GapWatch``); a later call goes on from there.  In inline mode it
+        also restarts the subscription.
         """
         if max_events is not None and (not isinstance(max_events, int) or max_events < 0):
             raise ValueError(f"max_events must be an int, 0 or more, not {max_events!r}")
         moved = 0
         while max_events is None or moved < max_events:  # a page at a time: a long log is never held whole
             limit = PAGE if max_events is None else min(PAGE, max_events - moved)
-            events = self.store.read_all(self.checkpoint + 1, limit=limit)
+            read = self.store.read_all(self.checkpoint + 1, limit=limit)
+            events = self._gaps.settled(read, self.checkpoint)
             self._apply(events)
             moved += len(events)
             if len(events) < limit:
@@ -244,6 +322,7 @@ class ProjectionRunner(Generic[S]):
         """Throw the read model away and replay the whole log into a fresh one."""
         self.state = self.projection.initial()
         self.checkpoint, self.failure, self.skipped = 0, None, []
+        self._gaps.reset()
         self.catch_up()
         return self.state
 

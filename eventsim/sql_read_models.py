@@ -20,8 +20,9 @@ made in Python with ``Decimal``, never by SQL on floats.  Frames come back
 with the columns and dtypes of the in-memory frames (money ``Decimal``).
 
 Positions may have gaps: a batch reads ``read_all(checkpoint + 1)`` and takes
-each event's own position.  ``rebuild()`` drops a read model's tables and
-replays the log into new ones.  The read models use a connection of their
+each event's own position, and stops before a gap that may still fill, as a
+``ProjectionRunner`` does (``eventsim.projections.GapWatch``).  ``rebuild()``
+drops a read model's tables and replays the log into new ones.  The read models use a connection of their
 own to the store's database; one process at a time catches a read model up
 (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: the checkpoint row is locked).
 """
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,7 +44,7 @@ import pandas as pd
 from .clock import to_datetime
 from .events import OrderCreated, RefundCreated, RefundPaid
 from .order import STATUSES
-from .projections import Failure, ProjectionFailed, catch_up_all
+from .projections import GAP_TIMEOUT, Failure, GapWatch, ProjectionFailed, catch_up_all
 from .read_models import (
     DailyRevenue,
     DayRow,
@@ -525,10 +527,11 @@ class SQLReadModel:
     (or a crash) cannot leave this object believing something stale.
     """
 
-    def __init__(self, store: Any, model: _Model, db: _Database, *, batch_size: int = 500):
+    def __init__(self, store: Any, model: _Model, db: _Database, *, batch_size: int = 500, gaps: GapWatch):
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, not {batch_size!r}")
         self.store, self.model, self.name, self._db, self.batch_size = store, model, model.name, db, batch_size
+        self.gaps = gaps
         self.failure: Failure | None = None
         self.skipped: list[Failure] = []
         p = db.p
@@ -589,7 +592,7 @@ class SQLReadModel:
         failure = None
         with self._db.transaction() as cursor:
             checkpoint = self._locked_checkpoint(cursor)
-            events = self.store.read_all(checkpoint + 1, limit=limit)
+            events = self.gaps.settled(self.store.read_all(checkpoint + 1, limit=limit), checkpoint)
             if not events:
                 self.failure = None
                 return 0, 0
@@ -648,6 +651,7 @@ class SQLReadModel:
             self._create(cursor)
             self._advance(cursor, 0)
         self.failure, self.skipped = None, []
+        self.gaps.reset()
         return self.catch_up()
 
     def __repr__(self) -> str:
@@ -660,9 +664,18 @@ class SQLReadModels:
     Tables are created on first use.  ``catch_up``, ``rebuild`` and ``lag`` act
     on all three; each stays reachable (``.orders``, ``.refunds``,
     ``.daily_revenue``).  The frames and queries read the tables.
+    ``gap_timeout`` and ``clock`` are those of ``GapWatch``, for a store that
+    does not commit positions in order.
     """
 
-    def __init__(self, store: Any, *, batch_size: int = 500):
+    def __init__(
+        self,
+        store: Any,
+        *,
+        batch_size: int = 500,
+        gap_timeout: float = GAP_TIMEOUT,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.store = store
         self._db = _database(store)
         try:
@@ -673,9 +686,16 @@ class SQLReadModels:
                     f"CREATE TABLE IF NOT EXISTS read_model_checkpoints ("
                     f"read_model TEXT PRIMARY KEY, position {self._db.types['int']} NOT NULL)"
                 )
-            self.orders = SQLReadModel(store, _ORDERS, self._db, batch_size=batch_size)
-            self.refunds = SQLReadModel(store, _REFUNDS, self._db, batch_size=batch_size)
-            self.daily_revenue = SQLReadModel(store, _DAILY, self._db, batch_size=batch_size)
+            self.orders, self.refunds, self.daily_revenue = (
+                SQLReadModel(
+                    store,
+                    model,
+                    self._db,
+                    batch_size=batch_size,
+                    gaps=GapWatch(store, timeout=gap_timeout, clock=clock),
+                )
+                for model in (_ORDERS, _REFUNDS, _DAILY)
+            )
         except BaseException:
             self._db.close()
             raise

@@ -325,6 +325,10 @@ class InMemoryEventStore(Subscribers):
     event twice, seeded by ``seed``: a way to meet at-least-once delivery.
     """
 
+    #: Positions become visible in order, under one lock: a reader never sees N+1 before N can be seen
+    #: (``eventsim.projections.GapWatch`` reads a store that does not say so more carefully).
+    commits_in_order = True
+
     def __init__(
         self,
         *,

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from eventsim import projections
 from eventsim.clock import SimulatedClock
 from eventsim.commands import (
     CancelOrder,
@@ -26,7 +27,6 @@ from eventsim.commands import (
 from eventsim.events import OrderCreated, OrderPaid
 from eventsim.ids import SeededIds
 from eventsim.order import OrderError
-from eventsim import projections
 from eventsim.projections import (
     EVENTUAL,
     INLINE,
@@ -303,7 +303,10 @@ def test_library_code_never_switches_the_garbage_collector(monkeypatch):
 # --- gaps in positions -------------------------------------------------------
 
 class GappyStore:
-    """The reading side of a store whose positions go 10, 20, 30, ... as a database sequence may."""
+    """The reading side of a store whose positions go 10, 20, 30, ... as a database sequence may.
+    Its gaps are settled (rollbacks of the past): it commits in order (tests/test_gaps.py: one that does not)."""
+
+    commits_in_order = True
 
     def __init__(self, events):
         self.events = [dataclasses.replace(r, position=10 * r.position) for r in events]

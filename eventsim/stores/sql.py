@@ -236,6 +236,8 @@ class SQLEventStore(Subscribers):
     how to take the write lock, and how their database reports errors."""
 
     _P = "?"  # the driver's parameter placeholder
+    #: Positions are assigned under the write lock and committed in that order (see the module's docstring).
+    commits_in_order = True
 
     def __init__(self, *, clock: Callable[[], int] = system_clock, ids: Callable[[], str] = random_ids):
         self._clock = clock
