@@ -18,6 +18,7 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -89,7 +90,8 @@ def postgres(args):
 
     Made from the installed server programs, with no password (trust) and
     nothing kept: stopping it deletes the folder, its databases and every
-    schema notebook 8 made in it.  As root, the server runs as the
+    schema notebook 8 made in it.  Started by a program with a pipe for its
+    input, it stops when that pipe closes: when the program ends, however it ends.  As root, the server runs as the
     ``postgres`` user (``initdb`` refuses root), as the tests' own server does.
     """
     bindir = postgres_bin()
@@ -126,7 +128,12 @@ def postgres(args):
         print(f"PostgreSQL is running: {url}\n"
               f"in another terminal: EVENTSIM_DB={url} python3 dev.py lab\n"
               "Ctrl-C stops it and deletes it, with everything in it.", flush=True)
-        signal.pause() if hasattr(signal, "pause") else input()
+        if stat.S_ISFIFO(os.fstat(0).st_mode):  # started by a program through a pipe (notebook 8b): it
+            sys.stdin.read()  # ends when that program does, even if it is killed, and never outlives it
+        elif hasattr(signal, "pause"):
+            signal.pause()
+        else:
+            input()
     except KeyboardInterrupt:
         pass
     except RuntimeError as error:

@@ -36,6 +36,7 @@ __all__ = [
     "crash_diagram",
     "crypto_shredding_diagram",
     "decider_diagram",
+    "gap_diagram",
     "if_match_diagram",
     "lifecycle_diagram",
     "lifecycle_edges",
@@ -531,6 +532,25 @@ def checkpoint_diagram():
         ],
         "One transaction: the rows and the checkpoint",
         {5: "rows and checkpoint always agree: no event lost, none applied twice"},
+    )
+
+
+def gap_diagram():
+    """Notebook 8b: positions from a sequence; 8 commits before 7, and a reader that trusts its checkpoint skips 7."""
+    return sequence_diagram(
+        ["writer A", "writer B", "PostgreSQL", "reader"],
+        [
+            ("writer A", "PostgreSQL", "INSERT: takes position 7"),
+            ("writer B", "PostgreSQL", "INSERT: takes position 8"),
+            ("writer B", "PostgreSQL", "COMMIT: 8 visible"),
+            ("reader", "PostgreSQL", "read position > 6"),
+            ("PostgreSQL", "reader", "8 only: 7 is not committed"),
+            ("reader", "reader", "checkpoint = 8"),
+            ("writer A", "PostgreSQL", "COMMIT: 7 visible"),
+            ("reader", "PostgreSQL", "✗ read position > 8: 7 never comes"),
+        ],
+        "Two transactions, 8 commits before 7",
+        {5: "a sequence hands out numbers when asked, not in commit order"},
     )
 
 

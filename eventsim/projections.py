@@ -140,9 +140,9 @@ class GapWatch:
     """How far a reader may go in what ``read_all`` returned without passing an event still to come.
 
     A gap is a position missing between the checkpoint and the events read.
-    If the store commits positions in order (``commits_in_order``), a gap is
-    a number nobody will ever commit (a rolled-back transaction's), and the
-    reader goes on.  Otherwise a gap may be a transaction that took that
+    If the log is committed in order (``in_order``; ``GapWatch.of(store)``
+    asks the store's ``commits_in_order``), a gap is a number nobody will
+    ever commit (a rolled-back transaction's), and the reader goes on.  Otherwise a gap may be a transaction that took that
     number and has not committed yet: the reader stops before it and asks
     again later.  A gap still open ``timeout`` seconds after it was first
     seen (``clock``, seconds) is taken for a rollback and passed, and listed
@@ -151,17 +151,24 @@ class GapWatch:
     database can enforce (PostgreSQL's ``idle_in_transaction_session_timeout``).
     """
 
-    def __init__(self, store: Any, *, timeout: float = GAP_TIMEOUT, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, *, in_order: bool = False, timeout: float = GAP_TIMEOUT, clock: Callable[[], float] = time.monotonic
+    ):
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout >= 0:
             raise ValueError(f"gap_timeout must be a number of seconds, 0 or more, not {timeout!r}")
-        self.trusted = getattr(store, "commits_in_order", False) is True
-        self.timeout, self._clock = timeout, clock
+        self.in_order, self.timeout, self._clock = in_order, timeout, clock
         self._first_seen: dict[int, float] = {}  # a gap's first missing position -> when it was first seen
         self.passed: list[tuple[int, int]] = []
 
-    def settled(self, events: list[RecordedEvent], checkpoint: int) -> list[RecordedEvent]:
-        """The events read after ``checkpoint`` that come before any gap still open: safe to apply."""
-        if self.trusted:
+    @classmethod
+    def of(cls, store: Any, *, timeout: float = GAP_TIMEOUT, clock: Callable[[], float] = time.monotonic) -> GapWatch:
+        """The watch for a store's log: in order if the store says it commits positions in order."""
+        return cls(in_order=getattr(store, "commits_in_order", False) is True, timeout=timeout, clock=clock)
+
+    def settled(self, events: list[Any], checkpoint: int) -> list[Any]:
+        """The events read after ``checkpoint`` (anything with a ``position``) that come before any gap
+        still open: safe to apply."""
+        if self.in_order:
             return events
         expected, now = checkpoint + 1, None
         for index, recorded in enumerate(events):
@@ -206,7 +213,7 @@ class ProjectionRunner(Generic[S]):
     ):
         self.store = store
         self.projection = projection
-        self._gaps = GapWatch(store, timeout=gap_timeout, clock=clock)
+        self._gaps = GapWatch.of(store, timeout=gap_timeout, clock=clock)
         self.state: S = projection.initial()
         self.checkpoint = 0
         self.failure: Failure | None = None

@@ -692,7 +692,7 @@ class SQLReadModels:
                     model,
                     self._db,
                     batch_size=batch_size,
-                    gaps=GapWatch(store, timeout=gap_timeout, clock=clock),
+                    gaps=GapWatch.of(store, timeout=gap_timeout, clock=clock),
                 )
                 for model in (_ORDERS, _REFUNDS, _DAILY)
             )

@@ -26,7 +26,8 @@ def test_gaps_are_said_precisely():
     text = prose()
     assert "positions may have gaps in a database" not in text
     assert "positions without gaps" in text and "here a gap would be an event lost" in text
-    assert "the `eventsourcing` library on PostgreSQL, Marten" in text and "not a lost event" in text
+    assert "the `eventsourcing` library on PostgreSQL, Marten" in text and "not a lost event" not in text
+    assert "has not committed *yet*" in text and "08b_gaps_and_rules_across_streams.ipynb" in text
     assert "never assume `position == previous + 1`" in text
 
 
