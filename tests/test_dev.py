@@ -61,8 +61,8 @@ def test_dev_postgres_serves_a_throwaway_server_and_drop_schemas_cleans_notebook
     if dev.postgres_bin() is None:
         pytest.skip("no PostgreSQL server programs: apt-get install postgresql")
     before = set(glob.glob("/tmp/eventsim-postgres-*"))
-    process = subprocess.Popen([sys.executable, str(ROOT / "dev.py"), "postgres"], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen([sys.executable, str(ROOT / "dev.py"), "postgres"], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # as from a terminal
     try:
         line = process.stdout.readline()
         found = re.search(r"postgresql://postgres@127\.0\.0\.1:\d+/postgres", line)
@@ -85,3 +85,25 @@ def test_dev_postgres_serves_a_throwaway_server_and_drop_schemas_cleans_notebook
     assert "PostgreSQL stopped and deleted" in out + err and not folder.exists()
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(url, connect_timeout=2)
+
+
+def test_dev_postgres_started_through_a_pipe_stops_and_deletes_itself_when_the_pipe_closes():
+    """Notebook 8b starts its server so: when the kernel ends, even killed, its end of the pipe closes."""
+    import glob
+    import subprocess
+    import sys
+
+    import psycopg
+    import pytest
+
+    if load_dev().postgres_bin() is None:
+        pytest.skip("no PostgreSQL server programs: apt-get install postgresql")
+    before = set(glob.glob("/tmp/eventsim-postgres-*"))
+    process = subprocess.Popen([sys.executable, str(ROOT / "dev.py"), "postgres"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url = process.stdout.readline().split(": ", 1)[1].split()[0]
+    [folder] = [Path(p) for p in set(glob.glob("/tmp/eventsim-postgres-*")) - before]
+    psycopg.connect(url).close()
+    out, err = process.communicate(timeout=60)  # closes its input, as a process that ends does
+    assert process.returncode == 0, err
+    assert "PostgreSQL stopped and deleted" in out + err and not folder.exists()
