@@ -142,13 +142,14 @@ class GapWatch:
     A gap is a position missing between the checkpoint and the events read.
     If the log is committed in order (``in_order``; ``GapWatch.of(store)``
     asks the store's ``commits_in_order``), a gap is a number nobody will
-    ever commit (a rolled-back transaction's), and the reader goes on.  Otherwise a gap may be a transaction that took that
-    number and has not committed yet: the reader stops before it and asks
-    again later.  A gap still open ``timeout`` seconds after it was first
-    seen (``clock``, seconds) is taken for a rollback and passed, and listed
-    in ``passed`` as ``(first, last)`` positions.  The timeout is a bet: it
-    must be longer than any transaction that writes events may last, which a
-    database can enforce (PostgreSQL's ``idle_in_transaction_session_timeout``).
+    ever commit (a rolled-back transaction's), and the reader goes on.
+    Otherwise a gap may be a transaction that took that number and has not
+    committed yet: the reader stops before it and asks again later.  A gap
+    still open ``timeout`` seconds after it was first seen (``clock``,
+    seconds) is taken for a rollback and passed, and listed in ``passed`` as
+    ``(first, last)`` positions.  The timeout is a bet: it must be longer
+    than any transaction that writes events may last, which a database can
+    enforce (PostgreSQL's ``idle_in_transaction_session_timeout``).
     """
 
     def __init__(
