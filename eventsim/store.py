@@ -82,6 +82,21 @@ def check_expected_version(expected_version: object) -> None:
         raise ValueError(f"expected_version is a version, 0 or more, not {expected_version}")
 
 
+def check_writes(writes: Iterable[Any]) -> list[tuple[str, list[Any], int | ExpectedVersion]]:
+    """The writes of ``append_streams``, each ``(stream_id, events, expected_version)``, every stream once."""
+    checked: list[tuple[str, list[Any], int | ExpectedVersion]] = []
+    for write in writes:
+        try:
+            stream_id, events, expected_version = write
+        except (TypeError, ValueError):
+            raise TypeError(f"a write is (stream_id, events, expected_version), not {write!r:.80}") from None
+        check_envelope(stream_id, None, None, None, None)
+        if any(stream_id == other for other, _, _ in checked):
+            raise ValueError(f"stream {stream_id!r:.80} is written twice: give one write all of its events")
+        checked.append((stream_id, list(events), expected_version))
+    return checked
+
+
 def check_envelope(
     stream_id: object,
     correlation_id: object,
@@ -403,6 +418,58 @@ class InMemoryEventStore(Subscribers):
             if command is not None:
                 self._commands[command.command_id] = command
         if self._subscriptions:  # the test is _dispatch's first; made here, it spares most appends a call
+            self._dispatch()
+        return recorded
+
+    def append_streams(
+        self,
+        writes: Iterable[tuple[str, Iterable[Any], int | ExpectedVersion]],
+        *,
+        correlation_id: str | None = None,
+        causation_id: str | None = None,
+        actor: str | None = None,
+    ) -> list[RecordedEvent]:
+        """Record events in several streams at once, each stream at its expected version: all or none.
+
+        ``writes`` are ``(stream_id, events, expected_version)``, each stream once.  If a stream is
+        not at its expected version, ``ConcurrencyError`` names it and nothing is recorded: a rule
+        over several streams is checked against all of them, and no writer can slip in between.
+        Positions follow the writes in the order given.
+        """
+        writes = check_writes(writes)
+        for stream_id, events, expected_version in writes:
+            for event in events:
+                event_type_name(event)
+            check_expected_version(expected_version)
+            check_envelope(stream_id, correlation_id, causation_id, actor, None)
+        with self._lock:
+            versions = []
+            for stream_id, events, expected_version in writes:
+                actual = len(self._streams.get(stream_id, ()))
+                refuse_append(stream_id, len(events), expected_version, None, actual, False)
+                versions.append(actual)
+            self._last_time = max(self._clock(), self._last_time)
+            position, recorded = len(self._log), []
+            for (stream_id, events, _), version in zip(writes, versions):
+                for event in events:
+                    version, position = version + 1, position + 1
+                    recorded.append(
+                        RecordedEvent(
+                            position,
+                            stream_id,
+                            version,
+                            event,
+                            self._last_time,
+                            self._ids(),
+                            correlation_id,
+                            causation_id,
+                            actor,
+                        )
+                    )
+            for event in recorded:  # only now, with every envelope built, does anything change
+                self._streams.setdefault(event.stream_id, []).append(event)
+            self._log.extend(recorded)
+        if recorded and self._subscriptions:
             self._dispatch()
         return recorded
 

@@ -483,3 +483,74 @@ def test_an_envelope_field_a_json_line_could_not_hold_is_refused_on_append(make_
     with pytest.raises(ValueError):
         store.append("a", order(1), **{field: value})
     assert len(store) == 0
+
+
+# --- several streams in one append: all or nothing ------------------------------------------------------------
+
+def test_append_streams_records_every_write_at_once_in_the_order_given(make_store):
+    store = make_store()
+    store.append("order-o1", [OrderCreated("o1", D(1))])
+    recorded = store.append_streams([
+        ("order-o2", [OrderCreated("o2", D(2)), OrderPaid("o2")], NO_STREAM),
+        ("order-o1", [OrderPaid("o1")], 1),
+    ], actor="clerk-1")
+    assert [(r.position, r.stream_id, r.version) for r in recorded] == [
+        (2, "order-o2", 1), (3, "order-o2", 2), (4, "order-o1", 2)]
+    assert {r.actor for r in recorded} == {"clerk-1"} and sorted(r.recorded_at for r in recorded) == [r.recorded_at for r in recorded]
+    assert store.read_all() [1:] == recorded and store.read_stream("order-o1")[-1] == recorded[-1]
+
+
+@pytest.mark.parametrize("stale", [0, 1])
+def test_append_streams_with_one_stream_not_at_its_expected_version_records_nothing(make_store, stale):
+    store = make_store()
+    store.append("order-o1", [OrderCreated("o1", D(1))])
+    writes = [("order-o1", [OrderPaid("o1")], 1), ("order-o2", [OrderCreated("o2", D(2))], NO_STREAM)]
+    writes[stale] = (writes[stale][0], writes[stale][1], 5)
+    with pytest.raises(ConcurrencyError) as refused:
+        store.append_streams(writes)
+    assert refused.value.stream_id == writes[stale][0]
+    assert len(store) == 1 and store.stream_version("order-o2") == 0 and store.stream_version("order-o1") == 1
+
+
+def test_append_streams_refuses_a_stream_written_twice_or_a_write_that_is_not_one(make_store):
+    store = make_store()
+    with pytest.raises(ValueError, match="'order-o1' is written twice"):
+        store.append_streams([("order-o1", [OrderCreated("o1", D(1))], ANY), ("order-o1", [OrderPaid("o1")], ANY)])
+    with pytest.raises(TypeError, match=r"a write is \(stream_id, events, expected_version\)"):
+        store.append_streams([("order-o1", [OrderCreated("o1", D(1))])])
+    with pytest.raises(TypeError):
+        store.append_streams([("order-o1", [OrderCreated("o1", D(1))], ANY), ("order-o2", ["not an event"], ANY)])
+    assert len(store) == 0 and store.append_streams([]) == []
+
+
+def test_append_streams_racing_on_a_shared_stream_exactly_one_wins(make_store):
+    """Two clerks place an order each and count it on the customer's stream, read at the same version."""
+    store = make_store()
+    store.append("customer-c1", [OrderCreated("o0", D(1), "c1")])
+    results, start = [], threading.Barrier(2)
+
+    def clerk(n):
+        start.wait()
+        try:
+            store.append_streams([("customer-c1", [OrderCreated(f"o{n}", D(1), "c1")], 1),
+                                  (f"order-o{n}", [OrderCreated(f"o{n}", D(1), "c1")], NO_STREAM)])
+            results.append("won")
+        except ConcurrencyError:
+            results.append("refused")
+
+    threads = [threading.Thread(target=clerk, args=(n,)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["refused", "won"]
+    assert store.stream_version("customer-c1") == 2 and len(store) == 3
+    assert store.stream_version("order-o1") + store.stream_version("order-o2") == 1
+
+
+def test_append_streams_is_delivered_to_subscribers_in_order(make_store):
+    store = make_store()
+    seen = []
+    store.subscribe(lambda r: seen.append((r.position, r.stream_id)))
+    store.append_streams([("order-o1", [OrderCreated("o1", D(1))], NO_STREAM), ("order-o2", [OrderPaid("o2")], ANY)])
+    assert seen == [(1, "order-o1"), (2, "order-o2")]

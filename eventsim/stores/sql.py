@@ -74,6 +74,7 @@ from ..store import (
     Subscription,
     check_envelope,
     check_expected_version,
+    check_writes,
     readable_id,
 )
 from ..upcasting import UPCASTERS, SchemaVersionError, upcast
@@ -306,14 +307,7 @@ class SQLEventStore(Subscribers):
         """Record ``events`` at the end of ``stream_id``, all or none; return them.
 
         The transaction may be shared with other threads' appends (group commit), each in a savepoint."""
-        events = list(events)
-        registrations = [registration_of(event) for event in events]  # TypeError for anything not registered
-        rows = [
-            (r.name, r.schema_version, payload_json(event_to_payload(event))) for r, event in zip(registrations, events)
-        ]
-        check_expected_version(expected_version)
-        check_envelope(stream_id, correlation_id, causation_id, actor, command)
-        append = Append(stream_id, events, rows, expected_version, correlation_id, causation_id, actor, command)
+        append = self._prepared(stream_id, events, expected_version, correlation_id, causation_id, actor, command)
         try:
             recorded = self._commit_with_others(append)
         except self._integrity_errors:  # a writer that skipped the lock lost to the constraints
@@ -322,12 +316,68 @@ class SQLEventStore(Subscribers):
             raise StoreError(
                 self.name, f"the database refused a value: {_first_line(error)}; nothing was appended"
             ) from None
+        self._committed_events(recorded)
+        return recorded
+
+    def append_streams(
+        self,
+        writes: Iterable[tuple[str, Iterable[Any], int | ExpectedVersion]],
+        *,
+        correlation_id: str | None = None,
+        causation_id: str | None = None,
+        actor: str | None = None,
+    ) -> list[RecordedEvent]:
+        """Record events in several streams in one transaction, each stream at its expected version:
+        all or none (see ``InMemoryEventStore.append_streams``).  It holds the write lock, as an
+        append does, and commits alone."""
+        appends = [
+            self._prepared(stream_id, events, expected_version, correlation_id, causation_id, actor, None)
+            for stream_id, events, expected_version in check_writes(writes)
+        ]
+        try:
+            with self._transaction():
+                recorded = [event for append in appends for event in self._record(append)]
+        except self._integrity_errors:  # a writer that skipped the lock lost to the constraints
+            stale = next((a for a in appends if a.expected_version is not ANY), appends[0])
+            raise ConcurrencyError(
+                stale.stream_id, stale.expected_version, self.stream_version(stale.stream_id)
+            ) from None
+        except self._refused_values as error:
+            raise StoreError(
+                self.name, f"the database refused a value: {_first_line(error)}; nothing was appended"
+            ) from None
+        if recorded:
+            self.commits += 1
+        self._committed_events(recorded)
+        return recorded
+
+    def _prepared(
+        self,
+        stream_id: str,
+        events: Iterable[Any],
+        expected_version: int | ExpectedVersion,
+        correlation_id: str | None,
+        causation_id: str | None,
+        actor: str | None,
+        command: CommandRecord | None,
+    ) -> Append:
+        """An append checked and made into rows, before any lock is taken."""
+        events = list(events)
+        registrations = [registration_of(event) for event in events]  # TypeError for anything not registered
+        rows = [
+            (r.name, r.schema_version, payload_json(event_to_payload(event))) for r, event in zip(registrations, events)
+        ]
+        check_expected_version(expected_version)
+        check_envelope(stream_id, correlation_id, causation_id, actor, command)
+        return Append(stream_id, events, rows, expected_version, correlation_id, causation_id, actor, command)
+
+    def _committed_events(self, recorded: list[RecordedEvent]) -> None:
+        """After a commit: the subscribers hear of the events."""
         if recorded and self._subscriptions:
             try:
                 self._dispatch()
             except StoreError as error:  # committed is committed: the subscribers catch up on poll()
                 logger.error("%s; subscribers get the events on the next poll()", error)
-        return recorded
 
     def _commit_with_others(self, append: Append) -> list[RecordedEvent]:
         """Group commit (see the module's docstring).  While a leader commits, the appends that
