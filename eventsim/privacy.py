@@ -36,8 +36,8 @@ from typing import Any, Protocol
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from .events import OrderCreated
 from .ids import check_id
+from .shop.events import OrderCreated
 
 __all__ = [
     "FORGOTTEN",

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal as D
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from eventsim import Application, CommandIdReused, ConcurrencyError, Domain, Projection, ProjectionRunner
 from eventsim.clock import SimulatedClock
@@ -27,7 +28,6 @@ from eventsim.snapshots import InMemorySnapshotStore, Snapshots, SQLiteSnapshotS
 from eventsim.store import ANY, NO_STREAM, InMemoryEventStore
 from eventsim.stores import StoreError, open_store
 from eventsim.upcasting import UPCASTERS, Upcaster
-
 
 # --- the domain, as a learner would write it --------------------------------------------------
 
@@ -377,12 +377,12 @@ def test_snapshots_of_this_domain_are_used_and_a_stale_shape_is_ignored(kind, tm
     assert BANK.decode_state(saved.state) == BANK.fold(r.event for r in bank.store.read_stream("account-A1")[
         :saved.version])
     fresh = Snapshots(snapshot_store)
-    assert load_state(bank.store, "account-A1", fresh, BANK) == bank.state("account-A1") and fresh.ignored == 0
+    assert load_state(BANK, bank.store, "account-A1", fresh) == bank.state("account-A1") and fresh.ignored == 0
 
     Changed = dataclasses.make_dataclass("Account", [("opened", bool, False), ("vip", bool, False)], frozen=True)
     changed = dataclasses.replace(BANK, initial_state=Changed(), state_schema="")
     assert changed.state_schema != BANK.state_schema
-    assert load_state(bank.store, "account-A1", fresh, changed) is not None and fresh.ignored == 1
+    assert load_state(changed, bank.store, "account-A1", fresh) is not None and fresh.ignored == 1
 
 
 def test_the_projection_runner_folds_this_domain_from_every_store_and_keeps_its_checkpoint(make_store):

@@ -4,8 +4,8 @@ GitHub and nbviewer show a saved notebook as nbconvert renders it: no kernel, no
 an ``.ipynb``.  This test renders each notebook to HTML as they do (nbconvert, no execution) and checks, cell
 by cell, that:
 
-- every cell that shows a panel (``eventsim.widgets``), a chart (``eventsim.charts``) or a diagram
-  (``eventsim.diagrams``) has a stored ``<img>`` with alt text, and a panel's picture a caption;
+- every cell that shows a panel (``eventsim.workbook.widgets``), a chart (``eventsim.workbook.charts``) or a diagram
+  (``eventsim.workbook.diagrams``) has a stored ``<img>`` with alt text, and a panel's picture a caption;
 - every Mermaid diagram has such a picture in one of the two cells after it;
 - no stored picture anywhere lacks alt text.
 """

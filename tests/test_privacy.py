@@ -5,11 +5,8 @@ from decimal import Decimal as D
 import pytest
 
 from eventsim.clock import SimulatedClock
-from eventsim.commands import PayOrder, PlaceOrder
-from eventsim.events import OrderCreated
 from eventsim.ids import SeededIds
 from eventsim.jsonl import read_jsonl, write_jsonl
-from eventsim.order import fold
 from eventsim.privacy import (
     FORGOTTEN,
     InMemoryKeyStore,
@@ -20,6 +17,9 @@ from eventsim.privacy import (
     trace_rows,
 )
 from eventsim.shop import Shop
+from eventsim.shop.commands import PayOrder, PlaceOrder
+from eventsim.shop.events import OrderCreated
+from eventsim.shop.order import fold
 from eventsim.store import InMemoryEventStore
 
 ALICE = PersonalData("Alice Liddell", "alice@example.org", "7 Rabbit Hole Lane")

@@ -14,16 +14,16 @@ from decimal import Decimal as D
 import pytest
 
 from eventsim.clock import SimulatedClock
-from eventsim.commands import PlaceOrder
-from eventsim.events import (
+from eventsim.ids import SeededIds
+from eventsim.shop import CommandIdReused, Shop
+from eventsim.shop.commands import PlaceOrder
+from eventsim.shop.events import (
     OrderCancelled,
     OrderCreated,
     OrderPaid,
     OrderShipped,
     RefundCreated,
 )
-from eventsim.ids import SeededIds
-from eventsim.shop import CommandIdReused, Shop
 from eventsim.store import (
     ANY,
     NO_STREAM,

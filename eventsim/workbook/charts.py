@@ -35,9 +35,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, NullLocator, StrMethodFormatter
 
-from .clock import to_datetime, to_timestamp
-from .order import evolve, initial_state
-from .payments import confirm_command_id
+from ..clock import to_datetime, to_timestamp
+from ..shop.order import evolve, initial_state
+from ..shop.payments import confirm_command_id
 
 __all__ = [
     "EVENT_STYLE",
