@@ -17,7 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
-from eventsim import charts
+from eventsim.workbook import charts
 from eventsim.clock import SimulatedClock, to_datetime
 from eventsim.ids import SeededIds
 from eventsim.jsonl import LoggedEvent, read_jsonl, write_jsonl

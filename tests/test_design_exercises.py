@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from test_exercise_mistakes import assert_correct, assert_pending, assert_wrong
 
-from eventsim import exercises as ex
+from eventsim.workbook import exercises as ex
 from eventsim.shop.commands import CancelOrder, PayOrder, PlaceOrder, RequestRefund, ShipOrder
 from eventsim.shop.events import OrderCreated, OrderPaid, OrderShipped, RefundCreated
 from eventsim.shop.order import OrderNotPaid, RefundExceedsPayment, decide, fold

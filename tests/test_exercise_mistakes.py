@@ -38,7 +38,7 @@ from eventsim import (
     evolve,
     fold,
 )
-from eventsim import exercises as ex
+from eventsim.workbook import exercises as ex
 from eventsim.shop.order import InvalidAmount, OrderAlreadyPaid, OrderNotPaid, RefundExceedsPayment, decide
 from eventsim.shop.payments import confirm_command_id
 from eventsim.shop.read_models import ShopReadModels

@@ -18,7 +18,7 @@ import nbformat
 import pytest
 from nbconvert import HTMLExporter
 
-from eventsim import charts, diagrams, widgets
+from eventsim.workbook import charts, diagrams, widgets
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

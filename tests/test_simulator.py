@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventsim import simulator
+from eventsim.shop import simulator
 from eventsim.copying import copy_log
 from eventsim.jsonl import write_jsonl
 from eventsim.shop import Shop

@@ -20,7 +20,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from nbclient import NotebookClient
 
-from eventsim import charts, widgets
+from eventsim.workbook import charts, widgets
 from eventsim.clock import SimulatedClock, to_datetime
 from eventsim.ids import SeededIds
 from eventsim.projections import EVENTUAL, INLINE
