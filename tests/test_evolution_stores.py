@@ -20,8 +20,8 @@ from eventsim.privacy import (
     PostgresKeyStore,
     SQLiteKeyStore,
     Vault,
-    personal_data_rows,
 )
+from eventsim.shop.privacy import personal_data_rows
 from eventsim.shop import Shop
 from eventsim.shop.commands import PayOrder, PlaceOrder, RequestRefund
 from eventsim.shop.events import OrderCreated, OrderPaid

@@ -13,9 +13,8 @@ from eventsim.privacy import (
     PersonalData,
     SQLiteKeyStore,
     Vault,
-    personal_data_rows,
-    trace_rows,
 )
+from eventsim.shop.privacy import personal_data_rows, trace_rows
 from eventsim.shop import Shop
 from eventsim.shop.commands import PayOrder, PlaceOrder
 from eventsim.shop.events import OrderCreated
