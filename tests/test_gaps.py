@@ -17,9 +17,9 @@ import pytest
 from eventsim import InMemoryEventStore, OrderCreated, OrderPaid, ProjectionRunner
 from eventsim.jsonl import event_to_payload
 from eventsim.projections import GapWatch
-from eventsim.read_models import orders_projection
 from eventsim.registry import event_type
-from eventsim.sql_read_models import SQLReadModels
+from eventsim.shop.read_models import orders_projection
+from eventsim.shop.sql_read_models import SQLReadModels
 from eventsim.stores.postgres import PostgresEventStore
 from eventsim.stores.sql import payload_json
 
