@@ -20,7 +20,7 @@ though.  In a store that takes positions from a database sequence without
 serialising its writers, a gap can be a transaction that took the lower
 number and has not committed *yet*; a reader that moved past it would never
 see that event.  So the runner reads through ``GapWatch``: with a store that
-commits positions in order (``store.commits_in_order``, true of every store
+commits positions in order (``store.commits_in_sequence``, true of every store
 here) it reads on; with any other it stops before a gap until the gap is
 filled or has stayed open ``gap_timeout`` seconds (then it is taken for a
 rollback and passed, and listed in ``passed_gaps``), as Marten's high-water
@@ -140,8 +140,8 @@ class GapWatch:
     """How far a reader may go in what ``read_all`` returned without passing an event still to come.
 
     A gap is a position missing between the checkpoint and the events read.
-    If the log is committed in order (``in_order``; ``GapWatch.of(store)``
-    asks the store's ``commits_in_order``), a gap is a number nobody will
+    If the log is committed in order (``in_sequence``; ``GapWatch.of(store)``
+    asks the store's ``commits_in_sequence``), a gap is a number nobody will
     ever commit (a rolled-back transaction's), and the reader goes on.
     Otherwise a gap may be a transaction that took that number and has not
     committed yet: the reader stops before it and asks again later.  A gap
@@ -153,23 +153,23 @@ class GapWatch:
     """
 
     def __init__(
-        self, *, in_order: bool = False, timeout: float = GAP_TIMEOUT, clock: Callable[[], float] = time.monotonic
+        self, *, in_sequence: bool = False, timeout: float = GAP_TIMEOUT, clock: Callable[[], float] = time.monotonic
     ):
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout >= 0:
             raise ValueError(f"gap_timeout must be a number of seconds, 0 or more, not {timeout!r}")
-        self.in_order, self.timeout, self._clock = in_order, timeout, clock
+        self.in_sequence, self.timeout, self._clock = in_sequence, timeout, clock
         self._first_seen: dict[int, float] = {}  # a gap's first missing position -> when it was first seen
         self.passed: list[tuple[int, int]] = []
 
     @classmethod
     def of(cls, store: Any, *, timeout: float = GAP_TIMEOUT, clock: Callable[[], float] = time.monotonic) -> GapWatch:
         """The watch for a store's log: in order if the store says it commits positions in order."""
-        return cls(in_order=getattr(store, "commits_in_order", False) is True, timeout=timeout, clock=clock)
+        return cls(in_sequence=getattr(store, "commits_in_sequence", False) is True, timeout=timeout, clock=clock)
 
     def settled(self, events: list[Any], checkpoint: int) -> list[Any]:
         """The events read after ``checkpoint`` (anything with a ``position``) that come before any gap
         still open: safe to apply."""
-        if self.in_order:
+        if self.in_sequence:
             return events
         expected, now = checkpoint + 1, None
         for index, recorded in enumerate(events):

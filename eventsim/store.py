@@ -342,7 +342,7 @@ class InMemoryEventStore(Subscribers):
 
     #: Positions become visible in order, under one lock: a reader never sees N+1 before N can be seen
     #: (``eventsim.projections.GapWatch`` reads a store that does not say so more carefully).
-    commits_in_order = True
+    commits_in_sequence = True
 
     def __init__(
         self,

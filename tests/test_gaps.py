@@ -38,7 +38,7 @@ class LateCommits:
     """The reading side of a sequence store: positions are taken in one order and made visible in another.
 
     ``take(stream, event)`` reserves the next position (a transaction that has not committed);
-    ``commit(position)`` makes it visible.  It does not say ``commits_in_order``."""
+    ``commit(position)`` makes it visible.  It does not say ``commits_in_sequence``."""
 
     def __init__(self):
         self._source = InMemoryEventStore(clock=lambda: 1_700_000_000)  # hands out the numbers
@@ -118,9 +118,9 @@ def test_a_gap_that_fills_is_forgotten_and_a_later_gap_gets_its_own_time():
     assert nine == 9
 
 
-def test_a_store_that_commits_in_order_is_read_on_at_once():
+def test_a_store_that_commits_in_sequence_is_read_on_at_once():
     store = InMemoryEventStore()
-    assert store.commits_in_order and PostgresEventStore.commits_in_order
+    assert store.commits_in_sequence and PostgresEventStore.commits_in_sequence
     events = [dataclasses.replace(r, position=10 * r.position) for r in
               store.append("order-1", [OrderCreated("1", Decimal("1.00")), OrderPaid("1")])]
     assert GapWatch.of(store, clock=Clock()).settled(events, 0) == events
@@ -138,7 +138,7 @@ def test_a_timeout_that_is_not_seconds_is_refused(timeout):
 class SequenceStore(PostgresEventStore):
     """The PostgreSQL store, read as a store whose writers are not serialised: it does not promise commit order."""
 
-    commits_in_order = False
+    commits_in_sequence = False
 
 
 def insert(connection, position, event):

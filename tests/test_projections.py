@@ -306,7 +306,7 @@ class GappyStore:
     """The reading side of a store whose positions go 10, 20, 30, ... as a database sequence may.
     Its gaps are settled (rollbacks of the past): it commits in order (tests/test_gaps.py: one that does not)."""
 
-    commits_in_order = True
+    commits_in_sequence = True
 
     def __init__(self, events):
         self.events = [dataclasses.replace(r, position=10 * r.position) for r in events]

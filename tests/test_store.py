@@ -135,7 +135,7 @@ def test_what_reads_return_cannot_change_the_store():
 def test_no_api_edits_or_deletes_a_recorded_event():
     public = {name for name in dir(InMemoryEventStore) if not name.startswith("_")}
     assert public == {"append", "read_stream", "read_all", "stream_version", "last_position",
-                      "stream_ids", "subscribe", "subscriptions", "command_record", "append_streams", "commits_in_order"}, \
+                      "stream_ids", "subscribe", "subscriptions", "command_record", "append_streams", "commits_in_sequence"}, \
         "a new public store method: make sure it cannot edit or delete a recorded event, then list it here"
 
 

@@ -238,7 +238,7 @@ class SQLEventStore(Subscribers):
 
     _P = "?"  # the driver's parameter placeholder
     #: Positions are assigned under the write lock and committed in that order (see the module's docstring).
-    commits_in_order = True
+    commits_in_sequence = True
 
     def __init__(self, *, clock: Callable[[], int] = system_clock, ids: Callable[[], str] = random_ids):
         self._clock = clock
