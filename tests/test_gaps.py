@@ -188,4 +188,4 @@ def test_the_workbook_says_a_gap_may_be_an_event_to_come_and_what_the_lock_costs
     assert "would not afford" not in recap and "a gap may be an event not committed yet" in recap
     assert "caps appends/s near one writer's commit rate" in recap
     assert "there is no append that is atomic across two streams" not in designing
-    assert "several streams in one transaction, each with its expected version" in designing
+    assert "each stream with its expected version, all or nothing" in designing
