@@ -128,7 +128,7 @@ def check_empty(url: str) -> None:
 
 
 def record_into(url: str, log: Iterable[Any]) -> Any:
-    """Record an already checked log into the empty store at ``url``, through the shop; return the store."""
+    """Copy an already checked log into the empty store at ``url``, as it was recorded; return the store."""
     check_empty(url)
     return copy_log(log, make_store=partial(open_store, url))
 

@@ -24,7 +24,7 @@ from eventsim.copying import copy_log
 from eventsim.ids import SeededIds
 from eventsim.jsonl import iter_jsonl, loads, read_jsonl, to_json, write_jsonl
 from eventsim.registry import register_event
-from eventsim.snapshots import InMemorySnapshotStore, Snapshots, SQLiteSnapshotStore, load_state
+from eventsim.snapshots import InMemorySnapshotStore, Snapshot, Snapshots, SQLiteSnapshotStore, load_state
 from eventsim.store import ANY, NO_STREAM, InMemoryEventStore
 from eventsim.stores import StoreError, open_store
 from eventsim.upcasting import UPCASTERS, Upcaster
@@ -202,8 +202,56 @@ def test_an_event_type_must_be_a_frozen_dataclass_of_exact_values():
 
     with pytest.raises(TypeError, match="must be a frozen dataclass"):
         register_event(Mutable)
-    with pytest.raises(ValueError, match="already registered for AccountOpened"):
+    with pytest.raises(ValueError, match="already registered for test_any_domain.AccountOpened"):
         register_event(MoneyDeposited, "AccountOpened")
+
+
+def test_a_learners_class_of_the_shops_name_is_refused_not_taken_for_the_shops():
+    """Failed before: only the qualified name was compared, so a learner's ``OrderCreated`` in a notebook
+    took the shop's type name without a word, and the shop's logs then read as the learner's class."""
+    import eventsim.shop  # noqa: F401 -- the shop's events are registered
+
+    namespace: dict = {"__name__": "__main__", "dataclass": dataclass}
+    exec("@dataclass(frozen=True)\nclass OrderCreated:\n    table_id: str\n    dish: str\n", namespace)
+    with pytest.raises(ValueError, match=r"'OrderCreated' is already registered for eventsim.shop.events.OrderCreated, "
+                                         r"so __main__.OrderCreated cannot take it"):
+        register_event(namespace["OrderCreated"])
+    assert read_jsonl(['{"eventType": "OrderCreated", "orderId": "1", "amount": 5, "timestamp": 1}'])[0].event.amount
+
+
+@pytest.mark.parametrize("field", ["timestamp", "version", "position", "actor", "event_id", "stream_id",
+                                   "event_type", "schema_version", "correlation_id", "causation_id", "line"])
+def test_a_field_named_as_the_envelope_is_refused_when_the_type_is_registered(field):
+    """Failed before: a ``version`` or ``timestamp`` field was stored, then written twice to a line (which the
+    reader refuses) and overwritten by the envelope's in the HTTP feed."""
+    cls = dataclasses.make_dataclass("Published", [("doc_id", str), (field, int)], frozen=True)
+    with pytest.raises(ValueError, match=rf"Published.{field}: .* is a name of the envelope"):
+        register_event(cls)
+
+
+def test_a_decide_that_does_not_return_a_list_is_named():
+    def decide_one(command, state):
+        return MoneyDeposited(command.account_id, command.amount)
+
+    single = Application(dataclasses.replace(BANK, decide=decide_one))
+    with pytest.raises(TypeError, match=r"bank: decide\(Deposit, state\) returned MoneyDeposited\(.*decide returns a list"):
+        single.handle(Deposit("A1", D(1)))
+    assert len(single.store) == 0
+
+
+def test_a_snapshot_of_a_state_not_of_initial_states_class_is_skipped_and_a_bad_one_never_fails_a_command():
+    """Failed before: a domain whose initial state is ``None`` saved snapshots of its ``Account`` states, and a
+    fresh service then failed every command on the stream while decoding them (TypeError)."""
+    nothing_yet = dataclasses.replace(BANK, initial_state=None, decide=lambda command, state: decide(command, state or Account()),
+                                      evolve=lambda state, event: evolve(state or Account(), event))
+    snapshot_store = InMemorySnapshotStore()
+    bank = Application(nothing_yet, snapshots=Snapshots(snapshot_store, every=1))
+    bank_story(bank)
+    assert snapshot_store.load("account-A1") is None  # not kept: its class is not initial_state's
+    snapshot_store.save(Snapshot("account-B2", 2, nothing_yet.state_schema, '{"not": "a state"}'))
+    fresh = Application(nothing_yet, bank.store, snapshots=Snapshots(snapshot_store))
+    fresh.handle(Deposit("B2", D(1)))
+    assert fresh.state("account-B2").balance == D(6) and fresh.snapshots.ignored == 1
 
 
 def test_a_cell_run_twice_registers_its_class_again_and_both_are_stored(make_store):
