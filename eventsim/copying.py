@@ -101,11 +101,13 @@ def _same_append(line: Line, first: Line) -> bool:
     """Whether ``line`` was recorded in the append that recorded ``first``: one command's events share their
     stream, causation, time, correlation and actor (two appends may share a causation id, never all five)."""
     a, b = line.logged, first.logged
-    return (
-        a.causation_id is not None
-        and (a.causation_id, line.stream_id, a.recorded_at, a.correlation_id, a.actor)
-        == (b.causation_id, first.stream_id, b.recorded_at, b.correlation_id, b.actor)
-    )
+    return a.causation_id is not None and (
+        a.causation_id,
+        line.stream_id,
+        a.recorded_at,
+        a.correlation_id,
+        a.actor,
+    ) == (b.causation_id, first.stream_id, b.recorded_at, b.correlation_id, b.actor)
 
 
 def _check_line(line: Line, previous: Line | None, event_ids: dict[str, int]) -> None:
