@@ -353,7 +353,10 @@ def parser() -> argparse.ArgumentParser:
     trace_parser.add_argument("--db", metavar="URL", help="read the store at URL instead of a file")
     trace_parser.set_defaults(run=run_trace)
 
-    import_parser = commands.add_parser("import", help="load a log, every event as recorded, and summarise it")
+    import_parser = commands.add_parser(
+        "import",
+        help="load a log, every event as recorded (not the command records a log does not hold), and summarise it",
+    )
     import_parser.add_argument("events", metavar="EVENTS.jsonl", nargs="?")
     import_parser.add_argument(
         "--db", metavar="URL", help="with EVENTS.jsonl: an empty store to copy it into; alone: the store to summarise"
