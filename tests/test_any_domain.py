@@ -507,11 +507,22 @@ def test_the_http_event_feed_serves_this_domains_events():
     from eventsim.shop import Shop
 
     shop = Shop(InMemoryEventStore(clock=SimulatedClock(start=1_000)))
-    bank_story(Application(BANK, shop.store))
+    bank = Application(BANK, shop.store)
+    bank_story(bank)
+    bank.handle(Deposit("B2", D("0.0125")))  # finer than a cent: a rate, a fuel price
     with TestClient(create_app(shop)) as client:
         feed = client.get("/events").json()["events"]
+        stream = client.get("/streams/account-B2/events").json()
+        missing = client.get("/streams/account-Z9/events")
+        bad = client.get(f"/streams/{'x' * 101}/events")
     assert [e["eventType"] for e in feed][:3] == ["AccountOpened", "MoneyDeposited", "MoneyWithdrawn"]
     assert feed[2]["atm"] is True and feed[1]["amount"] == "100.10"
+    # failed before: no streamId in the feed, no stream's events, and 0.0125 rounded to "0.01" without a word
+    assert [e["streamId"] for e in feed][:4] == ["account-A1"] * 3 + ["account-B2"]
+    assert stream["streamId"] == "account-B2" and [e["version"] for e in stream["events"]] == [1, 2, 3]
+    assert stream["events"][-1]["amount"] == "0.0125" and feed[-1]["amount"] == "0.0125"
+    assert missing.status_code == 404 and "no stream account-Z9" in missing.json()["detail"]
+    assert bad.status_code == 422 and bad.json()["field"] == "streamId"
 
 
 # --- properties ------------------------------------------------------------------------------
