@@ -1,16 +1,32 @@
-"""The checks of notebook 8, "From memory to a database" (see ``eventsim.exercises`` for how checks report)."""
+"""The checks of notebooks 8, "From memory to a database", and 8c, "Partitions and public events".
+
+See ``eventsim.exercises`` for how checks report.
+"""
 
 from __future__ import annotations
 
+import random
 import re
 from collections import Counter
+from decimal import Decimal
 from typing import Any
 
-from .exercises import exercise
+from .exercises import Hint, _call, exercise
+from .partitions import Consumer, Message, Topic
 from .sql_read_models import read_sql
 from .stores.sql import StoreError
 
-__all__ = ["BUS", "STORE", "check_checkpoint_after_crash", "check_event_counts", "check_store_or_bus"]
+__all__ = [
+    "AS_STORED",
+    "BUS",
+    "STORE",
+    "TRANSLATED",
+    "UPCAST",
+    "check_checkpoint_after_crash",
+    "check_event_counts",
+    "check_public_consumer",
+    "check_store_or_bus",
+]
 
 
 @exercise("8.1", "the events table in SQL")
@@ -95,10 +111,15 @@ TASKS = {
     "tell the warehouse service that an order was paid": BUS,
     "feed every order event to the analytics team's own system, which must not read our database": BUS,
 }
+# What the relay publishes for other teams (notebook 8c, "Public and internal events").
+AS_STORED = "every domain event, as the store records it"
+UPCAST = "every domain event, in today's shape (upcast)"
+TRANSLATED = "integration events of their own name, shape and version, translated from domain events"
+PUBLISHED = (AS_STORED, UPCAST, TRANSLATED)
 
 
-@exercise("8.3", "event store or bus")
-def check_store_or_bus(answers: Any) -> str | None:
+@exercise("8.3", "event store or bus, and what goes on the bus")
+def check_store_or_bus(answers: Any, published: Any) -> str | None:
     if not isinstance(answers, dict) or set(answers) != set(TASKS):
         return "keep the dictionary as given, and replace each ... with STORE or BUS"
     for task in TASKS:
@@ -118,4 +139,137 @@ def check_store_or_bus(answers: Any) -> str | None:
             "offers neither, the event store both. Telling another team's service of facts already recorded, "
             "without it reading our database, is a bus's job, fed from the store through an outbox"
         )
+    if published not in PUBLISHED:
+        if isinstance(published, str) and published.upper() in ("AS_STORED", "UPCAST", "TRANSLATED"):
+            return (
+                f"published is the text {published!r}, in quotes: write the name AS_STORED, UPCAST or TRANSLATED "
+                "without quotes, as imported in the cell above"
+            )
+        return "published is one of AS_STORED, UPCAST or TRANSLATED, as imported in the cell above"
+    if published == AS_STORED:
+        return (
+            "the tasks are right. Published as stored, every event of notebook 10's rename reaches the warehouse "
+            "in two shapes (OrderPlaced with total, OrderCreated with amount), and every rename to come breaks it: "
+            "the shop's own events become another team's contract"
+        )
+    if published == UPCAST:
+        return (
+            "the tasks are right. Upcast, old events look like today's, but today's shape is the shop's to change: "
+            "the next rename changes what the warehouse receives the day it ships. What the warehouse reads "
+            "should change only when the shop decides to publish a new version of it"
+        )
     return None
+
+
+def _refund(message_id: str, order_id: str, sequence: int, amount: str) -> dict:
+    return {
+        "messageId": message_id,
+        "type": "order.refunded",
+        "schema": 1,
+        "orderId": order_id,
+        "sequence": sequence,
+        "amount": amount,
+    }
+
+
+def _event(message_id: str, kind: str, order_id: str, sequence: int, **fields: str) -> dict:
+    return {"messageId": message_id, "type": kind, "schema": 1, "orderId": order_id, "sequence": sequence, **fields}
+
+
+# The public events the checks deliver: W1 has two refunds of the same amount (tell them apart by id, not by
+# what they say), W5 sits in a partition of its own (its offsets are those of the other), sequences skip private events.
+_PUBLIC = [
+    _event("m-01", "order.placed", "W1", 1, amount="50.00", currency="EUR"),
+    _event("m-02", "order.placed", "W2", 1, amount="20.00", currency="EUR"),
+    _event("m-03", "order.paid", "W1", 2),
+    _event("m-04", "order.placed", "W5", 1, amount="8.00", currency="EUR"),
+    _refund("m-05", "W1", 4, "10.00"),
+    _event("m-06", "order.cancelled", "W2", 2),
+    _event("m-07", "order.paid", "W5", 2),
+    _refund("m-08", "W1", 6, "10.00"),
+    _refund("m-09", "W5", 4, "5.50"),
+    _event("m-10", "order.shipped", "W1", 7),
+]
+_REFUNDED = {"W1": Decimal("20.00"), "W5": Decimal("5.50")}
+_LATEST = {"W1": "order.shipped", "W2": "order.cancelled", "W5": "order.refunded"}
+
+
+def _public_topic(republish: int = 0) -> Topic:
+    """The public events on a topic of two partitions; the last ``republish`` again, as a relay that crashed
+    after publishing and before saving its checkpoint sends them: the same messages at new offsets."""
+    topic = Topic("shop.orders", partitions=2)
+    for value in _PUBLIC + _PUBLIC[len(_PUBLIC) - republish :]:
+        topic.produce(value["orderId"], dict(value))
+    return topic
+
+
+def _deliveries() -> list[tuple[str, list[Message]]]:
+    """Ways a bus delivers the same messages, named for the hint; each run starts from a fresh state."""
+    clean = Consumer(_public_topic()).poll()
+    crashed = Consumer(_public_topic())
+    first = crashed.poll()[:7]  # handled, then the consumer died before committing: all of them come again
+    redelivered = first + crashed.poll()
+    republished = Consumer(_public_topic(republish=3)).poll()
+    shuffled = []
+    for seed in range(3):
+        messages = Consumer(_public_topic(republish=2)).poll()
+        messages += messages[: 4 + seed]
+        random.Random(seed).shuffle(messages)
+        shuffled.append(messages)
+    return [
+        ("once each, partitions interleaved", clean),
+        ("again after a crash", redelivered),
+        ("with the relay publishing some again", republished),
+        *(("in any order, some twice", messages) for messages in shuffled),
+    ]
+
+
+def _receive_all(receive: Any, messages: list[Message]) -> dict:
+    state: dict = {"refunded": {}, "latest": {}}
+    for message in messages:
+        state = _call(f"receiving {message.value['messageId']}", receive, state, message, what="receive")
+        if (
+            not isinstance(state, dict)
+            or not isinstance(state.get("refunded"), dict)
+            or not isinstance(state.get("latest"), dict)
+        ):
+            raise Hint('return the state, the dict with "refunded" and "latest" in it, every time')
+    return state
+
+
+@exercise("8c.1", "a consumer that survives the bus", shape="a function receive(state, message) returning the dict")
+def check_public_consumer(receive: Any) -> str | None:
+    for how, messages in _deliveries():
+        state = _receive_all(receive, messages)
+        refunded = {order: total for order, total in state["refunded"].items() if total}
+        if any(isinstance(total, float) for total in refunded.values()):
+            return 'money is never a float: the amounts are text, such as "10.00"; add them as Decimal(amount)'
+        if refunded.get("W1") == Decimal("10.00"):
+            return (
+                "order W1 had two refunds of 10.00 and you counted one: two messages may say the same thing. "
+                "Tell messages apart by their messageId, not by what they say"
+            )
+        if any(refunded.get(order, 0) < total for order, total in _REFUNDED.items()) or set(state["latest"]) != set(
+            _LATEST
+        ):
+            return (
+                f"delivered {how}, some messages were left out. An offset counts within its partition (each starts "
+                "at 0), so neither an offset nor one checkpoint for all partitions tells messages apart; a messageId "
+                "does. Keep what you remember in state: each delivery starts from a fresh one"
+            )
+        if refunded != _REFUNDED:
+            return (
+                f"delivered {how}, the refunds came to {_money(refunded)}, not {_money(_REFUNDED)}: a message that "
+                "comes again must change nothing. Remember the messageIds applied (an inbox, in state)"
+                + (", not offsets: the relay's second copy has new ones" if "relay" in how else "")
+            )
+        if state["latest"] != _LATEST:
+            return (
+                f"delivered {how}, latest came to {state['latest']}: an older message arrived after a newer one. "
+                "latest is the type of each order's message with the highest sequence, whatever came last"
+            )
+    return None
+
+
+def _money(totals: dict) -> str:
+    return ", ".join(f"{order} {total}" for order, total in sorted(totals.items())) or "nothing"
