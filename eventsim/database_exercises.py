@@ -109,7 +109,8 @@ TASKS = {
     "refuse a PayOrder that raced another for the same order": STORE,
     "read one order's events to decide a refund": STORE,
     "tell the warehouse service that an order was paid": BUS,
-    "feed every order event to the analytics team's own system, which must not read our database": BUS,
+    "tell the analytics team's own system of every order placed, paid, refunded or cancelled; "
+    "it must not read our database": BUS,
 }
 # What the relay publishes for other teams (notebook 8c, "Public and internal events").
 AS_STORED = "every domain event, as the store records it"
@@ -148,15 +149,15 @@ def check_store_or_bus(answers: Any, published: Any) -> str | None:
         return "published is one of AS_STORED, UPCAST or TRANSLATED, as imported in the cell above"
     if published == AS_STORED:
         return (
-            "the tasks are right. Published as stored, every event of notebook 10's rename reaches the warehouse "
-            "in two shapes (OrderPlaced with total, OrderCreated with amount), and every rename to come breaks it: "
-            "the shop's own events become another team's contract"
+            "the tasks are right. Published as stored, the shop's own events become the warehouse's contract: after "
+            "the rename it receives old events in one shape and new ones in another, and every rename to come "
+            "breaks it again"
         )
     if published == UPCAST:
         return (
             "the tasks are right. Upcast, old events look like today's, but today's shape is the shop's to change: "
-            "the next rename changes what the warehouse receives the day it ships. What the warehouse reads "
-            "should change only when the shop decides to publish a new version of it"
+            "the rename changes what the warehouse receives the day it ships. What other teams read should change "
+            "only when the shop decides to publish a new version of it"
         )
     return None
 

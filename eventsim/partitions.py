@@ -75,6 +75,7 @@ class Topic:
         self.retention_seconds = retention_seconds
         self._logs: list[list[Message]] = [[] for _ in range(partitions)]
         self._ends = [0] * partitions  # the next offset of each partition: offsets are never reused
+        self._starts = [0] * partitions  # the first offset still readable: retention moves it, compaction does not
 
     @property
     def partitions(self) -> int:
@@ -96,8 +97,7 @@ class Topic:
 
     def log_start(self, partition: int) -> int:
         """The first offset still readable in ``partition`` (it moves on as retention deletes)."""
-        log = self._logs[partition]
-        return log[0].offset if log else self._ends[partition]
+        return self._starts[partition]
 
     def end_offset(self, partition: int) -> int:
         """The offset the next message of ``partition`` will get."""
@@ -127,6 +127,7 @@ class Topic:
         for partition, log in enumerate(self._logs):
             if self.cleanup_policy == DELETE:
                 kept = [m for m in log if now - m.timestamp < self.retention_seconds]
+                self._starts[partition] = kept[0].offset if kept else self._ends[partition]
             else:
                 last = {m.key: m.offset for m in log}
                 kept = [m for m in log if last[m.key] == m.offset]  # offsets stay: a compacted log has holes
