@@ -19,6 +19,10 @@ once per partition) and transactions, whose ``transactional.id`` fences a
 what an event store needs to decide a command: an append that succeeds only
 if a key is at the version the writer read.
 
+Retention here deletes message by message; a broker deletes whole segment
+files once every message in them is past ``retention.ms``, so a message may
+stay a little longer there.
+
 Partitions are chosen with CRC32 of the key (Kafka's Java client uses
 murmur2): another hash, the same property, one key always in one partition.
 """

@@ -111,3 +111,17 @@ def test_8c_1_refuses_what_the_bus_breaks(receive, hint, capsys):
     check_public_consumer(receive)
     out = capsys.readouterr().out
     assert out.startswith("✅") if hint is None else (out.startswith("❌ Exercise 8c.1") and hint in out)
+
+
+def test_the_picture_says_where_each_partitions_checkpoint_is():
+    from eventsim.charts import alt_text
+    from eventsim.diagrams import partitions_diagram
+
+    topic = filled()
+    consumer = Consumer(topic)
+    consumer.commit(consumer.poll()[:4])
+    text = alt_text(partitions_diagram(topic, consumer, label=lambda m: f"value {m.value}"))
+    for p, committed in consumer.committed.items():
+        kept = topic.read(p, 0)
+        assert f"partition {p}: offsets 0 ({kept[0].key} value {kept[0].value})" in text
+        assert f"committed offset {committed}, {committed} done, {len(kept) - committed} to read" in text

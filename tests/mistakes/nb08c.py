@@ -76,3 +76,11 @@ RIGHT = [
      "            newest[order] = event['sequence']\n            state['latest'][order] = event['type']\n"
      "    return state\n"),
 ]
+
+CASES += [
+    (NB, "check_public_consumer", "8c.1 per order, only the highest sequence applied (the notebook's cheaper idea)",
+     "def receive(state, message):\n    event = message.value\n    newest = state.setdefault('sequence', {})\n"
+     "    if event['sequence'] <= newest.get(event['orderId'], 0):\n        return state\n"
+     "    newest[event['orderId']] = event['sequence']\n"
+     "    state['latest'][event['orderId']] = event['type']\n" + _ADD + "    return state\n"),
+]
