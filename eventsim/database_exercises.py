@@ -25,6 +25,7 @@ __all__ = [
     "check_checkpoint_after_crash",
     "check_event_counts",
     "check_public_consumer",
+    "check_topic_promises",
     "check_store_or_bus",
 ]
 
@@ -284,3 +285,52 @@ def check_public_consumer(receive: Any) -> str | None:
 
 def _money(totals: dict) -> str:
     return ", ".join(f"{order} {total}" for order, total in sorted(totals.items())) or "nothing"
+
+
+PROMISES = {
+    "one order's messages reach a consumer in the order they were produced": True,
+    "messages of two different orders reach a consumer in the order they were produced": False,
+    "a topic keeps every message for ever unless told otherwise": False,
+    "a compacted topic keeps an order's whole history": False,
+    "an idempotent producer stops two clerks from both refunding the same money": False,
+    "a consumer's committed offset in partition 0 says nothing about partition 1": True,
+}
+_WHY = {
+    "one order's messages reach a consumer in the order they were produced": (
+        "one order is one key, and one key's messages all go to one partition, which keeps its order"
+    ),
+    "messages of two different orders reach a consumer in the order they were produced": (
+        "two orders may sit in two partitions, and a consumer reads partitions side by side: order holds per key only"
+    ),
+    "a topic keeps every message for ever unless told otherwise": (
+        "cleanup.policy is delete by default, and retention.ms is seven days: older messages go"
+    ),
+    "a compacted topic keeps an order's whole history": (
+        "compaction keeps the latest message of each key and drops the older ones"
+    ),
+    "an idempotent producer stops two clerks from both refunding the same money": (
+        "an idempotent producer stores one producer's retried send once; two clerks' refunds are two different "
+        "sends, and the topic takes both"
+    ),
+    "a consumer's committed offset in partition 0 says nothing about partition 1": (
+        "offsets count within their partition, each from 0: a consumer keeps one checkpoint per partition"
+    ),
+}
+
+
+@exercise("8c.2", "what a topic promises")
+def check_topic_promises(answers: Any) -> str | None:
+    if not isinstance(answers, dict) or set(answers) != set(PROMISES):
+        return "keep the dictionary as given, and replace each ... with True or False"
+    for statement, given in answers.items():
+        if not isinstance(given, bool):
+            return f"answer {statement!r} with True or False, without quotes"
+    wrong = [statement for statement, true in PROMISES.items() if answers[statement] != true]
+    if wrong:
+        first = wrong[0]
+        return (
+            f"{len(wrong)} of the {len(PROMISES)} {'is' if len(wrong) == 1 else 'are'} not right. The first: "
+            f"{first!r} is "
+            f"{PROMISES[first]}: {_WHY[first]}"
+        )
+    return None

@@ -84,3 +84,38 @@ CASES += [
      "    newest[event['orderId']] = event['sequence']\n"
      "    state['latest'][event['orderId']] = event['type']\n" + _ADD + "    return state\n"),
 ]
+
+_S = [
+    "one order's messages reach a consumer in the order they were produced",
+    "messages of two different orders reach a consumer in the order they were produced",
+    "a topic keeps every message for ever unless told otherwise",
+    "a compacted topic keeps an order's whole history",
+    "an idempotent producer stops two clerks from both refunding the same money",
+    "a consumer's committed offset in partition 0 says nothing about partition 1",
+]
+
+
+def _promises(*values):
+    return "promises = {\n" + "".join(f"    {s!r}: {v},\n" for s, v in zip(_S, values)) + "}\n"
+
+
+CASES += [
+    (NB, "check_topic_promises", "8c.2 'Kafka keeps everything in order, for ever'",
+     _promises("True", "True", "True", "True", "False", "True")),
+    (NB, "check_topic_promises", "8c.2 the idempotent producer 'prevents duplicates', so it stops the double refund",
+     _promises("True", "False", "False", "False", "True", "True")),
+    (NB, "check_topic_promises", "8c.2 compaction 'just saves space', history kept",
+     _promises("True", "False", "False", "True", "False", "True")),
+    (NB, "check_topic_promises", "8c.2 one global offset: partition 0's checkpoint covers partition 1",
+     _promises("True", "False", "False", "False", "False", "False")),
+    (NB, "check_topic_promises", "8c.2 everything False: 'a bus promises nothing'",
+     _promises("False", "False", "False", "False", "False", "False")),
+    (NB, "check_topic_promises", "8c.2 texts 'True'/'False' in quotes",
+     _promises("'True'", "'False'", "'False'", "'False'", "'False'", "'True'")),
+]
+
+RIGHT += [
+    (NB, "check_topic_promises", "8c.2 right: built from the list of true statements",
+     f"true = [{_S[0]!r}, {_S[5]!r}]\n"
+     f"promises = {{s: s in true for s in {_S!r}}}\n"),
+]
