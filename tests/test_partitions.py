@@ -1,4 +1,4 @@
-"""The partitioned-log model of notebook 8c (eventsim.partitions) and exercise 8c.1's check.
+"""The partitioned-log model of notebook 8c (eventsim.workbook.partitions) and exercise 8c.1's check.
 
 The model must behave as the notebook says a topic does: one key in one partition, in order; offsets per
 partition; a consumer that gets uncommitted messages again; retention that deletes by age or keeps each key's
@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from eventsim.database_exercises import check_public_consumer
-from eventsim.partitions import COMPACT, RETENTION_SECONDS, Consumer, OffsetOutOfRange, Topic
+from eventsim.workbook.database_exercises import check_public_consumer
+from eventsim.workbook.partitions import COMPACT, RETENTION_SECONDS, Consumer, OffsetOutOfRange, Topic
 
 
 def filled(partitions=3, **config):
@@ -114,8 +114,8 @@ def test_8c_1_refuses_what_the_bus_breaks(receive, hint, capsys):
 
 
 def test_the_picture_says_where_each_partitions_checkpoint_is():
-    from eventsim.charts import alt_text
-    from eventsim.diagrams import partitions_diagram
+    from eventsim.workbook.charts import alt_text
+    from eventsim.workbook.diagrams import partitions_diagram
 
     topic = filled()
     consumer = Consumer(topic)

@@ -8,7 +8,7 @@ _K3 = "tell the warehouse service that an order was paid"
 _K4 = "tell the analytics team's own system of every order placed, paid, refunded or cancelled; it must not read our database"
 
 
-_HEADER = "from eventsim.database_exercises import AS_STORED, BUS, STORE, TRANSLATED, UPCAST\n\n"
+_HEADER = "from eventsim.workbook.database_exercises import AS_STORED, BUS, STORE, TRANSLATED, UPCAST\n\n"
 
 
 def _answers(a1, a2, a3, a4, header=_HEADER, published="TRANSLATED"):

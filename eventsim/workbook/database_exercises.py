@@ -1,6 +1,6 @@
 """The checks of notebooks 8, "From memory to a database", and 8c, "Partitions and public events".
 
-See ``eventsim.exercises`` for how checks report.
+See ``eventsim.workbook.exercises`` for how checks report.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
+from ..shop.sql_read_models import read_sql
+from ..stores.sql import StoreError
 from .exercises import Hint, _call, exercise
 from .partitions import Consumer, Message, Topic
-from .sql_read_models import read_sql
-from .stores.sql import StoreError
 
 __all__ = [
     "AS_STORED",
