@@ -214,12 +214,13 @@ def refund_messages(
 
     Read from what the run left behind: the order's ``RefundCreated`` and
     ``RefundPaid``, the store's record of the ``ConfirmRefund`` (what caused
-    it), and the provider's ``requests`` under the refund's idempotency key (the
-    ``RefundCreated`` event's id).  A request for a key that was already paid
-    means no ``ConfirmRefund`` followed that payout: the process died in
-    between, and a new one, started from its checkpoint, read the
-    ``RefundCreated`` again and asked again.  Labels are short: an arrow
-    between neighbouring lanes has room for about 20 characters.
+    it), and what the provider was asked under the refund's reference (the
+    ``RefundCreated`` event's id): pay-out requests, and lookups by reference.
+    A lookup after a payout whose answer was not lost means that no
+    ``ConfirmRefund`` followed the payout: the process died in between, and
+    the one restarted on its journal found the request unanswered and, at its
+    deadline, asked the provider by reference instead of paying again.  Labels
+    are short: an arrow between neighbouring lanes has room for about 20 characters.
     """
     stream = store.read_stream(stream_for(order_id))
     created = [r for r in stream if r.event_type == "RefundCreated" and r.event.refund_id == refund_id]
@@ -231,24 +232,34 @@ def refund_messages(
         ("event store", "refund process", f"RefundCreated {refund_id}"),
     ]
     notes = {0: f"event id {_short(key)}"}
-    paid_out = False
-    for asked, answer in provider.requests:
-        if asked != key:
+    # Requests and lookups under the key, in the order they were made: a lookup after the requests before it.
+    calls = [(number, 0, answer) for number, (asked, answer) in enumerate(provider.requests) if asked == key]
+    calls += [
+        (before, 1, answer)
+        for before, (reference, answer) in zip(provider.looked_up_after, provider.lookups, strict=True)
+        if reference == key
+    ]
+    calls.sort(key=lambda call: (call[0], call[1]))
+    for index, (number, lookup, answer) in enumerate(calls):
+        if lookup:
+            messages.append(("refund process", "payment provider", f"payout {_short(key)}?"))
+            notes[len(messages) - 1] = "at the deadline, by reference"
+            messages.append(("payment provider", "refund process", f"paid {amount}" if answer else "none"))
+            if answer:
+                notes[len(messages) - 1] = "none paid twice"
             continue
-        if paid_out:
-            messages.append(("refund process", "refund process", "✗ dies before ConfirmRefund"))
-            notes[len(messages) - 1] = "money sent, nothing recorded yet"
-            messages.append(("refund process", "refund process", "restarts from its checkpoint"))
-            messages.append(("event store", "refund process", "RefundCreated again"))
         messages.append(("refund process", "payment provider", f"pay {amount}, key {_short(key)}"))
-        if answer is None:
+        if number in provider.lost:
+            messages.append(("payment provider", "refund process", "✗ no answer"))
+        elif answer is None:
             messages.append(("payment provider", "refund process", "✗ failed"))
-        elif paid_out:
-            messages.append(("payment provider", "refund process", "the same payout"))
-            notes[len(messages) - 1] = "none paid twice"
         else:
             messages.append(("payment provider", "refund process", f"paid {amount}"))
-        paid_out = paid_out or answer is not None
+            if index + 1 < len(calls) and calls[index + 1][1]:  # looked up next: the answer never led to a confirmation
+                messages.append(("refund process", "refund process", "✗ dies before ConfirmRefund"))
+                notes[len(messages) - 1] = "money sent, nothing recorded yet"
+                messages.append(("refund process", "refund process", "restarts from its journal"))
+                notes[len(messages) - 1] = "it had asked: no blind retry"
     paid = [r for r in stream if r.event_type == "RefundPaid" and r.event.refund_id == refund_id]
     if paid:
         record = store.command_record(paid[0].causation_id or "")  # the ConfirmRefund, as the shop recorded it
