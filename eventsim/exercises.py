@@ -18,6 +18,7 @@ quoted as they are).
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 import json
@@ -1076,7 +1077,7 @@ def _paid_orders_shop() -> Shop:
     return shop
 
 
-@exercise("6.4", "a reaction of your own", shape="a function ship_when_paid(recorded) returning a list of commands")
+@exercise("6b.1", "a policy of your own", shape="a function ship_when_paid(recorded) returning a list of commands")
 def check_reaction(ship_when_paid: Any) -> str | None:
     shop = _paid_orders_shop()
     for recorded in shop.store.read_all():
@@ -1130,6 +1131,142 @@ def check_reaction(ship_when_paid: Any) -> str | None:
     shipped = sorted(order_id for order_id in ("P1", "P2", "P3", "P4") if shop.state(order_id).shipped)
     if shipped != ["P1", "P3", "P4"]:
         return f"the paid orders are P1, P3 and P4; your reaction shipped {', '.join(shipped) or 'none'}."
+    return None
+
+
+#: Exercise 6b.2's orders: (minutes after the start, command). L1 is paid in the last second of its 24 hours.
+_DEADLINE_STORY: tuple[tuple[float, Command], ...] = (
+    (5, PlaceOrder("U1", Decimal("30"))),  # never paid
+    (10, PlaceOrder("P1", Decimal("20"))),
+    (20, PlaceOrder("L1", Decimal("15"))),
+    (30, PlaceOrder("C1", Decimal("10"))),
+    (60, CancelOrder("C1", "changed my mind")),  # cancelled by the customer: no deadline any more
+    (120, PayOrder("P1", Decimal("20"))),
+    (185, PlaceOrder("U2", Decimal("12"))),  # never paid
+    (24 * 60 + 20 - 1 / 60, PayOrder("L1", Decimal("15"))),
+)
+_TICK = 600  # the check asks for due commands every ten minutes
+
+
+def _deadline_run(remember: Any, due: Any, crash_at: frozenset[int]) -> tuple[Shop, dict[str, int]]:
+    """Run exercise 6b.2's process over two days; return the shop and when each order was placed.
+
+    Every ten minutes the process hears the events recorded since its
+    checkpoint (each one twice: delivery is at-least-once), then asks ``due``
+    twice (a timer may fire twice), and saves its state and checkpoint (a
+    durable write).  At the ticks in ``crash_at`` it dies halfway through
+    its events; a new process starts from the last save and hears them again.
+    """
+    clock = SimulatedClock()
+    shop = Shop(clock=clock, ids=SeededIds(0))
+    start = clock.now
+    story = sorted(((start + round(minutes * 60), command) for minutes, command in _DEADLINE_STORY), key=lambda x: x[0])
+    saved: tuple[dict, int] = ({}, 0)
+    state: dict = {}
+    checkpoint = 0
+
+    def hear(events: list[RecordedEvent]) -> None:
+        nonlocal state, checkpoint
+        for recorded in events:
+            for _ in (1, 2):
+                state = _call(f"remembering a {recorded.event_type}", remember, state, recorded, what="remember")
+                if not isinstance(state, dict):
+                    raise Hint("remember returns the process's new state, the dict of deadlines, every time.")
+            checkpoint = recorded.position
+
+    for tick in range(2 * 24 * 3600 // _TICK + 1):
+        now = start + tick * _TICK
+        while story and story[0][0] <= now:
+            clock.now, command = story.pop(0)
+            try:
+                shop.handle(command, actor="customer")
+            except OrderError:  # a payment after the process cancelled the order: the verdict says when
+                pass
+        clock.now = now
+        new = shop.store.read_all(checkpoint + 1)
+        if tick in crash_at:
+            hear(new[: len(new) // 2])
+            state, checkpoint = copy.deepcopy(saved[0]), saved[1]  # it dies; a new process starts from the save
+            new = shop.store.read_all(checkpoint + 1)
+        hear(new)
+        for _ in (1, 2):
+            _send_due(shop, due, state, now)
+        saved = (copy.deepcopy(state), checkpoint)
+    return shop, {r.event.order_id: r.recorded_at for r in shop.store.read_all() if isinstance(r.event, OrderCreated)}
+
+
+def _send_due(shop: Shop, due: Any, state: dict, now: int) -> None:
+    commands = _call("asked for the commands due", due, state, now, what="due")
+    if not isinstance(commands, list):
+        raise Hint("due returns a list of commands: an empty list when no deadline has come.")
+    for command in commands:
+        if not isinstance(command, CancelOrder):
+            raise Hint(
+                f"due returned a value of type {type(command).__name__}: the deadline's command is a CancelOrder, "
+                "and a process sends commands, never events."
+            )
+        try:
+            shop.handle(command, actor="deadline")
+        except CommandIdReused:
+            raise Hint(
+                "a cancellation reused the id of another command: give each order's cancellation an id of its "
+                "own, derived from the order id."
+            ) from None
+        except OrderError as error:
+            order_id = command.order_id
+            if type(error).__name__ == "OrderNotFound":
+                raise Hint(
+                    f"your process cancelled order {order_id}, which this shop never had: keep the process's "
+                    "state only in the deadlines that remember is given and returns, never in a variable of "
+                    "your own, which a restarted process would not have."
+                ) from None
+            cancelled_by = [
+                r.actor for r in shop.store.read_stream(f"order-{order_id}") if r.event_type == "OrderCancelled"
+            ]
+            if cancelled_by == ["customer"]:
+                raise Hint(
+                    f"your process cancelled order {order_id}, which the customer had already cancelled: a "
+                    "cancellation ends the wait for a payment, as a payment does."
+                ) from None
+            raise Hint(
+                f"the shop refused a cancellation of order {order_id} ({error.rule}): the timer fires twice, and "
+                "a process may send a command again after a restart. Give each order's cancellation one "
+                "command id, derived from the order id, so the shop recognises the repeat."
+            ) from None
+
+
+@exercise(
+    "6b.2",
+    "a process manager with a deadline",
+    shape="two functions, remember(deadlines, recorded) returning a dict and due(deadlines, now) returning a list",
+)
+def check_deadline_process(remember: Any, due: Any) -> str | None:
+    for crash_at in (frozenset(), frozenset({1, 3, 146})):  # 146: right after U1 is cancelled, as L1 pays
+        shop, placed = _deadline_run(remember, due, crash_at)
+        for order_id, at in placed.items():
+            deadline = at + 24 * 3600
+            stream = shop.store.read_stream(f"order-{order_id}")
+            cancelled = [r for r in stream if r.event_type == "OrderCancelled" and r.actor == "deadline"]
+            paid = any(r.event_type == "OrderPaid" for r in stream)
+            if cancelled and cancelled[0].recorded_at < deadline:
+                early = (deadline - cancelled[0].recorded_at) // 60
+                return (
+                    f"your process cancelled order {order_id} {early} minutes before its deadline: an order has "
+                    "24 hours from the time its OrderCreated was recorded (recorded_at), PAY_WITHIN seconds."
+                )
+            if cancelled and paid:
+                return f"your process cancelled order {order_id}, which was paid in time: a payment ends its deadline."
+            if not paid and not any(r.event_type == "OrderCancelled" for r in stream):
+                return (
+                    f"order {order_id} was never paid, and your process did not cancel it at its deadline: remember "
+                    "each placed order's deadline in the state (a restarted process starts from its saved state and "
+                    "hears the later events again), and let due cancel every order whose deadline has come."
+                )
+            if cancelled and cancelled[0].recorded_at >= deadline + _TICK:
+                return (
+                    f"your process cancelled order {order_id} long after its deadline: due is asked every ten "
+                    "minutes, and an order is due as soon as its deadline has come (deadline <= now)."
+                )
     return None
 
 

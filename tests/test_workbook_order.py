@@ -41,8 +41,9 @@ TAUGHT = {
     "tracing_and_time_travel": {
         "history_frame", "history_jsonl", "state_at_version", "state_at_time", "events_by_command",
         "correlation_id_of", "correlated_events", "causation", "compensate", "RefundProcess", "FakePaymentProvider", "confirm_command_id",
-        "OrderExplorer", "TimeTravel", "refund_messages", "REFUND_LANES",
+        "OrderExplorer", "TimeTravel", "register_event", "two_clocks", "to_datetime",
     },
+    "processes_and_deadlines": {"UnpaidOrders", "refund_messages", "REFUND_LANES"},
     "trade_offs_measured": {
         "cost_per_event", "replay_cost", "read_model_lag", "orders_projection", "Domain", "Application", "open_store",
         "Snapshots", "InMemorySnapshotStore",
