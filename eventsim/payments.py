@@ -326,7 +326,7 @@ class _ProcessManager:
         for recorded in journal.read_stream(self.STREAM):
             self._apply(recorded)
             self._version = recorded.version
-            self._seen = recorded.event.position
+            self._seen = max(self._seen, recorded.event.position)
         self.subscription = shop.store.subscribe(self._on_event, self._seen + 1, name=name)
 
     def _record(self, event: Any, *, causation_id: str | None, correlation_id: str | None) -> RecordedEvent:
@@ -415,9 +415,9 @@ class PendingRefund:
     """A refund waiting for the provider; ordered by due time, then by when it was queued.
 
     ``event_id`` is its ``RefundCreated`` event's id (the provider's idempotency
-    key and reference, and the confirmation's causation), ``position`` that
-    event's position.  ``asked``: the provider was asked and no answer is
-    recorded; ``due`` is then the deadline at which it is asked by reference.
+    key and reference, and the confirmation's causation).  ``asked``: the
+    provider was asked and no answer is recorded; ``due`` is then the deadline
+    at which it is asked by reference.
     """
 
     due: int
@@ -426,7 +426,6 @@ class PendingRefund:
     order_id: str = field(compare=False)
     amount: Decimal = field(compare=False)
     event_id: str = field(compare=False, repr=False)
-    position: int = field(compare=False, repr=False)
     attempt: int = field(default=1, compare=False)
     correlation_id: str | None = field(default=None, compare=False, repr=False)  # the conversation it belongs to
     asked: bool = field(default=False, compare=False)
@@ -481,7 +480,6 @@ class RefundProcess(_ProcessManager):
         event = recorded.event
         key = (event.order_id, event.refund_id)
         if isinstance(event, PayoutScheduled):
-            earlier = self._waiting.get(key)
             self._waiting[key] = PendingRefund(
                 event.due,
                 self._schedule(event.due, key),
@@ -489,7 +487,6 @@ class RefundProcess(_ProcessManager):
                 event.order_id,
                 event.amount,
                 event.reference,
-                earlier.position if earlier else event.position,  # where its RefundCreated is
                 event.attempt,
                 recorded.correlation_id,
             )
