@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 
 from eventsim.clock import SimulatedClock
-from eventsim.commands import CancelOrder, PayOrder, PlaceOrder, RequestRefund
-from eventsim.events import OrderCancelled, OrderCreated, RefundCreated, RefundPaid
+from eventsim.shop.commands import CancelOrder, PayOrder, PlaceOrder, RequestRefund
+from eventsim.shop.events import OrderCancelled, OrderCreated, RefundCreated, RefundPaid
 from eventsim.ids import SeededIds
-from eventsim.payments import (
+from eventsim.shop.payments import (
     CANCELLED,
     DEADLINE_ACTOR,
     PAID,

@@ -54,7 +54,7 @@ CASES = [
      '        return [ShipOrder(order_id, command_id=f"ship-{order_id}")]\n'
      '    return []\n'),
     (NB6B, "check_reaction", "6b.1 isinstance on the envelope instead of the domain event: never ships",
-     'from eventsim.events import OrderPaid\n\n'
+     'from eventsim.shop.events import OrderPaid\n\n'
      'def ship_when_paid(recorded):\n'
      '    if isinstance(recorded, OrderPaid):\n'
      '        return [ShipOrder(recorded.order_id, command_id=f"ship-{recorded.order_id}")]\n'
@@ -162,7 +162,7 @@ CASES = [
      'def due(deadlines, now):\n'
      '    return [CancelOrder(o, "unpaid", command_id=f"cancel-{o}") for o, d in deadlines.items() if d <= now]\n'),
     (NB6B, "check_deadline_process", "6b.2 due returns the events it expects (OrderCancelled), not commands",
-     'from eventsim.events import OrderCancelled\n\n'
+     'from eventsim.shop.events import OrderCancelled\n\n'
      'def remember(deadlines, recorded):\n'
      '    order_id = recorded.event.order_id\n'
      '    if recorded.event_type == "OrderCreated":\n'
@@ -181,7 +181,7 @@ RIGHT = [
      '        return []\n'
      '    return [ShipOrder(recorded.event.order_id, command_id=f"ship-{recorded.event_id}")]\n'),
     (NB6B, "check_reaction", "6b.1 right: pattern matching on the domain event, id derived from the order (like confirm_command_id)",
-     'from eventsim.events import OrderPaid\n\n'
+     'from eventsim.shop.events import OrderPaid\n\n'
      'def ship_when_paid(recorded):\n'
      '    match recorded.event:\n'
      '        case OrderPaid(order_id=order_id):\n'
@@ -198,7 +198,7 @@ RIGHT = [
      'def due(deadlines, now):\n'
      '    return [CancelOrder(o, command_id=f"unpaid-{o}") for o, d in deadlines.items() if d < now]\n'),
     (NB6B, "check_deadline_process", "6b.2 right: pattern matching on the domain events",
-     'from eventsim.events import OrderCancelled, OrderCreated, OrderPaid\n\n'
+     'from eventsim.shop.events import OrderCancelled, OrderCreated, OrderPaid\n\n'
      'def remember(deadlines, recorded):\n'
      '    match recorded.event:\n'
      '        case OrderCreated(order_id=o):\n'

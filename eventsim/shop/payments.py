@@ -54,14 +54,14 @@ from decimal import Decimal
 from itertools import count
 from typing import Any
 
-from .clock import SimulatedClock
+from ..clock import SimulatedClock
+from ..ids import SeededIds
+from ..registry import register_event
+from ..store import InMemoryEventStore, RecordedEvent
+from . import Shop
 from .commands import CancelOrder, ConfirmRefund
 from .events import OrderCancelled, OrderCreated, OrderPaid, RefundCreated, RefundPaid
-from .ids import SeededIds
 from .order import RefundAlreadyPaid
-from .registry import register_event
-from .shop import Shop
-from .store import InMemoryEventStore, RecordedEvent
 from .streams import stream_for
 
 __all__ = [
