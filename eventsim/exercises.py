@@ -32,6 +32,7 @@ from typing import Any, get_args
 from .application import Application
 from .clock import SimulatedClock
 from .commands import CancelOrder, Command, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund, ShipOrder
+from .diagrams import AUTOMATION, STATE_CHANGE, STATE_VIEW, TRANSLATION
 from .domain import Domain
 from .events import EVENT_TYPES, OrderCancelled, OrderCreated, OrderPaid, OrderShipped, RefundCreated, RefundPaid
 from .ids import SeededIds
@@ -336,6 +337,61 @@ def check_type_counts(log: Any, counts: Any) -> str | None:
         if given != n:
             return f"your count of {event_type} is {given}: count every event in the whole log, all streams together."
     return None
+
+
+# --- 1b · Modelling events ------------------------------------------------
+
+#: A slice of the shop -> the Event Modeling pattern it is.
+_SLICES = {
+    "a customer presses 'Place order' and the order is recorded": STATE_CHANGE,
+    "the clerk's screen lists the paid orders waiting to ship": STATE_VIEW,
+    "each requested refund is paid out by the refund process, with nobody pressing a button": AUTOMATION,
+    "the payment provider's webhook 'payout.succeeded' becomes our ConfirmRefund": TRANSLATION,
+    "the finance team's daily revenue report": STATE_VIEW,
+    "a clerk marks a paid order as shipped": STATE_CHANGE,
+    "an order still unpaid after 24 hours is cancelled by a scheduled job": AUTOMATION,
+    "the bank's statement line for a customer's transfer becomes PayOrder": TRANSLATION,
+}
+_PATTERNS = (STATE_CHANGE, STATE_VIEW, AUTOMATION, TRANSLATION)
+#: (answered, right) -> what the learner mixed up, said without naming the slice.
+_MIXED_UP = {
+    (STATE_CHANGE, STATE_VIEW): "a screen or a report that only shows something records nothing: events go in, "
+    "a read model comes out (a state view).",
+    (STATE_VIEW, STATE_CHANGE): "where someone asks for something to happen and an event is recorded, the slice "
+    "changes state, even though a screen is where they ask.",
+    (TRANSLATION, AUTOMATION): "a slice that our own system starts, reading its own to-do list (a process, a "
+    "timer), is an automation; a translation starts from another system's message.",
+    (AUTOMATION, TRANSLATION): "when the slice starts from another system's message in that system's words (a "
+    "webhook, a bank statement), it translates it into our command: a translation, not an automation.",
+}
+
+
+@exercise("1b.1", "which pattern?", shape="a dict mapping each slice to STATE_CHANGE, STATE_VIEW, AUTOMATION or "
+          "TRANSLATION")
+def check_patterns(answers: Any) -> str | None:
+    if not isinstance(answers, dict):
+        return "answer with the dict of the cell above, each ... replaced by one of the four patterns."
+    given = {piece: str(answer).strip() for piece, answer in answers.items()}
+    for piece in _SLICES:
+        if piece not in given:
+            return f"give an answer for {piece!r} (copy the keys from the cell above)."
+        if given[piece] not in _PATTERNS:
+            return (
+                "answer each slice with STATE_CHANGE, STATE_VIEW, AUTOMATION or TRANSLATION, the names imported "
+                f"above (without quotes), not {given[piece]!r}."
+            )
+    if len(set(given.values())) == 1:
+        return "the shop has all four patterns, two slices each: ask of each slice who or what starts it."
+    wrong = [(given[piece], right) for piece, right in _SLICES.items() if given[piece] != right]
+    if not wrong:
+        return None
+    hint = next((_MIXED_UP[pair] for pair in wrong if pair in _MIXED_UP), None) or (
+        "ask who or what starts each slice: a person (a state change), nobody, only something shown (a state "
+        "view), our own process or timer reading a to-do list (an automation), or another system's message (a "
+        "translation)."
+    )
+    # Not which: naming the slice would give its answer away.
+    return f"{len(wrong)} of the {len(_SLICES)} answers {'is' if len(wrong) == 1 else 'are'} off. One hint: {hint}"
 
 
 # --- 2 · Storing events ----------------------------------------------------

@@ -196,3 +196,29 @@ def test_a_case_that_expects_the_wrong_thing_is_refused(capsys):
 def test_tests_shape_slips(capsys):
     assert_wrong(capsys, ex.check_min_refund_tests, [], concept="at least one")
     assert_wrong(capsys, ex.check_min_refund_tests, [RequestRefund("A", Decimal(1))], concept="could not read")
+
+
+# --- 1b.1 which pattern? (notebook 1b) ------------------------------------------------
+
+PATTERNS = dict(ex._SLICES)
+
+
+def test_patterns_solution_and_placeholder(capsys):
+    assert_correct(capsys, ex.check_patterns, PATTERNS)
+    assert_pending(capsys, ex.check_patterns, {piece: ... for piece in PATTERNS})
+
+
+@pytest.mark.parametrize("piece, answer, concept", [
+    ("the payment provider's webhook 'payout.succeeded' becomes our ConfirmRefund", ex.AUTOMATION, "another system"),
+    ("an order still unpaid after 24 hours is cancelled by a scheduled job", ex.TRANSLATION, "to-do list"),
+    ("the finance team's daily revenue report", ex.STATE_CHANGE, "records nothing"),
+    ("a clerk marks a paid order as shipped", ex.STATE_VIEW, "an event is recorded"),
+])
+def test_patterns_each_mix_up_gets_its_hint_without_naming_the_slice(capsys, piece, answer, concept):
+    assert_wrong(capsys, ex.check_patterns, {**PATTERNS, piece: answer}, concept=concept, never=(piece,))
+
+
+def test_patterns_one_pattern_everywhere_and_words_outside_the_four_are_refused(capsys):
+    assert_wrong(capsys, ex.check_patterns, {piece: ex.STATE_CHANGE for piece in PATTERNS}, concept="all four")
+    assert_wrong(capsys, ex.check_patterns, {**PATTERNS, "the finance team's daily revenue report": "view"},
+                 concept="STATE_VIEW")

@@ -27,6 +27,7 @@ TAUGHT = {
         "to_json", "loads", "EventFormatError", "lifecycle_table", "lifecycle_diagram", "simulate", "SimulationConfig", "SimulationPanel",
         "timeline",
     },
+    "modelling_events": {"event_model_diagram"},
     "storing_events": {
         "InMemoryEventStore", "RecordedEvent", "stream_for", "order_id_of", "NO_STREAM", "ANY", "ConcurrencyError",
         "ConcurrencyRace", "log_diagram",
