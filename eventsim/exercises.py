@@ -394,6 +394,52 @@ def check_patterns(answers: Any) -> str | None:
     return f"{len(wrong)} of the {len(_SLICES)} answers {'is' if len(wrong) == 1 else 'are'} off. One hint: {hint}"
 
 
+#: The fields a learner may choose for a redesigned OrderPaid, and why each is in or out.
+PAID_FIELDS = (
+    "orderId",
+    "amount",
+    "currency",
+    "paymentReference",
+    "customerName",
+    "customerEmail",
+    "status",
+    "totalPaidSoFar",
+)
+_PAID_NEEDED = {"orderId", "amount", "currency"}
+_PAID_OPTIONAL = {"paymentReference"}
+_PAID_PERSONAL = {"customerName", "customerEmail"}
+_PAID_STATE = {"status", "totalPaidSoFar"}
+
+
+@exercise("1b.2", "what does OrderPaid carry?", shape='a set of field names, e.g. {"orderId", ...}')
+def check_paid_fields(fields: Any) -> str | None:
+    if isinstance(fields, str) or not isinstance(fields, (set, frozenset, list, tuple)):
+        return 'give a set of field names from PAID_FIELDS, such as {"orderId", "amount"}.'
+    chosen = {str(field).strip() for field in fields}
+    unknown = sorted(chosen - set(PAID_FIELDS))
+    if unknown:
+        return f"{unknown[0]!r} is not one of the fields offered; choose from PAID_FIELDS (in camelCase, as printed)."
+    if "orderId" not in chosen:
+        return "the event must say which order was paid: every event of an order's stream carries its id."
+    if chosen & _PAID_PERSONAL:
+        return (
+            "a name or an e-mail address in an event stays in the log for good, where nobody can forget it when "
+            "the customer asks; the report needs none (notebook 10 shows how personal data is kept sealed)."
+        )
+    if chosen & _PAID_STATE:
+        return (
+            "a status or a running total copies the order's state into the event: every reader then depends on "
+            "the writer's shape, and the copy can disagree with the events. Carry what happened at this moment."
+        )
+    missing = sorted(_PAID_NEEDED - chosen)
+    if missing:
+        return (
+            "the report must act on the event alone: without the money it still has to find how much was paid, "
+            "and in which currency, in other events."
+        )
+    return None
+
+
 # --- 2 · Storing events ----------------------------------------------------
 
 

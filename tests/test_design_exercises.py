@@ -222,3 +222,23 @@ def test_patterns_one_pattern_everywhere_and_words_outside_the_four_are_refused(
     assert_wrong(capsys, ex.check_patterns, {piece: ex.STATE_CHANGE for piece in PATTERNS}, concept="all four")
     assert_wrong(capsys, ex.check_patterns, {**PATTERNS, "the finance team's daily revenue report": "view"},
                  concept="STATE_VIEW")
+
+
+# --- 1b.2 what does OrderPaid carry? ---------------------------------------------------
+
+def test_paid_fields_solution_variants_and_placeholder(capsys):
+    assert_correct(capsys, ex.check_paid_fields, {"orderId", "amount", "currency"})
+    assert_correct(capsys, ex.check_paid_fields, ["orderId", "amount", "currency", "paymentReference"])
+    assert_pending(capsys, ex.check_paid_fields, ...)
+
+
+@pytest.mark.parametrize("fields, concept", [
+    ({"amount", "currency"}, "which order"),
+    ({"orderId", "amount"}, "currency"),
+    ({"orderId", "amount", "currency", "customerName"}, "forget"),
+    ({"orderId", "amount", "currency", "totalPaidSoFar"}, "copies the order's state"),
+    ({"order_id", "amount", "currency"}, "PAID_FIELDS"),
+    ("orderId, amount, currency", "a set of field names"),
+])
+def test_paid_fields_mistakes_are_refused(capsys, fields, concept):
+    assert_wrong(capsys, ex.check_paid_fields, fields, concept=concept)

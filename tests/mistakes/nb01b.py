@@ -56,10 +56,32 @@ CASES = [
      "answers = {\n" + "".join(f"    {k!r}: {v},\n" for k, v in list(zip(_KEYS, _RIGHT))[:7]) + "}\n"),
 ]
 
+CASES += [
+    (NB, "check_paid_fields", "1b.2 the order id is 'in the stream name already'",
+     'paid_fields = {"amount", "currency"}\n'),
+    (NB, "check_paid_fields", "1b.2 the amount without its currency",
+     'paid_fields = {"orderId", "amount"}\n'),
+    (NB, "check_paid_fields", "1b.2 the customer's e-mail, so finance can send a receipt",
+     'paid_fields = {"orderId", "amount", "currency", "customerEmail"}\n'),
+    (NB, "check_paid_fields", "1b.2 the new status, so readers need not work it out",
+     'paid_fields = {"orderId", "amount", "currency", "status"}\n'),
+    (NB, "check_paid_fields", "1b.2 everything offered ('more is safer')",
+     'paid_fields = set(PAID_FIELDS)\n'),
+    (NB, "check_paid_fields", "1b.2 a running total for the report",
+     'paid_fields = {"orderId", "totalPaidSoFar", "currency"}\n'),
+    (NB, "check_paid_fields", "1b.2 snake_case names",
+     'paid_fields = {"order_id", "amount", "currency"}\n'),
+    (NB, "check_paid_fields", "1b.2 one string instead of a set",
+     'paid_fields = "orderId, amount, currency"\n'),
+]
+
 RIGHT = [
     (NB, "check_patterns", "1b.1 right: the solution", _answers(*_RIGHT)),
     (NB, "check_patterns", "1b.1 right: built with dict(zip(...))",
      f"keys = {_KEYS!r}\n"
      "answers = dict(zip(keys, [STATE_CHANGE, STATE_VIEW, AUTOMATION, TRANSLATION, STATE_VIEW, STATE_CHANGE,\n"
      "                          AUTOMATION, TRANSLATION]))\n"),
+    (NB, "check_paid_fields", "1b.2 right: the three, as a list", 'paid_fields = ["orderId", "amount", "currency"]\n'),
+    (NB, "check_paid_fields", "1b.2 right: with the payment reference",
+     'paid_fields = {"orderId", "amount", "currency", "paymentReference"}\n'),
 ]
