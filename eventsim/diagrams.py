@@ -585,12 +585,17 @@ def event_model_diagram():
             edges.append((step, trigger, ""))
     automation = next(i for i, piece in enumerate(slices) if piece.pattern == AUTOMATION)
     edges.append((f"trigger{automation}", f"trigger{automation + 1}", "pay out"))
-    alt = "The order flow as an event model, time running left to right: " + "; ".join(
-        f"{piece.pattern}: {piece.trigger} {'sends' if piece.pattern in (STATE_CHANGE, TRANSLATION) else 'reads'} "
-        f"{piece.step}, which {'records' if piece.pattern in (STATE_CHANGE, TRANSLATION) else 'reads'} "
-        f"{' and '.join(piece.events)}".replace("\n", " ")
+    verbs = {True: ("sends", "records"), False: ("reads", "reads")}
+    described = [
+        f"{piece.pattern}: {piece.trigger} {verbs[piece.pattern in (STATE_CHANGE, TRANSLATION)][0]} {piece.step}, "
+        f"which {verbs[piece.pattern in (STATE_CHANGE, TRANSLATION)][1]} {' and '.join(piece.events)}"
         for piece in slices
-    ) + ". The refund process pays out through the payment provider."
+    ]
+    alt = (
+        "The order flow as an event model, time running left to right: "
+        + "; ".join(described).replace("\n", " ")
+        + ". The refund process pays out through the payment provider."
+    )
     figure = box_diagram(
         nodes,
         edges,
@@ -605,8 +610,11 @@ def event_model_diagram():
     axes.set_xlim(left - 1.3, right)
     top, bottom = axes.get_ylim()
     axes.set_ylim(top, bottom - 0.5)
-    for y, lane in ((0, "people,\nscreens,\nprocesses"), (1.5, "commands\n(blue), read\nmodels (green)"),
-                    (3.0, "events\n(orange)")):
+    for y, lane in (
+        (0, "people,\nscreens,\nprocesses"),
+        (1.5, "commands\n(blue), read\nmodels (green)"),
+        (3.0, "events\n(orange)"),
+    ):
         axes.text(left - 1.25, y, lane, fontsize=FONT - 1, va="center", ha="left", style="italic", color="#555555")
     for i, piece in enumerate(slices):
         axes.text(1.75 * i, -0.85, piece.pattern, fontsize=FONT - 1, ha="center", weight="bold", color="#1f3b73")

@@ -366,8 +366,9 @@ _MIXED_UP = {
 }
 
 
-@exercise("1b.1", "which pattern?", shape="a dict mapping each slice to STATE_CHANGE, STATE_VIEW, AUTOMATION or "
-          "TRANSLATION")
+@exercise(
+    "1b.1", "which pattern?", shape="a dict mapping each slice to STATE_CHANGE, STATE_VIEW, AUTOMATION or TRANSLATION"
+)
 def check_patterns(answers: Any) -> str | None:
     if not isinstance(answers, dict):
         return "answer with the dict of the cell above, each ... replaced by one of the four patterns."

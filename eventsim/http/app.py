@@ -710,7 +710,7 @@ def create_app(
             current = store.stream_version(stream_for(command.order_id))
             if meets(condition, current):
                 expected = current  # decided against that version, or refused with 412 if it moves on meanwhile
-            elif command_id is None or store.command_record(command_id) is None:  # a retry of a command carried out gets its answer
+            elif command_id is None or store.command_record(command_id) is None:  # a retry carried out: its answer
                 raise version_mismatch(command.order_id, condition, current)
         try:
             recorded = handle(command, expected)
