@@ -1422,6 +1422,126 @@ def check_load_with_snapshot(load_with_snapshot: Any) -> str | None:
 __all__ = [name for name in dir() if name.startswith("check_")] + ["CORRECT", "WRONG", "PENDING"]
 
 
+# --- 10b · Projections in production ----------------------------------------
+
+SAFE, UNSAFE = "safe to replay", "unsafe to replay"
+#: A projection -> (safe or not, why: the kind of mistake an answer that gets it wrong makes).
+_PROJECTIONS = {
+    "counts the orders in each status": (SAFE, "own data"),
+    "sends the customer a thank-you e-mail on OrderPaid": (UNSAFE, "side effect"),
+    "marks an order overdue when it was placed more than 7 days before the clock's time now": (UNSAFE, "clock"),
+    "converts each amount to dollars at the rate a web service gives when the event is applied": (UNSAFE, "outside"),
+    "gives each row a new random id (uuid4)": (UNSAFE, "random"),
+    "gives each row the id of the event that created it": (SAFE, "own data"),
+    "keeps each order's placing time from its event's recorded time": (SAFE, "own data"),
+    "adds each paid amount to its customer's total": (SAFE, "own data"),
+}
+_REPLAY_HINTS = {
+    "side effect": "a rebuild applies every old event again: what would the customers receive, once per rebuild?",
+    "clock": "'now' is different at every rebuild, so the same events give different rows; the event's own "
+    "recorded time is the same at every replay.",
+    "outside": "a web service answers differently next year (or not at all): the rebuilt model would not be the "
+    "one you had; carry the rate in an event instead.",
+    "random": "a new random value at every replay makes every rebuild a different model.",
+    "own data": "a projection that reads only the event (its fields, its recorded time, its id) and the state "
+    "it built gives the same rows at every replay and does nothing else: that is what makes a rebuild safe.",
+}
+
+
+@exercise("10b.1", "safe to replay?", shape="a dict mapping each projection to SAFE or UNSAFE")
+def check_replay_safe(answers: Any) -> str | None:
+    if not isinstance(answers, dict):
+        return "answer with the dict of the cell above, each ... replaced by SAFE or UNSAFE."
+    given = {what: str(answer).strip() for what, answer in answers.items()}
+    for what in _PROJECTIONS:
+        if what not in given:
+            return f"give an answer for {what!r} (copy the keys from the cell above)."
+        if given[what] not in (SAFE, UNSAFE):
+            return (
+                "answer each projection with SAFE or UNSAFE, the names imported above (without quotes), "
+                f"not {given[what]!r}."
+            )
+    wrong = [kind for what, (safe, kind) in _PROJECTIONS.items() if given[what] != safe]
+    if not wrong:
+        return None
+    # Not which: in a choice of two, naming the projection would give the answer away.
+    return (
+        f"{len(wrong)} of the {len(_PROJECTIONS)} answers {'is' if len(wrong) == 1 else 'are'} off. Ask of each "
+        f"whether a rebuild next year, replaying the same events, gives the same rows and does nothing else. "
+        f"One hint: {_REPLAY_HINTS[wrong[0]]}"
+    )
+
+
+def _log_with_gaps() -> list[RecordedEvent]:
+    """Ten events at positions 1-10, then three more at 11, 13 and 14: 12 was a transaction that rolled back."""
+    shop = _new_shop()
+    for n in range(1, 14):
+        shop.handle(PlaceOrder(f"A{n}", Decimal(10)))
+    events = shop.store.read_all()
+    return events[:10] + [dataclasses.replace(e, position=p) for e, p in zip(events[10:13], (11, 13, 14))]
+
+
+@exercise("10b.2", "hand over to live delivery", shape="a function on_live(recorded, checkpoint, read_log, handle)")
+def check_on_live(on_live: Any) -> str | None:
+    log = _log_with_gaps()
+    at = {e.position: e for e in log}
+    handled: list[int] = []
+
+    def read_log(from_position: int) -> list[RecordedEvent]:
+        return [e for e in log if e.position >= from_position]
+
+    def handle(recorded: Any) -> None:
+        handled.append(recorded.position)
+
+    checkpoint = 6
+    # (the position pushed, what must be handled, the checkpoint after it, what the case is about)
+    cases = [
+        (5, [], 6, "an event at or before the checkpoint was read during the catch-up already: drop it."),
+        (7, [7], 7, "the next event after the checkpoint is handed on, and the checkpoint moves to it."),
+        (7, [], 7, "the feed pushed an event twice (delivery is at least once): drop the repeat."),
+        (
+            10,
+            [8, 9, 10],
+            10,
+            "the feed pushed position 10 while the checkpoint was 7: 8 and 9 never reached you, "
+            "so read them from the log first, in order.",
+        ),
+        (
+            13,
+            [11, 13],
+            13,
+            "positions may have gaps (12 was a transaction that rolled back): read what the log "
+            "holds after the checkpoint; never count positions or expect the next one to be there.",
+        ),
+    ]
+    for pushed, expected, after, about in cases:
+        handled.clear()
+        result = _call(
+            f"handing on the event at position {pushed}",
+            on_live,
+            at[pushed],
+            checkpoint,
+            read_log,
+            handle,
+            what="on_live",
+        )
+        if handled != expected:
+            twice = sorted({p for p in handled if handled.count(p) > 1})
+            if twice:
+                return f"position {twice[0]} was handed on twice for one push: hand each event on once. ({about})"
+            return (
+                f"with the checkpoint at {checkpoint}, a push of position {pushed} handed on {handled}, "
+                f"not {expected}: {about}"
+            )
+        if result != after:
+            return (
+                f"on_live returned {_brief(result)} after a push of position {pushed}: return the new checkpoint, "
+                "the position of the last event handed on (or the old one when nothing was)."
+            )
+        checkpoint = result
+    return None
+
+
 # --- 11 · Designing with events ----------------------------------------------
 
 FITS, CRUD = "event sourcing", "CRUD"

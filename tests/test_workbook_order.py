@@ -56,6 +56,7 @@ TAUGHT = {
         "state_from_json", "load_state", "PersonalData", "Vault", "SQLiteKeyStore", "personal_data_rows", "trace_rows",
         "upcaster_diagram", "crypto_shredding_diagram",
     },
+    "projections_in_production": {"BlueGreen", "CatchUpSubscription", "LiveFeed"},
     "designing_with_events": set(),
     "recap": set(),
 }
