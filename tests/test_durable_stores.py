@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from eventsim.events import OrderCreated, OrderPaid
+from eventsim.jsonl import EventFormatError
+from eventsim.shop.events import OrderCreated, OrderPaid
 from eventsim.store import NO_STREAM, CommandRecord, ConcurrencyError, InMemoryEventStore
 from eventsim.stores import PostgresEventStore, SQLiteEventStore, StoreError, open_store
-from eventsim.jsonl import EventFormatError
 from eventsim.stores.sql import stored_event
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,7 +45,7 @@ WORKER = """
 import sys
 import threading
 from decimal import Decimal as D
-from eventsim.events import OrderCreated, RefundCreated
+from eventsim.shop.events import OrderCreated, RefundCreated
 from eventsim.store import NO_STREAM, CommandRecord, ConcurrencyError
 from eventsim.stores import open_store
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from eventsim import exercises as ex
+from eventsim.workbook import exercises as ex
 from test_exercise_mistakes import assert_correct, assert_pending, assert_wrong
 
 # --- 10b.1 safe to replay? ---------------------------------------------------------------------

@@ -23,7 +23,10 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from itertools import count
 
-from .clock import SimulatedClock, to_timestamp
+from ..clock import SimulatedClock, to_timestamp
+from ..ids import SeededIds
+from ..store import InMemoryEventStore
+from . import Shop
 from .commands import (
     CancelOrder,
     Command,
@@ -32,10 +35,7 @@ from .commands import (
     RequestRefund,
     ShipOrder,
 )
-from .ids import SeededIds
 from .payments import FakePaymentProvider, RefundProcess
-from .shop import Shop
-from .store import InMemoryEventStore
 
 __all__ = ["SimulationConfig", "plan_order", "simulate"]
 
