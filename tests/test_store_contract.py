@@ -194,8 +194,7 @@ def test_every_event_a_store_accepts_it_reads_back_equal(make_store, kit):
     assert [r.event for r in reader.read_all()] == events
     assert [r.event for r in reader.read_stream("order-o1")] == events
     # equal is not enough for money: 100 and 100.00 are equal Decimals, yet the digits recorded come back
-    assert [str(getattr(r.event, "amount", "")) for r in reader.read_all()] == [
-        str(getattr(e, "amount", "")) for e in events]
+    assert [str(r.event.amount) for r in reader.read_all()[5:9]] == ["0.10", "999999999999.99", "100", "100.00"]
 
 
 def test_recorded_events_cannot_be_changed(make_store, kit):
