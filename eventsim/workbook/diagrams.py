@@ -52,6 +52,7 @@ __all__ = [
     "min_position_diagram",
     "order_event_model",
     "overview",
+    "partitions_diagram",
     "refund_messages",
     "sequence_diagram",
     "upcaster_diagram",
@@ -737,3 +738,48 @@ def crypto_shredding_diagram():
         "Crypto-shredding: forget a customer, keep the log",
         {1: "the log holds only sealed text", 6: "the facts stay; her data cannot be read by anyone"},
     )
+
+
+def partitions_diagram(topic, consumer, label=None):
+    """Notebook 8c: a topic's partitions as rows of messages, and where a consumer's checkpoint is in each.
+
+    Drawn from the model itself (``eventsim.workbook.partitions``): one row per partition, one box per message still
+    kept (its offset and key, and under them ``label(message)``), coloured by key; a red line before the
+    consumer's committed offset in each row.  Messages left of it are done, the rest are still to read.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    from .charts import FONT, WIDTH, describe
+
+    label = label or (lambda message: "")
+    keys = sorted({m.key for m in topic.messages()})
+    colours = dict(zip(keys, ["#dbe7f6", "#fbe3c8", "#d8efd9", "#f3d6e4", "#e6e0f3", "#f6f0c4"] * len(keys)))
+    width = max([topic.end_offset(p) for p in range(topic.partitions)] + [4])
+    figure, axes = plt.subplots(figsize=(WIDTH, 0.8 + 0.95 * topic.partitions))
+    rows = []
+    for p in range(topic.partitions):
+        y = topic.partitions - 1 - p
+        axes.text(-0.15, y, f"partition {p}", ha="right", va="center", fontsize=FONT, weight="bold")
+        kept = topic.read(p, topic.log_start(p))
+        for m in kept:
+            axes.add_patch(
+                Rectangle((m.offset + 0.04, y - 0.32), 0.92, 0.64, facecolor=colours[m.key], edgecolor="#1f3b73")
+            )
+            axes.text(m.offset + 0.5, y, f"{m.offset} · {m.key}\n{label(m)}", ha="center", va="center", fontsize=FONT)
+        committed = consumer.committed[p]
+        axes.plot([committed] * 2, [y - 0.42, y + 0.42], color="#b00020", linewidth=3)
+        axes.text(committed + 0.05, y + 0.36, f"committed: {committed}", fontsize=FONT, color="#b00020")
+        done = sum(m.offset < committed for m in kept)
+        offsets = ", ".join(f"{m.offset} ({m.key} {label(m)})".replace(" )", ")") for m in kept)
+        rows.append(
+            f"partition {p}: offsets {offsets or 'none'}; "
+            f"committed offset {committed}, {done} done, {len(kept) - done} to read"
+        )
+    axes.set_xlim(-1.3, width + 0.1)
+    axes.set_ylim(-0.55, topic.partitions - 0.3)
+    axes.axis("off")
+    axes.set_title(f"Topic {topic.name}: one checkpoint per partition", fontsize=FONT + 1)
+    figure.tight_layout()
+    plt.close(figure)
+    return describe(figure, f"Topic {topic.name}, {topic.partitions} partitions, a row each. " + "; ".join(rows) + ".")
