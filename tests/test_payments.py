@@ -325,7 +325,7 @@ def test_a_process_restarted_on_its_journal_reads_only_what_came_after_its_check
         shop.handle(RequestRefund(order_id, Decimal("10.00"), refund_id=f"{order_id}-R1"))
     first.run_until_idle()
     first.subscription.close()
-    saved = max(r.event.position for r in first.journal.read_stream(RefundProcess.STREAM))
+    saved = max(r.event.checkpoint for r in first.journal.read_stream(RefundProcess.STREAM))
     shop.handle(RequestRefund("A", Decimal("5.00"), refund_id="A-R2"))  # while no process runs
 
     seen = []

@@ -254,7 +254,7 @@ def test_the_processes_restarted_on_a_new_connection_to_a_durable_journal_carry_
     reopened = SQLiteEventStore(path, clock=lambda: clock.now, ids=SeededIds(3))
     again = UnpaidOrders(shop, clock, journal=reopened)
     assert again.deadlines == {} and again.checkpoint >= max(
-        r.event.position for r in reopened.read_stream(UnpaidOrders.STREAM))
+        r.event.checkpoint for r in reopened.read_stream(UnpaidOrders.STREAM))
     reopened.close()
 
 

@@ -242,9 +242,9 @@ def cancel_command_id(order_id: str) -> str:
 class PayoutScheduled:
     """The refund process will ask the provider to pay out the refund at ``due`` (attempt ``attempt``).
 
-    ``reference`` is the ``RefundCreated`` event's id; ``position`` the last
+    ``reference`` is the ``RefundCreated`` event's id; ``checkpoint`` the last
     position of the shop's log the process had handled (here and in every
-    event of the process: its checkpoint).
+    event of the process).
     """
 
     order_id: str
@@ -253,7 +253,7 @@ class PayoutScheduled:
     reference: str
     due: int
     attempt: int
-    position: int
+    checkpoint: int
 
 
 @register_event
@@ -265,7 +265,7 @@ class PayoutRequested:
     refund_id: str | None
     attempt: int
     reconcile_at: int
-    position: int
+    checkpoint: int
 
 
 @register_event
@@ -276,7 +276,7 @@ class RefundSettled:
     order_id: str
     refund_id: str | None
     outcome: str
-    position: int
+    checkpoint: int
 
 
 @register_event
@@ -286,7 +286,7 @@ class PaymentDeadlineSet:
 
     order_id: str
     due: int
-    position: int
+    checkpoint: int
 
 
 @register_event
@@ -296,7 +296,7 @@ class PaymentDeadlineClosed:
 
     order_id: str
     outcome: str
-    position: int
+    checkpoint: int
 
 
 class _ProcessManager:
@@ -326,7 +326,7 @@ class _ProcessManager:
         for recorded in journal.read_stream(self.STREAM):
             self._apply(recorded)
             self._version = recorded.version
-            self._seen = max(self._seen, recorded.event.position)
+            self._seen = max(self._seen, recorded.event.checkpoint)
         self.subscription = shop.store.subscribe(self._on_event, self._seen + 1, name=name)
 
     def _record(self, event: Any, *, causation_id: str | None, correlation_id: str | None) -> RecordedEvent:
