@@ -110,7 +110,7 @@ BAD_LOGS = {
                            3, "unknown event type 'Lost'"),
     "missing field": ([f'{{"eventType": "OrderCreated", "orderId": "1", "timestamp": {T}}}'], 1,
                       "field 'amount': missing"),
-    "money as a string": ([created(amount='"100"')], 1, "field 'amount': must be a number"),
+    "money that is no number": ([created(amount='"100 EUR"')], 1, "field 'amount': must be a decimal string"),
     "blank lines still count": (["", created(amount="1.001")], 2, "digits below the cent"),
 }
 

@@ -69,12 +69,13 @@ CREATE TABLE events (
     version        integer NOT NULL CHECK (version >= 1),
     event_type     text    NOT NULL,                 -- the registered name, e.g. 'OrderCreated'
     schema_version integer NOT NULL DEFAULT 1 CHECK (schema_version >= 1),  -- the shape of data (eventsim.upcasting)
-    data           jsonb   NOT NULL,                 -- the event: {{"orderId": "123456", "amount": 100.00}}
+    data           json    NOT NULL,                 -- as written: {{"orderId": "123456", "amount": "100.00"}}
     recorded_at    bigint  NOT NULL,                 -- Unix seconds
     event_id       text    NOT NULL,
     correlation_id text,
     causation_id   text,
     actor          text,
+    checksum       bigint,                           -- CRC-32 of event_type, schema_version, data (row_checksum)
     UNIQUE (stream_id, version)                      -- optimistic concurrency, kept by the database
 );
 CREATE TABLE commands (
@@ -86,8 +87,8 @@ CREATE TABLE commands (
     causation_id  text
 );
 CREATE FUNCTION eventsim_append(
-    p_stream_id text, p_expected integer, p_types text[], p_versions integer[], p_data jsonb[],
-    p_event_ids text[], p_now bigint,
+    p_stream_id text, p_expected integer, p_types text[], p_versions integer[], p_data json[],
+    p_checksums bigint[], p_event_ids text[], p_now bigint,
     p_correlation_id text, p_causation_id text, p_actor text,
     p_command_id text, p_fingerprint text, p_command_stream_id text, p_first_version integer,
     p_last_version integer, p_command_causation_id text,
@@ -111,9 +112,9 @@ BEGIN
     first_position := coalesce(first_position, 0) + 1;
     stamped := greatest(p_now, coalesce(stamped, 0));  -- the store's time never goes back
     INSERT INTO events (position, stream_id, version, event_type, schema_version, data, recorded_at, event_id,
-                        correlation_id, causation_id, actor)
+                        correlation_id, causation_id, actor, checksum)
     SELECT first_position + i - 1, p_stream_id, actual + i, p_types[i], p_versions[i], p_data[i], stamped,
-           p_event_ids[i], p_correlation_id, p_causation_id, p_actor
+           p_event_ids[i], p_correlation_id, p_causation_id, p_actor, p_checksums[i]
     FROM generate_subscripts(p_types, 1) AS i;
     IF p_command_id IS NOT NULL THEN
         INSERT INTO commands VALUES (p_command_id, p_fingerprint, p_command_stream_id, p_first_version,
@@ -129,7 +130,7 @@ FOR EACH STATEMENT EXECUTE FUNCTION eventsim_events_never_change()
 """
 
 
-_APPEND = "SELECT * FROM eventsim_append(%s, %s, %s, %s, %s::jsonb[], %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+_APPEND = "SELECT * FROM eventsim_append(%s, %s, %s, %s, %s::json[], %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 
 
 @dataclass(frozen=True)
@@ -298,8 +299,10 @@ class PostgresEventStore(SQLEventStore):
             raise StoreError(self.name, f"cannot connect ({' '.join(str(error).split())})") from None
         connection.execute("SET synchronous_commit = on")
         connection.execute(f"SET lock_timeout = {self._lock_timeout_ms}")
-        # A payload comes back as its JSON text, which the store decodes as SQLite's (``stored_event``):
-        # amounts as Decimal, never float, and a row it cannot read is named by its position.
+        # A payload comes back as the JSON text append wrote (a ``json`` column keeps it as given, so its
+        # checksum still matches), which the store decodes as SQLite's (``stored_event``): amounts as
+        # Decimal, never float, and a row it cannot read is named by its position.
+        connection.adapters.register_loader("json", TextLoader)
         connection.adapters.register_loader("jsonb", TextLoader)
         return connection
 
@@ -317,9 +320,10 @@ class PostgresEventStore(SQLEventStore):
         params = (
             a.stream_id,
             expected,
-            [t for t, _, _ in a.rows],
-            [v for _, v, _ in a.rows],
-            [d for _, _, d in a.rows],
+            [t for t, _, _, _ in a.rows],
+            [v for _, v, _, _ in a.rows],
+            [d for _, _, d, _ in a.rows],
+            [c for _, _, _, c in a.rows],
             event_ids,
             self._clock(),
             a.correlation_id,

@@ -59,12 +59,13 @@ CREATE TABLE events (
     version        INTEGER NOT NULL CHECK (version >= 1),
     event_type     TEXT    NOT NULL,               -- the registered name, e.g. 'OrderCreated'
     schema_version INTEGER NOT NULL DEFAULT 1 CHECK (schema_version >= 1),  -- the shape of data (eventsim.upcasting)
-    data           TEXT    NOT NULL,               -- the event as JSON: {{"orderId": "123456", "amount": 100.00}}
+    data           TEXT    NOT NULL,               -- the event as JSON: {{"orderId": "123456", "amount": "100.00"}}
     recorded_at    INTEGER NOT NULL,               -- Unix seconds
     event_id       TEXT    NOT NULL,
     correlation_id TEXT,
     causation_id   TEXT,
     actor          TEXT,
+    checksum       INTEGER,                        -- CRC-32 of event_type, schema_version, data (row_checksum)
     UNIQUE (stream_id, version)                    -- optimistic concurrency, kept by the database
 );
 CREATE TABLE commands (
@@ -247,10 +248,10 @@ class SQLiteEventStore(SQLEventStore):
         for start in range(0, len(recorded), _BATCH):  # one statement per batch: few round trips
             batch = recorded[start : start + _BATCH]
             cursor.execute(
-                f"INSERT INTO events ({_COLUMNS}) VALUES " + ", ".join([f"({', '.join([p] * 11)})"] * len(batch)),
+                f"INSERT INTO events ({_COLUMNS}) VALUES " + ", ".join([f"({', '.join([p] * 12)})"] * len(batch)),
                 [
                     value
-                    for r, (event_type, type_version, data) in zip(batch, a.rows[start : start + _BATCH])
+                    for r, (event_type, type_version, data, checksum) in zip(batch, a.rows[start : start + _BATCH])
                     for value in (
                         r.position,
                         a.stream_id,
@@ -263,6 +264,7 @@ class SQLiteEventStore(SQLEventStore):
                         a.correlation_id,
                         a.causation_id,
                         a.actor,
+                        checksum,
                     )
                 ],
             )
