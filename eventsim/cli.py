@@ -38,20 +38,20 @@ from __future__ import annotations
 
 import argparse
 import errno
-import gc
 import json
 import os
 import re
 import sys
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Iterable
+from contextlib import nullcontext
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from .bulk import collector_paused
 from .copying import copy_log
 from .history import history_jsonl
 from .jsonl import iter_jsonl, write_jsonl
@@ -78,28 +78,6 @@ def load(path: str) -> InMemoryEventStore:
 
 # The commands that make or load a whole history and keep it in memory until they end.
 HOLD_A_HISTORY = frozenset({"simulate", "import", "check", "trace"})
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cycle collector paused for the block, and switched back on after.
-
-    A simulation or an import keeps every event it records and makes no
-    reference cycles, so the collector finds nothing to free; yet each of its full passes walks
-    every object alive, again as the history grows, and once more when the
-    read models are filled: at a million lines, about a quarter of the
-    command's time.  The few cycles the summary makes (pandas' own, the same for any
-    log) wait for the end of the command.  This process does nothing else
-    meanwhile; library code never does this, as a notebook's kernel is the
-    learner's process, not ours to tune.
-    """
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 def shown(url: str) -> str:
