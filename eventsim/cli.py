@@ -43,11 +43,11 @@ import os
 import re
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import nullcontext
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -67,12 +67,35 @@ from .streams import stream_for
 __all__ = ["main"]
 
 BAD_INPUT = 2
+T = TypeVar("T")
 INTERRUPTED = 130  # what a shell reports for Ctrl-C
+
+
+PROGRESS_AFTER = 2.0  # seconds: a command still reading or writing after that says how far it has got
+PROGRESS_EVERY = 10_000  # events between two progress lines
+
+
+def with_progress(items: Iterable[T], what: str) -> Iterator[T]:
+    """``items`` one at a time; once ``PROGRESS_AFTER`` seconds have passed, a count on stderr every
+    ``PROGRESS_EVERY`` of them (``reading events.jsonl: 120,000 events``), the last one ended by a newline.
+    A short command stays quiet; a long one shows that it is working, and how far it has got."""
+    started = time.perf_counter()
+    count = 0
+    shown = False
+    try:
+        for count, item in enumerate(items, 1):
+            if count % PROGRESS_EVERY == 0 and time.perf_counter() - started >= PROGRESS_AFTER:
+                print(f"\r{what}: {count:,} events", end="", file=sys.stderr, flush=True)
+                shown = True
+            yield item
+    finally:
+        if shown:
+            print(f"\r{what}: {count:,} events", file=sys.stderr, flush=True)
 
 
 def load(path: str) -> InMemoryEventStore:
     """A store holding the log at ``path``, every event as it was recorded."""
-    store: InMemoryEventStore = copy_log(iter_jsonl(path))
+    store: InMemoryEventStore = copy_log(with_progress(iter_jsonl(path), f"reading {path}"))
     return store
 
 
@@ -108,7 +131,7 @@ def check_empty(url: str) -> None:
 def record_into(url: str, log: Iterable[Any]) -> Any:
     """Record an already checked log into the empty store at ``url``, through the shop; return the store."""
     check_empty(url)
-    return copy_log(log, make_store=partial(open_store, url))
+    return copy_log(with_progress(log, f"recording into {shown(url)}"), make_store=partial(open_store, url))
 
 
 def close(store: Any) -> None:
@@ -226,11 +249,11 @@ def run_check(args: argparse.Namespace) -> int:
     if args.db is not None:
         store = open_existing(args.db)
         try:
-            violations = check_log(store.read_all())
+            violations = check_log(with_progress(store.read_all(), f"checking {shown(args.db)}"))
         finally:
             close(store)
     else:
-        violations = check_log(iter_jsonl(args.events))
+        violations = check_log(with_progress(iter_jsonl(args.events), f"checking {args.events}"))
     source = args.events or shown(args.db)
     for violation in violations:
         print(f"{source}: {violation}")
@@ -264,7 +287,7 @@ def run_export(args: argparse.Namespace) -> int:
     _writable(out, args.force, args.db)
     store = open_existing(args.db)
     try:
-        count = write_atomically(store.read_all(), out)
+        count = write_atomically(with_progress(store.read_all(), f"writing {out}"), out)
     finally:
         close(store)
     print(f"wrote {count:,} events of {shown(args.db)} to {out}")
