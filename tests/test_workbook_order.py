@@ -47,7 +47,7 @@ TAUGHT = {
         "cost_per_event", "replay_cost", "read_model_lag", "orders_projection", "Domain", "Application", "open_store",
         "Snapshots", "InMemorySnapshotStore",
     },
-    "from_memory_to_a_database": {"SQLReadModels", "read_sql", "crash_diagram", "checkpoint_diagram"},
+    "from_memory_to_a_database": {"SQLReadModels", "read_sql", "crash_diagram", "checkpoint_diagram", "StoreError"},
     "cqrs_over_http": {"create_app", "start", "LoseResponses", "if_match_diagram", "min_position_diagram"},
     "living_with_events": {
         "Upcaster", "Upcasters", "UPCASTERS", "add_currency", "SchemaVersionError", "read_jsonl", "write_jsonl",
