@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from eventsim.events import OrderCreated, OrderPaid
+from eventsim.events import OrderCreated, OrderPaid, OrderShipped, RefundCreated
 from eventsim.store import NO_STREAM, CommandRecord, ConcurrencyError, InMemoryEventStore
 from eventsim.stores import PostgresEventStore, SQLiteEventStore, StoreError, open_store
 from eventsim.jsonl import EventFormatError
@@ -774,3 +774,47 @@ def test_a_postgresql_key_value_string_is_refused_not_made_into_an_sqlite_file(c
 def test_a_file_name_with_an_equals_sign_is_still_an_sqlite_file(tmp_path):
     open_store(str(tmp_path / "shop=2024.db")).close()
     assert (tmp_path / "shop=2024.db").exists()
+
+
+# --- the upgrade from schema version 2 (no checksums) ---------------------------------------------
+
+def as_an_eventsim_before_checksums_left_it(url):
+    """Turn a store this code made into one of schema version 2: no checksum column (PostgreSQL: data as
+    jsonb, which keeps its own rewrite of the text), and a row written by then: money as a JSON number."""
+    raw(url, "ALTER TABLE events DROP COLUMN checksum")
+    if url.startswith("postgresql://"):
+        raw(url, "ALTER TABLE events ALTER COLUMN data TYPE jsonb USING data::jsonb")
+    raw(url, "INSERT INTO events (position, stream_id, version, event_type, schema_version, data, recorded_at,"
+             """ event_id) VALUES (3, 'order-o1', 3, 'RefundCreated', 1, '{"orderId": "o1", "amount": 0.50}', 0,"""
+             " 'e3')")
+    raw(url, "UPDATE eventsim_store SET schema_version = 2")
+
+
+def test_a_store_of_schema_version_2_is_upgraded_when_opened_and_reads_as_before(url):
+    """Failed before the upgrade was written: a store made before checksums was refused (schema version 2)."""
+    store = open_store(url)
+    store.append("order-o1", [OrderCreated("o1", D("1.00")), OrderPaid("o1")])
+    store.close()
+    as_an_eventsim_before_checksums_left_it(url)
+    upgraded = open_store(url)
+    expected = [OrderCreated("o1", D("1.00")), OrderPaid("o1"), RefundCreated("o1", D("0.50"))]
+    assert [r.event for r in upgraded.read_all()] == expected
+    assert raw(url, "SELECT schema_version FROM eventsim_store") == [(3,)]
+    assert raw(url, "SELECT count(*) FROM events WHERE checksum IS NULL") == [(0,)]
+    upgraded.append("order-o1", [OrderShipped("o1")], expected_version=3)
+    assert [r.event for r in open_store(url).read_all()] == [*expected, OrderShipped("o1")]
+    with pytest.raises(Exception, match="recorded events never change"):  # the rule is back
+        raw(url, "UPDATE events SET stream_id = 'elsewhere'")
+
+
+def test_a_schema_version_2_store_with_a_row_that_makes_no_event_is_named_and_left_as_it_was(url):
+    store = open_store(url)
+    store.append("order-o1", [OrderCreated("o1", D("1.00"))])
+    store.close()
+    as_an_eventsim_before_checksums_left_it(url)
+    raw(url, "INSERT INTO events (position, stream_id, version, event_type, schema_version, data, recorded_at,"
+             """ event_id) VALUES (4, 'order-o1', 4, 'OrderPaid', 1, '{"orderId": 7}', 0, 'e4')""")
+    with pytest.raises(StoreError, match="cannot upgrade it from schema version 2: the event at position 4 cannot "
+                                         "be read: OrderPaid: order_id must be a string.*nothing was changed"):
+        open_store(url)
+    assert raw(url, "SELECT schema_version FROM eventsim_store") == [(2,)]

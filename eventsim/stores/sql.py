@@ -80,7 +80,14 @@ from ..store import (
 )
 from ..upcasting import SchemaVersionError, upcast
 
-__all__ = ["SCHEMA_VERSION", "SQLEventStore", "StoreError", "row_checksum", "stored_event"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "SQLEventStore",
+    "StoreError",
+    "checksums_of_unchecked_rows",
+    "row_checksum",
+    "stored_event",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -197,6 +204,26 @@ def stored_event(event_type: str, version: int, data: str, checksum: int | None)
         if value is not None:
             fields[name] = Decimal(value)  # "10.00" as append wrote it; a number in rows written before
     return _trusted(decoding, fields)
+
+
+def checksums_of_unchecked_rows(store: str, rows: Iterable[tuple[int, str, int, Any]]) -> list[tuple[int, int]]:
+    """For the upgrade from schema version 2, whose rows have no checksum: each row's ``(checksum,
+    position)``, once the row has been read as an event through every check (upcast if old); a
+    ``StoreError`` naming the store and the position of the first row that does not make one."""
+    checksums = []
+    for position, event_type, version, data in rows:
+        try:
+            if type(data) is not str:
+                raise EventFormatError(f"the data is {type(data).__name__}, not JSON text", event_type=event_type)
+            _upcast_stored(event_type, version, data)
+        except EventFormatError as problem:
+            raise StoreError(
+                store,
+                f"cannot upgrade it from schema version 2: the event at position {position} cannot be read: "
+                f"{problem}; nothing was changed",
+            ) from None
+        checksums.append((row_checksum(event_type, version, data), position))
+    return checksums
 
 
 def _trusted(decoding: _Decoding, fields: dict[str, Any]) -> Any:
