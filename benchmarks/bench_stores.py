@@ -358,9 +358,12 @@ def report(rows: list[tuple]) -> None:
         share = "share" in label
         text = (lambda v: f"{v:.0%}") if share else (lambda v: f"{v:,.0f}")
         ratio = f"{ours / theirs:.2f}x" if theirs and not share else "-"
-        met = ours >= goal if share else ours >= (goal or 0) * theirs  # a share against the disk, else the library
-        verdict = (f"{'PASS' if met else 'MISS'} >= {goal:.0%}" if share else f"{'PASS' if met else 'MISS'} >= {goal}x"
-                   ) if goal else "-"
+        if goal is None:
+            verdict = "-"
+        elif share:  # against the disk's raw commit rate
+            verdict = f"{'PASS' if ours >= goal else 'MISS'} >= {goal:.0%}"
+        else:  # against the library
+            verdict = f"{'PASS' if ours >= goal * theirs else 'MISS'} >= {goal}x"
         table.append((database, label, text(ours), text(theirs) if theirs is not None else "-", ratio, verdict,
                       f"{cpu:.2f}x" if cpu else "-"))
     widths = [max(len(row[i]) for row in table) for i in range(7)]
