@@ -100,15 +100,15 @@ from pathlib import Path
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsim.clock import SimulatedClock
-from eventsim.commands import Command, PayOrder, PlaceOrder, RequestRefund
 from eventsim.ids import SeededIds
 from eventsim.money import to_money
-from eventsim.order import fold
 from eventsim.projections import ProjectionRunner
-from eventsim.read_models import orders_projection
 from eventsim.shop import Shop
+from eventsim.shop.commands import Command, PayOrder, PlaceOrder, RequestRefund
+from eventsim.shop.order import fold
+from eventsim.shop.read_models import orders_projection
+from eventsim.shop.streams import stream_for
 from eventsim.store import InMemoryEventStore
-from eventsim.streams import stream_for
 
 try:
     from eventsourcing.application import Application

@@ -52,8 +52,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from eventsim.jsonl import write_jsonl
-from eventsim.read_models import ShopReadModels
-from eventsim.simulator import SimulationConfig, simulate
+from eventsim.shop.read_models import ShopReadModels
+from eventsim.shop.simulator import SimulationConfig, simulate
 
 T = TypeVar("T")
 

@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from eventsim.clock import SimulatedClock
-from eventsim.commands import PayOrder, PlaceOrder, RequestRefund
 from eventsim.ids import SeededIds
-from eventsim.order import decide, evolve, initial_state
+from eventsim.shop.commands import PayOrder, PlaceOrder, RequestRefund
+from eventsim.shop.order import ORDERS, decide, evolve, initial_state
 from eventsim.snapshots import Snapshots, SQLiteSnapshotStore, load_state
 from eventsim.stores import SQLiteEventStore
 
@@ -62,10 +62,10 @@ def eventsim_times(folder: Path, length: int, runs: int) -> tuple[float, float]:
     for start in range(0, len(events), 1_000):
         store.append("order-L", events[start:start + 1_000])
     snapshots = Snapshots(SQLiteSnapshotStore(path), every=100)
-    snapshots.consider("order-L", state, None)
-    full = best(runs, lambda: load_state(store, "order-L"))
-    snapped = best(runs, lambda: load_state(store, "order-L", Snapshots(snapshots.store)))
-    assert load_state(store, "order-L", Snapshots(snapshots.store)) == load_state(store, "order-L")
+    snapshots.consider("order-L", state, len(events), ORDERS)
+    full = best(runs, lambda: load_state(ORDERS, store, "order-L"))
+    snapped = best(runs, lambda: load_state(ORDERS, store, "order-L", Snapshots(snapshots.store)))
+    assert load_state(ORDERS, store, "order-L", Snapshots(snapshots.store)) == load_state(ORDERS, store, "order-L")
     store.close()
     return full, snapped
 

@@ -93,8 +93,8 @@ from bench_eventsourcing import (
 from eventsim.clock import SimulatedClock
 from eventsim.ids import SeededIds
 from eventsim.projections import ProjectionRunner
-from eventsim.read_models import orders_projection
 from eventsim.shop import Shop
+from eventsim.shop.read_models import orders_projection
 from eventsim.stores import PostgresEventStore, SQLiteEventStore
 
 ROOT = Path(__file__).resolve().parents[1]

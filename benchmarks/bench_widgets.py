@@ -22,10 +22,10 @@ matplotlib.use("Agg")
 
 from eventsim.clock import to_datetime
 from eventsim.projections import EVENTUAL, INLINE
-from eventsim.read_models import ShopReadModels
 from eventsim.shop import stream_for
-from eventsim.simulator import SimulationConfig, simulate
-from eventsim.widgets import (
+from eventsim.shop.read_models import ShopReadModels
+from eventsim.shop.simulator import SimulationConfig, simulate
+from eventsim.workbook.widgets import (
     CommandConsole,
     ConcurrencyRace,
     LiveDashboard,

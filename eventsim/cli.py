@@ -9,7 +9,7 @@
 ``simulate`` writes a log; ``trace`` prints one order's history and its
 current state as JSON lines; ``import`` loads a log, every event as it was
 recorded (``eventsim.copying``), and summarises its read models; ``check``
-names every line today's business rules would refuse (``eventsim.rule_check``),
+names every line today's business rules would refuse (``eventsim.shop.rule_check``),
 and exits with 1 if there is one.  A log is read by the library's one reader
 (``eventsim.jsonl.iter_jsonl``).  Loading a log never asks today's rules:
 its events are facts, and rebuilding folds them.
@@ -53,16 +53,16 @@ import pandas as pd
 
 from .bulk import collector_paused
 from .copying import copy_log
-from .history import history_jsonl
 from .jsonl import iter_jsonl, write_jsonl
 from .projections import ProjectionFailed
-from .read_models import ShopReadModels
-from .rule_check import check_log
-from .simulator import SimulationConfig, simulate
-from .sql_read_models import SQLReadModels
+from .shop.history import history_jsonl
+from .shop.read_models import ShopReadModels
+from .shop.rule_check import check_log
+from .shop.simulator import SimulationConfig, simulate
+from .shop.sql_read_models import SQLReadModels
+from .shop.streams import stream_for
 from .store import InMemoryEventStore
 from .stores import StoreError, open_store
-from .streams import stream_for
 
 __all__ = ["main"]
 

@@ -2,7 +2,7 @@
 
 Replaying a log means *folding* it: the events are facts, and a copy keeps
 them as they are, whatever today's rules would decide (checking a log
-against today's rules is another operation: ``eventsim.rule_check``).  So a
+against today's rules is another operation: ``eventsim.shop.rule_check``).  So a
 copy records each line with its own event id, time, stream, correlation and
 causation ids and actor, in the order of the log; the new store numbers the
 positions 1, 2, 3, ... (a database's positions may have gaps).

@@ -263,9 +263,8 @@ def _check_for(field: Any) -> Callable[[Any, str], Any]:
 @cache
 def _spec(registration: EventType) -> _Spec:
     fields = [_Field(f.name, f.attr, _check_for(f), f.required) for f in registration.fields]
-    # Domain fields in a reading order: ids first, then amount, then the rest.
-    order = {"orderId": 0, "customerId": 1, "refundId": 2, "amount": 3}
-    fields.sort(key=lambda field: order.get(field.name, 4 if not field.name.endswith("Id") else 0))
+    # A reading order: the ids first (what the event is about), then the rest, each as the class declares them.
+    fields.sort(key=lambda field: not field.name.endswith("Id"))
     names = frozenset(field.name for field in fields)
     return _Spec(
         registration.cls,

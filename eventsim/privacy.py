@@ -3,7 +3,8 @@
 Events are never edited or deleted, yet a customer may ask to be forgotten.
 So personal data (name, e-mail, shipping address) is never recorded as plain
 text.  It is sealed with a key of that customer's own (AES-256-GCM, from the
-``cryptography`` library) and only the sealed text goes into ``OrderCreated``.
+``cryptography`` library) and only the sealed text goes into an event (the shop's ``OrderCreated``;
+its readers are in ``eventsim.shop.privacy``).
 The keys live in a key store of their own, apart from the events.  Forgetting
 a customer deletes their keys: every copy of the sealed text, in every store
 and every exported log, becomes noise that nobody can open, and the events
@@ -36,7 +37,6 @@ from typing import Any, Protocol
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from .events import OrderCreated
 from .ids import check_id
 
 __all__ = [
@@ -47,7 +47,6 @@ __all__ = [
     "PostgresKeyStore",
     "SQLiteKeyStore",
     "Vault",
-    "personal_data_rows",
 ]
 
 #: What a reader shows in place of a forgotten customer's data.
@@ -263,12 +262,6 @@ class Vault:
         check_id(customer_id, "customer_id")
         return self.keys.forget(customer_id)
 
-    def reveal(self, event: Any) -> PersonalData | str | None:
-        """What a reader shows for an event: its personal data, ``FORGOTTEN``, or ``None`` (it has none)."""
-        if not isinstance(event, OrderCreated) or event.personal_data is None or event.customer_id is None:
-            return None
-        return self.open(event.customer_id, event.personal_data) or FORGOTTEN
-
     @staticmethod
     def _aad(customer_id: str, key_id: str) -> bytes:
         return f"eventsim personal data|{customer_id}|{key_id}".encode()
@@ -279,38 +272,3 @@ class Vault:
         if len(parts) != 3 or parts[0] != _PREFIX:
             raise ValueError(f"not sealed personal data: {sealed!r:.40}")
         return parts[1], parts[2]
-
-
-def personal_data_rows(events: Iterable[Any], vault: Vault) -> list[dict[str, str | None]]:
-    """A read model of who placed which order: one row per ``OrderCreated``, forgotten data as ``FORGOTTEN``.
-
-    ``events`` are domain events or recorded ones (anything with ``.event``).
-    """
-    rows = []
-    for item in events:
-        event = getattr(item, "event", item)
-        if not isinstance(event, OrderCreated):
-            continue
-        shown = vault.reveal(event)
-        row: dict[str, str | None] = {"order_id": event.order_id, "customer_id": event.customer_id}
-        if isinstance(shown, PersonalData):
-            row.update(asdict(shown))
-        else:
-            row.update(dict.fromkeys(("name", "email", "address"), shown))
-        rows.append(row)
-    return rows
-
-
-def trace_rows(recorded: Iterable[Any], vault: Vault) -> list[dict[str, Any]]:
-    """A trace of recorded events for people to read: each event's fields, with personal data opened,
-    or ``FORGOTTEN`` once the customer was forgotten; never the sealed text."""
-    rows = []
-    for r in recorded:
-        fields = {k: v for k, v in asdict(r.event).items() if v is not None and k != "personal_data"}
-        shown = vault.reveal(r.event)
-        if isinstance(shown, PersonalData):
-            fields.update(asdict(shown))
-        elif shown == FORGOTTEN:
-            fields["personal_data"] = FORGOTTEN
-        rows.append({"version": r.version, "event_type": r.event_type, **fields})
-    return rows

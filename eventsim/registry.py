@@ -126,7 +126,7 @@ class _Registry:
             raise TypeError(f"{cls.__name__} must be a frozen dataclass (@dataclass(frozen=True)): events never change")
         name = cls.__name__ if name is None else name
         if not isinstance(name, str) or not _TYPE_NAME.fullmatch(name):
-            raise ValueError(f"an event type name is a word such as 'OrderCreated', not {name!r:.60}")
+            raise ValueError(f"an event type name is a word such as 'AccountOpened', not {name!r:.60}")
         if isinstance(schema_version, bool) or not isinstance(schema_version, int) or schema_version < 1:
             raise ValueError(f"a schema version is a whole number from 1, not {schema_version!r:.20}")
         registered = EventType(cls, name, schema_version, _fields(cls))

@@ -1,8 +1,8 @@
-"""Snapshots: an order's state saved at a version, so loading folds only what came after.
+"""Snapshots: a stream's state saved at a version, so loading folds only what came after.
 
-The shop already keeps each order's state in memory between commands (an
+An application already keeps recent states in memory between commands (an
 in-memory snapshot).  A durable snapshot is the same idea kept in a table:
-after a restart, or in another process, loading an order reads its latest
+after a restart, or in another process, loading a stream reads its latest
 snapshot and folds only the events recorded since.
 
 A snapshot is a cache, never a source of truth.  The events decide; a
@@ -10,11 +10,14 @@ snapshot only saves folding them again, so it must give exactly the state the
 full fold gives.  Two things can make it lie, and both make it ignored (the
 state is rebuilt from the events), never mis-read:
 
-* the state's shape changed (a field was added to ``OrderState``): every
-  snapshot records ``STATE_SCHEMA``, the explicit ``STATE_VERSION`` plus a
-  fingerprint of the state's fields, and only one equal to today's is used;
+* the state's shape changed (a field was added): every snapshot records the
+  domain's ``state_schema``, its explicit ``state_version`` plus a fingerprint
+  of the state's fields, and only one equal to today's is used;
 * what a field *means* changed (``evolve`` or an upcaster now computes it
-  differently): the fields look the same, so bump ``STATE_VERSION`` by hand.
+  differently): the fields look the same, so bump ``state_version`` by hand.
+
+Each domain brings its own state codec (``Domain.encode_state`` and
+``decode_state``); the shop's is in ``eventsim.shop.order``.
 
     snapshots = Snapshots(SQLiteSnapshotStore("shop.db"), every=100)
     shop = Shop(store, snapshots=snapshots)
@@ -32,11 +35,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .domain import Domain
-from .order import ORDERS, STATE_SCHEMA, STATE_VERSION, state_from_json, state_to_json
 
 __all__ = [
-    "STATE_SCHEMA",
-    "STATE_VERSION",
     "InMemorySnapshotStore",
     "PostgresSnapshotStore",
     "SQLiteSnapshotStore",
@@ -45,8 +45,6 @@ __all__ = [
     "Snapshots",
     "load_state",
     "open_snapshot_store",
-    "state_from_json",
-    "state_to_json",
 ]
 
 logger = logging.getLogger(__name__)
@@ -187,7 +185,7 @@ class Snapshots:
         self.ignored = 0
         self._saved: dict[str, int] = {}  # stream id -> the version of its latest snapshot we know of
 
-    def load(self, stream_id: str, domain: Domain = ORDERS) -> tuple[Any, int] | None:
+    def load(self, stream_id: str, domain: Domain) -> tuple[Any, int] | None:
         """The latest usable snapshot's state and version, or ``None`` (fold from the start)."""
         snapshot = self.store.load(stream_id)
         if snapshot is None:
@@ -198,7 +196,7 @@ class Snapshots:
         self._saved[stream_id] = snapshot.version
         return domain.decode_state(snapshot.state), snapshot.version
 
-    def consider(self, stream_id: str, state: Any, version: int, domain: Domain = ORDERS) -> bool:
+    def consider(self, stream_id: str, state: Any, version: int, domain: Domain) -> bool:
         """Save a snapshot if the stream has grown by ``every`` events since the last one; say if it did.
 
         A snapshot that cannot be saved is logged and skipped: the events are recorded, and they decide.
@@ -214,7 +212,7 @@ class Snapshots:
         return True
 
 
-def load_state(store: Any, stream_id: str, snapshots: Snapshots | None = None, domain: Domain = ORDERS) -> Any:
+def load_state(domain: Domain, store: Any, stream_id: str, snapshots: Snapshots | None = None) -> Any:
     """The stream's current state: its snapshot (if usable) plus the events recorded since."""
     loaded = snapshots.load(stream_id, domain) if snapshots is not None else None
     state, version = loaded if loaded else (domain.initial_state, 0)

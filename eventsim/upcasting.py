@@ -10,6 +10,8 @@ rewritten; old events are converted every time they are read.
     stored:  OrderCreated v1  {"orderId": "123456", "amount": 100}
     read:    OrderCreated v2  {"orderId": "123456", "amount": 100, "currency": "EUR"}
 
+(the shop's own history, in ``eventsim.shop.upcasting``).
+
 An event without a schema version is version 1: the shape every event had
 before versions were recorded (the seed's log never says).  An event *newer*
 than this code knows is refused (``SchemaVersionError``): guessing at a shape
@@ -29,18 +31,13 @@ from typing import Any
 from .registry import registered
 
 __all__ = [
-    "ASSUMED_CURRENCY",
     "UPCASTERS",
     "SchemaVersionError",
     "Upcaster",
     "Upcasters",
-    "add_currency",
     "schema_version",
     "upcast",
 ]
-
-#: The currency of every order placed before orders said which (see ``add_currency``).
-ASSUMED_CURRENCY = "EUR"
 
 Payload = Mapping[str, Any]
 
@@ -214,23 +211,9 @@ def _keep_stated(step: Upcaster, stated: Payload, made: Mapping[str, Any]) -> No
             )
 
 
-# --- the real history of eventsim's events ------------------------------------------------
-
-
-def add_currency(payload: Payload) -> dict[str, Any]:
-    """OrderCreated v1 -> v2: orders say their currency; the old ones were in ``ASSUMED_CURRENCY``.
-
-    The old events never said which currency they were in.  This is not a
-    fact found in the log but an assumption about the business, written down
-    once, here: the shop sold in one currency, euros, until orders carried one.
-    """
-    return {**payload, "currency": ASSUMED_CURRENCY}
-
-
-#: The one chain every reader goes through: the registry's current versions, and every domain's upcasters.
-UPCASTERS = Upcasters(
-    [Upcaster("OrderCreated", 1, "OrderCreated", 2, add_currency)], required={"OrderCreated": ["currency"]}
-)
+#: The one chain every reader goes through: the registry's current versions, and every domain's upcasters
+#: (a domain adds its own with ``UPCASTERS.add``, as ``eventsim.shop.upcasting`` does).
+UPCASTERS = Upcasters([])
 
 
 def schema_version(event_type: str) -> int:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal as D
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from eventsim import Application, CommandIdReused, ConcurrencyError, Domain, Projection, ProjectionRunner
 from eventsim.clock import SimulatedClock
@@ -28,7 +29,6 @@ from eventsim.store import ANY, NO_STREAM, InMemoryEventStore
 from eventsim.stores import StoreError, open_store
 from eventsim.stores.sql import row_checksum
 from eventsim.upcasting import UPCASTERS, Upcaster
-
 
 # --- the domain, as a learner would write it --------------------------------------------------
 
@@ -330,6 +330,33 @@ def test_a_hand_written_line_finds_its_stream_by_the_domains_rule():
     assert store.read_stream("account-Z9")[0].event == MoneyDeposited("Z9", D("12.50"))
 
 
+def test_the_charts_draw_this_domains_streams_as_lanes_and_its_causation():
+    """Failed before the charts laid lanes out by stream: they read ``event.order_id`` (AttributeError)."""
+    from eventsim.workbook.charts import alt_text, causation, store_activity, timeline
+
+    bank = Application(BANK, clock=SimulatedClock(start=1_000, step=60), ids=SeededIds(9))
+    bank_story(bank)
+    fig = timeline(bank.store.read_all())
+    axes = fig.axes[0]
+    assert axes.get_ylabel() == "account id" and [t.get_text() for t in axes.get_yticklabels()] == ["A1", "B2"]
+    assert "7 events in 2 accounts, one lane per account" in alt_text(fig)
+    assert {t.get_text() for t in axes.get_legend().get_texts()} >= {
+        "AccountOpened", "MoneyDeposited", "MoneyWithdrawn", "AccountClosed"}
+    # a log that names no streams is laid out by the domain's rule
+    lines = [{k: v for k, v in json.loads(to_json(r)).items() if k != "streamId"} for r in bank.store.read_all()]
+    logged = read_jsonl([json.dumps(line) for line in lines])
+    assert {line.stream_id for line in logged} == {None}
+    assert [t.get_text() for t in timeline(logged).axes[0].get_yticklabels()] == ["A1", "B2"]
+    activity = store_activity(bank.store.read_all())
+    assert {t.get_text() for t in activity.axes[0].get_legend().get_texts()} == {
+        "AccountOpened", "MoneyDeposited", "MoneyWithdrawn", "AccountClosed"}
+    chart = causation(bank.store.read_stream("account-A1")).axes[0]
+    assert [t.get_text() for t in chart.get_xticklabels()] == ["command", "account stream"]
+    assert chart.get_title() == "Account A1: who caused what"
+    with pytest.raises(ValueError, match="one stream, but the events are from streams account-A1, account-B2"):
+        causation(bank.store.read_all())
+
+
 def test_json_lines_check_each_field_of_this_domain_naming_line_and_field():
     bad = '{"eventType": "MoneyWithdrawn", "accountId": "A1", "amount": 1, "attempt": "two", "timestamp": 5}'
     with pytest.raises(ValueError, match="line 1: MoneyWithdrawn: field 'attempt': must be a whole number"):
@@ -379,12 +406,12 @@ def test_snapshots_of_this_domain_are_used_and_a_stale_shape_is_ignored(kind, tm
     assert BANK.decode_state(saved.state) == BANK.fold(r.event for r in bank.store.read_stream("account-A1")[
         :saved.version])
     fresh = Snapshots(snapshot_store)
-    assert load_state(bank.store, "account-A1", fresh, BANK) == bank.state("account-A1") and fresh.ignored == 0
+    assert load_state(BANK, bank.store, "account-A1", fresh) == bank.state("account-A1") and fresh.ignored == 0
 
     Changed = dataclasses.make_dataclass("Account", [("opened", bool, False), ("vip", bool, False)], frozen=True)
     changed = dataclasses.replace(BANK, initial_state=Changed(), state_schema="")
     assert changed.state_schema != BANK.state_schema
-    assert load_state(bank.store, "account-A1", fresh, changed) is not None and fresh.ignored == 1
+    assert load_state(changed, bank.store, "account-A1", fresh) is not None and fresh.ignored == 1
 
 
 def test_the_projection_runner_folds_this_domain_from_every_store_and_keeps_its_checkpoint(make_store):

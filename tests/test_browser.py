@@ -46,7 +46,7 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").glob("*.ipynb") if "eventsim.widgets import" in p.read_text())
+NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").glob("*.ipynb") if "eventsim.workbook.widgets import" in p.read_text())
 SCREENS = Path(os.environ.get("EVENTSIM_SCREENS", ROOT / "artifacts" / "browser"))
 TAG = os.environ.get("EVENTSIM_SCREENS_TAG", "")
 SIZES = {"1366x900": (1366, 900), "1024x768": (1024, 768)}
@@ -343,7 +343,7 @@ def test_panels_fit_read_well_and_answer_every_click(browser, jupyterlab, notebo
     problems: list[str] = []
     try:
         open_notebook(page, jupyterlab, notebook.name)
-        expected = notebook.read_text().count("eventsim.widgets import")
+        expected = notebook.read_text().count("eventsim.workbook.widgets import")
         page.wait_for_function(f"() => [...document.querySelectorAll('{PANELS}')]"
                                f".filter(p => !p.parentElement.closest('{PANELS}')).length >= {expected}")
         settle(page)

@@ -17,9 +17,12 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
-from eventsim import charts
+from eventsim.workbook import charts
 from eventsim.clock import SimulatedClock, to_datetime
-from eventsim.commands import (
+from eventsim.ids import SeededIds
+from eventsim.jsonl import LoggedEvent, read_jsonl, write_jsonl
+from eventsim.shop import Shop
+from eventsim.shop.commands import (
     CancelOrder,
     ConfirmRefund,
     PayOrder,
@@ -27,12 +30,9 @@ from eventsim.commands import (
     RequestRefund,
     ShipOrder,
 )
-from eventsim.events import EVENT_TYPES
-from eventsim.ids import SeededIds
-from eventsim.jsonl import LoggedEvent, read_jsonl, write_jsonl
-from eventsim.order import OrderError, fold
-from eventsim.payments import FakePaymentProvider, RefundProcess
-from eventsim.shop import Shop
+from eventsim.shop.events import EVENT_TYPES
+from eventsim.shop.order import OrderError, fold
+from eventsim.shop.payments import FakePaymentProvider, RefundProcess
 from eventsim.store import InMemoryEventStore
 
 HOUR = 3600

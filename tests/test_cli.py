@@ -12,8 +12,8 @@ import pytest
 from eventsim import cli
 from eventsim.cli import main
 from eventsim.jsonl import read_jsonl, write_jsonl
-from eventsim.order import STATUSES, RefundExceedsPayment, fold
-from eventsim.simulator import SimulationConfig, simulate
+from eventsim.shop.order import STATUSES, RefundExceedsPayment, fold
+from eventsim.shop.simulator import SimulationConfig, simulate
 
 ORDERS, SEED = 200, 5
 T = 1_628_379_200

@@ -7,7 +7,7 @@ import pytest
 
 from eventsim.cli import main
 from eventsim.jsonl import read_jsonl
-from eventsim.sql_read_models import SQLReadModels
+from eventsim.shop.sql_read_models import SQLReadModels
 from eventsim.stores import open_store
 
 ORDERS, SEED = 60, 7

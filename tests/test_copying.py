@@ -12,17 +12,17 @@ from functools import partial
 import pytest
 
 from eventsim.clock import SimulatedClock
-from eventsim.commands import PlaceOrder, RequestRefund, ShipOrder
 from eventsim.copying import LogError, copy_log
-from eventsim.events import OrderCreated, OrderShipped
-from eventsim.history import history_jsonl, state_at_version
 from eventsim.ids import SeededIds
 from eventsim.jsonl import read_jsonl, to_json
-from eventsim.order import OrderNotPaid, decide, fold
-from eventsim.read_models import ShopReadModels
-from eventsim.rule_check import check_log
 from eventsim.shop import Shop
-from eventsim.simulator import SimulationConfig, simulate
+from eventsim.shop.commands import PlaceOrder, RequestRefund, ShipOrder
+from eventsim.shop.events import OrderCreated, OrderShipped
+from eventsim.shop.history import history_jsonl, state_at_version
+from eventsim.shop.order import OrderNotPaid, decide, fold
+from eventsim.shop.read_models import ShopReadModels
+from eventsim.shop.rule_check import check_log
+from eventsim.shop.simulator import SimulationConfig, simulate
 from eventsim.store import InMemoryEventStore
 from eventsim.stores import open_store
 

@@ -6,8 +6,12 @@ from decimal import Decimal as D
 import pytest
 
 from eventsim.clock import SimulatedClock
-from eventsim.commands import PayOrder, PlaceOrder, RequestRefund, ShipOrder
-from eventsim.database_exercises import (
+from eventsim.ids import SeededIds
+from eventsim.shop import Shop
+from eventsim.shop.commands import PayOrder, PlaceOrder, RequestRefund, ShipOrder
+from eventsim.shop.sql_read_models import read_sql
+from eventsim.stores import open_store
+from eventsim.workbook.database_exercises import (
     BUS,
     STORE,
     TASKS,
@@ -15,10 +19,6 @@ from eventsim.database_exercises import (
     check_event_counts,
     check_store_or_bus,
 )
-from eventsim.ids import SeededIds
-from eventsim.shop import Shop
-from eventsim.sql_read_models import read_sql
-from eventsim.stores import open_store
 
 
 def filled(url):

@@ -10,15 +10,41 @@ from decimal import Decimal as D
 import pytest
 from immutables import Map
 
-from eventsim.commands import CancelOrder, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund, ShipOrder
-from eventsim.events import (EVENT_TYPES, OrderCancelled, OrderCreated, OrderPaid, OrderShipped,
-                             RefundCreated, RefundPaid)
 from eventsim.money import to_money
-from eventsim.order import (DuplicateRefund, InvalidAmount, OrderAlreadyCancelled, OrderAlreadyPaid,
-                            OrderAlreadyPlaced, OrderAlreadyShipped, OrderError, OrderFullyRefunded,
-                            OrderNotFound, OrderNotPaid, OrderState, Refund, RefundAlreadyPaid,
-                            RefundExceedsPayment, UnknownRefund, WrongPaymentAmount, decide, evolve,
-                            STATUSES, fold, initial_state, order_status)
+from eventsim.shop.commands import CancelOrder, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund, ShipOrder
+from eventsim.shop.events import (
+    EVENT_TYPES,
+    OrderCancelled,
+    OrderCreated,
+    OrderPaid,
+    OrderShipped,
+    RefundCreated,
+    RefundPaid,
+)
+from eventsim.shop.order import (
+    STATUSES,
+    DuplicateRefund,
+    InvalidAmount,
+    OrderAlreadyCancelled,
+    OrderAlreadyPaid,
+    OrderAlreadyPlaced,
+    OrderAlreadyShipped,
+    OrderError,
+    OrderFullyRefunded,
+    OrderNotFound,
+    OrderNotPaid,
+    OrderState,
+    Refund,
+    RefundAlreadyPaid,
+    RefundExceedsPayment,
+    UnknownRefund,
+    WrongPaymentAmount,
+    decide,
+    evolve,
+    fold,
+    initial_state,
+    order_status,
+)
 
 O = "A1"
 created = OrderCreated(O, D("30.00"), "alice")
@@ -140,7 +166,7 @@ def test_decide(given, when, then):
 
 def test_the_table_covers_every_rule_command_and_event():
     errors = {then for *_, then in CASES if is_error(then)}
-    assert errors == {rule for rule in OrderError.__subclasses__() if rule.__module__ == "eventsim.order"}
+    assert errors == {rule for rule in OrderError.__subclasses__() if rule.__module__ == "eventsim.shop.order"}
     commands = {type(when) for _, _, when, _ in CASES}
     assert commands == {PlaceOrder, PayOrder, RequestRefund, ConfirmRefund, CancelOrder, ShipOrder}
     decided = {type(e) for *_, then in CASES if not is_error(then) for e in then}
@@ -148,7 +174,7 @@ def test_the_table_covers_every_rule_command_and_event():
 
 
 def test_rules_have_distinct_descriptions():
-    rules = [cls.rule for cls in OrderError.__subclasses__() if cls.__module__ == "eventsim.order"]
+    rules = [cls.rule for cls in OrderError.__subclasses__() if cls.__module__ == "eventsim.shop.order"]
     assert len(set(rules)) == len(rules)
 
 

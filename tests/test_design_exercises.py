@@ -8,12 +8,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-
-from eventsim import exercises as ex
-from eventsim.commands import CancelOrder, PayOrder, PlaceOrder, RequestRefund, ShipOrder
-from eventsim.events import OrderCreated, OrderPaid, OrderShipped, RefundCreated
-from eventsim.order import OrderNotPaid, RefundExceedsPayment, decide, fold
 from test_exercise_mistakes import assert_correct, assert_pending, assert_wrong
+
+from eventsim.workbook import exercises as ex
+from eventsim.shop.commands import CancelOrder, PayOrder, PlaceOrder, RequestRefund, ShipOrder
+from eventsim.shop.events import OrderCreated, OrderPaid, OrderShipped, RefundCreated
+from eventsim.shop.order import OrderNotPaid, RefundExceedsPayment, decide, fold
 
 # --- 11.1 event sourcing or CRUD -------------------------------------------------
 

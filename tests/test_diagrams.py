@@ -4,10 +4,16 @@ from decimal import Decimal
 import pytest
 
 from eventsim import ConfirmRefund, PayOrder, PlaceOrder, RequestRefund, SeededIds, Shop, SimulatedClock
-from eventsim.diagrams import (REFUND_LANES, lifecycle_edges, lifecycle_mermaid, lifecycle_table, refund_messages,
-                               sequence_diagram)
-from eventsim.order import STATUSES
-from eventsim.payments import FakePaymentProvider, RefundProcess
+from eventsim.shop.order import STATUSES
+from eventsim.shop.payments import FakePaymentProvider, RefundProcess
+from eventsim.workbook.diagrams import (
+    REFUND_LANES,
+    lifecycle_edges,
+    lifecycle_mermaid,
+    lifecycle_table,
+    refund_messages,
+    sequence_diagram,
+)
 
 
 def test_every_status_an_order_reaches_is_a_known_status():

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from eventsim.events import OrderCreated, OrderPaid, OrderShipped, RefundCreated
-from eventsim.store import NO_STREAM, CommandRecord, ConcurrencyError, InMemoryEventStore
-from eventsim.stores import PostgresEventStore, SQLiteEventStore, StoreError, open_store
 from eventsim.jsonl import EventFormatError
 from eventsim.registry import register_event
+from eventsim.shop.events import OrderCreated, OrderPaid, OrderShipped, RefundCreated
+from eventsim.store import NO_STREAM, CommandRecord, ConcurrencyError, InMemoryEventStore
+from eventsim.stores import PostgresEventStore, SQLiteEventStore, StoreError, open_store
 from eventsim.stores.sql import row_checksum, stored_event
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,7 +47,7 @@ WORKER = """
 import sys
 import threading
 from decimal import Decimal as D
-from eventsim.events import OrderCreated, RefundCreated
+from eventsim.shop.events import OrderCreated, RefundCreated
 from eventsim.store import NO_STREAM, CommandRecord, ConcurrencyError
 from eventsim.stores import open_store
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from eventsim.events import OrderCreated, OrderPaid
+from eventsim.shop.events import OrderCreated, OrderPaid
 from eventsim.stores import SQLiteEventStore
 
 NOBODY = shutil.which("runuser") and os.geteuid() == 0
@@ -158,9 +158,9 @@ def test_simulate_of_no_orders_prints_no_empty_progress_line(tmp_path, capsys):
 
 # --- messages ----------------------------------------------------------------------------------
 
-from eventsim.commands import ConfirmRefund, PayOrder, PlaceOrder, RequestRefund  # noqa: E402
-from eventsim.order import RefundExceedsPayment, UnknownRefund, WrongPaymentAmount  # noqa: E402
 from eventsim.shop import Shop  # noqa: E402
+from eventsim.shop.commands import ConfirmRefund, PayOrder, PlaceOrder, RequestRefund  # noqa: E402
+from eventsim.shop.order import RefundExceedsPayment, UnknownRefund, WrongPaymentAmount  # noqa: E402
 
 
 def test_rule_messages_name_money_to_the_cent_and_a_missing_refund_id_as_missing():

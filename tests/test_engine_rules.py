@@ -12,14 +12,22 @@ from decimal import Decimal as D
 import pytest
 
 from eventsim.clock import SimulatedClock
-from eventsim.commands import CancelOrder, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund, ShipOrder, fingerprint
-from eventsim.events import OrderCreated, OrderPaid, RefundCreated
-from eventsim.history import state_at_time
 from eventsim.ids import MAX_ID_LENGTH, SeededIds
 from eventsim.jsonl import to_json
 from eventsim.money import MAX_AMOUNT, to_money
-from eventsim.order import InvalidAmount, OrderError, RefundExceedsPayment, decide, fold, initial_state
 from eventsim.shop import CommandIdReused, Shop, order_id_of, stream_for
+from eventsim.shop.commands import (
+    CancelOrder,
+    ConfirmRefund,
+    PayOrder,
+    PlaceOrder,
+    RequestRefund,
+    ShipOrder,
+    fingerprint,
+)
+from eventsim.shop.events import OrderCreated, OrderPaid, RefundCreated
+from eventsim.shop.history import state_at_time
+from eventsim.shop.order import InvalidAmount, OrderError, RefundExceedsPayment, decide, fold, initial_state
 from eventsim.store import ANY, NO_STREAM, ConcurrencyError, InMemoryEventStore
 
 
@@ -376,7 +384,7 @@ def test_threads_sharing_one_shop_with_a_full_cache_lose_nothing():
 def test_a_subclass_of_a_command_has_a_fingerprint_like_its_parents():
     from dataclasses import dataclass
 
-    from eventsim.commands import PayOrder, fingerprint
+    from eventsim.shop.commands import PayOrder, fingerprint
 
     @dataclass(frozen=True)
     class UrgentPayOrder(PayOrder):

@@ -1,14 +1,13 @@
 """Notebook 10's checks accept the solutions and refuse the usual wrong answers, saying why."""
 import pytest
 
-from eventsim.evolution_exercises import (
+from eventsim.shop.order import STATE_SCHEMA, fold, state_from_json
+from eventsim.workbook.evolution_exercises import (
     check_forget_customer,
     check_snapshot_loader,
     check_upcaster,
 )
-from eventsim.exercises import CORRECT, PENDING, WRONG
-from eventsim.order import fold
-from eventsim.snapshots import STATE_SCHEMA, state_from_json
+from eventsim.workbook.exercises import CORRECT, PENDING, WRONG
 
 
 def said(capsys):

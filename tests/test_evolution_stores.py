@@ -11,21 +11,21 @@ from decimal import Decimal as D
 import pytest
 
 from eventsim.clock import SimulatedClock
-from eventsim.commands import PayOrder, PlaceOrder, RequestRefund
-from eventsim.events import OrderCreated, OrderPaid
+from eventsim.copying import copy_log
 from eventsim.ids import SeededIds
 from eventsim.jsonl import read_jsonl, write_jsonl
-from eventsim.order import fold
 from eventsim.privacy import (
     FORGOTTEN,
     PersonalData,
     PostgresKeyStore,
     SQLiteKeyStore,
     Vault,
-    personal_data_rows,
 )
-from eventsim.copying import copy_log
+from eventsim.shop.privacy import personal_data_rows
 from eventsim.shop import Shop
+from eventsim.shop.commands import PayOrder, PlaceOrder, RequestRefund
+from eventsim.shop.events import OrderCreated, OrderPaid
+from eventsim.shop.order import ORDERS, fold
 from eventsim.snapshots import Snapshots, load_state, open_snapshot_store
 from eventsim.stores import StoreError, open_store
 from eventsim.stores.sql import row_checksum
@@ -90,7 +90,7 @@ def test_the_seed_log_replays_into_every_store_to_the_same_state(url, opened):
     for r in copy_log(read_jsonl(SEED)).read_all():
         store.append(r.stream_id, [r.event])
     reader = open_(url, opened, 2) if url != "memory:" else store  # another connection, where there is one
-    state = load_state(reader, "order-123456")
+    state = load_state(ORDERS, reader, "order-123456")
     assert (state.amount, state.paid, state.refunds_requested, reader.stream_version("order-123456"), state.currency) \
         == (D(100), D(100), D(100), 3, "EUR")
 

@@ -1,7 +1,7 @@
 """Every exercise check, fed the mistakes a learner is likely to make.
 
 A check that accepts a wrong answer teaches the wrong idea, so for each
-``check_*`` in eventsim.exercises this file holds, where the exercise allows:
+``check_*`` in eventsim.workbook.exercises this file holds, where the exercise allows:
 the conceptual mistake it is about, a near miss, and a type or shape slip.
 Each must print ❌ with a hint that names the idea (checked by a word of it),
 never the answer and never Python's own error text; the model answer must
@@ -16,13 +16,32 @@ from decimal import Decimal
 from functools import reduce
 from pathlib import Path
 
-from eventsim import exercises as ex
-from eventsim import (ANY, NO_STREAM, CancelOrder, ConcurrencyError, ConfirmRefund, InMemoryEventStore,
-                      OrderCreated, OrderPaid, OrderShipped, PayOrder, PlaceOrder, RefundCreated, RefundPaid,
-                      RequestRefund, SeededIds, ShipOrder, Shop, SimulatedClock, evolve, fold)
-from eventsim.payments import confirm_command_id
-from eventsim.read_models import ShopReadModels
-from eventsim.order import InvalidAmount, OrderAlreadyPaid, OrderNotPaid, RefundExceedsPayment, decide
+from eventsim import (
+    ANY,
+    NO_STREAM,
+    CancelOrder,
+    ConcurrencyError,
+    ConfirmRefund,
+    InMemoryEventStore,
+    OrderCreated,
+    OrderPaid,
+    OrderShipped,
+    PayOrder,
+    PlaceOrder,
+    RefundCreated,
+    RefundPaid,
+    RequestRefund,
+    SeededIds,
+    ShipOrder,
+    Shop,
+    SimulatedClock,
+    evolve,
+    fold,
+)
+from eventsim.workbook import exercises as ex
+from eventsim.shop.order import InvalidAmount, OrderAlreadyPaid, OrderNotPaid, RefundExceedsPayment, decide
+from eventsim.shop.payments import confirm_command_id
+from eventsim.shop.read_models import ShopReadModels
 
 # Python's own messages that must never reach a learner.
 RAW = re.compile(r"object has no attribute|not iterable|must support iteration|unsupported operand|"

@@ -12,8 +12,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from eventsim.diagrams import lifecycle_mermaid
-from eventsim.exercises import CORRECT, PENDING
+from eventsim.workbook.diagrams import lifecycle_mermaid
+from eventsim.workbook.exercises import CORRECT, PENDING
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -57,7 +57,7 @@ def test_the_lifecycle_diagram_in_notebook_1_is_the_one_the_rules_draw():
     drawn = [cell.source for cell in nb.cells if "```mermaid\nstateDiagram" in cell.source]
     assert len(drawn) == 1, "notebook 1 should show one lifecycle diagram"
     assert f"```mermaid\n{lifecycle_mermaid()}\n```" in drawn[0], (
-        "notebook 1's lifecycle diagram differs from eventsim.diagrams.lifecycle_mermaid(): paste the new one")
+        "notebook 1's lifecycle diagram differs from eventsim.workbook.diagrams.lifecycle_mermaid(): paste the new one")
 
 
 def test_the_recap_glossary_covers_every_notebook_before_it():

@@ -17,9 +17,9 @@ from schemathesis.config._checks import (
     PositiveDataAcceptanceConfig,
 )
 
-from eventsim.events import EVENT_TYPES
 from eventsim.http import create_app
 from eventsim.jsonl import EventFormatError, iter_jsonl, payload_json, read_jsonl, to_json
+from eventsim.shop.events import EVENT_TYPES
 
 # --- the HTTP API, statefully ---------------------------------------------------------------------------
 

@@ -1,25 +1,31 @@
 """History, time travel, compensation and causation."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_projections import new_shop, run_actions, shop_actions
 
 from eventsim.clock import SimulatedClock
-from eventsim.events import OrderShipped
-from eventsim.commands import CancelOrder, PayOrder, PlaceOrder, RequestRefund, ShipOrder
-from eventsim.history import (correlated_events, correlation_id_of, events_by_command, history_jsonl,
-                              state_at_time, state_at_version)
-from eventsim.read_models import history_frame
-from eventsim.shop import compensate
 from eventsim.jsonl import read_jsonl
-from eventsim.order import OrderNotFound, fold, initial_state
-from eventsim.shop import Shop, stream_for
+from eventsim.shop import Shop, compensate, stream_for
+from eventsim.shop.commands import CancelOrder, PayOrder, PlaceOrder, RequestRefund, ShipOrder
+from eventsim.shop.events import OrderShipped
+from eventsim.shop.history import (
+    correlated_events,
+    correlation_id_of,
+    events_by_command,
+    history_jsonl,
+    state_at_time,
+    state_at_version,
+)
+from eventsim.shop.order import OrderNotFound, fold, initial_state
+from eventsim.shop.read_models import history_frame
 from eventsim.store import InMemoryEventStore
-from test_projections import new_shop, run_actions, shop_actions
 
 START = 1_628_380_800  # 2021-08-08 00:00:00 UTC
 
@@ -64,7 +70,7 @@ def test_a_time_can_be_given_as_seconds_datetime_or_iso_string():
     shop.handle(PlaceOrder("1", Decimal("10.00")))  # 00:00
     shop.handle(PayOrder("1", Decimal("10.00")))    # 01:00
     shop.handle(ShipOrder("1"))                     # 02:00
-    for moment in (START + 5400, datetime(2021, 8, 8, 1, 30, tzinfo=timezone.utc),
+    for moment in (START + 5400, datetime(2021, 8, 8, 1, 30, tzinfo=UTC),
                    datetime(2021, 8, 8, 1, 30), "2021-08-08T01:30:00", "2021-08-08T03:30:00+02:00"):
         state = state_at_time(shop.store, "1", moment)
         assert state == state_at_version(shop.store, "1", 2) and state.status == "paid", moment

@@ -29,10 +29,10 @@ from http_helpers import (
 )
 
 from eventsim import SeededIds, Shop
-from eventsim.commands import PlaceOrder
 from eventsim.http import create_app, start
 from eventsim.http.server import _bind
 from eventsim.http.worker import ProjectionWorker
+from eventsim.shop.commands import PlaceOrder
 from eventsim.store import InMemoryEventStore
 
 _ids = itertools.count(1)

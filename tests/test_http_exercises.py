@@ -4,8 +4,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from eventsim.exercises import CORRECT, PENDING, WRONG
-from eventsim.http.exercises import (
+from eventsim.workbook.exercises import CORRECT, PENDING, WRONG
+from eventsim.workbook.http_exercises import (
     check_place_and_read,
     check_refund_with_retry,
     check_ship_if_unchanged,

@@ -11,15 +11,6 @@ from hypothesis import strategies as st
 
 import eventsim.jsonl
 from eventsim.clock import SimulatedClock
-from eventsim.events import (
-    EVENT_TYPES,
-    OrderCancelled,
-    OrderCreated,
-    OrderPaid,
-    OrderShipped,
-    RefundCreated,
-    RefundPaid,
-)
 from eventsim.ids import MAX_ID_LENGTH, SeededIds, check_id
 from eventsim.jsonl import (
     MAX_COUNTER,
@@ -37,7 +28,16 @@ from eventsim.jsonl import (
     write_jsonl,
 )
 from eventsim.money import MAX_AMOUNT
-from eventsim.order import fold
+from eventsim.shop.events import (
+    EVENT_TYPES,
+    OrderCancelled,
+    OrderCreated,
+    OrderPaid,
+    OrderShipped,
+    RefundCreated,
+    RefundPaid,
+)
+from eventsim.shop.order import fold
 from eventsim.store import InMemoryEventStore
 
 ISSUE_LINES = [
@@ -479,7 +479,7 @@ def test_iter_jsonl_reads_each_line_when_it_is_asked_for():
 def test_writing_a_log_keeps_one_line_in_memory_at_a_time(tmp_path):
     import tracemalloc
 
-    from eventsim.simulator import SimulationConfig, simulate
+    from eventsim.shop.simulator import SimulationConfig, simulate
 
     events = simulate(SimulationConfig(orders=1_000, seed=4)).store.read_all()
     path = tmp_path / "log.jsonl"

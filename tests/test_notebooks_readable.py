@@ -4,8 +4,8 @@ GitHub and nbviewer show a saved notebook as nbconvert renders it: no kernel, no
 an ``.ipynb``.  This test renders each notebook to HTML as they do (nbconvert, no execution) and checks, cell
 by cell, that:
 
-- every cell that shows a panel (``eventsim.widgets``), a chart (``eventsim.charts``) or a diagram
-  (``eventsim.diagrams``) has a stored ``<img>`` with alt text, and a panel's picture a caption;
+- every cell that shows a panel (``eventsim.workbook.widgets``), a chart (``eventsim.workbook.charts``) or a diagram
+  (``eventsim.workbook.diagrams``) has a stored ``<img>`` with alt text, and a panel's picture a caption;
 - every Mermaid diagram has such a picture in one of the two cells after it;
 - no stored picture anywhere lacks alt text.
 """
@@ -18,7 +18,7 @@ import nbformat
 import pytest
 from nbconvert import HTMLExporter
 
-from eventsim import charts, diagrams, widgets
+from eventsim.workbook import charts, diagrams, widgets
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

@@ -7,16 +7,17 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from eventsim.clock import SimulatedClock
-from eventsim.commands import (
+from eventsim.ids import SeededIds, check_id
+from eventsim.shop import Shop
+from eventsim.shop.commands import (
     CancelOrder,
     ConfirmRefund,
     PayOrder,
     PlaceOrder,
     RequestRefund,
 )
-from eventsim.events import RefundCreated, RefundPaid
-from eventsim.ids import SeededIds, check_id
-from eventsim.payments import (
+from eventsim.shop.events import RefundCreated, RefundPaid
+from eventsim.shop.payments import (
     ACTOR,
     ALREADY_PAID,
     FAILED,
@@ -27,7 +28,6 @@ from eventsim.payments import (
     RefundProcess,
     confirm_command_id,
 )
-from eventsim.shop import Shop
 from eventsim.store import ConcurrencyError, InMemoryEventStore
 from eventsim.stores.sqlite import SQLiteEventStore
 

@@ -5,21 +5,20 @@ from decimal import Decimal as D
 import pytest
 
 from eventsim.clock import SimulatedClock
-from eventsim.commands import PayOrder, PlaceOrder
-from eventsim.events import OrderCreated
 from eventsim.ids import SeededIds
 from eventsim.jsonl import read_jsonl, write_jsonl
-from eventsim.order import fold
 from eventsim.privacy import (
     FORGOTTEN,
     InMemoryKeyStore,
     PersonalData,
     SQLiteKeyStore,
     Vault,
-    personal_data_rows,
-    trace_rows,
 )
+from eventsim.shop.privacy import personal_data_rows, trace_rows
 from eventsim.shop import Shop
+from eventsim.shop.commands import PayOrder, PlaceOrder
+from eventsim.shop.events import OrderCreated
+from eventsim.shop.order import fold
 from eventsim.store import InMemoryEventStore
 
 ALICE = PersonalData("Alice Liddell", "alice@example.org", "7 Rabbit Hole Lane")

@@ -14,19 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventsim.clock import SimulatedClock
-from eventsim.commands import (
-    CancelOrder,
-    ConfirmRefund,
-    PayOrder,
-    PlaceOrder,
-    RequestRefund,
-    ShipOrder,
-)
-from eventsim.events import OrderCreated, OrderPaid
-from eventsim.ids import SeededIds
-from eventsim.order import OrderError
 from eventsim import projections
+from eventsim.clock import SimulatedClock
+from eventsim.ids import SeededIds
 from eventsim.projections import (
     EVENTUAL,
     INLINE,
@@ -36,13 +26,23 @@ from eventsim.projections import (
     ProjectionRunner,
     catch_up_all,
 )
-from eventsim.read_models import (
+from eventsim.shop import Shop
+from eventsim.shop.commands import (
+    CancelOrder,
+    ConfirmRefund,
+    PayOrder,
+    PlaceOrder,
+    RequestRefund,
+    ShipOrder,
+)
+from eventsim.shop.events import OrderCreated, OrderPaid
+from eventsim.shop.order import OrderError
+from eventsim.shop.read_models import (
     ShopReadModels,
     daily_revenue_projection,
     orders_projection,
     refunds_projection,
 )
-from eventsim.shop import Shop
 from eventsim.store import InMemoryEventStore
 from eventsim.stores.sqlite import SQLiteEventStore
 

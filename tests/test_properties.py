@@ -12,12 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eventsim.clock import SimulatedClock
-from eventsim.commands import CancelOrder, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund, ShipOrder
-from eventsim.events import OrderCancelled, OrderCreated, OrderPaid, OrderShipped, RefundCreated
 from eventsim.ids import SeededIds
 from eventsim.jsonl import to_json
-from eventsim.order import DuplicateRefund, OrderError, evolve, fold, initial_state
 from eventsim.shop import CommandIdReused, Shop
+from eventsim.shop.commands import CancelOrder, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund, ShipOrder
+from eventsim.shop.events import OrderCancelled, OrderCreated, OrderPaid, OrderShipped, RefundCreated
+from eventsim.shop.order import DuplicateRefund, OrderError, evolve, fold, initial_state
 
 
 @dataclass(frozen=True)

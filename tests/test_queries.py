@@ -9,10 +9,11 @@ from decimal import Decimal
 import pytest
 
 from eventsim.clock import SimulatedClock
-from eventsim.commands import ConfirmRefund, PayOrder, PlaceOrder, RequestRefund
-from eventsim.order import STATUSES
 from eventsim.projections import INLINE
-from eventsim.read_models import (
+from eventsim.shop import Shop
+from eventsim.shop.commands import ConfirmRefund, PayOrder, PlaceOrder, RequestRefund
+from eventsim.shop.order import STATUSES
+from eventsim.shop.read_models import (
     DailyRevenue,
     DayRow,
     OrderQueries,
@@ -20,7 +21,6 @@ from eventsim.read_models import (
     RefundRow,
     ShopReadModels,
 )
-from eventsim.shop import Shop
 from eventsim.store import InMemoryEventStore
 
 DAY = 86_400

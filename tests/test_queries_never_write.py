@@ -7,9 +7,19 @@ the object holds nothing that could reach a store or a shop.
 import inspect
 from decimal import Decimal
 
-from eventsim import (CancelOrder, ConfirmRefund, InMemoryEventStore, PayOrder, PlaceOrder, RequestRefund,
-                      SeededIds, ShipOrder, Shop, SimulatedClock)
-from eventsim.read_models import OrderQueries, ShopReadModels
+from eventsim import (
+    CancelOrder,
+    ConfirmRefund,
+    InMemoryEventStore,
+    PayOrder,
+    PlaceOrder,
+    RequestRefund,
+    SeededIds,
+    ShipOrder,
+    Shop,
+    SimulatedClock,
+)
+from eventsim.shop.read_models import OrderQueries, ShopReadModels
 
 ARGUMENTS = {  # sample arguments for each query; a new query must be added here
     "order": [("1",), ("nope",)],

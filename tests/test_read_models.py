@@ -17,7 +17,10 @@ from test_projections import (
 )
 
 from eventsim.clock import SimulatedClock
-from eventsim.commands import (
+from eventsim.money import MAX_AMOUNT
+from eventsim.projections import INLINE, ProjectionFailed, ProjectionRunner
+from eventsim.shop import Shop, stream_for
+from eventsim.shop.commands import (
     CancelOrder,
     ConfirmRefund,
     PayOrder,
@@ -25,11 +28,9 @@ from eventsim.commands import (
     RequestRefund,
     ShipOrder,
 )
-from eventsim.events import OrderCreated, OrderPaid, RefundCreated, RefundPaid
-from eventsim.money import MAX_AMOUNT
-from eventsim.order import STATUSES
-from eventsim.projections import INLINE, ProjectionFailed, ProjectionRunner
-from eventsim.read_models import (
+from eventsim.shop.events import OrderCreated, OrderPaid, RefundCreated, RefundPaid
+from eventsim.shop.order import STATUSES
+from eventsim.shop.read_models import (
     ShopReadModels,
     daily_revenue_frame,
     daily_revenue_projection,
@@ -37,7 +38,6 @@ from eventsim.read_models import (
     orders_projection,
     refunds_frame,
 )
-from eventsim.shop import Shop, stream_for
 from eventsim.store import InMemoryEventStore
 
 DAY = 86_400

@@ -12,13 +12,20 @@ from decimal import Decimal as D
 import pytest
 
 from eventsim.clock import SimulatedClock
-from eventsim.commands import CancelOrder, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund, ShipOrder
-from eventsim.events import OrderCancelled, OrderCreated, OrderPaid, OrderShipped, RefundCreated
 from eventsim.ids import SeededIds
 from eventsim.jsonl import to_json
-from eventsim.order import (OrderAlreadyPaid, OrderAlreadyPlaced, OrderError, OrderFullyRefunded,
-                            OrderNotFound, RefundExceedsPayment, fold)
 from eventsim.shop import Shop, stream_for
+from eventsim.shop.commands import CancelOrder, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund, ShipOrder
+from eventsim.shop.events import OrderCancelled, OrderCreated, OrderPaid, OrderShipped, RefundCreated
+from eventsim.shop.order import (
+    OrderAlreadyPaid,
+    OrderAlreadyPlaced,
+    OrderError,
+    OrderFullyRefunded,
+    OrderNotFound,
+    RefundExceedsPayment,
+    fold,
+)
 from eventsim.store import ConcurrencyError, InMemoryEventStore
 
 

@@ -8,17 +8,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventsim.events import OrderCancelled, OrderCreated, OrderPaid, OrderShipped, RefundCreated, RefundPaid
-from eventsim.jsonl import write_jsonl
 from eventsim.clock import SimulatedClock
-from eventsim.commands import ShipOrder
 from eventsim.ids import SeededIds
-from eventsim.order import OrderAlreadyShipped, fold
-from eventsim.payments import FakePaymentProvider, RefundProcess, confirm_command_id
-from eventsim import simulator
+from eventsim.shop import simulator
+from eventsim.shop.commands import ShipOrder
+from eventsim.shop.order import OrderAlreadyShipped
+from eventsim.shop.payments import FakePaymentProvider, RefundProcess
 from eventsim.copying import copy_log
+from eventsim.jsonl import write_jsonl
 from eventsim.shop import Shop
-from eventsim.simulator import DAY, SimulationConfig, simulate
+from eventsim.shop.events import OrderCancelled, OrderCreated, OrderPaid, OrderShipped, RefundCreated, RefundPaid
+from eventsim.shop.order import fold
+from eventsim.shop.payments import confirm_command_id
+from eventsim.shop.simulator import DAY, SimulationConfig, simulate
 from eventsim.store import InMemoryEventStore
 
 SMALL = SimulationConfig(orders=300, customers=20, days=5)

@@ -8,7 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eventsim.clock import SimulatedClock
-from eventsim.commands import (
+from eventsim.ids import SeededIds
+from eventsim.shop import Shop
+from eventsim.shop.commands import (
     CancelOrder,
     ConfirmRefund,
     PayOrder,
@@ -16,19 +18,14 @@ from eventsim.commands import (
     RequestRefund,
     ShipOrder,
 )
-from eventsim.ids import SeededIds
-from eventsim.order import OrderError, fold
-from eventsim.shop import Shop
+from eventsim.shop.order import ORDERS, STATE_SCHEMA, OrderError, fold, state_from_json, state_to_json
 from eventsim.snapshots import (
-    STATE_SCHEMA,
     InMemorySnapshotStore,
     Snapshot,
     Snapshots,
     SQLiteSnapshotStore,
     load_state,
     open_snapshot_store,
-    state_from_json,
-    state_to_json,
 )
 from eventsim.store import InMemoryEventStore
 
@@ -87,13 +84,13 @@ def test_a_snapshot_of_an_older_state_shape_is_ignored_and_the_stream_rebuilt(sn
     old_json = state_to_json(dataclasses.replace(state, amount=D(1), currency=None))
     snapshot_store.save(Snapshot("order-1", shop.store.stream_version("order-1"), "1:0123456789ab", old_json))
     snapshots = Snapshots(snapshot_store)
-    assert load_state(shop.store, "order-1", snapshots) == state
+    assert load_state(ORDERS, shop.store, "order-1", snapshots) == state
     assert snapshots.ignored == 1
 
 
 def test_the_state_schema_changes_when_the_state_shape_does():
     from eventsim.domain import state_shape
-    from eventsim.order import OrderState, Refund
+    from eventsim.shop.order import OrderState, Refund
 
     @dataclasses.dataclass(frozen=True)
     class Refund2(Refund):  # one more field: a new shape
@@ -145,7 +142,7 @@ def test_loading_from_a_snapshot_gives_exactly_the_full_fold(snapshot_store, dat
     full = fold(r.event for r in shop.store.read_stream(stream))
     fresh = Shop(shop.store, snapshots=Snapshots(snapshot_store, every=every))
     assert fresh.state(order_id) == full
-    assert load_state(shop.store, stream, Snapshots(snapshot_store)) == full
+    assert load_state(ORDERS, shop.store, stream, Snapshots(snapshot_store)) == full
 
 
 def test_a_snapshot_that_cannot_be_saved_never_fails_a_recorded_command(caplog):

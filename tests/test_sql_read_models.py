@@ -15,13 +15,13 @@ import pandas as pd
 import pytest
 
 from eventsim.clock import SimulatedClock
-from eventsim.events import OrderCreated, OrderPaid, RefundCreated, RefundPaid
+from eventsim.copying import copy_log
 from eventsim.ids import SeededIds
 from eventsim.projections import ProjectionFailed, ProjectionRunner
-from eventsim.read_models import ShopReadModels, orders_frame, orders_projection
-from eventsim.copying import copy_log
-from eventsim.simulator import SimulationConfig, simulate
-from eventsim.sql_read_models import SQLReadModel, SQLReadModels, read_sql
+from eventsim.shop.events import OrderCreated, OrderPaid, RefundCreated, RefundPaid
+from eventsim.shop.read_models import ShopReadModels, orders_frame, orders_projection
+from eventsim.shop.simulator import SimulationConfig, simulate
+from eventsim.shop.sql_read_models import SQLReadModel, SQLReadModels, read_sql
 from eventsim.store import InMemoryEventStore
 from eventsim.stores import SQLiteEventStore, StoreError, open_store
 
@@ -131,7 +131,7 @@ def test_a_batch_that_fails_before_its_commit_keeps_nothing_and_the_next_catch_u
 
 KILLER = textwrap.dedent("""
     import os, signal, sys
-    from eventsim.sql_read_models import SQLReadModel, SQLReadModels, read_sql
+    from eventsim.shop.sql_read_models import SQLReadModel, SQLReadModels, read_sql
     from eventsim.stores import open_store
 
     advance, calls = SQLReadModel._advance, []
@@ -293,7 +293,7 @@ def test_read_sql_gives_an_events_data_as_its_json_text_on_every_database(url):
 def test_two_processes_catching_up_at_once_apply_each_event_once(simulated, url):
     log = simulated.store.read_all()
     copy_of(log, url).close()
-    script = "import sys; from eventsim.sql_read_models import SQLReadModels; from eventsim.stores import open_store; " \
+    script = "import sys; from eventsim.shop.sql_read_models import SQLReadModels; from eventsim.stores import open_store; " \
              "SQLReadModels(open_store(sys.argv[1]), batch_size=9).catch_up()"
     runs = [subprocess.Popen([sys.executable, "-c", script, url], stderr=subprocess.PIPE, text=True)
             for _ in range(2)]

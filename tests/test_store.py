@@ -11,8 +11,8 @@ from decimal import Decimal as D
 import pytest
 
 from eventsim.clock import SimulatedClock
-from eventsim.events import OrderCancelled, OrderCreated, OrderPaid, OrderShipped
 from eventsim.ids import SeededIds
+from eventsim.shop.events import OrderCancelled, OrderCreated, OrderPaid, OrderShipped
 from eventsim.store import ANY, NO_STREAM, ConcurrencyError, InMemoryEventStore, RecordedEvent
 
 

@@ -6,8 +6,8 @@ import matplotlib.pyplot as plt
 import nbformat
 import pytest
 
-from eventsim.charts import cost_per_event
 from eventsim.stores import SQLiteEventStore
+from eventsim.workbook.charts import cost_per_event
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = nbformat.read(ROOT / "notebooks" / "07_trade_offs_measured.ipynb", as_version=4)

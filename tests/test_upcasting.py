@@ -4,20 +4,12 @@ from types import MappingProxyType
 
 import pytest
 
-from eventsim.events import EVENT_TYPES, OrderCreated, OrderPaid, RefundCreated
-from eventsim.jsonl import EventFormatError, read_jsonl, to_json
-from eventsim.order import fold
 from eventsim.copying import copy_log
-from eventsim.upcasting import (
-    ASSUMED_CURRENCY,
-    UPCASTERS,
-    SchemaVersionError,
-    Upcaster,
-    Upcasters,
-    add_currency,
-    schema_version,
-    upcast,
-)
+from eventsim.jsonl import EventFormatError, read_jsonl, to_json
+from eventsim.shop.events import EVENT_TYPES, OrderCreated, OrderPaid, RefundCreated
+from eventsim.shop.order import fold
+from eventsim.shop.upcasting import ASSUMED_CURRENCY, add_currency
+from eventsim.upcasting import UPCASTERS, SchemaVersionError, Upcaster, Upcasters, schema_version, upcast
 
 #: The seed's log, as the issue gives it: three events of order 123456, no currency, no versions.
 SEED = (

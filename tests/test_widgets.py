@@ -20,17 +20,17 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from nbclient import NotebookClient
 
-from eventsim import charts, widgets
+from eventsim.workbook import charts, widgets
 from eventsim.clock import SimulatedClock, to_datetime
-from eventsim.commands import PayOrder, PlaceOrder, RequestRefund, ShipOrder
 from eventsim.ids import SeededIds
-from eventsim.order import OrderAlreadyShipped, WrongPaymentAmount, fold
 from eventsim.projections import EVENTUAL, INLINE
-from eventsim.read_models import ShopReadModels
 from eventsim.shop import Shop, stream_for
-from eventsim.simulator import SimulationConfig, simulate
+from eventsim.shop.commands import PayOrder, PlaceOrder, RequestRefund, ShipOrder
+from eventsim.shop.order import OrderAlreadyShipped, WrongPaymentAmount, fold
+from eventsim.shop.read_models import ShopReadModels
+from eventsim.shop.simulator import SimulationConfig, simulate
 from eventsim.store import InMemoryEventStore
-from eventsim.widgets import (
+from eventsim.workbook.widgets import (
     CommandConsole,
     ConcurrencyRace,
     LiveDashboard,
@@ -724,7 +724,7 @@ def test_panels_display_as_their_widget_and_leave_a_picture_or_a_line_for_reader
 
 ROOT = Path(__file__).resolve().parents[1]
 WIDGET_NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").glob("*.ipynb")
-                          if "eventsim.widgets import" in p.read_text())
+                          if "eventsim.workbook.widgets import" in p.read_text())
 # Sent to the kernel right after a cell that shows a panel, with the panel as `_`: what a restless learner does.
 PLAY = '''
 import ipywidgets as _widgets
@@ -785,7 +785,7 @@ def test_playing_with_every_panel_then_running_on_reproduces_the_stored_outputs(
             if cell.cell_type != "code":
                 continue
             client.execute_cell(cell, index)
-            if "eventsim.widgets import" in cell.source:
+            if "eventsim.workbook.widgets import" in cell.source:
                 play = nbformat.v4.new_code_cell(PLAY)
                 client.execute_cell(play, index)
                 errors = [o for o in play.outputs if o.get("output_type") == "error"]

@@ -4,7 +4,7 @@
 under the one notebook that explains it. Notebooks are named without their number, so renumbering them
 changes nothing here; their order is that of their file names. A notebook may use a name taught by itself or
 by an earlier notebook; a name used but missing from the table fails too, so that a new name gets a place.
-The exercises' checks (``eventsim.exercises``, ``eventsim.*_exercises``) are tools, not lessons, and are left out.
+The exercises' checks (``eventsim.workbook.exercises``, ``eventsim.*_exercises``) are tools, not lessons, and are left out.
 """
 import ast
 from pathlib import Path
@@ -51,7 +51,7 @@ TAUGHT = {
     "cqrs_over_http": {"create_app", "start", "LoseResponses", "if_match_diagram", "min_position_diagram"},
     "living_with_events": {
         "Upcaster", "Upcasters", "UPCASTERS", "add_currency", "SchemaVersionError", "read_jsonl", "write_jsonl",
-        "copy_log", "check_log", "SQLiteEventStore", "Snapshot", "SQLiteSnapshotStore", "STATE_SCHEMA", "state_to_json",
+        "copy_log", "check_log", "ORDERS", "SQLiteEventStore", "Snapshot", "SQLiteSnapshotStore", "STATE_SCHEMA", "state_to_json",
         "state_from_json", "load_state", "PersonalData", "Vault", "SQLiteKeyStore", "personal_data_rows", "trace_rows",
         "upcaster_diagram", "crypto_shredding_diagram",
     },
@@ -70,7 +70,7 @@ def slug(path: Path) -> str:
 
 
 def is_module(dotted: str) -> bool:
-    """Whether ``eventsim.history`` (say) is a module of the package rather than a name inside one."""
+    """Whether ``eventsim.shop.history`` (say) is a module of the package rather than a name inside one."""
     path = ROOT.joinpath(*dotted.split("."))
     return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
 
@@ -144,7 +144,7 @@ def test_a_forward_reference_is_found():
     workbook = [("storing_events", ["from eventsim import InMemoryEventStore, Shop\nstore = InMemoryEventStore()"]),
                 ("processing_commands", ["import eventsim as es\nes.decide", "from eventsim import Shop"])]
     assert forward_references(workbook) == ["storing_events uses Shop before processing_commands teaches it"]
-    workbook[0][1].append("from eventsim import order\norder.decide")
+    workbook[0][1].append("from eventsim.shop import order\norder.decide")
     assert forward_references(workbook)[0] == "storing_events uses Shop before processing_commands teaches it"
     assert "storing_events uses decide before processing_commands teaches it" in forward_references(workbook)
     assert forward_references([("recap", ["from eventsim import Nonesuch"])]) == [

@@ -54,7 +54,10 @@ from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..clock import to_timestamp
-from ..commands import (
+from ..ids import MAX_ID_LENGTH, check_id, check_text
+from ..money import to_money
+from ..shop import CommandIdReused, Shop
+from ..shop.commands import (
     CancelOrder,
     Command,
     ConfirmRefund,
@@ -64,10 +67,8 @@ from ..commands import (
     ShipOrder,
     fingerprint,
 )
-from ..history import state_at_time, state_at_version
-from ..ids import MAX_ID_LENGTH, check_id, check_text
-from ..money import to_money
-from ..order import (
+from ..shop.history import state_at_time, state_at_version
+from ..shop.order import (
     STATUSES,
     InvalidAmount,
     OrderError,
@@ -75,11 +76,10 @@ from ..order import (
     OrderState,
     UnknownRefund,
 )
-from ..read_models import OrderQueries
-from ..shop import CommandIdReused, Shop
+from ..shop.read_models import OrderQueries
+from ..shop.streams import stream_for
 from ..store import ConcurrencyError, RecordedEvent
 from ..stores import open_store
-from ..streams import stream_for
 from . import schemas
 from .worker import ProjectionWorker
 

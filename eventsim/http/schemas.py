@@ -11,10 +11,10 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from ..events import EVENT_TYPES
 from ..ids import MAX_ID_LENGTH, MAX_TEXT_LENGTH
 from ..money import MAX_AMOUNT
-from ..order import STATUSES
+from ..shop.events import EVENT_TYPES
+from ..shop.order import STATUSES
 
 DESCRIPTION = """\
 The eventsim shop over HTTP: commands are `POST`s, queries are `GET`s, and no `GET` ever records an event.

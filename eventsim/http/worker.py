@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 
-from ..read_models import ShopReadModels
+from ..shop.read_models import ShopReadModels
 from ..store import InMemoryEventStore
 
 __all__ = ["ProjectionWorker"]

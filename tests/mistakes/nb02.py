@@ -220,7 +220,7 @@ CASES = [
 RIGHT = [
     (NB, "check_first_stream",
      "2.1 right, stream name from stream_for and events built first",
-     '''from eventsim.streams import stream_for
+     '''from eventsim.shop.streams import stream_for
 
 
 def open_order_9(store):

@@ -34,7 +34,7 @@ CASES = [
 '''),
     (NB, "check_expected_error",
      "3.1 DuplicateRefund: 'a third refund on the same order is a duplicate'",
-     '''from eventsim.order import DuplicateRefund
+     '''from eventsim.shop.order import DuplicateRefund
 expected_error = DuplicateRefund
 '''),
     # ---- 3.2 add a rule ---------------------------------------------------------------------
@@ -209,8 +209,8 @@ except OrderError as error:
 '''),
     (NB, "check_expected_error",
      "3.1 right, through the module attribute",
-     '''import eventsim.order
-expected_error = eventsim.order.RefundExceedsPayment
+     '''import eventsim.shop.order
+expected_error = eventsim.shop.order.RefundExceedsPayment
 '''),
     (NB, "check_decide_with_limit",
      "3.2 right, a match statement with a guard and a module-level constant",

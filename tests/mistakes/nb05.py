@@ -140,7 +140,7 @@ def count_paid(state, recorded):
      "5.2 bypasses the read side: folds the notebook's store (fresher than the lagging read model)",
      '''def cancelled_ids(queries):
     from eventsim import fold
-    from eventsim.streams import order_id_of
+    from eventsim.shop.streams import order_id_of
     ids = []
     for stream_id in store.stream_ids():
         state = fold(r.event for r in store.read_stream(stream_id))
@@ -167,7 +167,7 @@ def count_paid(state, recorded):
 '''),
     (NB, "check_cancelled_ids",
      "5.2 startswith('cancelled'): also takes 'cancelled, refund requested' and the like",
-     '''from eventsim.order import STATUSES
+     '''from eventsim.shop.order import STATUSES
 
 
 def cancelled_ids(queries):

@@ -16,7 +16,7 @@ CASES = [
     (NB, "check_status_at_v3", "6.1 uses the current state (no time travel): shop.state gives today's status",
      'status_at_v3 = shop.state("123456").status\n'),
     (NB, "check_status_at_v3", "6.1 indexes the stream with the version number (versions treated as positions in a 0-based list)",
-     'from eventsim.order import fold\n'
+     'from eventsim.shop.order import fold\n'
      'stream = shop.store.read_stream("order-123456")\n'
      'status_at_v3 = fold(r.event for r in stream[:4]).status\n'),
     (NB, "check_status_at_v3", "6.1 keeps only the refund part of the status (partial string copied from the table)",
@@ -85,7 +85,7 @@ CASES = [
      '    return shop.handle(PlaceOrder("C", Decimal("70")))\n'),
     (NB, "check_fix_order", "6.3 appends a corrected OrderCreated straight to the store (rewriting instead of compensating)",
      'def fix_order(shop):\n'
-     '    from eventsim.events import OrderCreated\n'
+     '    from eventsim.shop.events import OrderCreated\n'
      '    version = shop.store.stream_version("order-C")\n'
      '    return shop.store.append("order-C", [OrderCreated("C", Decimal("70"))], expected_version=version)\n'),
     (NB, "check_fix_order", "6.3 uses the stream id as the order id",
@@ -145,7 +145,7 @@ CASES = [
      '        return [ShipOrder(order_id, command_id=f"ship-{order_id}")]\n'
      '    return []\n'),
     (NB, "check_reaction", "6.4 isinstance on the envelope instead of the domain event: never ships",
-     'from eventsim.events import OrderPaid\n\n'
+     'from eventsim.shop.events import OrderPaid\n\n'
      'def ship_when_paid(recorded):\n'
      '    if isinstance(recorded, OrderPaid):\n'
      '        return [ShipOrder(recorded.order_id, command_id=f"ship-{recorded.order_id}")]\n'
@@ -168,7 +168,7 @@ CASES = [
 
 RIGHT = [
     (NB, "check_status_at_v3", "6.1 right: folds the first three events by hand",
-     'from eventsim.order import fold\n'
+     'from eventsim.shop.order import fold\n'
      'status_at_v3 = fold(r.event for r in shop.store.read_stream("order-123456")[:3]).status\n'),
     (NB, "check_status_at_v3", "6.1 right: keyword arguments and a looked-up stream version",
      'v3 = state_at_version(store=shop.store, order_id="123456", version=3)\n'
@@ -190,7 +190,7 @@ RIGHT = [
      '        return []\n'
      '    return [ShipOrder(recorded.event.order_id, command_id=f"ship-{recorded.event_id}")]\n'),
     (NB, "check_reaction", "6.4 right: pattern matching on the domain event, id derived from the order (like confirm_command_id)",
-     'from eventsim.events import OrderPaid\n\n'
+     'from eventsim.shop.events import OrderPaid\n\n'
      'def ship_when_paid(recorded):\n'
      '    match recorded.event:\n'
      '        case OrderPaid(order_id=order_id):\n'

@@ -8,7 +8,7 @@ _K3 = "tell the warehouse service that an order was paid"
 _K4 = "feed every order event to the analytics team's own system, which must not read our database"
 
 
-def _answers(a1, a2, a3, a4, header="from eventsim.database_exercises import BUS, STORE\n\n"):
+def _answers(a1, a2, a3, a4, header="from eventsim.workbook.database_exercises import BUS, STORE\n\n"):
     return (header + "answers = {\n"
             f"    {_K1!r}: {a1},\n"
             f"    {_K2!r}: {a2},\n"
@@ -90,7 +90,7 @@ CASES = [
     (NB, "check_store_or_bus", "8.3 type slip: the strings 'STORE'/'BUS' instead of the imported constants",
      _answers("'STORE'", "'STORE'", "'BUS'", "'BUS'")),
     (NB, "check_store_or_bus", "8.3 right idea but one key retyped with a different apostrophe/wording (key missing)",
-     "from eventsim.database_exercises import BUS, STORE\n\n"
+     "from eventsim.workbook.database_exercises import BUS, STORE\n\n"
      "answers = {\n"
      f"    {_K1!r}: STORE,\n"
      "    \"read one order\u2019s events to decide a refund\": STORE,\n"
@@ -123,7 +123,7 @@ RIGHT = [
      'checkpoint_after_restart = committed    # batch 2 (171-220) is rolled back\n'
      'applied_by_next_catch_up = sum(min(size, end - p) for p in range(committed, end, size))\n'),
     (NB, "check_store_or_bus", "8.3 right: built from two lists of tasks",
-     "from eventsim.database_exercises import BUS, STORE\n\n"
+     "from eventsim.workbook.database_exercises import BUS, STORE\n\n"
      f"store_tasks = [{_K1!r}, {_K2!r}]\n"
      f"bus_tasks = [{_K3!r}, {_K4!r}]\n"
      "answers = {**dict.fromkeys(store_tasks, STORE), **dict.fromkeys(bus_tasks, BUS)}\n"),

@@ -98,7 +98,7 @@ CASES = [
      '        return fold(later, state_from_json(snapshot.state))\n'
      '    return fold(events)\n'),
     (NB, "check_snapshot_loader", "10.2 builds the state straight from the JSON (amounts as text, refunds a list)",
-     'from eventsim.order import OrderState\n\n'
+     'from eventsim.shop.order import OrderState\n\n'
      'def load_order(events, snapshot):\n'
      '    if snapshot is not None and snapshot.schema == STATE_SCHEMA:\n'
      '        return fold(list(events)[snapshot.version:], OrderState(**json.loads(snapshot.state)))\n'
@@ -181,7 +181,7 @@ CASES = [
 
 RIGHT = [
     (NB, "check_upcaster", "10.1 right: dict() with a keyword, the assumed currency named as the module names it",
-     'from eventsim.upcasting import ASSUMED_CURRENCY\n\n'
+     'from eventsim.shop.upcasting import ASSUMED_CURRENCY\n\n'
      'def upcast_order_created(payload):\n'
      '    return dict(payload, currency=ASSUMED_CURRENCY)\n'),
     (NB, "check_upcaster", "10.1 right: a comprehension copy, then setdefault on the copy",

@@ -264,11 +264,11 @@ _RIGHT_CASES_1 = _cases(
     '(paid + [RefundCreated("A", Decimal("29.50"), "R1")], RequestRefund("A", Decimal("1.00")), RefundExceedsPayment)',
     '(paid + [RefundCreated("A", Decimal("5.00"), "R1")], RequestRefund("A", Decimal("1.00"), reason="scratch"), '
     '[RefundCreated("A", Decimal("1.00"), "R2", "scratch")])',
-    header="from eventsim.order import InvalidAmount, OrderNotFound, OrderNotPaid, RefundExceedsPayment\n\n",
+    header="from eventsim.shop.order import InvalidAmount, OrderNotFound, OrderNotPaid, RefundExceedsPayment\n\n",
 )
 
 _RIGHT_CASES_2 = (
-    "from eventsim.order import OrderError, OrderNotPaid\n\n"
+    "from eventsim.shop.order import OrderError, OrderNotPaid\n\n"
     "placed_only = [OrderCreated(\"A\", Decimal(\"30.00\"))]\n"
     "cases = [\n"
     "    (paid, RequestRefund(\"A\", Decimal(\"0.50\")), RefundTooSmall),\n"

@@ -22,12 +22,12 @@ from __future__ import annotations
 from collections import deque
 from decimal import Decimal
 
-from .commands import CancelOrder, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund, ShipOrder
-from .order import OrderError, OrderState, decide, fold, initial_state
-from .payments import FakePaymentProvider
-from .registry import event_type_name
-from .store import InMemoryEventStore
-from .streams import stream_for
+from ..registry import event_type_name
+from ..shop.commands import CancelOrder, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund, ShipOrder
+from ..shop.order import OrderError, OrderState, decide, fold, initial_state
+from ..shop.payments import FakePaymentProvider
+from ..shop.streams import stream_for
+from ..store import InMemoryEventStore
 
 __all__ = [
     "REFUND_LANES",
@@ -126,7 +126,7 @@ def sequence_diagram(
     bottom; a label starting with ``"✗"`` is drawn dashed and red (a message
     lost or refused).  ``notes`` adds a remark in italics under message
     number ``i``.  A static picture, drawn at the charts' width and text size
-    (``eventsim.charts.WIDTH``, ``FONT``), so it reads on GitHub without a kernel.
+    (``eventsim.workbook.charts.WIDTH``, ``FONT``), so it reads on GitHub without a kernel.
     """
     import matplotlib.pyplot as plt
 

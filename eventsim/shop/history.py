@@ -9,7 +9,7 @@ Nothing recorded is ever changed or deleted, so "rolling back" means one of two 
   then shows both the mistake and its remedy.
 
 This module only reads, and needs nothing beyond the standard library; the
-history as a DataFrame is ``eventsim.read_models.history_frame``.
+history as a DataFrame is ``eventsim.shop.read_models.history_frame``.
 
 Causation and correlation link messages to what caused them: each event's
 ``causation_id`` is the id of the command that caused it (and the store's
@@ -25,10 +25,10 @@ from __future__ import annotations
 from datetime import datetime
 from itertools import takewhile
 
-from .clock import to_timestamp
-from .jsonl import to_json
+from ..clock import to_timestamp
+from ..jsonl import to_json
+from ..store import InMemoryEventStore, RecordedEvent
 from .order import OrderState, fold
-from .store import InMemoryEventStore, RecordedEvent
 from .streams import stream_for
 
 __all__ = [

@@ -13,8 +13,8 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
 
-from .ids import check_id, check_text
-from .money import to_money
+from ..ids import check_id, check_text
+from ..money import to_money
 
 _CENT = Decimal("0.01")
 

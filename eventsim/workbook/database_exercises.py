@@ -1,4 +1,4 @@
-"""The checks of notebook 8, "From memory to a database" (see ``eventsim.exercises`` for how checks report)."""
+"""The checks of notebook 8, "From memory to a database" (see ``eventsim.workbook.exercises`` for how checks report)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import re
 from collections import Counter
 from typing import Any
 
+from ..shop.sql_read_models import read_sql
+from ..stores.sql import StoreError
 from .exercises import exercise
-from .sql_read_models import read_sql
-from .stores.sql import StoreError
 
 __all__ = ["BUS", "STORE", "check_checkpoint_after_crash", "check_event_counts", "check_store_or_bus"]
 

@@ -41,12 +41,12 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from itertools import count
 
-from .clock import SimulatedClock
+from ..clock import SimulatedClock
+from ..store import RecordedEvent
+from . import Shop
 from .commands import ConfirmRefund
 from .events import RefundCreated, RefundPaid
 from .order import RefundAlreadyPaid
-from .shop import Shop
-from .store import RecordedEvent
 
 __all__ = [
     "ACTOR",

@@ -1,4 +1,4 @@
-"""The checks of notebook 9's exercises (the format of ``eventsim.exercises``).
+"""The checks of notebook 9's exercises (the format of ``eventsim.workbook.exercises``).
 
 Each check starts a shop server of its own on 127.0.0.1, with seeded ids and
 a simulated clock, hands the learner's function an ``httpx.Client`` for it,
@@ -16,14 +16,14 @@ from typing import Any
 import httpx
 
 from ..clock import SimulatedClock
-from ..commands import PayOrder, PlaceOrder, RequestRefund
-from ..exercises import _brief, _call, exercise
+from ..http.app import create_app
+from ..http.faults import LoseResponses
+from ..http.server import start
 from ..ids import SeededIds
 from ..shop import Shop
-from ..streams import stream_for
-from .app import create_app
-from .faults import LoseResponses
-from .server import start
+from ..shop.commands import PayOrder, PlaceOrder, RequestRefund
+from ..shop.streams import stream_for
+from .exercises import _brief, _call, exercise
 
 __all__ = ["check_place_and_read", "check_refund_with_retry", "check_ship_if_unchanged"]
 

@@ -8,10 +8,10 @@ process killed mid-batch therefore leaves both as they were before the batch,
 and the next ``catch_up()`` starts again after the checkpoint: no event is lost
 and none is counted twice.
 
-The rules are those of the in-memory read models (``eventsim.read_models``),
+The rules are those of the in-memory read models (``eventsim.shop.read_models``),
 not a copy of them: a batch loads the rows its events touch, applies the same
 ``apply_to_...`` functions, and writes the rows back.  So the tables hold the
-same facts (status from ``eventsim.order.order_status``; money out counted on
+same facts (status from ``eventsim.shop.order.order_status``; money out counted on
 ``RefundPaid``), which ``tests/test_sql_read_models.py`` checks on simulated logs.
 
 Money is exact: ``numeric`` in PostgreSQL; in SQLite, which has no decimal
@@ -39,10 +39,13 @@ from typing import Any, ClassVar, Self
 
 import pandas as pd
 
-from .clock import to_datetime
+from ..clock import to_datetime
+from ..projections import Failure, ProjectionFailed, catch_up_all
+from ..store import RecordedEvent
+from ..stores.sql import SQLEventStore, StoreError
+from ..stores.sqlite import SQLiteEventStore
 from .events import OrderCreated, RefundCreated, RefundPaid
 from .order import STATUSES
-from .projections import Failure, ProjectionFailed, catch_up_all
 from .read_models import (
     DailyRevenue,
     DayRow,
@@ -57,9 +60,6 @@ from .read_models import (
     orders_frame,
     refunds_frame,
 )
-from .store import RecordedEvent
-from .stores.sql import SQLEventStore, StoreError
-from .stores.sqlite import SQLiteEventStore
 
 __all__ = ["SQLReadModel", "SQLReadModels", "read_sql"]
 
@@ -206,7 +206,7 @@ def _database(store: Any) -> _Database:
         return _Postgres(store)
     raise TypeError(
         f"read models in tables need an SQLite or PostgreSQL store, not {type(store).__name__} "
-        "(the in-memory store's read models are eventsim.read_models.ShopReadModels)"
+        "(the in-memory store's read models are eventsim.shop.read_models.ShopReadModels)"
     )
 
 
@@ -254,7 +254,7 @@ def _orders_ddl(t: dict[str, str]) -> list[str]:
     order_id           TEXT    PRIMARY KEY,
     customer_id        TEXT,
     amount             {t["money"]} NOT NULL,
-    status             TEXT    NOT NULL,            -- eventsim.order.order_status
+    status             TEXT    NOT NULL,            -- eventsim.shop.order.order_status
     paid               {t["money"]} NOT NULL,
     refunds_requested  {t["money"]} NOT NULL,       -- RefundCreated: asked for
     refunds_paid       {t["money"]} NOT NULL,       -- RefundPaid: money that left the shop
@@ -749,7 +749,7 @@ class SQLReadModels:
         return daily
 
     def orders_frame(self) -> pd.DataFrame:
-        """The orders table, as ``eventsim.read_models.orders_frame`` shows it."""
+        """The orders table, as ``eventsim.shop.read_models.orders_frame`` shows it."""
         return orders_frame(self._orders())
 
     def refunds_frame(self) -> pd.DataFrame:
@@ -759,7 +759,7 @@ class SQLReadModels:
         return daily_revenue_frame(self._daily())
 
     def orders_by_status(self, status: str) -> pd.DataFrame:
-        """The orders now in ``status`` (one of ``eventsim.order.STATUSES``), found by the status index."""
+        """The orders now in ``status`` (one of ``eventsim.shop.order.STATUSES``), found by the status index."""
         if status not in STATUSES:
             raise ValueError(f"unknown status {status!r}; an order is one of: {' | '.join(STATUSES)}")
         return orders_frame(self._orders(f"WHERE status = {self._db.p}", (status,)))

@@ -21,6 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from typing import Any
 
+from ..copying import Line, appends
+from ..registry import event_type_name
 from .commands import (
     CancelOrder,
     Command,
@@ -30,7 +32,6 @@ from .commands import (
     RequestRefund,
     ShipOrder,
 )
-from .copying import Line, appends
 from .events import (
     DomainEvent,
     OrderCancelled,
@@ -41,7 +42,6 @@ from .events import (
     RefundPaid,
 )
 from .order import OrderError, OrderState, decide, evolve, initial_state
-from .registry import event_type_name
 
 __all__ = ["RuleViolation", "check_log", "command_for"]
 

@@ -54,9 +54,12 @@ from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from . import charts
-from .clock import SimulatedClock, to_datetime, to_timestamp
-from .commands import (
+from ..clock import SimulatedClock, to_datetime, to_timestamp
+from ..ids import SeededIds
+from ..money import to_money
+from ..projections import EVENTUAL, INLINE
+from ..shop import Shop, stream_for
+from ..shop.commands import (
     CancelOrder,
     ConfirmRefund,
     PayOrder,
@@ -64,14 +67,11 @@ from .commands import (
     RequestRefund,
     ShipOrder,
 )
-from .ids import SeededIds
-from .money import to_money
-from .order import OrderError, OrderState, decide, fold
-from .projections import EVENTUAL, INLINE
-from .read_models import OrderRow, ShopReadModels
-from .shop import Shop, stream_for
-from .simulator import SimulationConfig, simulate
-from .store import ConcurrencyError, InMemoryEventStore, RecordedEvent
+from ..shop.order import OrderError, OrderState, decide, fold
+from ..shop.read_models import OrderRow, ShopReadModels
+from ..shop.simulator import SimulationConfig, simulate
+from ..store import ConcurrencyError, InMemoryEventStore, RecordedEvent
+from . import charts
 
 __all__ = [
     "CommandConsole",

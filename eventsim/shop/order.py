@@ -19,8 +19,9 @@ from typing import Any
 
 from immutables import Map
 
+from ..domain import Domain, state_shape
+from ..money import to_money
 from .commands import CancelOrder, Command, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund, ShipOrder, fingerprint
-from .domain import Domain, state_shape
 from .events import (
     EVENT_TYPES,
     DomainEvent,
@@ -31,7 +32,6 @@ from .events import (
     RefundCreated,
     RefundPaid,
 )
-from .money import to_money
 from .streams import event_stream, stream_of
 
 __all__ = [

@@ -30,7 +30,7 @@ exactly, so totals would drift by fractions of a cent; convert with
 ``.astype(float)`` only at the edge, to draw a chart.  Ids and reasons are
 pandas ``"string"`` (missing: ``<NA>``); counts are ``int64``; times are
 ``datetime64[ns, UTC]`` (missing: ``NaT``); ``status`` is a category listing
-``eventsim.order.STATUSES``; ``date`` is the UTC midnight that starts the day.
+``eventsim.shop.order.STATUSES``; ``date`` is the UTC midnight that starts the day.
 
 ``OrderQueries`` is the query API: it holds the read models' states and
 nothing else, so no query can reach a store to append an event.
@@ -46,7 +46,10 @@ from typing import Any
 
 import pandas as pd
 
-from .clock import to_datetime, to_timestamp
+from ..clock import to_datetime, to_timestamp
+from ..money import MAX_AMOUNT
+from ..projections import EVENTUAL, INLINE, Projection, ProjectionFailed, ProjectionRunner, catch_up_all
+from ..store import InMemoryEventStore, RecordedEvent
 from .events import (
     OrderCancelled,
     OrderCreated,
@@ -55,10 +58,7 @@ from .events import (
     RefundCreated,
     RefundPaid,
 )
-from .money import MAX_AMOUNT
 from .order import STATUSES, order_status
-from .projections import EVENTUAL, INLINE, Projection, ProjectionFailed, ProjectionRunner, catch_up_all
-from .store import InMemoryEventStore, RecordedEvent
 from .streams import stream_for
 
 __all__ = [
@@ -586,7 +586,7 @@ class OrderQueries:
         }
 
     def orders_by_status(self, status: str) -> pd.DataFrame:
-        """The orders now in ``status`` (one of ``eventsim.order.STATUSES``), as in ``orders_frame``."""
+        """The orders now in ``status`` (one of ``eventsim.shop.order.STATUSES``), as in ``orders_frame``."""
         if status not in STATUSES:
             raise ValueError(f"unknown status {status!r}; an order is one of: {' | '.join(STATUSES)}")
         return orders_frame({order_id: row for order_id, row in self._orders.items() if row.status == status})

@@ -1,6 +1,6 @@
 """Self-checking exercises for notebook 10, "Living with events for years".
 
-Like ``eventsim.exercises``: each check prints one line (correct, not yet with
+Like ``eventsim.workbook.exercises``: each check prints one line (correct, not yet with
 a hint, or not answered yet) and never raises.  Each is written against the
 wrong answer people give first: an upcaster that changes its input, a
 snapshot used across a change of the state's shape, a "deletion" that leaves
@@ -15,11 +15,11 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
-from .events import DomainEvent, OrderCreated, OrderPaid, RefundCreated, RefundPaid
+from ..privacy import InMemoryKeyStore, PersonalData, Vault
+from ..shop.events import DomainEvent, OrderCreated, OrderPaid, RefundCreated, RefundPaid
+from ..shop.order import STATE_SCHEMA, fold, state_to_json
+from ..snapshots import Snapshot
 from .exercises import _brief, _call, exercise
-from .order import fold
-from .privacy import InMemoryKeyStore, PersonalData, Vault
-from .snapshots import STATE_SCHEMA, Snapshot, state_to_json
 
 __all__ = ["check_forget_customer", "check_snapshot_loader", "check_upcaster"]
 

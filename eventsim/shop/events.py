@@ -20,8 +20,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .ids import check_id, check_text
-from .registry import register_event
+from ..ids import check_id, check_text
+from ..registry import register_event
 
 __all__ = [
     "OrderCreated",

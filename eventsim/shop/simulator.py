@@ -33,8 +33,11 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from itertools import count
 
-from .bulk import collector_paused
-from .clock import SimulatedClock, to_timestamp
+from ..bulk import collector_paused
+from ..clock import SimulatedClock, to_timestamp
+from ..ids import SeededIds
+from ..store import InMemoryEventStore
+from . import Shop
 from .commands import (
     CancelOrder,
     Command,
@@ -43,11 +46,8 @@ from .commands import (
     RequestRefund,
     ShipOrder,
 )
-from .ids import SeededIds
 from .order import OrderState, decide, evolve, initial_state
 from .payments import FakePaymentProvider, RefundProcess
-from .shop import Shop
-from .store import InMemoryEventStore
 from .streams import stream_for
 
 __all__ = ["SimulationConfig", "plan_order", "simulate"]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import io
+import zlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from itertools import pairwise
@@ -35,9 +36,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, NullLocator, StrMethodFormatter
 
-from .clock import to_datetime, to_timestamp
-from .order import evolve, initial_state
-from .payments import confirm_command_id
+from ..clock import to_datetime, to_timestamp
+from ..registry import event_type as registration
+from ..shop.order import evolve, initial_state
+from ..shop.payments import confirm_command_id
 
 __all__ = [
     "EVENT_STYLE",
@@ -49,6 +51,7 @@ __all__ = [
     "order_age",
     "order_state",
     "paint",
+    "style_of",
     "place_by_age",
     "read_model_lag",
     "replay_cost",
@@ -74,6 +77,10 @@ HATCH = {
     "OrderCancelled": "\\\\",
     "OrderShipped": "--",
 }
+#: Colours and markers for the event types of a domain the workbook does not know (a learner's own):
+#: each type takes one by a checksum of its name, so it keeps its look from chart to chart and run to run.
+OTHER_COLORS = ("#0072B2", "#009E73", "#E69F00", "#D55E00", "#CC79A7", "#56B4E9", "#000000")
+OTHER_MARKERS = ("o", "s", "v", "D", "X", ">", "^", "P")
 LATER = "#767676"  # events after a time-travel cursor, drawn hollow: 4.5:1 on white, as WCAG asks of text
 LANE = "0.55"  # an order's life in its lane, first to last event: 3.4:1 on white, as WCAG asks of graphics
 CURRENCY = "€"
@@ -168,6 +175,47 @@ def _one_order(events: list[Any], chart: str) -> None:
         raise ValueError(f"{chart} draws one order, but the events are from orders {', '.join(orders)}")
 
 
+def style_of(event_type: str) -> dict[str, str]:
+    """The colour and marker of an event type: the shop's own (``EVENT_STYLE``), or one picked for any other."""
+    if event_type in EVENT_STYLE:
+        return EVENT_STYLE[event_type]
+    pick = zlib.crc32(event_type.encode())
+    return {"color": OTHER_COLORS[pick % len(OTHER_COLORS)], "marker": OTHER_MARKERS[pick % len(OTHER_MARKERS)]}
+
+
+def _stream(e: Any) -> str:
+    """The stream an event is kept in: its envelope's, or (a log line that names none) its domain's rule."""
+    if getattr(e, "stream_id", None) is not None:
+        return str(e.stream_id)
+    rule = registration(e.event).stream_of
+    if rule is None:
+        raise ValueError(f"a {type(e.event).__name__} event names no stream, and its domain gives no rule for one")
+    return rule(e.event)
+
+
+def _lane_names(streams: list[str]) -> tuple[str, list[str]]:
+    """What the lanes are (``"order"``) and each lane's label (``"123456"``).
+
+    Stream ids of the form ``<category>-<id>`` (``"order-123456"``) are drawn by their ids under their
+    category when they all share one, as EventStoreDB's ``$by_category`` projection reads them; any other
+    stream ids are drawn whole, as streams.
+    """
+    categories = {stream.partition("-")[0] for stream in streams}
+    if len(categories) == 1 and all("-" in stream for stream in streams):
+        return categories.pop(), [stream.partition("-")[2] for stream in streams]
+    return "stream", streams
+
+
+def _in_style_order(types: Iterable[str]) -> list[str]:
+    """Event types in legend order: the shop's in ``EVENT_STYLE``'s order, then any others by name."""
+    types = set(types)
+    return [name for name in EVENT_STYLE if name in types] + sorted(types - EVENT_STYLE.keys())
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+
+
 def _time_axis(ax: Any, label: str = "recorded at (UTC)") -> None:
     """Ticks that say what they mean (a date as 08-08, a time as 12:00, never "30 23:34"), and no
     offset label in the corner: the label under the axis says from when to when instead."""
@@ -203,7 +251,7 @@ def paint(markers: Any, later: list[bool]) -> None:
 
     Hollow, not only grey, so that "later" never depends on seeing colour.
     """
-    color = EVENT_STYLE[markers.get_label()]["color"]
+    color = style_of(markers.get_label())["color"]
     markers.set_facecolors(["white" if is_later else color for is_later in later])
     markers.set_edgecolors([LATER if is_later else color for is_later in later])
 
@@ -215,14 +263,14 @@ def timeline(
     highlight_until: int | None = None,
     max_lanes: int = 25,
 ) -> Figure:
-    """One lane per order, one marker per event at the time it was recorded.
+    """One lane per stream (per order, in the shop), one marker per event at the time it was recorded.
 
     ``window=(start, end)`` keeps the events recorded between the two, both
     included (Unix seconds, datetimes or ISO strings).  ``highlight_until`` is
     a time-travel cursor: later events are drawn hollow and grey.  It is a version when
     every event is from one stream, otherwise a position in the log.  With
-    more than ``max_lanes`` orders, the ``max_lanes`` placed last are drawn
-    and the title says so.  Events of one order too close in time to tell
+    more than ``max_lanes`` streams, the ``max_lanes`` begun last are drawn
+    and the title says so.  Events of one stream too close in time to tell
     apart (appended together, or paid in the minute it was placed) are
     spread across their lane.  When all the events share one time, the axis
     shows the hour either side of it.
@@ -232,7 +280,7 @@ def timeline(
     drawing the chart again (``widgets.TimeTravel`` does).
     """
     events = sorted(_require(events, "timeline"), key=lambda e: e.recorded_at)  # stable: log order kept
-    cursor = "version" if len({e.event.order_id for e in events}) == 1 else "position"
+    cursor = "version" if len({_stream(e) for e in events}) == 1 else "position"
     if highlight_until is not None and any(getattr(e, cursor) is None for e in events):
         raise ValueError(f"timeline: highlight_until needs the {cursor} of every event, and some have none")
     if window is not None:
@@ -242,16 +290,17 @@ def timeline(
         events = [e for e in events if start <= e.recorded_at <= end]
         if not events:
             raise ValueError(f"timeline: no events recorded between {to_datetime(start)} and {to_datetime(end)}")
-    orders = list(dict.fromkeys(e.event.order_id for e in events))  # in the order of their first event
-    lanes = {order_id: lane for lane, order_id in enumerate(orders[-max_lanes:])}
-    events = [e for e in events if e.event.order_id in lanes]
+    streams = list(dict.fromkeys(_stream(e) for e in events))  # in the order of their first event
+    lanes = {stream: lane for lane, stream in enumerate(streams[-max_lanes:])}
+    events = [e for e in events if _stream(e) in lanes]
+    kind, labels = _lane_names(list(lanes))
 
     fig, ax = _figure(height=min(MAX_HEIGHT, max(2.5, 1.6 + 0.19 * len(lanes))))
-    spans: dict[str, list[int]] = {}  # order id -> [first, last] recorded_at
+    spans: dict[str, list[int]] = {}  # stream id -> [first, last] recorded_at
     for e in events:
-        spans.setdefault(e.event.order_id, [e.recorded_at, e.recorded_at])[1] = e.recorded_at
-    for order_id, (first, last) in spans.items():
-        ax.plot([to_datetime(first), to_datetime(last)], [lanes[order_id]] * 2, color=LANE, zorder=1)
+        spans.setdefault(_stream(e), [e.recorded_at, e.recorded_at])[1] = e.recorded_at
+    for stream, (first, last) in spans.items():
+        ax.plot([to_datetime(first), to_datetime(last)], [lanes[stream]] * 2, color=LANE, zorder=1)
     if window is None:
         start, end = events[0].recorded_at, events[-1].recorded_at
     near = max(1, (end - start) // 40)  # closer than this (about a marker's width), markers would overlap
@@ -259,7 +308,7 @@ def timeline(
     points: dict[str, list[tuple[datetime, float, bool]]] = {}  # event type -> (x, y, later), in time order
     for e in events:
         index, size = groups[id(e)]
-        y = lanes[e.event.order_id] + (index - (size - 1) / 2) * min(0.2, 0.4 / size)  # near the lane line
+        y = lanes[_stream(e)] + (index - (size - 1) / 2) * min(0.2, 0.4 / size)  # near the lane line
         later = highlight_until is not None and getattr(e, cursor) > highlight_until
         points.setdefault(e.event_type, []).append((to_datetime(e.recorded_at), y, later))
     for event_type, drawn in points.items():
@@ -268,37 +317,37 @@ def timeline(
             xs,
             ys,
             s=70 if len(lanes) <= 10 else 36,
-            marker=EVENT_STYLE[event_type]["marker"],
+            marker=style_of(event_type)["marker"],
             label=event_type,
             zorder=2,
             linewidths=1.2,
         )
         paint(markers, list(laters))
 
-    ax.set_yticks(range(len(lanes)), list(lanes), fontsize=FONT)
-    ax.set_ylim(len(lanes) - 0.5, -0.5)  # first order at the top
-    ax.set_ylabel("order id")
+    ax.set_yticks(range(len(lanes)), labels, fontsize=FONT)
+    ax.set_ylim(len(lanes) - 0.5, -0.5)  # first stream at the top
+    ax.set_ylabel(f"{kind} id")
     if start == end:  # one moment: matplotlib alone would show years around it
         start, end = start - HOUR, end + HOUR
     margin = (end - start) // 20  # 5%, as matplotlib would have: keeps the markers on the edges whole
     ax.set_xlim(to_datetime(start - margin), to_datetime(end + margin))
     _time_axis(ax)
-    present = {e.event_type for e in events}
-    handles = [_marker(name, **style) for name, style in EVENT_STYLE.items() if name in present]
+    present = _in_style_order({e.event_type for e in events})
+    handles = [_marker(name, **style_of(name)) for name in present]
     if highlight_until is not None and any(getattr(e, cursor) > highlight_until for e in events):
         handles.append(_marker(f"after {cursor} {highlight_until}", LATER, "o", fill="white"))
-    handles.append(Line2D([], [], color=LANE, label="an order, first\nto last event"))
+    handles.append(Line2D([], [], color=LANE, label=f"{_a(kind)}, first\nto last event"))
     _legend(ax, handles)
     shown = (
-        f"the last {len(lanes)} of {len(orders)} orders"
-        if len(orders) > len(lanes)
-        else f"{len(lanes)} order{'s' * (len(lanes) != 1)}"
+        f"the last {len(lanes)} of {len(streams)} {kind}s"
+        if len(streams) > len(lanes)
+        else f"{len(lanes)} {kind}{'s' * (len(lanes) != 1)}"
     )
     ax.set_title(f"{len(events)} events in {shown}, a lane each")
-    types = ", ".join(name for name in EVENT_STYLE if name in present)
+    types = ", ".join(present)
     return describe(
         fig,
-        f"Timeline: {len(events)} events in {shown}, one lane per order, each event a marker at the time it "
+        f"Timeline: {len(events)} events in {shown}, one lane per {kind}, each event a marker at the time it "
         f"was recorded, from {_utc_label(events[0].recorded_at)} to {_utc_label(events[-1].recorded_at)} UTC. "
         f"Event types: {types}."
         + (f" Events after {cursor} {highlight_until} are hollow and grey." if highlight_until is not None else ""),
@@ -307,13 +356,13 @@ def timeline(
 
 def _close_together(events: list[Any], near: int) -> dict[int, tuple[int, int]]:
     """For each event (by ``id``), its place in its group and the group's size: a group is the
-    events of one order recorded within ``near`` seconds of the group's first."""
+    events of one stream recorded within ``near`` seconds of the group's first."""
     groups: list[list[Any]] = []
-    last: dict[str, list[Any]] = {}  # order id -> its current group
+    last: dict[str, list[Any]] = {}  # stream id -> its current group
     for e in events:  # in time order
-        group = last.get(e.event.order_id)
+        group = last.get(_stream(e))
         if group is None or e.recorded_at - group[0].recorded_at > near:
-            group = last[e.event.order_id] = []
+            group = last[_stream(e)] = []
             groups.append(group)
         group.append(e)
     return {id(e): (index, len(group)) for group in groups for index, e in enumerate(group)}
@@ -458,7 +507,7 @@ def store_activity(events: Iterable[Any], bucket: str = "1h") -> Figure:
             f"store_activity: {len(edges) - 1:,} buckets of {bucket} are too many to draw "
             f"(at most {MAX_BUCKETS:,}); choose a larger bucket"
         )
-    counts = counts.reindex(edges[:-1], fill_value=0)[[name for name in EVENT_STYLE if name in counts]]
+    counts = counts.reindex(edges[:-1], fill_value=0)[_in_style_order(counts)]
     tops = counts.cumsum(axis=1)  # each type stacked on the ones before it
 
     fig, ax = _figure(height=4.5)
@@ -468,10 +517,10 @@ def store_activity(events: Iterable[Any], bucket: str = "1h") -> Figure:
             mdates.date2num(edges.to_numpy()),
             baseline=tops[name] - counts[name],
             fill=True,
-            facecolor=EVENT_STYLE[name]["color"],
+            facecolor=style_of(name)["color"],
             edgecolor="0.15",
             linewidth=0.4,
-            hatch=HATCH[name],
+            hatch=HATCH.get(name, ""),
             label=name,
         )
     words = _duration(width)
@@ -614,10 +663,10 @@ _BOX = {
 
 
 def causation(events: Iterable[Any], attempts: Iterable[Any] = ()) -> Figure:
-    """One order as a swimlane: who caused what, in time order, top to bottom.
+    """One stream as a swimlane (one order, in the shop): who caused what, in time order, top to bottom.
 
-    Lanes: the commands sent to the shop, the events they recorded in the
-    order's stream, the refund process, and the payment provider.  Arrows
+    Lanes: the commands sent, the events they recorded in the stream and, when
+    the stream holds refunds, the refund process and the payment provider.  Arrows
     follow the causation: a command to each event it recorded (the events'
     ``causation_id``); a ``RefundCreated`` to the refund process, which asks
     the provider to pay out and, once paid, sends ``ConfirmRefund`` (command
@@ -628,18 +677,24 @@ def causation(events: Iterable[Any], attempts: Iterable[Any] = ()) -> Figure:
     shows the payout that succeeded, at the time its confirmation was recorded.
     """
     events = _require(events, "causation")
-    _one_order(events, "causation")
-    attempts = [a for a in attempts if a.order_id == events[0].event.order_id]
+    streams = sorted({_stream(e) for e in events})
+    if len(streams) > 1:
+        raise ValueError(f"causation draws one stream, but the events are from streams {', '.join(streams)}")
+    kind, (entity,) = _lane_names(streams)
+    stream_lane = f"{kind} stream"
+    attempts = [a for a in attempts if a.order_id == getattr(events[0].event, "order_id", None)]
+    refunds = bool(attempts) or any(e.event_type in ("RefundCreated", "RefundPaid") for e in events)
+    lanes = ("command", stream_lane, *LANES[2:]) if refunds else ("command", stream_lane)
     items: list[tuple[int, int, str, str, Any]] = []  # (time, rank, lane, label, key); rank orders one moment
     commands: dict[str, tuple[int, str]] = {}  # causation id -> (time, command name), from its events
     for e in events:
         time, name = commands.get(e.causation_id, (e.recorded_at, ""))
-        commands[e.causation_id] = (min(time, e.recorded_at), COMMAND_OF[e.event_type])
+        commands[e.causation_id] = (min(time, e.recorded_at), COMMAND_OF.get(e.event_type, "a command"))
     for command_id, (time, name) in commands.items():
         items.append((time, 1, "command", name, ("command", command_id)))
     paid_at = {}
     for e in events:
-        items.append((e.recorded_at, 2, "order stream", e.event_type, ("event", e.position or e.version)))
+        items.append((e.recorded_at, 2, stream_lane, e.event_type, ("event", e.position or e.version)))
         refund_id = getattr(e.event, "refund_id", None)
         if e.event_type == "RefundCreated":
             items.append((e.recorded_at, 3, "refund process", f"asks to pay\nout {refund_id}", ("process", refund_id)))
@@ -655,13 +710,13 @@ def causation(events: Iterable[Any], attempts: Iterable[Any] = ()) -> Figure:
             items.append((time, 0, "payment provider", f"pays out\n{refund_id}", ("attempt", refund_id, 1)))
     items.sort(key=lambda item: (item[0], item[1]))
     row = {item[4]: index for index, item in enumerate(items)}
-    column = {lane: index for index, lane in enumerate(LANES)}
+    column = {lane: index for index, lane in enumerate(lanes)}
 
     fig, ax = _figure(height=min(MAX_HEIGHT, 1.4 + 0.36 * len(items)))
     boxes = {}
     for index, (_time, _, lane, label, key) in enumerate(items):
-        if lane == "order stream":
-            style = EVENT_STYLE[label]
+        if lane == stream_lane:
+            style = style_of(label)
             box = {"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": style["color"], "linewidth": 2}
             ax.plot(
                 column[lane] + 0.42, index, linestyle="", marker=style["marker"], color=style["color"], markersize=8
@@ -698,19 +753,19 @@ def causation(events: Iterable[Any], attempts: Iterable[Any] = ()) -> Figure:
                 arrow(("attempt", refund_id, first), ("attempt", refund_id, then))
             arrow(("attempt", refund_id, tries[-1]), ("command", confirm_command_id(e.event.order_id, refund_id)))
 
-    ax.set_xticks(range(len(LANES)), LANES)
+    ax.set_xticks(range(len(lanes)), lanes)
     ax.xaxis.tick_top()
-    ax.set_xlim(-0.6, len(LANES) - 0.4)
+    ax.set_xlim(-0.6, len(lanes) - 0.4)
     ax.set_ylim(len(items) - 0.5, -0.5)  # time flows down
     times = [_utc_label(item[0]) for item in items]
     ax.set_yticks(range(len(items)), [t if i == 0 or t != times[i - 1] else "" for i, t in enumerate(times)])
     ax.set_ylabel("recorded at (UTC)")
     ax.set_xlabel("an arrow points from a cause to what it caused")
-    for x in range(1, len(LANES)):
+    for x in range(1, len(lanes)):
         ax.axvline(x - 0.5, color=LANE, linewidth=0.8)
     for side in ("right", "bottom"):
         ax.spines[side].set_visible(False)
-    ax.set_title(f"Order {events[0].event.order_id}: who caused what")
+    ax.set_title(f"{kind.capitalize()} {entity}: who caused what")
     return fig
 
 

@@ -1,7 +1,7 @@
 """The shop: the order domain, and the application service that handles its commands.
 
 ``ORDERS`` is the order domain as the engine is given it (``eventsim.domain``):
-the six order events, the order decider (``eventsim.order``), and one stream
+the six order events, the order decider (``eventsim.shop.order``), and one stream
 per order, ``"order-<order id>"``.  ``Shop`` is the engine's one application
 service (``eventsim.application``) for that domain: ``Shop.handle(command)``
 is the whole write path of CQRS, and the only one.
@@ -21,16 +21,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .application import Application, CommandIdReused
+from ..application import Application, CommandIdReused
+from ..ids import random_ids
+from ..store import RecordedEvent
 from .commands import CancelOrder, Command, RequestRefund
 from .events import DomainEvent
 from .history import state_at_version
-from .ids import random_ids
 from .order import ORDERS, OrderNotFound, OrderState
-from .store import RecordedEvent
 from .streams import order_id_of, stream_for
+from .upcasting import ASSUMED_CURRENCY, add_currency  # importing the shop adds its upcasters to UPCASTERS
 
-__all__ = ["ORDERS", "Shop", "CommandIdReused", "stream_for", "order_id_of", "compensate"]
+__all__ = [
+    "ASSUMED_CURRENCY",
+    "ORDERS",
+    "Shop",
+    "CommandIdReused",
+    "add_currency",
+    "stream_for",
+    "order_id_of",
+    "compensate",
+]
 
 
 class Shop(Application[Command, DomainEvent, OrderState]):

@@ -1,0 +1,1 @@
+"""What only the workbook needs: each notebook's exercise checks, widgets, charts and diagrams."""
