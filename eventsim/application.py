@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Generic
 
 from .clock import system_clock
@@ -123,7 +123,7 @@ class Application(Generic[C, E, S]):
             state, version = self.load(stream_id)
             if expected_version is not None and expected_version != version:
                 raise ConcurrencyError(stream_id, expected_version, version)
-            events = list(self.domain.decide(command, state))
+            events = self._decided(command, state)
             record = (
                 CommandRecord(command_id, wanted, stream_id, version + 1, version + len(events), causation_id)
                 if keep_record
@@ -148,6 +148,16 @@ class Application(Generic[C, E, S]):
             self._keep(stream_id, state, recorded[-1].version if recorded else version)
             return recorded
         raise AssertionError("unreachable")
+
+    def _decided(self, command: C, state: S) -> list[E]:
+        """``decide``'s events, as a list; a ``decide`` that returns anything else is named, with what it returned."""
+        events = self.domain.decide(command, state)
+        if isinstance(events, (str, bytes)) or not isinstance(events, Iterable):
+            raise TypeError(
+                f"{self.domain.name}: decide({type(command).__name__}, state) returned {events!r:.80}: decide returns "
+                f"a list of events (an empty list when nothing happens)"
+            )
+        return list(events)
 
     def _first_result(self, record: CommandRecord, wanted: str) -> list[RecordedEvent]:
         if record.fingerprint != wanted:

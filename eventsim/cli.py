@@ -129,7 +129,7 @@ def check_empty(url: str) -> None:
 
 
 def record_into(url: str, log: Iterable[Any]) -> Any:
-    """Record an already checked log into the empty store at ``url``, through the shop; return the store."""
+    """Copy an already checked log into the empty store at ``url``, as it was recorded; return the store."""
     check_empty(url)
     return copy_log(with_progress(log, f"recording into {shown(url)}"), make_store=partial(open_store, url))
 
@@ -354,7 +354,10 @@ def parser() -> argparse.ArgumentParser:
     trace_parser.add_argument("--db", metavar="URL", help="read the store at URL instead of a file")
     trace_parser.set_defaults(run=run_trace)
 
-    import_parser = commands.add_parser("import", help="load a log, every event as recorded, and summarise it")
+    import_parser = commands.add_parser(
+        "import",
+        help="load a log, every event as recorded (not the command records a log does not hold), and summarise it",
+    )
     import_parser.add_argument("events", metavar="EVENTS.jsonl", nargs="?")
     import_parser.add_argument(
         "--db", metavar="URL", help="with EVENTS.jsonl: an empty store to copy it into; alone: the store to summarise"

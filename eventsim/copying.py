@@ -90,16 +90,25 @@ def appends(log: Iterable[Any]) -> Iterator[list[Line]]:
         line = Line(getattr(logged, "line", None) or number, logged, event_id, stream_id)
         _check_line(line, previous, event_ids)
         previous = line
-        if group and not (
-            logged.causation_id is not None
-            and logged.causation_id == group[0].logged.causation_id
-            and line.stream_id == group[0].stream_id
-        ):
-            yield _checked(group)
+        if group and not _same_append(line, group[0]):
+            yield group
             group = []
         group.append(line)
     if group:
-        yield _checked(group)
+        yield group
+
+
+def _same_append(line: Line, first: Line) -> bool:
+    """Whether ``line`` was recorded in the append that recorded ``first``: one command's events share their
+    stream, causation, time, correlation and actor (two appends may share a causation id, never all five)."""
+    a, b = line.logged, first.logged
+    return a.causation_id is not None and (
+        a.causation_id,
+        line.stream_id,
+        a.recorded_at,
+        a.correlation_id,
+        a.actor,
+    ) == (b.causation_id, first.stream_id, b.recorded_at, b.correlation_id, b.actor)
 
 
 def _check_line(line: Line, previous: Line | None, event_ids: dict[str, int]) -> None:
@@ -121,19 +130,6 @@ def _check_line(line: Line, previous: Line | None, event_ids: dict[str, int]) ->
                 f"position {logged.position}, but line {previous.number} has position "
                 f"{before.position}: positions only increase (is the log out of order?)"
             )
-
-
-def _checked(group: list[Line]) -> list[Line]:
-    """One append: one time, one correlation id, one actor, and versions one after the other."""
-    first = group[0]
-    for line in group[1:]:
-        for attr, meaning in (("recorded_at", "timestamp"), ("correlation_id", "correlation id"), ("actor", "actor")):
-            if getattr(line.logged, attr) != getattr(first.logged, attr):
-                raise line.error(
-                    f"{meaning} {getattr(line.logged, attr)!r}, but line {first.number}, recorded with it "
-                    f"(causation id {first.logged.causation_id!r}), has {getattr(first.logged, attr)!r}"
-                )
-    return group
 
 
 class _LogIds:
@@ -165,6 +161,11 @@ def copy_log(
     clock = SimulatedClock()
     ids = _LogIds()
     store = make_store(clock=clock, ids=ids)
+    if len(store):
+        held = len(store)
+        if hasattr(store, "close"):
+            store.close()
+        raise ValueError(f"the store already holds {held:,} events: a log is copied into an empty store only")
     with collector_paused():
         _copy(appends(log), store, clock, ids)
     return store

@@ -142,8 +142,20 @@ class Domain(Generic[C, E, S]):
         return reduce(self.evolve, events, self.initial_state if state is None else state)
 
     def encode_state(self, state: S) -> str:
-        """The state as a snapshot keeps it: JSON text."""
-        return (self.state_to_json or _flat_state_to_json)(state)
+        """The state as a snapshot keeps it: JSON text.
+
+        Without a codec of the domain's own, only a state of ``initial_state``'s class is kept: the
+        schema fingerprints that class, and a state of another one could not be told apart from it.
+        """
+        if self.state_to_json is not None:
+            return self.state_to_json(state)
+        if type(state) is not type(self.initial_state):
+            raise TypeError(
+                f"a {type(state).__name__} state is not of initial_state's class "
+                f"({type(self.initial_state).__name__}): a snapshot of it needs the domain's own state_to_json "
+                f"and state_from_json"
+            )
+        return _flat_state_to_json(state)
 
     def decode_state(self, text: str) -> S:
         """The state a snapshot's text holds (``encode_state``'s inverse)."""

@@ -51,7 +51,6 @@ __all__ = [
     "MIN_TIMESTAMP",
     "EventFormatError",
     "LoggedEvent",
-    "dumps",
     "event_from_payload",
     "event_to_payload",
     "from_json",
@@ -365,9 +364,6 @@ def to_json(recorded: Any) -> str:
         (name, value) for name, (attr, _) in _ENVELOPE.items() if (value := getattr(recorded, attr, None)) is not None
     ]
     return "{" + ", ".join(f'"{name}": {_value(value)}' for name, value in parts) + "}"
-
-
-dumps = to_json
 
 
 def write_jsonl(events: Iterable[Any], path: str | Path) -> int:

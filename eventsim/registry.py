@@ -96,18 +96,46 @@ def _kind(cls: type, name: str, hint: Any) -> tuple[type, bool]:
     )
 
 
+#: Names a line of JSON gives the envelope, never an event's own field (``eventsim.jsonl`` writes them).
+RESERVED = frozenset(
+    {
+        "eventType",
+        "schemaVersion",
+        "timestamp",
+        "eventId",
+        "streamId",
+        "version",
+        "position",
+        "correlationId",
+        "causationId",
+        "actor",
+        "line",
+    }
+)
+
+
 def _fields(cls: type) -> tuple[Field, ...]:
     # Annotations written as text (``from __future__ import annotations``) name these kinds; a class
     # defined in a namespace that is not its module's (code run by exec) may not see them otherwise.
     hints = typing.get_type_hints(cls, localns={"Decimal": Decimal, "Optional": typing.Optional})
     fields = []
     for f in dataclasses.fields(cls):
+        if _camel(f.name) in RESERVED:
+            raise ValueError(
+                f"{cls.__name__}.{f.name}: {_camel(f.name)!r} is a name of the envelope every stored event has "
+                f"(when and where it was recorded), so an event's own field cannot use it; name it for the domain"
+            )
         kind, optional = _kind(cls, f.name, hints[f.name])
         required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
         if required and optional:
             required = False  # may be None, so may be absent from a payload
         fields.append(Field(f.name, _camel(f.name), kind, required))
     return tuple(fields)
+
+
+def _where(cls: type) -> str:
+    """A class as the registry tells them apart: the same name in another module is another type."""
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 class _Registry:
@@ -132,10 +160,11 @@ class _Registry:
         registered = EventType(cls, name, schema_version, _fields(cls))
         with self._lock:
             earlier = self._by_name.get(name)
-            if earlier is not None and earlier.cls.__qualname__ != cls.__qualname__:
+            if earlier is not None and _where(earlier.cls) != _where(cls):
                 raise ValueError(
-                    f"the event type name {name!r} is already registered for {earlier.cls.__qualname__}: "
-                    f"a stored event's name says what it is, so it names one type"
+                    f"the event type name {name!r} is already registered for {_where(earlier.cls)}, so "
+                    f"{_where(cls)} cannot take it: a stored event's name says what it is, so it names one type "
+                    f"(register yours under a name of its own: register_event(cls, name='...'))"
                 )
             self._by_name[name] = registered
             self._by_class[cls] = registered  # a class defined again (a cell run twice) is registered anew

@@ -193,8 +193,16 @@ class Snapshots:
         if snapshot.schema != domain.state_schema:  # the next snapshot the policy takes replaces it
             self.ignored += 1
             return None
+        try:
+            state = domain.decode_state(snapshot.state)
+        except Exception as error:  # noqa: BLE001 -- a cache that cannot be read must not fail a command
+            logger.warning(
+                "snapshot of %s at version %d ignored, it does not read: %r", stream_id, snapshot.version, error
+            )
+            self.ignored += 1
+            return None
         self._saved[stream_id] = snapshot.version
-        return domain.decode_state(snapshot.state), snapshot.version
+        return state, snapshot.version
 
     def consider(self, stream_id: str, state: Any, version: int, domain: Domain) -> bool:
         """Save a snapshot if the stream has grown by ``every`` events since the last one; say if it did.

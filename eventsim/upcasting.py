@@ -35,7 +35,6 @@ __all__ = [
     "SchemaVersionError",
     "Upcaster",
     "Upcasters",
-    "schema_version",
     "upcast",
 ]
 
@@ -214,14 +213,6 @@ def _keep_stated(step: Upcaster, stated: Payload, made: Mapping[str, Any]) -> No
 #: The one chain every reader goes through: the registry's current versions, and every domain's upcasters
 #: (a domain adds its own with ``UPCASTERS.add``, as ``eventsim.shop.upcasting`` does).
 UPCASTERS = Upcasters([])
-
-
-def schema_version(event_type: str) -> int:
-    """The schema version this code writes for ``event_type`` (a registered name; ``KeyError`` otherwise)."""
-    version = UPCASTERS.current_version(event_type)
-    if version is None:
-        raise KeyError(event_type)
-    return version
 
 
 def upcast(

@@ -24,7 +24,8 @@ from eventsim.copying import copy_log
 from eventsim.ids import SeededIds
 from eventsim.jsonl import iter_jsonl, loads, read_jsonl, to_json, write_jsonl
 from eventsim.registry import register_event
-from eventsim.snapshots import InMemorySnapshotStore, Snapshots, SQLiteSnapshotStore, load_state
+from eventsim.rule_check import check_log
+from eventsim.snapshots import InMemorySnapshotStore, Snapshot, Snapshots, SQLiteSnapshotStore, load_state
 from eventsim.store import ANY, NO_STREAM, InMemoryEventStore
 from eventsim.stores import StoreError, open_store
 from eventsim.stores.sql import row_checksum
@@ -203,8 +204,56 @@ def test_an_event_type_must_be_a_frozen_dataclass_of_exact_values():
 
     with pytest.raises(TypeError, match="must be a frozen dataclass"):
         register_event(Mutable)
-    with pytest.raises(ValueError, match="already registered for AccountOpened"):
+    with pytest.raises(ValueError, match="already registered for test_any_domain.AccountOpened"):
         register_event(MoneyDeposited, "AccountOpened")
+
+
+def test_a_learners_class_of_the_shops_name_is_refused_not_taken_for_the_shops():
+    """Failed before: only the qualified name was compared, so a learner's ``OrderCreated`` in a notebook
+    took the shop's type name without a word, and the shop's logs then read as the learner's class."""
+    import eventsim.shop  # noqa: F401 -- the shop's events are registered
+
+    namespace: dict = {"__name__": "__main__", "dataclass": dataclass}
+    exec("@dataclass(frozen=True)\nclass OrderCreated:\n    table_id: str\n    dish: str\n", namespace)
+    with pytest.raises(ValueError, match=r"'OrderCreated' is already registered for eventsim.shop.events.OrderCreated, "
+                                         r"so __main__.OrderCreated cannot take it"):
+        register_event(namespace["OrderCreated"])
+    assert read_jsonl(['{"eventType": "OrderCreated", "orderId": "1", "amount": 5, "timestamp": 1}'])[0].event.amount
+
+
+@pytest.mark.parametrize("field", ["timestamp", "version", "position", "actor", "event_id", "stream_id",
+                                   "event_type", "schema_version", "correlation_id", "causation_id", "line"])
+def test_a_field_named_as_the_envelope_is_refused_when_the_type_is_registered(field):
+    """Failed before: a ``version`` or ``timestamp`` field was stored, then written twice to a line (which the
+    reader refuses) and overwritten by the envelope's in the HTTP feed."""
+    cls = dataclasses.make_dataclass("Published", [("doc_id", str), (field, int)], frozen=True)
+    with pytest.raises(ValueError, match=rf"Published.{field}: .* is a name of the envelope"):
+        register_event(cls)
+
+
+def test_a_decide_that_does_not_return_a_list_is_named():
+    def decide_one(command, state):
+        return MoneyDeposited(command.account_id, command.amount)
+
+    single = Application(dataclasses.replace(BANK, decide=decide_one))
+    with pytest.raises(TypeError, match=r"bank: decide\(Deposit, state\) returned MoneyDeposited\(.*decide returns a list"):
+        single.handle(Deposit("A1", D(1)))
+    assert len(single.store) == 0
+
+
+def test_a_snapshot_of_a_state_not_of_initial_states_class_is_skipped_and_a_bad_one_never_fails_a_command():
+    """Failed before: a domain whose initial state is ``None`` saved snapshots of its ``Account`` states, and a
+    fresh service then failed every command on the stream while decoding them (TypeError)."""
+    nothing_yet = dataclasses.replace(BANK, initial_state=None, decide=lambda command, state: decide(command, state or Account()),
+                                      evolve=lambda state, event: evolve(state or Account(), event))
+    snapshot_store = InMemorySnapshotStore()
+    bank = Application(nothing_yet, snapshots=Snapshots(snapshot_store, every=1))
+    bank_story(bank)
+    assert snapshot_store.load("account-A1") is None  # not kept: its class is not initial_state's
+    snapshot_store.save(Snapshot("account-B2", 2, nothing_yet.state_schema, '{"not": "a state"}'))
+    fresh = Application(nothing_yet, bank.store, snapshots=Snapshots(snapshot_store))
+    fresh.handle(Deposit("B2", D(1)))
+    assert fresh.state("account-B2").balance == D(6) and fresh.snapshots.ignored == 1
 
 
 def test_a_cell_run_twice_registers_its_class_again_and_both_are_stored(make_store):
@@ -357,6 +406,30 @@ def test_the_charts_draw_this_domains_streams_as_lanes_and_its_causation():
         causation(bank.store.read_all())
 
 
+def test_the_rule_check_re_decides_this_domains_log_with_todays_rules_while_the_copy_folds_it():
+    """Last year's bank let accounts go overdrawn; today's refuses.  The copy folds the facts; the check names the line."""
+
+    def command_for(event, state):
+        match event:
+            case AccountOpened():
+                return Open(event.account_id, event.owner)
+            case MoneyDeposited():
+                return Deposit(event.account_id, event.amount)
+            case MoneyWithdrawn():
+                return Withdraw(event.account_id, event.amount, event.atm)
+        return Close(event.account_id)
+
+    store = InMemoryEventStore(clock=SimulatedClock(start=1_000, step=10), ids=SeededIds(4))
+    for n, event in enumerate([AccountOpened("A1", "ann"), MoneyDeposited("A1", D(10)), MoneyWithdrawn("A1", D(50))]):
+        store.append("account-A1", [event], causation_id=f"cmd-{n}")
+    log = read_jsonl(to_json(r) for r in store.read_all())
+    assert Application(BANK, copy_log(log)).state("account-A1").balance == D(-40)
+    assert [str(v) for v in check_log(log, BANK, command_for)] == ["line 3: MoneyWithdrawn: insufficient funds"]
+    looser = dataclasses.replace(BANK, decide=lambda command, state: decide(command, dataclasses.replace(
+        state, balance=state.balance + D(100))))  # an overdraft of 100 allowed
+    assert check_log(log, looser, command_for) == []
+
+
 def test_json_lines_check_each_field_of_this_domain_naming_line_and_field():
     bad = '{"eventType": "MoneyWithdrawn", "accountId": "A1", "amount": 1, "attempt": "two", "timestamp": 5}'
     with pytest.raises(ValueError, match="line 1: MoneyWithdrawn: field 'attempt': must be a whole number"):
@@ -411,7 +484,8 @@ def test_snapshots_of_this_domain_are_used_and_a_stale_shape_is_ignored(kind, tm
     Changed = dataclasses.make_dataclass("Account", [("opened", bool, False), ("vip", bool, False)], frozen=True)
     changed = dataclasses.replace(BANK, initial_state=Changed(), state_schema="")
     assert changed.state_schema != BANK.state_schema
-    assert load_state(changed, bank.store, "account-A1", fresh) is not None and fresh.ignored == 1
+    events = [r.event for r in bank.store.read_stream("account-A1")]
+    assert load_state(changed, bank.store, "account-A1", fresh) == changed.fold(events) and fresh.ignored == 1
 
 
 def test_the_projection_runner_folds_this_domain_from_every_store_and_keeps_its_checkpoint(make_store):
@@ -435,11 +509,22 @@ def test_the_http_event_feed_serves_this_domains_events():
     from eventsim.shop import Shop
 
     shop = Shop(InMemoryEventStore(clock=SimulatedClock(start=1_000)))
-    bank_story(Application(BANK, shop.store))
+    bank = Application(BANK, shop.store)
+    bank_story(bank)
+    bank.handle(Deposit("B2", D("0.0125")))  # finer than a cent: a rate, a fuel price
     with TestClient(create_app(shop)) as client:
         feed = client.get("/events").json()["events"]
+        stream = client.get("/streams/account-B2/events").json()
+        missing = client.get("/streams/account-Z9/events")
+        bad = client.get(f"/streams/{'x' * 101}/events")
     assert [e["eventType"] for e in feed][:3] == ["AccountOpened", "MoneyDeposited", "MoneyWithdrawn"]
     assert feed[2]["atm"] is True and feed[1]["amount"] == "100.10"
+    # failed before: no streamId in the feed, no stream's events, and 0.0125 rounded to "0.01" without a word
+    assert [e["streamId"] for e in feed][:4] == ["account-A1"] * 3 + ["account-B2"]
+    assert stream["streamId"] == "account-B2" and [e["version"] for e in stream["events"]] == [1, 2, 3]
+    assert stream["events"][-1]["amount"] == "0.0125" and feed[-1]["amount"] == "0.0125"
+    assert missing.status_code == 404 and "no stream account-Z9" in missing.json()["detail"]
+    assert bad.status_code == 422 and bad.json()["field"] == "streamId"
 
 
 # --- properties ------------------------------------------------------------------------------
@@ -455,7 +540,7 @@ commands = st.lists(st.one_of(
 @settings(deadline=None, max_examples=60)
 @given(commands)
 def test_rebuilding_equals_the_state_kept_command_by_command_and_a_copy_folds_alike(sequence):
-    bank = Application(BANK, InMemoryEventStore(clock=SimulatedClock(start=1_000)), cache_size=1)
+    bank = Application(BANK, InMemoryEventStore(clock=SimulatedClock(start=1_000)))  # states kept in its cache
     for command in sequence:
         try:
             bank.handle(command)

@@ -436,7 +436,8 @@ def test_the_openapi_schema_documents_every_route_header_and_error(client):
                 ("post", "/orders/{orderId}/refunds/{refundId}/payout"), ("post", "/orders/{orderId}/cancellation"),
                 ("post", "/orders/{orderId}/shipment")}
     queries = {("get", "/orders"), ("get", "/orders/{orderId}"), ("get", "/orders/{orderId}/events"),
-               ("get", "/orders/{orderId}/state"), ("get", "/events"), ("get", "/revenue/daily")}
+               ("get", "/orders/{orderId}/state"), ("get", "/events"), ("get", "/streams/{streamId}/events"),
+               ("get", "/revenue/daily")}
     documented = {(method, path) for path, operations in schema["paths"].items() for method in operations}
     assert documented == commands | queries
     for method, path in commands:

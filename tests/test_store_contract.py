@@ -238,18 +238,18 @@ def test_an_expected_version_of_the_wrong_type_is_a_type_error(make_store, expec
 
 # --- atomicity ---------------------------------------------------------------------------
 
-def test_a_batch_with_something_that_is_not_an_event_records_nothing(make_store):
+def test_a_batch_with_something_that_is_not_an_event_records_nothing(make_store, kit):
     store = make_store()
     with pytest.raises(TypeError):
-        store.append("a", [OrderCreated("o1", D(1)), {"eventType": "OrderPaid", "orderId": "o1"}])
+        store.append("a", [kit.events(1)[0], {"eventType": "OrderPaid", "orderId": "o1"}])
     assert store.read_all() == [] and store.stream_ids() == []
 
 
-def test_append_is_all_or_nothing_when_the_events_fail_half_way(make_store):
+def test_append_is_all_or_nothing_when_the_events_fail_half_way(make_store, kit):
     store = make_store()
 
     def events():
-        yield OrderCreated("o1", D(1))
+        yield kit.events(1)[0]
         raise RuntimeError("the producer broke")
 
     with pytest.raises(RuntimeError):
@@ -411,7 +411,7 @@ def test_a_subscription_its_handler_closes_receives_nothing_more_of_the_page(mak
     assert seen == [1] and not subscription.active
 
 
-def test_a_slow_subscriber_does_not_delay_writers_on_other_threads(make_store):
+def test_a_slow_subscriber_does_not_delay_writers_on_other_threads(make_store, kit):
     store = make_store()
     entered, release = threading.Event(), threading.Event()
 
@@ -420,25 +420,25 @@ def test_a_slow_subscriber_does_not_delay_writers_on_other_threads(make_store):
         release.wait(5)
 
     store.subscribe(slow)
-    first = threading.Thread(target=store.append, args=("order-A", [OrderCreated("A", D(1))]))
+    first = threading.Thread(target=store.append, args=("order-A", kit.events(1)[:1]))
     first.start()
     assert entered.wait(5)
     started = time.perf_counter()
-    store.append("order-B", [OrderCreated("B", D(1))])  # another stream, while the subscriber works
+    store.append("order-B", kit.events(2)[:1])  # another stream, while the subscriber works
     assert time.perf_counter() - started < 0.5
     release.set()
     first.join(5)
     assert store.subscriptions[0].position == 2  # the busy thread delivered the second event too
 
 
-def test_an_interrupt_in_a_subscriber_does_not_make_a_committed_append_look_failed(make_store):
+def test_an_interrupt_in_a_subscriber_does_not_make_a_committed_append_look_failed(make_store, kit):
     store = make_store()
 
     def interrupted(recorded):
         raise KeyboardInterrupt
 
     subscription = store.subscribe(interrupted)
-    recorded = store.append("order-A", [OrderCreated("A", D(1))])
+    recorded = store.append("order-A", kit.events(1)[:1])
     assert [r.position for r in recorded] == [1] and len(store) == 1
     assert isinstance(subscription.error, KeyboardInterrupt) and subscription.position == 0
 

@@ -9,7 +9,7 @@ from eventsim.jsonl import EventFormatError, read_jsonl, to_json
 from eventsim.shop.events import EVENT_TYPES, OrderCreated, OrderPaid, RefundCreated
 from eventsim.shop.order import fold
 from eventsim.shop.upcasting import ASSUMED_CURRENCY, add_currency
-from eventsim.upcasting import UPCASTERS, SchemaVersionError, Upcaster, Upcasters, schema_version, upcast
+from eventsim.upcasting import UPCASTERS, SchemaVersionError, Upcaster, Upcasters, upcast
 
 #: The seed's log, as the issue gives it: three events of order 123456, no currency, no versions.
 SEED = (
@@ -68,7 +68,7 @@ def test_a_schema_version_that_is_not_a_version_is_refused(version):
 
 
 def test_types_without_upcasters_are_at_version_1_and_pass_through_untouched():
-    assert {name: schema_version(name) for name in EVENT_TYPES} == {
+    assert {name: UPCASTERS.current_version(name) for name in EVENT_TYPES} == {
         **dict.fromkeys(EVENT_TYPES, 1), "OrderCreated": 2}
     payload = {"orderId": "1"}
     assert upcast("OrderPaid", 1, payload) == ("OrderPaid", {"orderId": "1"})

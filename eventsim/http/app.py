@@ -21,7 +21,10 @@ HTTP's own mechanisms carry the event-sourcing ideas:
 * ``HEAD`` answers wherever ``GET`` does, with the same headers and no body;
 * the position in a command's response, sent back as ``minPosition``, is
   read-your-writes against read models that a worker keeps up to date a
-  moment later (eventually consistent).
+  moment later (eventually consistent);
+* ``GET /events`` (the global feed) and ``GET /streams/{streamId}/events``
+  serve the events of every domain the store holds, not only the shop's:
+  each with its ``streamId``, and its ``schemaVersion`` when not the first.
 
 Bodies are JSON in the seed article's camelCase.  Money goes out as exact
 decimal strings (``"100.00"``) and comes in as a JSON number or such a string;
@@ -39,7 +42,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import fields
-from decimal import Decimal
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 from functools import cache
 from itertools import islice
 from typing import Annotated, Any
@@ -54,8 +57,9 @@ from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..clock import to_timestamp
-from ..ids import MAX_ID_LENGTH, check_id, check_text
+from ..ids import MAX_ID_LENGTH, check_id, check_stream_id, check_text
 from ..money import to_money
+from ..registry import event_type
 from ..shop import CommandIdReused, Shop
 from ..shop.commands import (
     CancelOrder,
@@ -206,8 +210,14 @@ def invalid(field: str, detail: str, *, where: str = "body", status: int | None 
 
 
 def money(amount: Decimal) -> str:
-    """Money for JSON: an exact decimal string to the cent (a JSON number reads back as a float)."""
-    return format(amount.quantize(CENT), "f")
+    """A Decimal for JSON: an exact decimal string (a JSON number reads back as a float), to the cent
+    at least (``"100.00"``); one with finer digits (a rate, say) keeps them all, never rounded."""
+    if amount.as_tuple().exponent < -2:  # type: ignore[operator]  # finite: a store holds no NaN
+        return format(amount, "f")
+    return format(amount.quantize(CENT, context=_WIDE), "f")
+
+
+_WIDE = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)  # quantizing never fails for want of digits
 
 
 @cache  # a handful of field names, converted for every event of every response
@@ -216,14 +226,20 @@ def _camel(name: str) -> str:
 
 
 def event_json(recorded: RecordedEvent) -> dict[str, Any]:
-    """A recorded event in the seed's JSON shape, plus its envelope; money as strings."""
+    """A recorded event of any domain in the seed's JSON shape, plus its envelope; Decimals as exact strings."""
     body: dict[str, Any] = {"eventType": recorded.event_type}
     for f in fields(recorded.event):
         value = getattr(recorded.event, f.name)
         if value is not None:
             body[_camel(f.name)] = money(value) if isinstance(value, Decimal) else value
+    if (schema_version := event_type(recorded.event).schema_version) != 1:  # absent means 1, as in a JSON line
+        body["schemaVersion"] = schema_version
     body.update(
-        timestamp=recorded.recorded_at, eventId=recorded.event_id, version=recorded.version, position=recorded.position
+        timestamp=recorded.recorded_at,
+        eventId=recorded.event_id,
+        streamId=recorded.stream_id,
+        version=recorded.version,
+        position=recorded.position,
     )
     for name in ("correlation_id", "causation_id", "actor"):
         if getattr(recorded, name) is not None:
@@ -992,6 +1008,22 @@ def create_app(
         """The global feed, in position order: what another service follows (positions may have gaps)."""
         events = store.read_all(after + 1, limit)
         return JSONResponse({"events": [event_json(r) for r in events], "lastPosition": store.last_position})
+
+    @app.get(
+        "/streams/{streamId}/events", tags=["queries"], **schemas.query_docs(schemas.StreamEvents, read_model=False)
+    )
+    def get_stream_events(
+        stream_id: Annotated[str, Path(alias="streamId", min_length=1, description="A stream's id, e.g. order-123456")],
+    ) -> JSONResponse:
+        """One stream's events, of any domain the store holds, oldest first: what its aggregate folds."""
+        try:
+            check_stream_id(stream_id)
+        except (TypeError, ValueError) as error:
+            raise invalid("streamId", str(error), where="path") from None
+        events = store.read_stream(stream_id)
+        if not events:
+            raise Problem(404, "not-found", "No such resource", f"no stream {stream_id}", streamId=stream_id)
+        return JSONResponse({"streamId": stream_id, "events": [event_json(r) for r in events]})
 
     @app.get("/revenue/daily", tags=["queries"], **schemas.query_docs(schemas.DailyRevenueOut))
     def daily_revenue(min_position: MinPosition = None) -> JSONResponse:

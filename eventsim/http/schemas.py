@@ -50,22 +50,35 @@ def _money(*default: None) -> Any:
     return Field(*default, pattern=r"^-?\d+\.\d{2}$", examples=["100.00"], description="exact, to the cent")
 
 
-class Event(BaseModel):
-    """A recorded event in the seed's JSON shape, with its envelope."""
+class AnyEvent(BaseModel):
+    """A recorded event of any domain the store holds: its own fields in camelCase (Decimals as exact strings),
+    then its envelope.  ``schemaVersion`` is absent for version 1, as in a JSON line."""
+
+    model_config = ConfigDict(extra="allow")
+
+    eventType: str = Field(description="Its registered type name")
+    schemaVersion: int | None = Field(None, ge=2, description="The shape of its fields, when not the first")
+    timestamp: int = Field(description="Unix seconds")
+    eventId: str
+    streamId: str
+    version: int = Field(ge=1, description="Its place in its stream")
+    position: int = Field(ge=1, description="Its place in the global log")
+    correlationId: str | None = None
+    causationId: str | None = Field(None, description="The id of the message that caused it")
+    actor: str | None = None
+
+
+class Event(AnyEvent):
+    """An order's event in the seed's JSON shape, with its envelope."""
 
     eventType: str = Field(json_schema_extra={"enum": list(EVENT_TYPES)})
     orderId: str
     amount: str | None = _money(None)
+    currency: str | None = None
     customerId: str | None = None
     refundId: str | None = None
     reason: str | None = None
-    timestamp: int = Field(description="Unix seconds")
-    eventId: str
     version: int = Field(ge=1, description="Its place in the order's stream")
-    position: int = Field(ge=1, description="Its place in the global log")
-    correlationId: str | None = None
-    causationId: str | None = Field(None, description="The id of the command that recorded it")
-    actor: str | None = None
 
 
 class CommandResult(BaseModel):
@@ -140,8 +153,13 @@ class OrderStateOut(BaseModel):
     refunds: list[RefundState]
 
 
+class StreamEvents(BaseModel):
+    streamId: str
+    events: list[AnyEvent]
+
+
 class EventFeed(BaseModel):
-    events: list[Event]
+    events: list[AnyEvent]
     lastPosition: int = Field(description="The position of the newest event in the store")
 
 
