@@ -31,7 +31,11 @@ Two modes, switchable at any time with ``runner.mode = ...``:
   job would.
 
 Delivery may repeat an event (at-least-once): ``handle`` ignores an event at
-or before the checkpoint, so a repeat changes nothing.
+or before the checkpoint, so a repeat changes nothing.  That deduplicates one
+feed delivered in position order, as the store's subscription is; handed a
+later position first, the runner would then drop the earlier one.  A feed that
+reorders (a broker's partitions, a retry queue) needs the ids of the events
+applied: an inbox (notebooks 5 and 8c).
 """
 
 from __future__ import annotations

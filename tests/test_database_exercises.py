@@ -12,11 +12,15 @@ from eventsim.shop.commands import PayOrder, PlaceOrder, RequestRefund, ShipOrde
 from eventsim.shop.sql_read_models import read_sql
 from eventsim.stores import open_store
 from eventsim.workbook.database_exercises import (
+    AS_STORED,
     BUS,
     STORE,
     TASKS,
+    TRANSLATED,
+    UPCAST,
     check_checkpoint_after_crash,
     check_event_counts,
+    check_public_consumer,
     check_store_or_bus,
 )
 
@@ -132,17 +136,27 @@ def test_8_2_solution_and_placeholder(capsys):
 
 
 def test_8_3_every_wrong_classification_gets_its_own_hint(capsys):
-    assert reported(check_store_or_bus, dict(TASKS), capsys=capsys).startswith("✅")
+    assert reported(check_store_or_bus, dict(TASKS), TRANSLATED, capsys=capsys).startswith("✅")
     for task, where in TASKS.items():  # the hint explains both places, and never names the one task off
-        out = reported(check_store_or_bus, TASKS | {task: BUS if where == STORE else STORE}, capsys=capsys)
+        out = reported(check_store_or_bus, TASKS | {task: BUS if where == STORE else STORE}, TRANSLATED, capsys=capsys)
         assert out.startswith("❌ Exercise 8.3") and repr(task) not in out and "1 of the 4 tasks" in out
         assert "append-if-at-version-N" in out and "outbox" in out
-    assert "keep the dictionary" in reported(check_store_or_bus, {"x": STORE}, capsys=capsys)
-    assert "STORE or BUS" in reported(check_store_or_bus, dict.fromkeys(TASKS, "kafka"), capsys=capsys)
+    assert "keep the dictionary" in reported(check_store_or_bus, {"x": STORE}, TRANSLATED, capsys=capsys)
+    assert "STORE or BUS" in reported(check_store_or_bus, dict.fromkeys(TASKS, "kafka"), TRANSLATED, capsys=capsys)
     for typed in ("STORE", "store", "BUS"):
-        out = reported(check_store_or_bus, TASKS | {next(iter(TASKS)): typed}, capsys=capsys)
+        out = reported(check_store_or_bus, TASKS | {next(iter(TASKS)): typed}, TRANSLATED, capsys=capsys)
         assert out.startswith("❌ Exercise 8.3") and f"the text {typed!r}, in quotes" in out
-    assert "not answered yet" in reported(check_store_or_bus, dict.fromkeys(TASKS, ...), capsys=capsys)
+    assert "not answered yet" in reported(check_store_or_bus, dict.fromkeys(TASKS, ...), TRANSLATED, capsys=capsys)
+    assert "not answered yet" in reported(check_store_or_bus, dict(TASKS), ..., capsys=capsys)
+
+
+def test_8_3_publishing_domain_events_is_refused_with_the_reason(capsys):
+    stored = reported(check_store_or_bus, dict(TASKS), AS_STORED, capsys=capsys)
+    assert stored.startswith("❌ Exercise 8.3") and "contract" in stored
+    upcast = reported(check_store_or_bus, dict(TASKS), UPCAST, capsys=capsys)
+    assert upcast.startswith("❌ Exercise 8.3") and "today's shape" in upcast
+    for typed in ("TRANSLATED", BUS):
+        assert reported(check_store_or_bus, dict(TASKS), typed, capsys=capsys).startswith("❌ Exercise 8.3")
 
 
 def test_8_3_the_analytics_task_says_why_a_subscription_on_our_store_is_out():

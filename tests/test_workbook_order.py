@@ -27,6 +27,7 @@ TAUGHT = {
         "to_json", "loads", "EventFormatError", "lifecycle_table", "lifecycle_diagram", "simulate", "SimulationConfig", "SimulationPanel",
         "timeline",
     },
+    "modelling_events": {"event_model_diagram"},
     "storing_events": {
         "InMemoryEventStore", "RecordedEvent", "stream_for", "order_id_of", "NO_STREAM", "ANY", "ConcurrencyError",
         "ConcurrencyRace", "log_diagram",
@@ -48,6 +49,7 @@ TAUGHT = {
         "Snapshots", "InMemorySnapshotStore",
     },
     "from_memory_to_a_database": {"SQLReadModels", "read_sql", "crash_diagram", "checkpoint_diagram", "StoreError"},
+    "partitions_and_public_events": {"Topic", "Consumer", "COMPACT", "OffsetOutOfRange", "partitions_diagram"},
     "cqrs_over_http": {"create_app", "start", "LoseResponses", "if_match_diagram", "min_position_diagram"},
     "living_with_events": {
         "Upcaster", "Upcasters", "UPCASTERS", "add_currency", "SchemaVersionError", "read_jsonl", "write_jsonl",
@@ -55,6 +57,7 @@ TAUGHT = {
         "state_from_json", "load_state", "PersonalData", "Vault", "SQLiteKeyStore", "personal_data_rows", "trace_rows",
         "upcaster_diagram", "crypto_shredding_diagram",
     },
+    "projections_in_production": {"BlueGreen", "CatchUpSubscription", "LiveFeed"},
     "designing_with_events": set(),
     "recap": set(),
 }

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import deque
 from decimal import Decimal
+from typing import NamedTuple
 
 from ..registry import event_type_name
 from ..shop.commands import CancelOrder, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund, ShipOrder
@@ -30,12 +31,18 @@ from ..shop.streams import stream_for
 from ..store import InMemoryEventStore
 
 __all__ = [
+    "AUTOMATION",
     "REFUND_LANES",
+    "STATE_CHANGE",
+    "STATE_VIEW",
+    "TRANSLATION",
+    "Slice",
     "box_diagram",
     "checkpoint_diagram",
     "crash_diagram",
     "crypto_shredding_diagram",
     "decider_diagram",
+    "event_model_diagram",
     "if_match_diagram",
     "lifecycle_diagram",
     "lifecycle_edges",
@@ -43,7 +50,9 @@ __all__ = [
     "lifecycle_table",
     "log_diagram",
     "min_position_diagram",
+    "order_event_model",
     "overview",
+    "partitions_diagram",
     "refund_messages",
     "sequence_diagram",
     "upcaster_diagram",
@@ -274,18 +283,20 @@ def box_diagram(
     size: tuple[float, float] = (7.5, 3.2),
     bends: dict[tuple[str, str], float] | None = None,
     stores: frozenset[str] = frozenset(),
+    fills: dict[str, str] | None = None,
 ):
     """Boxes at grid places joined by labelled arrows: a flowchart as a matplotlib figure.
 
     ``nodes`` maps a key to ``(x, y, label)`` (y grows down the page), ``edges`` are ``(from, to,
     label)``; ``bends`` curves an arrow (the ``arc3`` radius) that would cross a box; the keys in
-    ``stores`` are drawn as rounded boxes, the rest square.  ``alt`` is the figure's text alternative.
+    ``stores`` are drawn as rounded boxes, the rest square; ``fills`` colours a box (an event model's
+    colours).  ``alt`` is the figure's text alternative.
     """
     import matplotlib.pyplot as plt
 
     from .charts import FONT, describe
 
-    bends = bends or {}
+    bends, fills = bends or {}, fills or {}
     figure, axes = plt.subplots(figsize=size)
     boxes = {}
     for key, (x, y, label) in nodes.items():
@@ -299,7 +310,7 @@ def box_diagram(
             zorder=3,
             bbox={
                 "boxstyle": "round,pad=0.4" if key in stores else "square,pad=0.4",
-                "facecolor": "#e8eef7" if key in stores else "white",
+                "facecolor": fills.get(key, "#e8eef7" if key in stores else "white"),
                 "edgecolor": "#1f3b73",
             },
         )
@@ -498,6 +509,119 @@ def lifecycle_diagram():
     return figure
 
 
+# --- the order flow as an event model (notebook 1b) ----------------------------
+
+STATE_CHANGE, STATE_VIEW, AUTOMATION, TRANSLATION = "state change", "state view", "automation", "translation"
+
+
+class Slice(NamedTuple):
+    """One column of an event model: a pattern, who or what starts it, its command or read model, its events.
+
+    ``events`` are the events a state change (or translation) records, or those a read model reads."""
+
+    pattern: str
+    trigger: str
+    step: str
+    events: tuple[str, ...]
+
+
+def order_event_model() -> list[Slice]:
+    """The order flow as Event Modeling draws it, one slice per column, left to right in time.
+
+    The events of each state change are not written here: each command is run through ``decide``, on the
+    state the slices before it left, so the picture records what the rules record."""
+    state = initial_state
+    slices: list[Slice] = []
+
+    def change(pattern: str, trigger: str, command) -> None:
+        nonlocal state
+        events = decide(command, state)
+        state = fold(events, state)
+        slices.append(Slice(pattern, trigger, type(command).__name__, tuple(event_type_name(e) for e in events)))
+
+    change(STATE_CHANGE, "checkout\n(customer)", PlaceOrder("1", _AMOUNT))
+    change(STATE_CHANGE, "order page\n(customer)", PayOrder("1", _AMOUNT))
+    slices.append(Slice(STATE_VIEW, "clerk's\nscreen", "paid orders\nto ship", ("OrderPaid", "OrderShipped")))
+    change(STATE_CHANGE, "clerk's\nscreen", ShipOrder("1"))
+    change(STATE_CHANGE, "returns page\n(customer)", RequestRefund("1", _PART))
+    slices.append(Slice(AUTOMATION, "⚙ refund\nprocess", "refunds to\npay out", ("RefundCreated", "RefundPaid")))
+    (refund,) = state.unpaid_refunds()
+    change(TRANSLATION, "payment\nprovider", ConfirmRefund("1", refund.refund_id))
+    return slices
+
+
+#: Event Modeling's colours: commands blue, read models green, events orange.
+_COMMAND, _VIEW, _EVENT = "#cfe0fc", "#d3f0d8", "#fdd9b0"
+
+
+def event_model_diagram():
+    """Notebook 1b: the order flow as an event model, in three lanes and one slice per column."""
+    from .charts import FONT
+
+    slices = order_event_model()
+    nodes: dict[str, Node] = {}
+    edges: list[tuple[str, str, str]] = []
+    fills: dict[str, str] = {}
+    views = frozenset(f"step{i}" for i, s in enumerate(slices) if s.pattern in (STATE_VIEW, AUTOMATION))
+    recorded_at: dict[str, str] = {}  # event type -> the key of the box that drew it, for views to read
+    for i, piece in enumerate(slices):
+        x, trigger, step = 1.75 * i, f"trigger{i}", f"step{i}"
+        nodes[step] = (x, 1.5, piece.step)
+        fills[step] = _VIEW if step in views else _COMMAND
+        if piece.pattern in (STATE_CHANGE, TRANSLATION):
+            if i and slices[i - 1].pattern == STATE_VIEW and slices[i - 1].trigger == piece.trigger:
+                trigger = f"trigger{i - 1}"  # the screen the view showed is where the command is sent from
+            else:
+                nodes[trigger] = (x, 0, piece.trigger)
+            edges.append((trigger, step, ""))
+            for n, name in enumerate(piece.events):
+                event = f"event{i}.{n}"
+                nodes[event], fills[event] = (x, 3.0 + 0.9 * n, name), _EVENT
+                recorded_at[name] = event
+                edges.append((step, event, ""))
+        else:
+            shown = (x + 0.85, 0, piece.trigger) if piece.pattern == STATE_VIEW else (x, 0, piece.trigger)
+            nodes[trigger] = shown
+            edges += [(recorded_at[name], step, "") for name in piece.events if name in recorded_at]
+            edges.append((step, trigger, ""))
+    automation = next(i for i, piece in enumerate(slices) if piece.pattern == AUTOMATION)
+    edges.append((f"trigger{automation}", f"trigger{automation + 1}", "pay out"))
+    verbs = {True: ("sends", "records"), False: ("reads", "reads")}
+    described = [
+        f"{piece.pattern}: {piece.trigger} {verbs[piece.pattern in (STATE_CHANGE, TRANSLATION)][0]} {piece.step}, "
+        f"which {verbs[piece.pattern in (STATE_CHANGE, TRANSLATION)][1]} {' and '.join(piece.events)}"
+        for piece in slices
+    ]
+    alt = (
+        "The order flow as an event model, time running left to right: "
+        + "; ".join(described).replace("\n", " ")
+        + ". The refund process pays out through the payment provider."
+    )
+    figure = box_diagram(
+        nodes,
+        edges,
+        "The order flow as an event model (time runs left to right)",
+        alt,
+        size=(10.5, 4.6),
+        stores=views,
+        fills=fills,
+    )
+    axes = figure.axes[0]
+    left, right = axes.get_xlim()
+    axes.set_xlim(left - 1.3, right)
+    top, bottom = axes.get_ylim()
+    axes.set_ylim(top, bottom - 0.5)
+    for y, lane in (
+        (0, "people,\nscreens,\nprocesses"),
+        (1.5, "commands\n(blue), read\nmodels (green)"),
+        (3.0, "events\n(orange)"),
+    ):
+        axes.text(left - 1.25, y, lane, fontsize=FONT - 1, va="center", ha="left", style="italic", color="#555555")
+    for i, piece in enumerate(slices):
+        axes.text(1.75 * i, -0.85, piece.pattern, fontsize=FONT - 1, ha="center", weight="bold", color="#1f3b73")
+    return figure
+
+
 # --- pictures for notebooks 8, 9 and 10 ----------------------------------------
 
 
@@ -614,3 +738,48 @@ def crypto_shredding_diagram():
         "Crypto-shredding: forget a customer, keep the log",
         {1: "the log holds only sealed text", 6: "the facts stay; her data cannot be read by anyone"},
     )
+
+
+def partitions_diagram(topic, consumer, label=None):
+    """Notebook 8c: a topic's partitions as rows of messages, and where a consumer's checkpoint is in each.
+
+    Drawn from the model itself (``eventsim.workbook.partitions``): one row per partition, one box per message still
+    kept (its offset and key, and under them ``label(message)``), coloured by key; a red line before the
+    consumer's committed offset in each row.  Messages left of it are done, the rest are still to read.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    from .charts import FONT, WIDTH, describe
+
+    label = label or (lambda message: "")
+    keys = sorted({m.key for m in topic.messages()})
+    colours = dict(zip(keys, ["#dbe7f6", "#fbe3c8", "#d8efd9", "#f3d6e4", "#e6e0f3", "#f6f0c4"] * len(keys)))
+    width = max([topic.end_offset(p) for p in range(topic.partitions)] + [4])
+    figure, axes = plt.subplots(figsize=(WIDTH, 0.8 + 0.95 * topic.partitions))
+    rows = []
+    for p in range(topic.partitions):
+        y = topic.partitions - 1 - p
+        axes.text(-0.15, y, f"partition {p}", ha="right", va="center", fontsize=FONT, weight="bold")
+        kept = topic.read(p, topic.log_start(p))
+        for m in kept:
+            axes.add_patch(
+                Rectangle((m.offset + 0.04, y - 0.32), 0.92, 0.64, facecolor=colours[m.key], edgecolor="#1f3b73")
+            )
+            axes.text(m.offset + 0.5, y, f"{m.offset} · {m.key}\n{label(m)}", ha="center", va="center", fontsize=FONT)
+        committed = consumer.committed[p]
+        axes.plot([committed] * 2, [y - 0.42, y + 0.42], color="#b00020", linewidth=3)
+        axes.text(committed + 0.05, y + 0.36, f"committed: {committed}", fontsize=FONT, color="#b00020")
+        done = sum(m.offset < committed for m in kept)
+        offsets = ", ".join(f"{m.offset} ({m.key} {label(m)})".replace(" )", ")") for m in kept)
+        rows.append(
+            f"partition {p}: offsets {offsets or 'none'}; "
+            f"committed offset {committed}, {done} done, {len(kept) - done} to read"
+        )
+    axes.set_xlim(-1.3, width + 0.1)
+    axes.set_ylim(-0.55, topic.partitions - 0.3)
+    axes.axis("off")
+    axes.set_title(f"Topic {topic.name}: one checkpoint per partition", fontsize=FONT + 1)
+    figure.tight_layout()
+    plt.close(figure)
+    return describe(figure, f"Topic {topic.name}, {topic.partitions} partitions, a row each. " + "; ".join(rows) + ".")

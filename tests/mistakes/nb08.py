@@ -5,16 +5,20 @@ NB = "08_*.ipynb"
 _K1 = "refuse a PayOrder that raced another for the same order"
 _K2 = "read one order's events to decide a refund"
 _K3 = "tell the warehouse service that an order was paid"
-_K4 = "feed every order event to the analytics team's own system, which must not read our database"
+_K4 = "tell the analytics team's own system of every order placed, paid, refunded or cancelled; it must not read our database"
 
 
-def _answers(a1, a2, a3, a4, header="from eventsim.workbook.database_exercises import BUS, STORE\n\n"):
+_HEADER = "from eventsim.workbook.database_exercises import AS_STORED, BUS, STORE, TRANSLATED, UPCAST\n\n"
+
+
+def _answers(a1, a2, a3, a4, header=_HEADER, published="TRANSLATED"):
     return (header + "answers = {\n"
             f"    {_K1!r}: {a1},\n"
             f"    {_K2!r}: {a2},\n"
             f"    {_K3!r}: {a3},\n"
             f"    {_K4!r}: {a4},\n"
-            "}\n")
+            "}\n"
+            f"published = {published}\n")
 
 
 CASES = [
@@ -90,13 +94,22 @@ CASES = [
     (NB, "check_store_or_bus", "8.3 type slip: the strings 'STORE'/'BUS' instead of the imported constants",
      _answers("'STORE'", "'STORE'", "'BUS'", "'BUS'")),
     (NB, "check_store_or_bus", "8.3 right idea but one key retyped with a different apostrophe/wording (key missing)",
-     "from eventsim.workbook.database_exercises import BUS, STORE\n\n"
+     _HEADER +
      "answers = {\n"
      f"    {_K1!r}: STORE,\n"
      "    \"read one order\u2019s events to decide a refund\": STORE,\n"
      f"    {_K3!r}: BUS,\n"
      f"    {_K4!r}: BUS,\n"
-     "}\n"),
+     "}\n"
+     "published = TRANSLATED\n"),
+    (NB, "check_store_or_bus", "8.3 tasks right; publishes the domain events as stored ('they are already facts')",
+     _answers("STORE", "STORE", "BUS", "BUS", published="AS_STORED")),
+    (NB, "check_store_or_bus", "8.3 tasks right; publishes the upcast domain events ('today's shape is clean')",
+     _answers("STORE", "STORE", "BUS", "BUS", published="UPCAST")),
+    (NB, "check_store_or_bus", "8.3 tasks right; published typed as text in quotes",
+     _answers("STORE", "STORE", "BUS", "BUS", published="'TRANSLATED'")),
+    (NB, "check_store_or_bus", "8.3 tasks right; published answered with BUS, the place instead of the content",
+     _answers("STORE", "STORE", "BUS", "BUS", published="BUS")),
     (NB, "check_store_or_bus", "8.3 booleans: True for 'in the store', False for the bus",
      _answers("True", "True", "False", "False")),
 ]
@@ -123,10 +136,11 @@ RIGHT = [
      'checkpoint_after_restart = committed    # batch 2 (171-220) is rolled back\n'
      'applied_by_next_catch_up = sum(min(size, end - p) for p in range(committed, end, size))\n'),
     (NB, "check_store_or_bus", "8.3 right: built from two lists of tasks",
-     "from eventsim.workbook.database_exercises import BUS, STORE\n\n"
+     _HEADER +
      f"store_tasks = [{_K1!r}, {_K2!r}]\n"
      f"bus_tasks = [{_K3!r}, {_K4!r}]\n"
-     "answers = {**dict.fromkeys(store_tasks, STORE), **dict.fromkeys(bus_tasks, BUS)}\n"),
+     "answers = {**dict.fromkeys(store_tasks, STORE), **dict.fromkeys(bus_tasks, BUS)}\n"
+     "published = TRANSLATED\n"),
     (NB, "check_store_or_bus", "8.3 right: the plain dict, keys in another order",
      _answers("STORE", "STORE", "BUS", "BUS").replace("answers = {\n", "answers = dict(sorted({\n").replace("\n}\n", "\n}.items()))\n")),
 ]
