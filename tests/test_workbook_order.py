@@ -49,7 +49,7 @@ TAUGHT = {
         "cost_per_event", "replay_cost", "read_model_lag", "orders_projection", "Domain", "Application", "open_store",
         "Snapshots", "InMemorySnapshotStore",
     },
-    "from_memory_to_a_database": {"SQLReadModels", "read_sql", "crash_diagram", "checkpoint_diagram"},
+    "from_memory_to_a_database": {"SQLReadModels", "read_sql", "crash_diagram", "checkpoint_diagram", "StoreError"},
     "partitions_and_public_events": {"Topic", "Consumer", "COMPACT", "OffsetOutOfRange", "partitions_diagram"},
     "cqrs_over_http": {"create_app", "start", "LoseResponses", "if_match_diagram", "min_position_diagram"},
     "living_with_events": {
