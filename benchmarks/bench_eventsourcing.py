@@ -122,7 +122,6 @@ INSTALL_HINT = ("eventsourcing is not installed, so there is nothing to compare 
 COMMANDS_GOAL = 5            # commands/s: at least 5x eventsourcing's
 REBUILD_GOAL = 10            # aggregates rebuilt/s: at least 10x eventsourcing's
 REPLAY_GOAL = 1_000_000      # events/s into the orders read model
-BYTES_GOAL = 0.8             # bytes per stored event: at most 0.8x eventsourcing's
 FLAT_GOAL = 1.5              # time per command on a long stream: at most 1.5x its time at 10 events
 STREAM_LENGTHS = (10, 1_000, 10_000)  # events in one stream; --lengths changes them
 TIMED_COMMANDS = 11          # per stream length; the median is kept
@@ -441,7 +440,9 @@ def table_rows(lengths: tuple[int, ...]) -> list[tuple[str, str, str, str | None
         ("aggregates rebuilt/s by a new Shop, which caches them", "rebuild and cache", "{:,.0f}", None, None),
         ("events/s, replay into the orders read model", "replay", "{:,.0f}", "at least", REPLAY_GOAL),
         ("events/s, bare loop over read_all (for scale)", "bare loop", "{:,.0f}", None, None),
-        ("bytes per stored event (tracemalloc)", "bytes", "{:,.0f}", "ratio at most", BYTES_GOAL),
+        # No goal (issue 27): the two stores keep different things, eventsim's envelope its event id,
+        # causation, correlation and actor, the library's none of them; the figure is for information.
+        ("bytes per stored event (tracemalloc)", "bytes", "{:,.0f}", None, None),
         *((f"us per command, stream of {length:,} events", f"stream {length}", "{:,.1f}",
            "flat" if length > lengths[0] else None, FLAT_GOAL) for length in lengths),
     ]
@@ -479,9 +480,6 @@ def against_goal(rule: str | None, goal: float, ours: float, theirs: float | Non
     if theirs is None:
         return "no eventsourcing figure to compare with"
     ratio = ours / theirs
-    if rule == "ratio at most":
-        met = ratio <= goal
-        return f"{'meets' if met else 'misses'} the goal: {ratio:.2f}x eventsourcing's (goal at most {goal}x)"
     met = ratio >= goal
     return f"{'meets' if met else 'misses'} the goal: {ratio:.2f}x eventsourcing (goal at least {goal:g}x)"
 

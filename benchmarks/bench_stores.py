@@ -25,7 +25,8 @@ rules.  For each database it prints, side by side:
    with the machine's load; the range is printed): the ceiling for writers
    that commit once per command, and how close each library comes to it.
 
-Each figure that has a goal (at least 2x the library) says PASS or MISS.
+Each figure that has a goal (at least 2x the library; one client: at least 70% of the disk's raw commit
+rate, measured in the same run) says PASS or MISS.
 
 Like for like, and where it is not:
 
@@ -98,6 +99,7 @@ from eventsim.stores import PostgresEventStore, SQLiteEventStore
 
 ROOT = Path(__file__).resolve().parents[1]
 GOAL = 2  # eventsim at least 2x the library, on each backend
+SHARE_GOAL = 0.7  # 1 client: at least 70% of the same disk's raw commit rate (issue 27: judged against the disk)
 TURNS = 4  # each figure's work is done in this many parts, the libraries taking turns
 PAGE = 1_000  # events per read when replaying, in both libraries
 
@@ -273,7 +275,7 @@ def sqlite_run(orders: int, full_orders: int, clients: int, folder: Path) -> lis
     sample_raw()
     raw_normal, raw_full = statistics.median(raw["NORMAL"]), statistics.median(raw["FULL"])
     return [
-        ("SQLite", f"commands/s, 1 client, both FULL ({full_orders:,} orders)", *full[:3], GOAL),
+        ("SQLite", f"commands/s, 1 client, both FULL ({full_orders:,} orders)", *full[:3], None),
         ("SQLite", f"commands/s, {clients} clients, both FULL ({full_orders:,} orders)", *full_many[:3], GOAL),
         ("SQLite", "commands/s, 1 client, eventsim's default NORMAL vs FULL", *default[:3], None),
         ("SQLite", f"commands/s, {clients} clients, eventsim's default NORMAL vs FULL", *default_many[:3], None),
@@ -282,7 +284,7 @@ def sqlite_run(orders: int, full_orders: int, clients: int, folder: Path) -> lis
         ("SQLite", f"raw single-row commits/s, NORMAL ({spread(raw['NORMAL'])})", raw_normal, None, None, None),
         ("SQLite", f"raw single-row commits/s, FULL ({spread(raw['FULL'])})", raw_full, None, None, None),
         ("SQLite", "commands/s as a share of raw commits/s, FULL, 1 client",
-         full[0] / raw_full, full[1] / raw_full, None, None),
+         full[0] / raw_full, full[1] / raw_full, None, SHARE_GOAL),
         ("SQLite", f"commands/s as a share of raw commits/s, FULL, {clients} clients "
          f"({full_many[3]:.1f} appends per commit)", full_many[0] / raw_full, full_many[1] / raw_full, None, None),
     ]
@@ -321,13 +323,13 @@ def postgres_run(url: str, orders: int, clients: int) -> list[tuple]:
     raw.append(postgres_commits_per_second(raw_url))
     raw_rate = statistics.median(raw)
     return [
-        ("PostgreSQL", "commands/s, 1 client", *one[:3], GOAL),
+        ("PostgreSQL", "commands/s, 1 client", *one[:3], None),
         ("PostgreSQL", f"commands/s, {clients} clients", *many[:3], GOAL),
         ("PostgreSQL", "aggregates rebuilt/s", *rebuild, GOAL),
         ("PostgreSQL", "events/s replayed into the orders read model", *replay, GOAL),
         ("PostgreSQL", f"raw single-row commits/s, synchronous_commit on ({spread(raw)})", raw_rate, None, None, None),
         ("PostgreSQL", "commands/s as a share of raw commits/s, 1 client", one[0] / raw_rate, one[1] / raw_rate,
-         None, None),
+         None, SHARE_GOAL),
         ("PostgreSQL", f"commands/s as a share of raw commits/s, {clients} clients ({many[3]:.1f} appends"
          " per commit)", many[0] / raw_rate, many[1] / raw_rate, None, None),
     ]
@@ -351,19 +353,26 @@ def throwaway_postgres():
 
 
 def report(rows: list[tuple]) -> None:
-    table = [("database", "figure", "eventsim", "eventsourcing", "ratio", f"goal >= {GOAL}x", "CPU ratio")]
+    table = [("database", "figure", "eventsim", "eventsourcing", "ratio", "goal", "CPU ratio")]
     for database, label, ours, theirs, cpu, goal in rows:
         share = "share" in label
         text = (lambda v: f"{v:.0%}") if share else (lambda v: f"{v:,.0f}")
         ratio = f"{ours / theirs:.2f}x" if theirs and not share else "-"
-        verdict = ("PASS" if ours >= goal * theirs else "MISS") if goal else "-"
+        if goal is None:
+            verdict = "-"
+        elif share:  # against the disk's raw commit rate
+            verdict = f"{'PASS' if ours >= goal else 'MISS'} >= {goal:.0%}"
+        else:  # against the library
+            verdict = f"{'PASS' if ours >= goal * theirs else 'MISS'} >= {goal}x"
         table.append((database, label, text(ours), text(theirs) if theirs is not None else "-", ratio, verdict,
                       f"{cpu:.2f}x" if cpu else "-"))
     widths = [max(len(row[i]) for row in table) for i in range(7)]
     for row in table:
         print("  ".join([row[0].ljust(widths[0]), row[1].ljust(widths[1])]
                         + [cell.rjust(width) for cell, width in zip(row[2:], widths[2:])]).rstrip())
-    print("ratio = eventsim / eventsourcing, in wall-clock time (the figures); CPU ratio = the library's CPU seconds\n"
+    print(f"goals: at least {GOAL}x the library; 1 client: at least {SHARE_GOAL:.0%} of the disk's raw commit rate,\n"
+          "measured in this run (issue 27: both wait for one sync per command, so the disk is the yardstick).\n"
+          "ratio = eventsim / eventsourcing, in wall-clock time (the figures); CPU ratio = the library's CPU seconds\n"
           "in this process / eventsim's (PostgreSQL's own work is not in it), less disturbed by a busy machine.\n"
           "Raw commits: one row per transaction, the same settings, this run.  1 client, FULL or PostgreSQL: every\n"
           "command waits for its own commit's sync, in both libraries (NORMAL does not sync at commit).  N clients:\n"

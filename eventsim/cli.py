@@ -38,20 +38,20 @@ from __future__ import annotations
 
 import argparse
 import errno
-import gc
 import json
 import os
 import re
 import sys
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
+from .bulk import collector_paused
 from .copying import copy_log
 from .jsonl import iter_jsonl, write_jsonl
 from .projections import ProjectionFailed
@@ -67,39 +67,40 @@ from .stores import StoreError, open_store
 __all__ = ["main"]
 
 BAD_INPUT = 2
+T = TypeVar("T")
 INTERRUPTED = 130  # what a shell reports for Ctrl-C
+
+
+PROGRESS_AFTER = 2.0  # seconds: a command still reading or writing after that says how far it has got
+PROGRESS_EVERY = 10_000  # events between two progress lines
+
+
+def with_progress(items: Iterable[T], what: str) -> Iterator[T]:
+    """``items`` one at a time; once ``PROGRESS_AFTER`` seconds have passed, a count on stderr every
+    ``PROGRESS_EVERY`` of them (``reading events.jsonl: 120,000 events``), the last one ended by a newline.
+    A short command stays quiet; a long one shows that it is working, and how far it has got."""
+    started = time.perf_counter()
+    count = 0
+    shown = False
+    try:
+        for count, item in enumerate(items, 1):
+            if count % PROGRESS_EVERY == 0 and time.perf_counter() - started >= PROGRESS_AFTER:
+                print(f"\r{what}: {count:,} events", end="", file=sys.stderr, flush=True)
+                shown = True
+            yield item
+    finally:
+        if shown:
+            print(f"\r{what}: {count:,} events", file=sys.stderr, flush=True)
 
 
 def load(path: str) -> InMemoryEventStore:
     """A store holding the log at ``path``, every event as it was recorded."""
-    store: InMemoryEventStore = copy_log(iter_jsonl(path))
+    store: InMemoryEventStore = copy_log(with_progress(iter_jsonl(path), f"reading {path}"))
     return store
 
 
 # The commands that make or load a whole history and keep it in memory until they end.
 HOLD_A_HISTORY = frozenset({"simulate", "import", "check", "trace"})
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cycle collector paused for the block, and switched back on after.
-
-    A simulation or an import keeps every event it records and makes no
-    reference cycles, so the collector finds nothing to free; yet each of its full passes walks
-    every object alive, again as the history grows, and once more when the
-    read models are filled: at a million lines, about a quarter of the
-    command's time.  The few cycles the summary makes (pandas' own, the same for any
-    log) wait for the end of the command.  This process does nothing else
-    meanwhile; library code never does this, as a notebook's kernel is the
-    learner's process, not ours to tune.
-    """
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 def shown(url: str) -> str:
@@ -130,7 +131,7 @@ def check_empty(url: str) -> None:
 def record_into(url: str, log: Iterable[Any]) -> Any:
     """Copy an already checked log into the empty store at ``url``, as it was recorded; return the store."""
     check_empty(url)
-    return copy_log(log, make_store=partial(open_store, url))
+    return copy_log(with_progress(log, f"recording into {shown(url)}"), make_store=partial(open_store, url))
 
 
 def close(store: Any) -> None:
@@ -248,11 +249,11 @@ def run_check(args: argparse.Namespace) -> int:
     if args.db is not None:
         store = open_existing(args.db)
         try:
-            violations = check_log(store.read_all())
+            violations = check_log(with_progress(store.read_all(), f"checking {shown(args.db)}"))
         finally:
             close(store)
     else:
-        violations = check_log(iter_jsonl(args.events))
+        violations = check_log(with_progress(iter_jsonl(args.events), f"checking {args.events}"))
     source = args.events or shown(args.db)
     for violation in violations:
         print(f"{source}: {violation}")
@@ -286,7 +287,7 @@ def run_export(args: argparse.Namespace) -> int:
     _writable(out, args.force, args.db)
     store = open_existing(args.db)
     try:
-        count = write_atomically(store.read_all(), out)
+        count = write_atomically(with_progress(store.read_all(), f"writing {out}"), out)
     finally:
         close(store)
     print(f"wrote {count:,} events of {shown(args.db)} to {out}")

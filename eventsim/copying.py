@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .bulk import collector_paused
 from .clock import SimulatedClock
 from .jsonl import to_json
 from .registry import event_type, event_type_name
@@ -154,7 +155,8 @@ def copy_log(
     ``make_store(clock=..., ids=...)`` opens the store (e.g. ``functools.partial(open_store, url)``);
     it must be empty.  Its clock is a ``SimulatedClock`` left at the last line's time, and its ids go
     on from the log's.  Raises ``LogError`` at the first line a store could not record as it stands
-    (or ``EventFormatError`` from the reader); no business rule is asked.
+    (or ``EventFormatError`` from the reader); no business rule is asked.  A bulk operation: it
+    pauses Python's cycle collector while it runs (``eventsim.bulk``).
     """
     clock = SimulatedClock()
     ids = _LogIds()
@@ -164,7 +166,14 @@ def copy_log(
         if hasattr(store, "close"):
             store.close()
         raise ValueError(f"the store already holds {held:,} events: a log is copied into an empty store only")
-    for group in appends(log):
+    with collector_paused():
+        _copy(appends(log), store, clock, ids)
+    return store
+
+
+def _copy(groups: Iterator[list[Line]], store: Any, clock: SimulatedClock, ids: _LogIds) -> None:
+    """Each group of lines, recorded by one append, with the event ids and the time the lines give."""
+    for group in groups:
         first = group[0]
         version = first.logged.version
         if version is not None:
@@ -189,4 +198,3 @@ def copy_log(
             ) from None
         finally:
             ids.pending.clear()
-    return store

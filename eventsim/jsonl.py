@@ -2,7 +2,11 @@
 
     {"eventType": "OrderCreated", "orderId": "123456", "amount": 100, "timestamp": 1628379200}
 
-``timestamp`` is Unix seconds.  ``schemaVersion`` is the shape of the event's
+``timestamp`` is Unix seconds.  Money is written as an exact decimal string
+(``"amount": "100.00"``), as the HTTP API writes it: most JSON readers (pandas,
+JavaScript, ``jq``) read a JSON number as a float, and a float cannot hold
+cents exactly.  Reading takes either: a string of digits, or a number, as the
+seed's lines and logs written before this change hold them.  ``schemaVersion`` is the shape of the event's
 fields when it was written; a line without one is version 1, and older
 versions are read through ``eventsim.upcasting`` into today's shape.  The envelope fields (``eventId``, ``version``,
 ``position``, ``correlationId``, ``causationId``, ``actor``) are written when
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -125,9 +130,18 @@ def _json_type(value: Any) -> str:
 # Each first tests the common case with ``type(value) is ...`` (``True`` is not an ``int`` then).
 
 
+# Money written as text: digits, at most one point, an optional minus (to_money then refuses it).  No
+# exponent, no spaces, no "NaN": the plain decimal text eventsim writes, and any other program would.
+_DECIMAL_TEXT = re.compile(r"-?[0-9]{1,40}(\.[0-9]{1,40})?")
+
+
 def _money(value: Any, name: str) -> Decimal:
-    if type(value) is not Decimal and type(value) is not int:
-        raise _Problem(f"must be a number, not {_json_type(value)}")
+    if type(value) is str:  # how eventsim writes money: "10.00"
+        if not _DECIMAL_TEXT.fullmatch(value):
+            raise _Problem(f'must be a decimal string such as "10.00" (or a number), not {_shown(repr(value))}')
+        value = Decimal(value)
+    elif type(value) is not Decimal and type(value) is not int:  # a number, as the seed's lines hold it
+        raise _Problem(f'must be a decimal string such as "10.00" (or a number), not {_json_type(value)}')
     try:
         return to_money(value, name)
     except ValueError as problem:
@@ -329,11 +343,12 @@ _encode = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _value(value: Any) -> str:
-    return format(value, "f") if isinstance(value, Decimal) else _encode(value)
+    """One value as JSON: money (a ``Decimal``) as its exact decimal text in a string, ``"0.10"``."""
+    return f'"{value:f}"' if isinstance(value, Decimal) else _encode(value)
 
 
 def payload_json(payload: Mapping[str, Any]) -> str:
-    """A JSON object on one line, amounts written as exact JSON numbers (``0.10``, never ``0.1``)."""
+    """A JSON object on one line, amounts written as exact decimal strings (``"0.10"``, never ``0.1``)."""
     return "{" + ", ".join(f"{_encode(name)}: {_value(value)}" for name, value in payload.items()) + "}"
 
 

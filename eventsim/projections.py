@@ -53,6 +53,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from .bulk import collector_paused
 from .store import InMemoryEventStore, RecordedEvent, Subscription
 
 __all__ = [
@@ -366,9 +367,14 @@ def catch_up_all(runners: Iterable[Any], max_events: int | None = None) -> int:
     million events faster than one whole pass each; a database store reads
     each page once per read model either way.  A read model that fails does not hold the others back: each
     goes as far as it can, then the first one's failure is raised
-    (``ProjectionFailed``).
+    (``ProjectionFailed``).  A bulk operation: it pauses Python's cycle collector while it runs
+    (``eventsim.bulk``).
     """
-    runners = list(runners)
+    with collector_paused():
+        return _catch_up_all(list(runners), max_events)
+
+
+def _catch_up_all(runners: list[Any], max_events: int | None) -> int:
     moved = [0] * len(runners)
     failures: dict[int, ProjectionFailed] = {}
     moving = list(range(len(runners)))

@@ -138,6 +138,15 @@ def _where(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
+def _taken(earlier: type, cls: type) -> bool:
+    """Whether ``cls`` may not take the name ``earlier`` holds.  A class defined again under its own name
+    (a notebook cell run twice, the same code run in another namespace) takes it back; another class never
+    does, nor does any class take the name of a type this package registers (the shop's ``OrderCreated``)."""
+    if earlier.__qualname__ != cls.__qualname__:
+        return True
+    return earlier.__module__ != cls.__module__ and earlier.__module__.split(".")[0] == __name__.split(".")[0]
+
+
 class _Registry:
     """Type name -> ``EventType``, and each registered class -> its ``EventType``."""
 
@@ -160,7 +169,7 @@ class _Registry:
         registered = EventType(cls, name, schema_version, _fields(cls))
         with self._lock:
             earlier = self._by_name.get(name)
-            if earlier is not None and _where(earlier.cls) != _where(cls):
+            if earlier is not None and _taken(earlier.cls, cls):
                 raise ValueError(
                     f"the event type name {name!r} is already registered for {_where(earlier.cls)}, so "
                     f"{_where(cls)} cannot take it: a stored event's name says what it is, so it names one type "

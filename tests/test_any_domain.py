@@ -28,6 +28,7 @@ from eventsim.rule_check import check_log
 from eventsim.snapshots import InMemorySnapshotStore, Snapshot, Snapshots, SQLiteSnapshotStore, load_state
 from eventsim.store import ANY, NO_STREAM, InMemoryEventStore
 from eventsim.stores import StoreError, open_store
+from eventsim.stores.sql import row_checksum
 from eventsim.upcasting import UPCASTERS, Upcaster
 
 # --- the domain, as a learner would write it --------------------------------------------------
@@ -457,9 +458,10 @@ def test_an_upcaster_of_this_domain_reads_its_old_events_from_files_and_from_sto
     store = open_store(str(tmp_path / "fees.db"))
     store.append("fees-A1", [FeeCharged("A1", D(2), "CHF")])
     with sqlite3.connect(tmp_path / "fees.db") as db:  # a row as an older version of the code wrote it
+        data = '{"accountId": "A1", "amount": 3}'
         db.execute("INSERT INTO events (position, stream_id, version, event_type, schema_version, data, recorded_at,"
-                   " event_id) VALUES (2, 'fees-A1', 2, 'test_any_domain.FeeCharged', 1,"
-                   " '{\"accountId\": \"A1\", \"amount\": 3}', 7, 'old-1')")
+                   " event_id, checksum) VALUES (2, 'fees-A1', 2, 'test_any_domain.FeeCharged', 1, ?, 7, 'old-1', ?)",
+                   (data, row_checksum("test_any_domain.FeeCharged", 1, data)))
     assert store.read_all()[1].event == FeeCharged("A1", D(3), "CHF")
     assert '"schemaVersion": 2' in to_json(store.read_all()[1])
     store.close()

@@ -35,7 +35,7 @@ def test_bench_eventsourcing_prints_every_figure_against_its_goal():
     assert "the time at 3 events" in row(output, "us per command, stream of 30 events")
     if HAS_EVENTSOURCING:  # eventsourcing's column is filled, with a ratio and words for the goal
         assert "eventsourcing (goal at least 5x)" in row(output, "commands/s, Shop()")
-        assert "eventsourcing's (goal at most 0.8x)" in row(output, "bytes per stored event")
+        assert "goal" not in row(output, "bytes per stored event")  # retired (issue 27): not like for like
         assert "eventsourcing (goal at least 10x)" in row(output, "aggregates rebuilt/s (read and fold")
         assert "goal" not in row(output, "aggregates rebuilt/s by a new Shop")  # the library does not cache there
         assert "; eventsourcing" in row(output, "us per command, stream of 30 events")
@@ -58,9 +58,10 @@ def test_bench_million_prints_issue_13s_table_next_to_the_goals():
     for label in ("resident memory now (VmRSS)", "resident memory at its peak (VmHWM)"):
         assert " MB" in row(output, label) and "<= 600 MB at 1M" in row(output, label)
         assert row(output, label).endswith("none below 1M events")  # memory does not scale: no verdict at 30 orders
-    replayed = row(output, "`eventsim import`")
+    replayed = row(output, "`eventsim import` of")
     assert "lines/s" in replayed and ">= 100,000 lines/s" in replayed
-    for line in [*output.splitlines()[3:5], output.splitlines()[7]]:  # the figures that scale, said in words
+    assert ">= 50,000 lines/s" in row(output, "`eventsim import --db` into a new SQLite file")
+    for line in [*output.splitlines()[3:5], *output.splitlines()[7:9]]:  # the figures that scale, said in words
         assert re.search(r"(meets the goal|misses it: [\d.]+x too (slow|big))( \(x[\d.]+ for 1M\))?$", line), line
     assert re.search(r"^`eventsim simulate --orders 30` .*: [\d,]+ events/s \([\d,]+/s CPU\)", output, re.M)
     assert re.search(r"^without the collector's time: simulating [\d,]+ events/s, catching up [\d.]+ s$", output, re.M)
@@ -85,14 +86,18 @@ def test_bench_stores_prints_1_and_n_client_rows_with_a_verdict(postgres_server)
     postgres = importlib.util.find_spec("psycopg_pool") is not None  # the library's PostgreSQL needs it
     output = run("bench_stores.py", "--orders", "12", "--full-orders", "8", "--clients", "4",
                  *(["--postgres", postgres_server.url] if postgres else ["--skip-postgres"]))
-    labels = ["SQLite  commands/s, 1 client, both FULL", "SQLite  commands/s, 4 clients, both FULL",
-              "SQLite  aggregates rebuilt/s", "SQLite  events/s replayed"]
+    labels = ["SQLite  commands/s, 4 clients, both FULL", "SQLite  aggregates rebuilt/s", "SQLite  events/s replayed"]
+    shares = ["SQLite  commands/s as a share of raw commits/s, FULL, 1 client"]
     if postgres:
-        labels += ["PostgreSQL  commands/s, 1 client", "PostgreSQL  commands/s, 4 clients",
-                   "PostgreSQL  aggregates rebuilt/s", "PostgreSQL  events/s replayed"]
+        labels += ["PostgreSQL  commands/s, 4 clients", "PostgreSQL  aggregates rebuilt/s",
+                   "PostgreSQL  events/s replayed"]
+        shares += ["PostgreSQL  commands/s as a share of raw commits/s, 1 client"]
     for label in labels:
         database, figure = label.split("  ")
-        assert re.search(rf"^{database} +{figure}.* [\d.]+x +(PASS|MISS) +[\d.]+x$", output, re.MULTILINE), label
+        assert re.search(rf"^{database} +{figure}.* [\d.]+x +(PASS|MISS) >= 2x +[\d.]+x$", output, re.MULTILINE), label
+    for label in shares:  # one client is judged against the disk's raw commit rate, in the same run (issue 27)
+        database, figure = label.split("  ")
+        assert re.search(rf"^{database} +{figure} +\d+% +\d+% +- +(PASS|MISS) >= 70%", output, re.MULTILINE), label
     assert re.search(r"share of raw commits/s, FULL, 4 clients \([\d.]+ appends per commit\)", output)
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 MISTAKES = Path(__file__).parent / "mistakes"
-CATALOGUES = sorted(MISTAKES.glob("nb[0-9][0-9]*.py"))  # nb08c.py: notebook 08c
+CATALOGUES = sorted(MISTAKES.glob("nb[0-9][0-9]*.py"))  # nb06b.py, nb08c.py: notebooks 6b and 8c
 CORRECT, WRONG, PENDING = "✅", "❌", "⏳"
 
 # Python's own messages, which never reach a learner.

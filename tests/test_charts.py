@@ -117,6 +117,7 @@ CHARTS = {
     "store_activity": lambda one, log: charts.store_activity(log),
     "read_model_lag": lambda one, log: charts.read_model_lag([(0, 0, 0), (1, 3, 1), (2, 3, 3)]),
     "replay_cost": lambda one, log: charts.replay_cost([(10, 0.001), (100, 0.01)]),
+    "two_clocks": lambda one, log: charts.two_clocks(pd.DataFrame([[0, 1], [2, 3]], index=["a", "b"], columns=["x", "y"])),
 }
 
 
@@ -617,3 +618,26 @@ def test_causation_links_each_command_to_its_events_and_the_refund_through_the_p
     assert ("attempt 2:\npaid", "ConfirmRefund") in arrows and ("ConfirmRefund", "RefundPaid") in arrows
     assert len(arrows) == 5 + 4  # five commands to their events; the refund through process and provider
     assert [t.get_text() for t in ax.get_xticklabels()] == list(charts.LANES)
+
+
+# --- two clocks ------------------------------------------------------------
+
+def test_two_clocks_writes_each_cell_where_its_recorded_date_meets_its_business_date():
+    grid = pd.DataFrame([["0.00", "20.00"], ["80.00", "100.00"]], index=["known Tue", "known Wed"],
+                        columns=["as of Mon", "as of Tue"])
+    fig = charts.two_clocks(grid, what="paid", row="known Tue", column="as of Mon")
+    ax = fig.axes[0]
+    cells = {(round(t.get_position()[1]), round(t.get_position()[0])): t.get_text() for t in ax.texts}
+    assert cells == {(0, 0): "0.00", (0, 1): "20.00", (1, 0): "80.00", (1, 1): "100.00"}
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["known Tue", "known Wed"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["as of Mon", "as of Tue"]
+    outlines = [(p.get_x(), p.get_y(), p.get_width(), p.get_height()) for p in ax.patches]
+    assert outlines == [(-0.5, -0.5, 2, 1), (-0.5, -0.5, 1, 2)]  # the row "known Tue", the column "as of Mon"
+    assert "known on known Wed: 80.00, 100.00" in charts.alt_text(fig)
+
+
+def test_two_clocks_refuses_an_empty_grid_and_an_outline_it_does_not_hold():
+    with pytest.raises(ValueError, match="at least one recorded date"):
+        charts.two_clocks(pd.DataFrame())
+    with pytest.raises(ValueError, match="'Sun' is not a row of the grid"):
+        charts.two_clocks(pd.DataFrame([[1]], index=["Mon"], columns=["Mon"]), row="Sun")

@@ -110,7 +110,7 @@ BAD_LOGS = {
                            3, "unknown event type 'Lost'"),
     "missing field": ([f'{{"eventType": "OrderCreated", "orderId": "1", "timestamp": {T}}}'], 1,
                       "field 'amount': missing"),
-    "money as a string": ([created(amount='"100"')], 1, "field 'amount': must be a number"),
+    "money that is no number": ([created(amount='"100 EUR"')], 1, "field 'amount': must be a decimal string"),
     "blank lines still count": (["", created(amount="1.001")], 2, "digits below the cent"),
 }
 
@@ -473,3 +473,21 @@ def test_what_a_paused_command_leaves_to_the_collector_does_not_grow_with_the_lo
         finally:
             gc.enable()
     assert left[1] == left[2]
+
+
+def test_a_command_reading_for_more_than_two_seconds_shows_how_far_it_has_got(log_path, tmp_path, capsys,
+                                                                                monkeypatch):
+    """Issue 27: progress for anything over two seconds (failed before: import, check and export said nothing
+    until they were done)."""
+    events = len(log_path.read_text().splitlines())
+    assert main(["import", str(log_path)]) == 0
+    assert capsys.readouterr().err == ""  # quick: quiet
+    monkeypatch.setattr(cli, "PROGRESS_AFTER", 0)  # as if two seconds had passed already
+    monkeypatch.setattr(cli, "PROGRESS_EVERY", 100)
+    store = tmp_path / "shop.db"
+    for command in (["import", str(log_path)], ["check", str(log_path)], ["import", str(log_path), "--db", str(store)],
+                    ["export", "--db", str(store), "--out", str(tmp_path / "again.jsonl")]):
+        main(command)
+        err = capsys.readouterr().err
+        counts = [int(n.replace(",", "")) for n in re.findall(r"\r\w[^\r\n]*: ([\d,]+) events", err)]
+        assert counts[:3] == [100, 200, 300] and counts[-1] == events and err.endswith(" events\n"), (command, err)

@@ -196,3 +196,49 @@ def test_a_case_that_expects_the_wrong_thing_is_refused(capsys):
 def test_tests_shape_slips(capsys):
     assert_wrong(capsys, ex.check_min_refund_tests, [], concept="at least one")
     assert_wrong(capsys, ex.check_min_refund_tests, [RequestRefund("A", Decimal(1))], concept="could not read")
+
+
+# --- 1b.1 which pattern? (notebook 1b) ------------------------------------------------
+
+PATTERNS = dict(ex._SLICES)
+
+
+def test_patterns_solution_and_placeholder(capsys):
+    assert_correct(capsys, ex.check_patterns, PATTERNS)
+    assert_pending(capsys, ex.check_patterns, {piece: ... for piece in PATTERNS})
+
+
+@pytest.mark.parametrize("piece, answer, concept", [
+    ("the payment provider's webhook 'payout.succeeded' becomes our ConfirmRefund", ex.AUTOMATION, "another system"),
+    ("an order still unpaid after 24 hours is cancelled by a scheduled job", ex.TRANSLATION, "to-do list"),
+    ("the finance team's daily revenue report", ex.STATE_CHANGE, "records nothing"),
+    ("a clerk marks a paid order as shipped", ex.STATE_VIEW, "an event is recorded"),
+])
+def test_patterns_each_mix_up_gets_its_hint_without_naming_the_slice(capsys, piece, answer, concept):
+    assert_wrong(capsys, ex.check_patterns, {**PATTERNS, piece: answer}, concept=concept, never=(piece,))
+
+
+def test_patterns_one_pattern_everywhere_and_words_outside_the_four_are_refused(capsys):
+    assert_wrong(capsys, ex.check_patterns, {piece: ex.STATE_CHANGE for piece in PATTERNS}, concept="all four")
+    assert_wrong(capsys, ex.check_patterns, {**PATTERNS, "the finance team's daily revenue report": "view"},
+                 concept="STATE_VIEW")
+
+
+# --- 1b.2 what does OrderPaid carry? ---------------------------------------------------
+
+def test_paid_fields_solution_variants_and_placeholder(capsys):
+    assert_correct(capsys, ex.check_paid_fields, {"orderId", "amount", "currency"})
+    assert_correct(capsys, ex.check_paid_fields, ["orderId", "amount", "currency", "paymentReference"])
+    assert_pending(capsys, ex.check_paid_fields, ...)
+
+
+@pytest.mark.parametrize("fields, concept", [
+    ({"amount", "currency"}, "which order"),
+    ({"orderId", "amount"}, "currency"),
+    ({"orderId", "amount", "currency", "customerName"}, "forget"),
+    ({"orderId", "amount", "currency", "totalPaidSoFar"}, "copies the order's state"),
+    ({"order_id", "amount", "currency"}, "PAID_FIELDS"),
+    ("orderId, amount, currency", "a set of field names"),
+])
+def test_paid_fields_mistakes_are_refused(capsys, fields, concept):
+    assert_wrong(capsys, ex.check_paid_fields, fields, concept=concept)

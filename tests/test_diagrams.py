@@ -70,7 +70,7 @@ def refund_run(*, crash: bool, failure_rate: float = 0.0, seed: int = 1):
             while first.step():
                 pass
         first.subscription.close()
-        RefundProcess(shop, provider, clock, checkpoint=first.checkpoint).run_until_idle()
+        RefundProcess(shop, provider, clock, journal=first.journal).run_until_idle()
     else:
         shop.handle(RequestRefund("K", Decimal("40")))
         RefundProcess(shop, provider, clock).run_until_idle()
@@ -88,19 +88,35 @@ def test_the_refund_diagram_draws_a_crash_after_the_payout_and_one_payment():
         ("refund process", "payment provider", f"pay 40, key {key}"),
         ("payment provider", "refund process", "paid 40"),
         ("refund process", "refund process", "✗ dies before ConfirmRefund"),
-        ("refund process", "refund process", "restarts from its checkpoint"),
-        ("event store", "refund process", "RefundCreated again"),
-        ("refund process", "payment provider", f"pay 40, key {key}"),
-        ("payment provider", "refund process", "the same payout"),
+        ("refund process", "refund process", "restarts from its journal"),
+        ("refund process", "payment provider", f"payout {key}?"),
+        ("payment provider", "refund process", "paid 40"),
         ("refund process", "shop", f"ConfirmRefund, caused by {key}"),
         ("shop", "event store", "RefundPaid R1"),
     ]
-    assert notes == {0: f"event id {key}", 4: "money sent, nothing recorded yet", 8: "none paid twice"}
-    assert len(provider.payouts) == 1 and paid.event_type == "RefundPaid"
+    assert notes == {0: f"event id {key}", 4: "money sent, nothing recorded yet", 5: "it had asked: no blind retry",
+                     6: "at the deadline, by reference", 7: "none paid twice"}
+    assert len(provider.payouts) == 1 and len(provider.requests) == 1 and paid.event_type == "RefundPaid"
     figure = sequence_diagram(REFUND_LANES, messages, notes=notes)
     drawn = [text.get_text() for text in figure.axes[0].texts if text.get_text()]
     labels = [label for _, _, label in messages]
-    assert drawn == [*REFUND_LANES, labels[0], notes[0], *labels[1:5], notes[4], *labels[5:9], notes[8], *labels[9:]]
+    assert drawn == [*REFUND_LANES, labels[0], notes[0], *labels[1:5], notes[4], labels[5], notes[5], labels[6],
+                     notes[6], labels[7], notes[7], *labels[8:]]
+
+
+def test_the_refund_diagram_draws_a_lost_answer_and_its_lookup():
+    clock = SimulatedClock(start=1_628_379_200)
+    shop = Shop(clock=clock, ids=SeededIds(15))
+    provider = FakePaymentProvider(delay=3600, timeout_rate=0.5, seed=4)
+    process = RefundProcess(shop, provider, clock)
+    shop.handle(PlaceOrder("K", Decimal("40"), customer_id="kim"))
+    shop.handle(PayOrder("K", Decimal("40")))
+    shop.handle(RequestRefund("K", Decimal("40")))
+    process.run_until_idle()
+    messages, _ = refund_messages(shop.store, provider, "K", "R1")
+    assert [label for _, _, label in messages][2:6] == [
+        messages[2][2], "✗ no answer", messages[4][2], "paid 40"] and messages[4][2].startswith("payout ")
+    assert not any("dies" in label for _, _, label in messages)
 
 
 def test_the_refund_diagram_draws_failed_attempts_and_no_crash_when_there_was_none():

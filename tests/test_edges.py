@@ -54,6 +54,7 @@ def test_a_store_on_read_only_storage_can_be_read():
 
 from eventsim.jsonl import EventFormatError, read_jsonl  # noqa: E402
 from eventsim.stores import StoreError, open_store  # noqa: E402
+from eventsim.stores.sql import row_checksum  # noqa: E402
 
 
 @pytest.mark.parametrize("stated", ["USD", "eur"])
@@ -84,14 +85,15 @@ def test_a_version_1_row_that_states_a_currency_is_refused_naming_the_field(back
     if backend == "postgres":
         import psycopg
         with psycopg.connect(url, autocommit=True) as connection:
-            connection.execute("INSERT INTO events VALUES (1, 'order-1', 1, 'OrderCreated', 1, %s::jsonb, 5, 'e1')",
-                               (data,))
+            connection.execute("INSERT INTO events (position, stream_id, version, event_type, schema_version, data,"
+                               " recorded_at, event_id, checksum) VALUES (1, 'order-1', 1, 'OrderCreated', 1, %s, 5,"
+                               " 'e1', %s)", (data, row_checksum("OrderCreated", 1, data)))
     else:
         import sqlite3
         with sqlite3.connect(url, isolation_level=None) as connection:
             connection.execute("INSERT INTO events (position, stream_id, version, event_type, schema_version, data,"
-                               " recorded_at, event_id) VALUES (1, 'order-1', 1, 'OrderCreated', 1, ?, 5, 'e1')",
-                               (data,))
+                               " recorded_at, event_id, checksum) VALUES (1, 'order-1', 1, 'OrderCreated', 1, ?, 5,"
+                               " 'e1', ?)", (data, row_checksum("OrderCreated", 1, data)))
     store = open_store(url)
     try:
         with pytest.raises(StoreError, match="position 1 .*field 'currency'.*states \"USD\""):

@@ -90,6 +90,13 @@ def test_10_2_refuses_folding_the_events_before_the_snapshot_again(capsys):
 
 def good_forget(vault, read_model, customer_id):
     vault.forget(customer_id)
+    for row in read_model.values():
+        if row["customer_id"] == customer_id:
+            row.update(name=None, email=None, address=None)
+
+
+def deletes_the_orders(vault, read_model, customer_id):  # the solution before issue 23: the orders went too
+    vault.forget(customer_id)
     for order_id in [o for o, row in read_model.items() if row["customer_id"] == customer_id]:
         del read_model[order_id]
 
@@ -119,6 +126,12 @@ def test_10_3_refuses_a_deletion_that_leaves_plaintext_in_a_read_model(capsys):
     check_forget_customer(deletes_the_key_only)
     out = said(capsys)
     assert out.startswith(WRONG) and "the read model still holds the customer's address, email, name" in out
+
+
+def test_10_3_refuses_deleting_the_customers_orders(capsys):
+    check_forget_customer(deletes_the_orders)
+    out = said(capsys)
+    assert out.startswith(WRONG) and "Forget the person, not the orders" in out
 
 
 def forgets_everyone(vault, read_model, customer_id):  # the read model of every other customer goes too

@@ -28,6 +28,7 @@ from eventsim.shop.events import OrderCreated, OrderPaid
 from eventsim.shop.order import ORDERS, fold
 from eventsim.snapshots import Snapshots, load_state, open_snapshot_store
 from eventsim.stores import StoreError, open_store
+from eventsim.stores.sql import row_checksum
 
 SEED = [
     '{"eventType": "OrderCreated", "orderId": "123456", "amount": 100, "timestamp": 1628379200}',
@@ -70,16 +71,18 @@ def raw_rows(url, sql, params=()):
 
 
 def write_like_an_older_eventsim(url, opened, first_version=1):
-    """The seed's three events, stored as an eventsim before currencies wrote them (schema version 1)."""
+    """The seed's three events, stored as an eventsim before currencies wrote them (schema version 1), each
+    row with the checksum its append stored."""
     open_(url, opened)  # today's store makes the tables; the rows come from "before"
-    json_type = "jsonb" if url.startswith("postgresql") else "TEXT"
+    json_type = "json" if url.startswith("postgresql") else "TEXT"
     rows = [("OrderCreated", first_version, '{"orderId": "123456", "amount": 100}'),
             ("OrderPaid", 1, '{"orderId": "123456"}'),
             ("RefundCreated", 1, '{"orderId": "123456", "amount": 100}')]
     for version, (event_type, schema_version, data) in enumerate(rows, 1):
         raw_rows(url, "INSERT INTO events (position, stream_id, version, event_type, schema_version, data,"
-                      f" recorded_at, event_id) VALUES (?, ?, ?, ?, ?, CAST(? AS {json_type}), ?, ?)",
-                 (version, "order-123456", version, event_type, schema_version, data, 1628379200, f"e{version}"))
+                      f" recorded_at, event_id, checksum) VALUES (?, ?, ?, ?, ?, CAST(? AS {json_type}), ?, ?, ?)",
+                 (version, "order-123456", version, event_type, schema_version, data, 1628379200, f"e{version}",
+                  row_checksum(event_type, schema_version, data)))
 
 
 def test_the_seed_log_replays_into_every_store_to_the_same_state(url, opened):

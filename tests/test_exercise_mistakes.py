@@ -23,6 +23,7 @@ from eventsim import (
     ConcurrencyError,
     ConfirmRefund,
     InMemoryEventStore,
+    OrderCancelled,
     OrderCreated,
     OrderPaid,
     OrderShipped,
@@ -1136,3 +1137,63 @@ def test_a_variable_used_before_it_is_set_is_named(capsys):
         response = None
     out = assert_wrong(capsys, ex.check_retry, unbound, concept="UnboundLocalError")
     assert "'response' before giving it a value" in out
+
+
+# --- 6b.2 a process manager with a deadline ------------------------------------------
+
+PAY_WITHIN = 24 * 3600
+
+
+def remember(deadlines, recorded):
+    order_id = recorded.event.order_id
+    if recorded.event_type == "OrderCreated":
+        return {**deadlines, order_id: recorded.recorded_at + PAY_WITHIN}
+    if recorded.event_type in ("OrderPaid", "OrderCancelled"):
+        return {o: d for o, d in deadlines.items() if o != order_id}
+    return deadlines
+
+
+def cancel_due(deadlines, now):
+    return [CancelOrder(o, "unpaid", command_id=f"cancel-unpaid-{o}") for o, d in deadlines.items() if d <= now]
+
+
+def test_6b_2_a_process_manager_with_a_deadline(capsys):
+    assert_correct(capsys, ex.check_deadline_process, remember, cancel_due)
+    assert_pending(capsys, ex.check_deadline_process, lambda deadlines, recorded: ..., cancel_due)
+
+    def without_an_id(deadlines, now):  # the timer fires twice: the second, new command is refused
+        return [CancelOrder(o, "unpaid") for o, d in deadlines.items() if d <= now]
+    assert_wrong(capsys, ex.check_deadline_process, remember, without_an_id, concept="one command id")
+
+    def an_hour_early(deadlines, recorded):
+        if recorded.event_type == "OrderCreated":
+            return {**deadlines, recorded.event.order_id: recorded.recorded_at + PAY_WITHIN - 3600}
+        return remember(deadlines, recorded)
+    assert_wrong(capsys, ex.check_deadline_process, an_hour_early, cancel_due, concept="before its deadline")
+
+    def keeps_paid_orders(deadlines, recorded):
+        if recorded.event_type == "OrderPaid":
+            return deadlines
+        return remember(deadlines, recorded)
+    assert_wrong(capsys, ex.check_deadline_process, keeps_paid_orders, cancel_due, concept="paid in time")
+
+    heard = set()
+
+    def skips_what_it_heard(deadlines, recorded):  # state outside the dict: a restart skips what it must hear again
+        if recorded.event_id in heard:
+            return deadlines
+        heard.add(recorded.event_id)
+        return remember(deadlines, recorded)
+    assert_wrong(capsys, ex.check_deadline_process, skips_what_it_heard, cancel_due, concept="restarted process")
+
+    def in_place(deadlines, recorded):
+        deadlines.update(remember(deadlines, recorded))
+    assert_wrong(capsys, ex.check_deadline_process, in_place, cancel_due, concept="new state")
+
+    def sends_events(deadlines, now):
+        return [OrderCancelled(o) for o, d in deadlines.items() if d <= now]
+    assert_wrong(capsys, ex.check_deadline_process, remember, sends_events, concept="never events")
+
+    def never(deadlines, now):
+        return []
+    assert_wrong(capsys, ex.check_deadline_process, remember, never, concept="did not cancel it")

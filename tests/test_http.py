@@ -252,6 +252,39 @@ def test_the_same_key_for_a_different_request_is_refused(client):
     assert last_position(client) == before
 
 
+def test_keys_are_scoped_to_the_client_that_sends_them(client):
+    """Issue 23: two clients that pick the same key name two commands; each retry gets its own first answer.
+
+    Failed before Client-Id existed: the second client's refund was refused as a reuse of the first's key."""
+    order_id = paid_order(client)
+    ann = {"Idempotency-Key": "refund-1", "Client-Id": "till-ann"}
+    ben = {"Idempotency-Key": "refund-1", "Client-Id": "till-ben"}
+    first_ann = client.post(f"/orders/{order_id}/refunds", json={"amount": 3}, headers=ann)
+    first_ben = client.post(f"/orders/{order_id}/refunds", json={"amount": 4}, headers=ben)
+    assert (first_ann.status_code, first_ben.status_code) == (200, 200)
+    assert first_ann.json()["commandId"] != first_ben.json()["commandId"]
+    before = last_position(client)
+    for headers, first in ((ann, first_ann), (ben, first_ben)):
+        amount = 3 if headers is ann else 4
+        again = client.post(f"/orders/{order_id}/refunds", json={"amount": amount}, headers=headers)
+        assert (again.status_code, again.content) == (200, first.content)
+    assert last_position(client) == before
+    # Without a Client-Id the key is in the one shared scope: no client's scoped key answers for it.
+    shared = client.post(f"/orders/{order_id}/refunds", json={"amount": 5}, headers={"Idempotency-Key": "refund-1"})
+    assert shared.status_code == 200 and shared.json()["commandId"] == "refund-1"
+    # Within one client's scope, the same key for another request is still refused.
+    assert_problem(client.post(f"/orders/{order_id}/refunds", json={"amount": 9}, headers=ann),
+                   422, "idempotency-key-reused", "Idempotency-Key")
+
+
+def test_a_malformed_client_id_is_refused_in_words(client):
+    order_id = paid_order(client)
+    problem = assert_problem(client.post(f"/orders/{order_id}/refunds", json={"amount": 1},
+                                         headers={"Idempotency-Key": "k", "Client-Id": "a b"}),
+                             400, "invalid-header", "Client-Id")
+    assert "Client-Id" in problem["detail"]
+
+
 def test_concurrent_retries_under_one_key_record_once(client):
     order_id = paid_order(client)
     key = {"Idempotency-Key": f"race-{order_id}"}
@@ -443,7 +476,7 @@ def test_the_openapi_schema_documents_every_route_header_and_error(client):
     for method, path in commands:
         operation = schema["paths"][path][method]
         headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
-        assert headers == {"If-Match", "Idempotency-Key"}, path
+        assert headers == {"If-Match", "Idempotency-Key", "Client-Id"}, path
         assert {"400", "404", "409", "412", "413", "415", "422"} <= operation["responses"].keys(), path
         ok = operation["responses"]["201" if path == "/orders" else "200"]
         assert "ETag" in ok["headers"]

@@ -76,7 +76,7 @@ def test_the_largest_positions_and_versions_read_as_nothing(client):
 
 # --- headers -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["If-Match", "Idempotency-Key"])
+@pytest.mark.parametrize("name", ["If-Match", "Idempotency-Key", "Client-Id"])
 def test_a_header_given_twice_is_refused_and_nothing_is_recorded(client, name):
     order_id = placed(client)
     value = '"1"' if name == "If-Match" else f"pay-{order_id}"

@@ -45,11 +45,13 @@ ISSUE_LINES = [
     '{"eventType": "OrderPaid", "orderId": "123456", "timestamp": 1628389200}',
     '{"eventType": "RefundCreated", "orderId": "123456", "amount": 50, "timestamp": 1628399200}',
 ]
-# The same events written today: OrderCreated is schema version 2, with the currency its upcaster assumes.
+# The same events written today: OrderCreated is schema version 2, with the currency its upcaster assumes, and
+# money is an exact decimal string (a JSON number reads as a float in most other tools), its digits as they were.
 ISSUE_LINES_TODAY = [
-    ('{"eventType": "OrderCreated", "orderId": "123456", "amount": 100, "currency": "EUR", "schemaVersion": 2, '
+    ('{"eventType": "OrderCreated", "orderId": "123456", "amount": "100", "currency": "EUR", "schemaVersion": 2, '
      '"timestamp": 1628379200}'),
-    *ISSUE_LINES[1:],
+    ISSUE_LINES[1],
+    '{"eventType": "RefundCreated", "orderId": "123456", "amount": "50", "timestamp": 1628399200}',
 ]
 
 
@@ -80,7 +82,7 @@ def test_the_issue_lines_load_as_they_stand():
     assert (state.amount, state.paid, state.refunds_requested) == (D(100), D(100), D(50))
 
 
-def test_the_issue_lines_are_written_back_unchanged(tmp_path):
+def test_the_issue_lines_are_written_back_in_todays_shape(tmp_path):
     path = tmp_path / "issue.jsonl"
     path.write_text("\n".join(ISSUE_LINES) + "\n", encoding="utf-8")
     events = read_jsonl(path)
@@ -127,14 +129,23 @@ def test_one_camel_case_object_per_line(tmp_path):
                     "eventId", "streamId", "version", "position", "correlationId", "causationId", "actor"}
 
 
-def test_amounts_are_written_and_read_as_exact_decimals():
+def test_amounts_are_written_as_exact_decimal_strings_and_read_from_strings_or_numbers():
+    """Failed before: money was written as a JSON number, which most JSON readers turn into a float."""
     line = to_json(recorded_story().read_all()[-2])
-    assert '"amount": 999999999999.99,' in line       # a JSON number, every digit kept
-    assert float("999999999999.99") != D("999999999999.99")  # so float would lose it
+    assert '"amount": "999999999999.99",' in line       # a string: every digit kept, by any reader
+    assert float("999999999999.99") != D("999999999999.99")  # a reader that made a float of it would lose some
+    assert json.loads(line)["amount"] == "999999999999.99"    # as plain json reads it
     assert loads(line).event.amount == D("999999999999.99")
-    cents = loads('{"eventType": "RefundCreated", "orderId": "1", "amount": 0.10, "timestamp": 0}')
-    assert cents.event.amount == D("0.10") and type(cents.event.amount) is D
-    assert '"amount": 0.10' in to_json(cents)
+    for written in ('0.10', '"0.10"'):  # a number, as the seed and logs written before hold it, or a string
+        cents = loads(f'{{"eventType": "RefundCreated", "orderId": "1", "amount": {written}, "timestamp": 0}}')
+        assert cents.event.amount == D("0.10") and type(cents.event.amount) is D
+        assert '"amount": "0.10"' in to_json(cents)
+
+
+@pytest.mark.parametrize("text", ["1e3", " 5", "5 ", "NaN", "Infinity", "0x10", "1,000.00", "", "5.", ".5", "+5"])
+def test_money_as_a_string_is_plain_decimal_digits(text):
+    with pytest.raises(EventFormatError, match=r"field 'amount': must be a decimal string such as \"10.00\""):
+        loads(f'{{"eventType": "RefundCreated", "orderId": "1", "amount": "{text}", "timestamp": 0}}')
 
 
 def test_a_logged_event_is_written_like_a_recorded_one():
@@ -200,10 +211,10 @@ BAD_LINES = [
      "amount", "missing"),
     ("missing order id", '{"eventType": "OrderPaid", "timestamp": 1}', "orderId", "missing"),
     ("missing timestamp", '{"eventType": "OrderPaid", "orderId": "1"}', "timestamp", "missing"),
-    ("amount as a string", '{"eventType": "OrderCreated", "orderId": "1", "amount": "5", "timestamp": 1}',
-     "amount", "must be a number, not a string"),
+    ("amount not a number", '{"eventType": "OrderCreated", "orderId": "1", "amount": "five", "timestamp": 1}',
+     "amount", "must be a decimal string such as \"10.00\" (or a number), not 'five'"),
     ("amount true", '{"eventType": "OrderCreated", "orderId": "1", "amount": true, "timestamp": 1}',
-     "amount", "must be a number"),
+     "amount", "must be a decimal string such as \"10.00\" (or a number), not true/false"),
     ("order id a number", '{"eventType": "OrderPaid", "orderId": 123456, "timestamp": 1}', "orderId",
      "must be a string"),
     ("reason a list", '{"eventType": "OrderCancelled", "orderId": "1", "reason": [], "timestamp": 1}',
@@ -332,10 +343,11 @@ def test_the_time_bounds_are_inclusive():
 
 
 def test_the_largest_amount_is_read_exactly():
-    line = ('{"eventType": "OrderCreated", "orderId": "1", "amount": 1000000000000.00, "currency": "EUR", '
+    line = ('{"eventType": "OrderCreated", "orderId": "1", "amount": "1000000000000.00", "currency": "EUR", '
             '"schemaVersion": 2, "timestamp": 1}')
     assert loads(line).event.amount == MAX_AMOUNT
     assert to_json(loads(line)) == line
+    assert loads(line.replace('"1000000000000.00"', "1000000000000.00")).event.amount == MAX_AMOUNT
 
 
 # --- one reader for files, bytes and lines ------------------------------------------------
@@ -414,21 +426,21 @@ def test_a_payload_is_the_seed_shape_without_type_and_envelope():
     for recorded in recorded_story().read_all():
         payload = event_to_payload(recorded.event)
         assert event_from_payload(recorded.event_type, payload) == recorded.event
-        line = json.loads(to_json(recorded), parse_float=D)
-        assert payload == {k: v for k, v in line.items() if k not in (
+        line = json.loads(to_json(recorded))
+        assert {k: str(v) if isinstance(v, D) else v for k, v in payload.items()} == {k: v for k, v in line.items() if k not in (
             "eventType", "schemaVersion", "timestamp", "eventId", "streamId", "version", "position", "correlationId",
             "causationId", "actor")}
     payload = event_to_payload(RefundCreated("A", D("0.10"), "R1"))
     assert payload == {"orderId": "A", "refundId": "R1", "amount": D("0.10")}
     assert type(payload["amount"]) is D
-    assert payload_json(payload) == '{"orderId": "A", "refundId": "R1", "amount": 0.10}'
+    assert payload_json(payload) == '{"orderId": "A", "refundId": "R1", "amount": "0.10"}'
 
 
 @pytest.mark.parametrize("event_type, payload, field, words", [
     ("OrderLost", {"orderId": "1"}, "eventType", "unknown event type 'OrderLost'"),
     ("OrderPaid", {}, "orderId", "missing"),
     ("OrderPaid", {"orderId": "1", "timestamp": 5}, "timestamp", "is not a field of this event type"),
-    ("OrderCreated", {"orderId": "1", "amount": 1.5}, "amount", "must be a number, not float"),
+    ("OrderCreated", {"orderId": "1", "amount": 1.5}, "amount", "(or a number), not float"),
     ("OrderCreated", {"orderId": "1", "amount": D("0.001")}, "amount", "digits below the cent"),
     ("OrderPaid", ["1"], None, "expected an object of fields, got a list"),
 ])

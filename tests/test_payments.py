@@ -22,10 +22,12 @@ from eventsim.shop.payments import (
     ALREADY_PAID,
     FAILED,
     PAID,
+    UNANSWERED,
     UNKNOWN_REFUND,
     FakePaymentProvider,
     Payout,
     RefundProcess,
+    RefundSettled,
     confirm_command_id,
 )
 from eventsim.store import ConcurrencyError, InMemoryEventStore
@@ -279,21 +281,21 @@ def test_a_crash_after_the_provider_paid_pays_once_when_a_new_process_resumes():
     assert [(p.refund_id, p.amount) for p in provider.payouts] == [("A-R1", Decimal("10.00")),
                                                                   ("A-R2", Decimal("20.00"))]
     assert refunds_paid(shop) == Counter({("A", "A-R1"): 1})
-    saved = first.checkpoint
-    assert refund_created(shop, "A", "A-R1").position <= saved < refund_created(shop, "A", "A-R2").position
+    assert first.checkpoint == shop.store.last_position  # the waiting refund is in the journal, not behind it
 
-    restarted = RefundProcess(shop, provider, clock, checkpoint=saved)
-    assert [p.refund_id for p in restarted.pending] == ["A-R2"]
+    restarted = RefundProcess(shop, provider, clock, journal=first.journal)
+    assert [(p.refund_id, p.asked) for p in restarted.pending] == [("A-R2", True)]  # asked, no answer recorded
     attempts = restarted.run_until_idle()
 
     assert [(a.refund_id, a.outcome) for a in attempts] == [("A-R2", PAID)]
-    assert len(provider.payouts) == 2  # asked again under the same key, the provider paid nothing more
-    assert provider.calls == ["A-R1", "A-R2", "A-R2"]
+    assert len(provider.payouts) == 2
+    assert provider.calls == ["A-R1", "A-R2"]  # not asked to pay again: looked up by reference
+    assert provider.lookups == [(refund_created(shop, "A", "A-R2").event_id, provider.payouts[1])]
     assert refunds_paid(shop) == Counter({("A", "A-R1"): 1, ("A", "A-R2"): 1})
     assert restarted.checkpoint == shop.store.last_position
 
 
-def test_a_lost_answer_from_the_provider_is_asked_again_under_the_same_key():
+def test_a_lost_answer_from_the_provider_is_looked_up_by_reference_not_asked_again():
     shop, clock = new_shop()
 
     class TimesOut(ScriptedProvider):
@@ -304,26 +306,26 @@ def test_a_lost_answer_from_the_provider_is_asked_again_under_the_same_key():
             return payout
 
     provider = TimesOut()
-    process = RefundProcess(shop, provider, clock)
+    process = RefundProcess(shop, provider, clock, reconcile_after=2 * DELAY)
     paid_order(shop)
     shop.handle(RequestRefund("A", Decimal("10.00"), refund_id="A-R1"))
-    with pytest.raises(TimeoutError):
-        process.step()
-    assert [p.refund_id for p in process.pending] == ["A-R1"]  # the outcome is unknown: still waiting
-    assert process.step().outcome == PAID
+    assert process.step().outcome == UNANSWERED
+    assert [(p.refund_id, p.due) for p in process.pending] == [("A-R1", START + 3 * DELAY)]  # the deadline
+    attempt = process.step()
+    assert (attempt.outcome, attempt.at) == (PAID, START + 3 * DELAY)
+    assert provider.calls == ["A-R1"] and len(provider.lookups) == 1
     assert len(provider.payouts) == 1 and refunds_paid(shop) == Counter({("A", "A-R1"): 1})
 
 
-def test_a_new_process_given_the_checkpoint_reads_only_what_came_after_it():
+def test_a_process_restarted_on_its_journal_reads_only_what_came_after_its_checkpoint():
     shop, clock = new_shop()
     first = RefundProcess(shop, ScriptedProvider(), clock)
     for order_id in "ABC":
         paid_order(shop, order_id)
         shop.handle(RequestRefund(order_id, Decimal("10.00"), refund_id=f"{order_id}-R1"))
     first.run_until_idle()
-    assert first.checkpoint == shop.store.last_position  # nothing waits: every event is handled
-    saved = first.checkpoint
     first.subscription.close()
+    saved = max(r.event.checkpoint for r in first.journal.read_stream(RefundProcess.STREAM))
     shop.handle(RequestRefund("A", Decimal("5.00"), refund_id="A-R2"))  # while no process runs
 
     seen = []
@@ -333,34 +335,37 @@ def test_a_new_process_given_the_checkpoint_reads_only_what_came_after_it():
             seen.append(recorded.position)
             super()._on_event(recorded)
 
-    restarted = Watched(shop, ScriptedProvider(), clock, checkpoint=saved)
+    restarted = Watched(shop, ScriptedProvider(), clock, journal=first.journal)
     assert seen == [r.position for r in shop.store.read_all(saved + 1)]  # no replay of the whole log
     assert [(p.order_id, p.refund_id) for p in restarted.pending] == [("A", "A-R2")]  # and no skip
     restarted.run_until_idle()
     assert refunds_paid(shop) == Counter({key: 1 for key in refunds_requested(shop)})
 
 
-def test_the_checkpoint_stays_before_the_oldest_waiting_refund():
+def test_the_checkpoint_moves_on_past_a_waiting_refund_which_waits_in_the_journal():
+    """A checkpoint kept before the oldest waiting refund would stay there as long as the refund waits,
+    longer than a provider remembers its idempotency key: the waiting refund is the process's state instead."""
     shop, clock = new_shop()
-    process = RefundProcess(shop, ScriptedProvider(), clock)
+    process = RefundProcess(shop, ScriptedProvider(False, False, False), clock)
     assert process.checkpoint == 0
     paid_order(shop, "A")
-    assert process.checkpoint == shop.store.last_position
     shop.handle(RequestRefund("A", Decimal("1.00"), refund_id="A-R1"))
-    waiting = shop.store.last_position
     paid_order(shop, "B")
-    assert process.checkpoint < waiting
-    assert shop.store.read_all(process.checkpoint + 1)[0].position == waiting
-    process.run_until_idle()
+    process.run_until(START + 2 * DELAY)  # two failed attempts: the refund still waits
+    assert [p.refund_id for p in process.pending] == ["A-R1"]
     assert process.checkpoint == shop.store.last_position
+    assert [type(r.event).__name__ for r in process.journal.read_stream(RefundProcess.STREAM)] == [
+        "PayoutScheduled", "PayoutRequested", "PayoutScheduled", "PayoutRequested", "PayoutScheduled"]
+    process.run_until_idle()
+    assert process.journal.read_stream(RefundProcess.STREAM)[-1].event == RefundSettled(
+        "A", "A-R1", PAID, shop.store.last_position)
 
 
-@pytest.mark.parametrize("checkpoint, error", [(-1, ValueError), (True, TypeError), ("3", TypeError),
-                                               (1.0, TypeError), (None, TypeError)])
-def test_a_checkpoint_is_a_position(checkpoint, error):
+@pytest.mark.parametrize("reconcile_after", [0, -1, 1.5, True, None])
+def test_the_time_to_wait_for_an_answer_is_a_positive_number_of_seconds(reconcile_after):
     shop, clock = new_shop()
-    with pytest.raises(error, match="checkpoint is a position"):
-        RefundProcess(shop, ScriptedProvider(), clock, checkpoint=checkpoint)
+    with pytest.raises(ValueError, match="reconcile_after is a positive number of seconds"):
+        RefundProcess(shop, ScriptedProvider(), clock, reconcile_after=reconcile_after)
 
 
 def test_a_new_process_from_the_start_picks_up_unpaid_refunds_and_skips_paid_ones():
@@ -459,7 +464,7 @@ def test_an_error_while_confirming_loses_nothing(monkeypatch):
 def test_every_refund_is_paid_and_confirmed_exactly_once_whatever_fails(seed, failure_rate, redeliver,
                                                                        workers, data):
     """Several processes share the store and the provider; each may die right after the
-    provider paid and be restarted from its checkpoint; the first may stop following the store;
+    provider paid and be restarted on its journal; the first may stop following the store;
     events are delivered twice at random; every order's refund is called R1; the provider
     fails often: still one payout and one RefundPaid per refund."""
     shop, clock = new_shop(redeliver=redeliver, seed=seed)
@@ -486,7 +491,7 @@ def test_every_refund_is_paid_and_confirmed_exactly_once_whatever_fails(seed, fa
                 event("a process died after the provider paid")
                 processes[which].subscription.close()
                 processes[which] = RefundProcess(shops[which], provider, clock,
-                                                 checkpoint=processes[which].checkpoint)
+                                                 journal=processes[which].journal)
             shops[which].armed = False
     for process in processes:
         attempts += process.run_until_idle()
@@ -502,12 +507,13 @@ def test_every_refund_is_paid_and_confirmed_exactly_once_whatever_fails(seed, fa
     assert all(not process.pending for process in processes)
 
 
-def test_a_process_restarted_on_a_new_connection_to_a_durable_store_resumes_from_its_checkpoint(tmp_path):
-    """The whole process dies (store object, shop, process); a new one opens the same SQLite file."""
+def test_a_process_restarted_on_a_new_connection_to_a_durable_store_resumes_from_its_journal(tmp_path):
+    """The whole process dies (store object, shop, process); a new one opens the same SQLite file, which
+    holds the shop's streams and the process's own."""
     clock, provider = SimulatedClock(START), ScriptedProvider()  # the provider outlives the process
     store = SQLiteEventStore(tmp_path / "shop.db", clock=clock, ids=SeededIds(1))
     shop = CrashingShop(Shop(store, ids=SeededIds(2)))
-    first = RefundProcess(shop, provider, clock)
+    first = RefundProcess(shop, provider, clock, journal=store)
     paid_order(shop.shop)
     shop.shop.handle(RequestRefund("A", Decimal("10.00"), refund_id="A-R1"))
     first.run_until_idle()
@@ -515,17 +521,16 @@ def test_a_process_restarted_on_a_new_connection_to_a_durable_store_resumes_from
     shop.armed = True
     with pytest.raises(Crash):
         first.step()  # paid A-R2, died before confirming it
-    saved = first.checkpoint
     store.close()
 
     reopened = SQLiteEventStore(tmp_path / "shop.db", clock=clock, ids=SeededIds(3))
     again = Shop(reopened, ids=SeededIds(4))
-    restarted = RefundProcess(again, provider, clock, checkpoint=saved)
+    restarted = RefundProcess(again, provider, clock, journal=reopened)
     assert [p.refund_id for p in restarted.pending] == ["A-R2"]
     restarted.run_until_idle()
     assert [(p.refund_id, p.amount) for p in provider.payouts] == [("A-R1", Decimal("10.00")),
                                                                   ("A-R2", Decimal("20.00"))]
     assert refunds_paid(again) == Counter({("A", "A-R1"): 1, ("A", "A-R2"): 1})
-    paid = reopened.read_all()[-1]
+    paid = reopened.read_stream("order-A")[-1]
     assert reopened.command_record(paid.causation_id).causation_id == refund_created(again, "A", "A-R2").event_id
     reopened.close()

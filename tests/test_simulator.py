@@ -1,4 +1,6 @@
 """The workload simulator: deterministic, within the rules, and driven through the command side."""
+import gc
+import random
 from collections import Counter
 from decimal import Decimal
 
@@ -6,7 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from eventsim.clock import SimulatedClock
+from eventsim.ids import SeededIds
 from eventsim.shop import simulator
+from eventsim.shop.commands import ShipOrder
+from eventsim.shop.order import OrderAlreadyShipped
+from eventsim.shop.payments import FakePaymentProvider, RefundProcess
 from eventsim.copying import copy_log
 from eventsim.jsonl import write_jsonl
 from eventsim.shop import Shop
@@ -43,24 +50,66 @@ def test_another_seed_gives_another_log(tmp_path):
                                                     tmp_path)
 
 
-def test_events_are_recorded_only_by_shop_handle(monkeypatch):
-    inside_handle = []
-    handle, append = Shop.handle, InMemoryEventStore.append
+def simulated_through_shop_handle(config: SimulationConfig) -> list:
+    """The same workload with every command sent through ``Shop.handle``, as the simulator once did:
+    the same seed, plans, clock, ids and refund process."""
+    rng = random.Random(config.seed)
+    clock = SimulatedClock(config.start)
+    ids = SeededIds(rng.getrandbits(64))
+    shop = Shop(InMemoryEventStore(clock=clock, ids=ids), ids=ids)
+    provider = FakePaymentProvider(delay=config.payout_delay, failure_rate=config.payout_failure_rate,
+                                   seed=rng.getrandbits(64))
+    payments = RefundProcess(shop, provider, clock)
+    arrivals = sorted(config.start + rng.randrange(config.days * DAY) for _ in range(config.orders))
+    for time, command, _ in simulator._timeline(simulator._stories(rng, config, arrivals), config.start):
+        payments.run_until(time)
+        clock.now = time
+        shop.handle(command, actor="warehouse" if isinstance(command, ShipOrder) else "customer")
+    payments.run_until_idle()
+    return shop.store.read_all()
 
-    def watched_handle(self, command, **options):
-        inside_handle.append(command)
-        try:
-            return handle(self, command, **options)
-        finally:
-            inside_handle.pop()
 
-    def watched_append(self, *args, **kwargs):
-        assert inside_handle, "an event was appended outside Shop.handle"
-        return append(self, *args, **kwargs)
+@pytest.mark.parametrize("config", [SMALL, SimulationConfig(orders=200, customers=5, days=3, seed=7, p_cancel=0.3,
+                                                            p_refund=0.5, payout_failure_rate=0.5)],
+                         ids=["small", "many cancels, refunds and failed payouts"])
+def test_the_log_is_the_one_shop_handle_records_for_the_same_seed(config):
+    """The simulator drives decide and evolve itself: every event, envelope and id as Shop.handle gives them."""
+    log = simulate(config).store.read_all()
+    assert {type(r.event) for r in log} == {OrderCreated, OrderPaid, RefundCreated, RefundPaid, OrderCancelled,
+                                            OrderShipped}  # every kind of step was compared
+    assert log == simulated_through_shop_handle(config)
 
-    monkeypatch.setattr(Shop, "handle", watched_handle)
-    monkeypatch.setattr(InMemoryEventStore, "append", watched_append)
-    assert len(simulate(SMALL).store) > SMALL.orders
+
+def test_a_plan_the_rules_refuse_is_refused_as_shop_handle_refuses_it(monkeypatch):
+    real = simulator._command
+
+    def shipped_twice(step, cents, order_id, customer_id):
+        return simulator.ShipOrder(order_id) if step == "refund" else real(step, cents, order_id, customer_id)
+
+    monkeypatch.setattr(simulator, "_command", shipped_twice)  # a refund step ships again instead
+    with pytest.raises(OrderAlreadyShipped):
+        simulate(SimulationConfig(orders=50, seed=2, p_refund=1, p_ship=1, p_cancel=0, p_pay=1))
+
+
+def test_simulating_pauses_the_cycle_collector_and_puts_it_back():
+    seen = []
+    real = simulator._Orders.handle
+
+    def watched(self, *args):
+        seen.append(gc.isenabled())
+        return real(self, *args)
+
+    simulator._Orders.handle = watched
+    try:
+        assert gc.isenabled()
+        simulate(SimulationConfig(orders=5))
+        assert gc.isenabled() and seen and not any(seen)
+        gc.disable()
+        simulate(SimulationConfig(orders=5))
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
+        simulator._Orders.handle = real
 
 
 def test_one_order_stream_per_order_each_placed_by_a_customer_of_the_pool():

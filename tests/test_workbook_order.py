@@ -27,6 +27,7 @@ TAUGHT = {
         "to_json", "loads", "EventFormatError", "lifecycle_table", "lifecycle_diagram", "simulate", "SimulationConfig", "SimulationPanel",
         "timeline",
     },
+    "modelling_events": {"event_model_diagram"},
     "storing_events": {
         "InMemoryEventStore", "RecordedEvent", "stream_for", "order_id_of", "NO_STREAM", "ANY", "ConcurrencyError",
         "ConcurrencyRace", "log_diagram",
@@ -41,13 +42,14 @@ TAUGHT = {
     "tracing_and_time_travel": {
         "history_frame", "history_jsonl", "state_at_version", "state_at_time", "events_by_command",
         "correlation_id_of", "correlated_events", "causation", "compensate", "RefundProcess", "FakePaymentProvider", "confirm_command_id",
-        "OrderExplorer", "TimeTravel", "refund_messages", "REFUND_LANES",
+        "OrderExplorer", "TimeTravel", "register_event", "two_clocks", "to_datetime",
     },
+    "processes_and_deadlines": {"UnpaidOrders", "refund_messages", "REFUND_LANES"},
     "trade_offs_measured": {
         "cost_per_event", "replay_cost", "read_model_lag", "orders_projection", "Domain", "Application", "open_store",
         "Snapshots", "InMemorySnapshotStore",
     },
-    "from_memory_to_a_database": {"SQLReadModels", "read_sql", "crash_diagram", "checkpoint_diagram"},
+    "from_memory_to_a_database": {"SQLReadModels", "read_sql", "crash_diagram", "checkpoint_diagram", "StoreError"},
     "gaps_and_rules_across_streams": {"GapWatch", "gap_diagram", "register_event"},
     "partitions_and_public_events": {"Topic", "Consumer", "COMPACT", "OffsetOutOfRange", "partitions_diagram"},
     "cqrs_over_http": {"create_app", "start", "LoseResponses", "if_match_diagram", "min_position_diagram"},
@@ -57,6 +59,7 @@ TAUGHT = {
         "state_from_json", "load_state", "PersonalData", "Vault", "SQLiteKeyStore", "personal_data_rows", "trace_rows",
         "upcaster_diagram", "crypto_shredding_diagram",
     },
+    "projections_in_production": {"BlueGreen", "CatchUpSubscription", "LiveFeed"},
     "designing_with_events": set(),
     "recap": set(),
 }

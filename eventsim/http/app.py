@@ -9,7 +9,10 @@ HTTP's own mechanisms carry the event-sourcing ideas:
   never matches, since If-Match compares strongly.  An order with no events
   has the tag ``"0"``;
 * ``Idempotency-Key`` is the command id: a retry gets the first response again,
-  and records nothing new.  The first response *of a command that was carried
+  and records nothing new.  Keys are scoped to the client that names itself in
+  ``Client-Id`` (a stand-in for the identity a log-in would give), so two
+  clients that pick the same key never get each other's answers; requests
+  without a ``Client-Id`` share one scope.  The first response *of a command that was carried
   out*, an error included: a command a rule refused is refused again under its
   key, even once the order would allow it, as the IETF draft
   (draft-ietf-httpapi-idempotency-key-header) and Stripe
@@ -35,13 +38,14 @@ header or rule at fault, and records nothing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 from functools import cache
 from itertools import islice
@@ -447,7 +451,7 @@ async def single_header_values(request: Request) -> None:
     HTTP would join two ``If-Match`` lines into one list, but a client that
     sends two has most likely added one header where it meant to replace it:
     which one was meant, the server cannot know.  Two keys name two commands."""
-    for name in ("If-Match", "Idempotency-Key"):
+    for name in ("If-Match", "Idempotency-Key", "Client-Id"):
         count = len(request.headers.getlist(name))
         if count > 1:
             raise invalid(name, f"the header {name} is given {count} times; give it once", where="header")
@@ -518,7 +522,7 @@ IfMatch = Annotated[
         "Without it the server re-reads and retries when another writer got there first.",
     ),
 ]
-IdempotencyKey = Annotated[
+IdempotencyKeyHeader = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
@@ -526,10 +530,47 @@ IdempotencyKey = Annotated[
         description="The command id: up to 64 visible ASCII characters, such as a UUID. "
         "Send the same key when retrying (after a timeout, say): the first "
         "response comes back (a refusal by a business rule too) and nothing is recorded twice. "
-        "A different request under a used key is refused with 422. Keys are shared by every client of "
-        "this server (it knows no clients): make them unguessable, such as a random UUID. Give it once.",
+        "A different request under a used key is refused with 422. Keys are scoped to the `Client-Id`: "
+        "another client's key never answers for yours. Give it once.",
     ),
 ]
+ClientId = Annotated[
+    str | None,
+    Header(
+        alias="Client-Id",
+        pattern=f"^[!-~]{{1,{MAX_ID_LENGTH}}}$",
+        description="Who is calling, up to 64 visible ASCII characters: the scope of its Idempotency-Keys. "
+        "This server has no log-in, so a client names itself; behind a log-in the scope would be the "
+        "authenticated client. Without it, keys share one scope with every other client that sends none. "
+        "Give it once.",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Key:
+    """An Idempotency-Key as the client sent it, and the command id it stands for in that client's scope."""
+
+    given: str
+    command_id: str
+
+
+def scoped_key(idempotency_key: IdempotencyKeyHeader = None, client_id: ClientId = None) -> Key | None:
+    """The command id of a key in its client's scope.
+
+    Without a ``Client-Id`` the key itself is the command id (one shared
+    scope).  With one, a digest of the client and the key, marked by a space,
+    which no header key can hold: two clients' equal keys name two commands,
+    and no key sent without a ``Client-Id`` can name either."""
+    if idempotency_key is None:
+        return None
+    if client_id is None:
+        return Key(idempotency_key, idempotency_key)
+    digest = hashlib.sha256(f"{client_id}\n{idempotency_key}".encode()).hexdigest()[:40]
+    return Key(idempotency_key, f"client {digest}")
+
+
+IdempotencyKey = Annotated[Key | None, Depends(scoped_key)]
 MinPosition = Annotated[
     int | None,
     Query(
@@ -566,12 +607,10 @@ def create_app(
     shop = shop_or_store_url if isinstance(shop_or_store_url, Shop) else Shop(open_store(shop_or_store_url))
     store = shop.store
     worker = ProjectionWorker(store, poll=poll)
-    # Idempotency-Key -> (what the command asked for, the answer) of a command a business rule refused.  A
-    # command carried out is remembered by the store (its CommandRecord, with its events), durably; a refusal
-    # recorded nothing, and no event could say it, so it is remembered here: by this process, the newest
-    # REFUSALS_KEPT of them, until it stops.  Keys are not scoped to a client: this server knows no clients
-    # (no log-in; an address is no identity: many clients share one behind a proxy, one moves between
-    # several), so a key is the client's own secret name for one command: a random UUID, never a counter.
+    # Command id (a key in its client's scope) -> (what the command asked for, the answer) of a command a
+    # business rule refused.  A command carried out is remembered by the store (its CommandRecord, with its
+    # events), durably; a refusal recorded nothing, and no event could say it, so it is remembered here: by
+    # this process, the newest REFUSALS_KEPT of them, until it stops.
     refused: OrderedDict[str, tuple[str, Problem]] = OrderedDict()
 
     @asynccontextmanager
@@ -596,7 +635,7 @@ def create_app(
             CORSMiddleware,
             allow_origins=cors_origins,
             allow_methods=["GET", "HEAD", "POST"],
-            allow_headers=["Content-Type", "If-Match", "Idempotency-Key"],
+            allow_headers=["Content-Type", "If-Match", "Idempotency-Key", "Client-Id"],
             expose_headers=["ETag", "Location", "Retry-After", "Read-Model-Position"],
         )
 
@@ -669,29 +708,30 @@ def create_app(
         spec: dict[str, tuple[str, bool]],
         make: Callable[[dict[str, Any], str | None], Command],
         if_match: str | None,
-        key: str | None,
+        key: Key | None,
         *,
         created: bool = False,
     ) -> JSONResponse:
         condition = if_match_condition(if_match)
         values = parse_fields(await read_body(request, max_body_bytes), spec)
-        command = make(values, key)
-        if key is not None and key in refused:  # a command carried out and refused: its first answer again
-            fingerprint_then, problem = refused[key]
+        command_id = None if key is None else key.command_id
+        command = make(values, command_id)
+        if key is not None and key.command_id in refused:  # carried out and refused: its first answer again
+            fingerprint_then, problem = refused[key.command_id]
             if fingerprint_then != fingerprint(command):
-                raise key_reused(key)
+                raise key_reused(key.given)
             raise problem.with_traceback(None)  # the one kept answer: no traceback piles up on it per retry
         expected = None
         if condition is not None:
             current = store.stream_version(stream_for(command.order_id))
             if meets(condition, current):
                 expected = current  # decided against that version, or refused with 412 if it moves on meanwhile
-            elif key is None or store.command_record(key) is None:  # a retry of a command carried out gets its answer
+            elif command_id is None or store.command_record(command_id) is None:  # a retry carried out: its answer
                 raise version_mismatch(command.order_id, condition, current)
         try:
             recorded = handle(command, expected)
         except CommandIdReused:
-            raise key_reused(key) from None
+            raise key_reused(None if key is None else key.given) from None
         except ConcurrencyError as error:
             if expected is None:
                 raise Problem(
@@ -704,8 +744,8 @@ def create_app(
             raise version_mismatch(command.order_id, [str(expected)], error.actual) from None
         except OrderError as error:
             problem = refusal(error)
-            if key is not None:
-                refused[key] = (fingerprint(command), problem)
+            if command_id is not None:
+                refused[command_id] = (fingerprint(command), problem)
                 while len(refused) > REFUSALS_KEPT:
                     refused.popitem(last=False)
             raise problem from None

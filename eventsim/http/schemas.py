@@ -26,10 +26,11 @@ The eventsim shop over HTTP: commands are `POST`s, queries are `GET`s, and no `G
   The first response of a command that was carried out is kept, a refusal by a business rule (`409`,
   `404`) included, as the IETF draft (draft-ietf-httpapi-idempotency-key-header) and Stripe do: a refused
   command stays refused under its key, even once the order would allow it. Refusals are kept by the
-  server process (a restart forgets them); what was recorded is kept by the store. Keys are shared by all
-  clients (the server knows no clients): use a random UUID. A request refused before it was carried out
-  (a malformed field, a stale `If-Match`) is not kept.
-* **Headers** `If-Match` and `Idempotency-Key` are given once each; `If-Match` means what RFC 9110 says
+  server process (a restart forgets them); what was recorded is kept by the store. Keys are scoped to the
+  client named in `Client-Id` (this server has no log-in; behind one, the scope is the authenticated
+  client); requests without it share one scope, so use a random UUID there. A request refused before it
+  was carried out (a malformed field, a stale `If-Match`) is not kept.
+* **Headers** `If-Match`, `Idempotency-Key` and `Client-Id` are given once each; `If-Match` means what RFC 9110 says
   (`*`, lists, weak tags never match). `HEAD` answers wherever `GET` does.
 * **Read-your-writes:** the read models are updated a moment after a command (eventually consistent). Send a
   command response's `position` as `minPosition` to a query, and it answers once the read models have got

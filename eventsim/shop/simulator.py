@@ -1,16 +1,26 @@
 """A workload simulator: many customers placing and changing orders over simulated days.
 
-It drives the command side only: every event in its log was recorded by
-``Shop.handle``, refund confirmations too (the ``RefundProcess`` sends them),
-so the log obeys every business rule.  It only issues commands that are valid when they
-arrive: each order's story (pay? cancel? ship? refund?) is drawn when the
-order is planned, with its commands at increasing times.
+It drives the command side only, through the order domain's own Decider:
+each planned command is decided by ``decide`` against the state its order's
+events fold to (``evolve``), so the log obeys every business rule (a plan the
+rules refuse raises, as ``Shop.handle`` would), and its events are appended
+with the envelope ``Shop.handle`` gives them: a command id drawn from the same
+ids, recorded as each event's causation and correlation id, and who sent it.
+That is the Decider's own promise, not a bypass; what it skips is the
+application service's work for a caller it cannot trust (looking the stream
+up in its cache, idempotency).  ``tests/test_simulator.py`` checks that the
+log is the one ``Shop.handle`` records for the same seed, event for event.
+Refund confirmations go through ``Shop.handle`` itself (the ``RefundProcess``
+sends them).  It only plans commands that are valid when they arrive: each
+order's story (pay? cancel? ship? refund?) is drawn when the order is
+planned, with its commands at increasing times.
 
 Everything comes from one seed: the same ``SimulationConfig`` gives the same
 log, byte for byte.  The commands of all orders are handled in time order,
 the clock moved to each command's time first, since the store stamps events
 with its clock.  Orders are planned a simulated day at a time, so a year of
-orders never sits in memory as commands.
+orders never sits in memory as commands.  Simulating is a bulk operation: it
+pauses Python's cycle collector while it runs (``eventsim.bulk``).
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from itertools import count
 
+from ..bulk import collector_paused
 from ..clock import SimulatedClock, to_timestamp
 from ..ids import SeededIds
 from ..store import InMemoryEventStore
@@ -35,7 +46,9 @@ from .commands import (
     RequestRefund,
     ShipOrder,
 )
+from .order import OrderState, decide, evolve, initial_state
 from .payments import FakePaymentProvider, RefundProcess
+from .streams import stream_for
 
 __all__ = ["SimulationConfig", "plan_order", "simulate"]
 
@@ -143,28 +156,66 @@ def simulate(
 
     ``progress(done, total)`` is told how many commands are handled, every
     ``PROGRESS_EVERY`` commands and after the last.  Interrupted (Ctrl-C),
-    it leaves the shop holding whole commands only: ``Shop.handle`` records
-    all of a command's events or none.
+    it leaves the store holding whole commands only: each command's events
+    are appended together or not at all.
     """
-    rng = random.Random(config.seed)
-    clock = SimulatedClock(config.start)
-    ids = SeededIds(rng.getrandbits(64))
-    shop = Shop(InMemoryEventStore(clock=clock, ids=ids), ids=ids)
-    provider = FakePaymentProvider(
-        delay=config.payout_delay, failure_rate=config.payout_failure_rate, seed=rng.getrandbits(64)
-    )
-    payments = RefundProcess(shop, provider, clock)
+    with collector_paused():
+        rng = random.Random(config.seed)
+        clock = SimulatedClock(config.start)
+        ids = SeededIds(rng.getrandbits(64))
+        shop = Shop(InMemoryEventStore(clock=clock, ids=ids), ids=ids)
+        provider = FakePaymentProvider(
+            delay=config.payout_delay, failure_rate=config.payout_failure_rate, seed=rng.getrandbits(64)
+        )
+        payments = RefundProcess(shop, provider, clock)
+        orders = _Orders(shop.store, ids)
 
-    arrivals = sorted(config.start + rng.randrange(config.days * DAY) for _ in range(config.orders))
-    total = _count_commands(rng, config, arrivals) if progress else 0
-    for done, (time, command) in enumerate(_timeline(_stories(rng, config, arrivals), config.start), 1):
-        payments.run_until(time)  # refunds the provider answered before this command arrived
-        clock.now = time
-        shop.handle(command, actor="warehouse" if isinstance(command, ShipOrder) else "customer")
-        if progress and (done % PROGRESS_EVERY == 0 or done == total):
-            progress(done, total)
-    payments.run_until_idle()
-    return shop
+        arrivals = sorted(config.start + rng.randrange(config.days * DAY) for _ in range(config.orders))
+        total = _count_commands(rng, config, arrivals) if progress else 0
+        for done, (time, command, last) in enumerate(_timeline(_stories(rng, config, arrivals), config.start), 1):
+            payments.run_until(time)  # refunds the provider answered before this command arrived
+            clock.now = time
+            orders.handle(command, "warehouse" if isinstance(command, ShipOrder) else "customer", last)
+            if progress and (done % PROGRESS_EVERY == 0 or done == total):
+                progress(done, total)
+        payments.run_until_idle()
+        return shop
+
+
+class _Orders:
+    """Decides the simulator's commands and appends their events as ``Shop.handle`` would.
+
+    Keeps the state of each order whose story goes on (at the version it was
+    folded to), and forgets it after the order's last planned command: a year
+    of orders never sits in memory as states.  The refund process appends to
+    an order's stream too (its confirmations); a state is caught up with what
+    was appended since, as the application service catches its cache up.
+    """
+
+    def __init__(self, store: InMemoryEventStore, ids: Callable[[], str]):
+        self.store = store
+        self.ids = ids
+        self.states: dict[str, tuple[OrderState, int]] = {}  # stream -> (state, version)
+
+    def handle(self, command: Command, actor: str, last: bool) -> None:
+        command_id = self.ids()  # drawn before the events' ids, as Shop.handle draws it
+        stream_id = stream_for(command.order_id)
+        state, version = self.states.pop(stream_id, (initial_state, 0))
+        if self.store.stream_version(stream_id) != version:
+            for newer in self.store.read_stream(stream_id, version + 1):
+                state, version = evolve(state, newer.event), newer.version
+        recorded = self.store.append(
+            stream_id,
+            decide(command, state),
+            version,
+            correlation_id=command_id,
+            causation_id=command_id,
+            actor=actor,
+        )
+        if not last:
+            for r in recorded:
+                state = evolve(state, r.event)
+            self.states[stream_id] = (state, recorded[-1].version)
 
 
 def _count_commands(rng: random.Random, config: SimulationConfig, arrivals: list[int]) -> int:
@@ -203,8 +254,9 @@ def _stories(rng: random.Random, config: SimulationConfig, arrivals: list[int]) 
         yield [(time, step, cents, order_id, customer_id) for time, step, cents in steps]
 
 
-def _timeline(stories: Iterator[list[Planned]], start: int) -> Iterator[tuple[int, Command]]:
-    """Every order's commands in time order; equal times in the order they were planned.
+def _timeline(stories: Iterator[list[Planned]], start: int) -> Iterator[tuple[int, Command, bool]]:
+    """Every order's commands in time order, each with whether it is its order's last; equal times in
+    the order they were planned.
 
     A simulated day at a time: once every order placed before the day ends is
     planned, every command due that day is known (an order's story starts
@@ -212,7 +264,8 @@ def _timeline(stories: Iterator[list[Planned]], start: int) -> Iterator[tuple[in
     ones wait.  Memory holds the orders still going on, not a year of commands,
     and each command is made only when it is handed out.
     """
-    waiting: list[tuple[int, int, str, int, str, str]] = []  # (time, seq, what, cents, order id, customer id)
+    # (time, seq, what, cents, order id, customer id, whether it is the order's last step)
+    waiting: list[tuple[int, int, str, int, str, str, bool]] = []
     seq = count()
     story = next(stories, None)
     day_ends = start
@@ -220,12 +273,12 @@ def _timeline(stories: Iterator[list[Planned]], start: int) -> Iterator[tuple[in
         day_ends += DAY
         while story is not None and story[0][0] < day_ends:
             waiting.extend(
-                (time, next(seq), step, cents, order_id, customer_id)
-                for time, step, cents, order_id, customer_id in story
+                (time, next(seq), step, cents, order_id, customer_id, number == len(story))
+                for number, (time, step, cents, order_id, customer_id) in enumerate(story, 1)
             )
             story = next(stories, None)
         waiting.sort()
         due = bisect_left(waiting, (day_ends,))  # the first command of a later day
-        for time, _, step, cents, order_id, customer_id in waiting[:due]:
-            yield time, _command(step, cents, order_id, customer_id)
+        for time, _, step, cents, order_id, customer_id, last in waiting[:due]:
+            yield time, _command(step, cents, order_id, customer_id), last
         del waiting[:due]

@@ -54,40 +54,15 @@ from psycopg.types.string import TextLoader
 from ..clock import system_clock
 from ..ids import random_ids
 from ..store import NO_STREAM, ConcurrencyError, RecordedEvent, refuse_append
-from .sql import SCHEMA_VERSION, Append, SQLEventStore, StoreError
+from .sql import SCHEMA_VERSION, Append, SQLEventStore, StoreError, checksums_of_unchecked_rows
 
 __all__ = ["PostgresEventStore"]
 
 READERS = 4  # reading connections at most: more threads than this take turns
 
-_SCHEMA = f"""
-CREATE TABLE eventsim_store (schema_version integer NOT NULL);
-INSERT INTO eventsim_store VALUES ({SCHEMA_VERSION});
-CREATE TABLE events (
-    position       bigint  PRIMARY KEY,              -- the global order; assigned under the write lock
-    stream_id      text    NOT NULL,
-    version        integer NOT NULL CHECK (version >= 1),
-    event_type     text    NOT NULL,                 -- the registered name, e.g. 'OrderCreated'
-    schema_version integer NOT NULL DEFAULT 1 CHECK (schema_version >= 1),  -- the shape of data (eventsim.upcasting)
-    data           jsonb   NOT NULL,                 -- the event: {{"orderId": "123456", "amount": 100.00}}
-    recorded_at    bigint  NOT NULL,                 -- Unix seconds
-    event_id       text    NOT NULL,
-    correlation_id text,
-    causation_id   text,
-    actor          text,
-    UNIQUE (stream_id, version)                      -- optimistic concurrency, kept by the database
-);
-CREATE TABLE commands (
-    command_id    text    PRIMARY KEY,               -- a command is handled once
-    fingerprint   text    NOT NULL,
-    stream_id     text    NOT NULL,
-    first_version integer NOT NULL,
-    last_version  integer NOT NULL,
-    causation_id  text
-);
-CREATE FUNCTION eventsim_append(
-    p_stream_id text, p_expected integer, p_types text[], p_versions integer[], p_data jsonb[],
-    p_event_ids text[], p_now bigint,
+_APPEND_FUNCTION = """CREATE FUNCTION eventsim_append(
+    p_stream_id text, p_expected integer, p_types text[], p_versions integer[], p_data json[],
+    p_checksums bigint[], p_event_ids text[], p_now bigint,
     p_correlation_id text, p_causation_id text, p_actor text,
     p_command_id text, p_fingerprint text, p_command_stream_id text, p_first_version integer,
     p_last_version integer, p_command_causation_id text,
@@ -111,15 +86,43 @@ BEGIN
     first_position := coalesce(first_position, 0) + 1;
     stamped := greatest(p_now, coalesce(stamped, 0));  -- the store's time never goes back
     INSERT INTO events (position, stream_id, version, event_type, schema_version, data, recorded_at, event_id,
-                        correlation_id, causation_id, actor)
+                        correlation_id, causation_id, actor, checksum)
     SELECT first_position + i - 1, p_stream_id, actual + i, p_types[i], p_versions[i], p_data[i], stamped,
-           p_event_ids[i], p_correlation_id, p_causation_id, p_actor
+           p_event_ids[i], p_correlation_id, p_causation_id, p_actor, p_checksums[i]
     FROM generate_subscripts(p_types, 1) AS i;
     IF p_command_id IS NOT NULL THEN
         INSERT INTO commands VALUES (p_command_id, p_fingerprint, p_command_stream_id, p_first_version,
                                      p_last_version, p_command_causation_id);
     END IF;
-END $$;
+END $$"""
+
+_SCHEMA = f"""
+CREATE TABLE eventsim_store (schema_version integer NOT NULL);
+INSERT INTO eventsim_store VALUES ({SCHEMA_VERSION});
+CREATE TABLE events (
+    position       bigint  PRIMARY KEY,              -- the global order; assigned under the write lock
+    stream_id      text    NOT NULL,
+    version        integer NOT NULL CHECK (version >= 1),
+    event_type     text    NOT NULL,                 -- the registered name, e.g. 'OrderCreated'
+    schema_version integer NOT NULL DEFAULT 1 CHECK (schema_version >= 1),  -- the shape of data (eventsim.upcasting)
+    data           json    NOT NULL,                 -- as written: {{"orderId": "123456", "amount": "100.00"}}
+    recorded_at    bigint  NOT NULL,                 -- Unix seconds
+    event_id       text    NOT NULL,
+    correlation_id text,
+    causation_id   text,
+    actor          text,
+    checksum       bigint,                           -- CRC-32 of event_type, schema_version, data (row_checksum)
+    UNIQUE (stream_id, version)                      -- optimistic concurrency, kept by the database
+);
+CREATE TABLE commands (
+    command_id    text    PRIMARY KEY,               -- a command is handled once
+    fingerprint   text    NOT NULL,
+    stream_id     text    NOT NULL,
+    first_version integer NOT NULL,
+    last_version  integer NOT NULL,
+    causation_id  text
+);
+{_APPEND_FUNCTION};
 CREATE FUNCTION eventsim_events_never_change() RETURNS trigger LANGUAGE plpgsql AS
 $$ BEGIN RAISE EXCEPTION 'recorded events never change'; END $$;
 CREATE TRIGGER events_never_change BEFORE UPDATE OR DELETE ON events
@@ -129,7 +132,7 @@ FOR EACH STATEMENT EXECUTE FUNCTION eventsim_events_never_change()
 """
 
 
-_APPEND = "SELECT * FROM eventsim_append(%s, %s, %s, %s, %s::jsonb[], %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+_APPEND = "SELECT * FROM eventsim_append(%s, %s, %s, %s, %s::json[], %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 
 
 @dataclass(frozen=True)
@@ -275,7 +278,12 @@ class PostgresEventStore(SQLEventStore):
                             "not an eventsim store: it has a table 'events' or 'commands' but no eventsim_store table",
                         )
                     connection.execute(_SCHEMA)
-        found = self._query("SELECT max(schema_version) FROM eventsim_store")[0][0]
+                    found = SCHEMA_VERSION
+                else:
+                    found = connection.execute("SELECT max(schema_version) FROM eventsim_store").fetchall()[0][0]
+                    if found == 2:
+                        self._upgrade_from_2(connection)
+                        found = SCHEMA_VERSION
         if found != SCHEMA_VERSION:
             newer = isinstance(found, int) and found > SCHEMA_VERSION
             raise StoreError(
@@ -283,6 +291,25 @@ class PostgresEventStore(SQLEventStore):
                 f"schema version {found!r}: this eventsim reads version {SCHEMA_VERSION}"
                 + ("; the store was written by a newer eventsim: upgrade eventsim" if newer else ""),
             )
+
+    def _upgrade_from_2(self, connection: psycopg.Connection) -> None:
+        """Schema version 2 to 3, inside the caller's transaction: the data kept as the JSON text written
+        (``json``, no longer ``jsonb``, which rewrites it), and a checksum for each row once it reads as an
+        event through every check (a row that does not is named, and nothing is changed).  The rule that
+        recorded events never change is lifted for this one statement, inside the transaction."""
+        connection.execute("ALTER TABLE events ALTER COLUMN data TYPE json USING data::json")
+        rows = connection.execute(
+            "SELECT position, event_type, schema_version, data::text FROM events ORDER BY position"
+        ).fetchall()
+        checksums = checksums_of_unchecked_rows(self.name, rows)
+        connection.execute("ALTER TABLE events ADD COLUMN checksum bigint")
+        connection.execute("ALTER TABLE events DISABLE TRIGGER events_never_change")
+        with connection.cursor() as cursor:
+            cursor.executemany("UPDATE events SET checksum = %s WHERE position = %s", checksums)
+        connection.execute("ALTER TABLE events ENABLE TRIGGER events_never_change")
+        connection.execute("DROP FUNCTION eventsim_append")  # the one that wrote jsonb and no checksum
+        connection.execute(_APPEND_FUNCTION)
+        connection.execute(f"UPDATE eventsim_store SET schema_version = {SCHEMA_VERSION}")
 
     def _connection(self) -> psycopg.Connection:
         """The writing connection, connected again if it was lost."""
@@ -298,8 +325,10 @@ class PostgresEventStore(SQLEventStore):
             raise StoreError(self.name, f"cannot connect ({' '.join(str(error).split())})") from None
         connection.execute("SET synchronous_commit = on")
         connection.execute(f"SET lock_timeout = {self._lock_timeout_ms}")
-        # A payload comes back as its JSON text, which the store decodes as SQLite's (``stored_event``):
-        # amounts as Decimal, never float, and a row it cannot read is named by its position.
+        # A payload comes back as the JSON text append wrote (a ``json`` column keeps it as given, so its
+        # checksum still matches), which the store decodes as SQLite's (``stored_event``): amounts as
+        # Decimal, never float, and a row it cannot read is named by its position.
+        connection.adapters.register_loader("json", TextLoader)
         connection.adapters.register_loader("jsonb", TextLoader)
         return connection
 
@@ -317,9 +346,10 @@ class PostgresEventStore(SQLEventStore):
         params = (
             a.stream_id,
             expected,
-            [t for t, _, _ in a.rows],
-            [v for _, v, _ in a.rows],
-            [d for _, _, d in a.rows],
+            [t for t, _, _, _ in a.rows],
+            [v for _, v, _, _ in a.rows],
+            [d for _, _, d, _ in a.rows],
+            [c for _, _, _, c in a.rows],
             event_ids,
             self._clock(),
             a.correlation_id,

@@ -49,9 +49,11 @@ you call ``poll()``: nothing polls in the background.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import threading
+import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -61,7 +63,7 @@ from typing import Any
 
 from ..clock import system_clock
 from ..ids import random_ids
-from ..jsonl import MAX_COUNTER, EventFormatError, _spec, _value, event_to_payload
+from ..jsonl import _DECIMAL_TEXT, MAX_COUNTER, EventFormatError, _spec, _value, event_to_payload
 from ..registry import EventType, registered
 from ..registry import event_type as registration_of
 from ..store import (
@@ -77,19 +79,27 @@ from ..store import (
     check_writes,
     readable_id,
 )
-from ..upcasting import UPCASTERS, SchemaVersionError, upcast
+from ..upcasting import SchemaVersionError, upcast
 
-__all__ = ["SCHEMA_VERSION", "SQLEventStore", "StoreError"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "SQLEventStore",
+    "StoreError",
+    "checksums_of_unchecked_rows",
+    "row_checksum",
+    "stored_event",
+]
 
 logger = logging.getLogger(__name__)
 
 #: The layout of the tables this code reads and writes; stored in ``eventsim_store``.
 #: 2: each event row keeps its event type's schema version (``eventsim.upcasting``).
-SCHEMA_VERSION = 2
+#: 3: each event row keeps a checksum (``row_checksum``); PostgreSQL keeps the data as the text written.
+SCHEMA_VERSION = 3
 
 _COLUMNS = (
     "position, stream_id, version, event_type, schema_version, data, recorded_at, event_id, "
-    "correlation_id, causation_id, actor"
+    "correlation_id, causation_id, actor, checksum"
 )
 _BATCH = 500  # rows per INSERT statement: under every driver's limit on parameters
 # Rows per query when reading the log (read_all).  A query for a whole log of a million events would make the
@@ -107,71 +117,133 @@ class StoreError(Exception):
 
 
 def payload_json(payload: dict[str, Any]) -> str:
-    """The payload as one line of JSON; Decimals written as exact numbers (``10.10``, never ``10.1``)."""
+    """The payload as one line of JSON; money as exact decimal strings (``"10.10"``, never ``10.1``)."""
     return "{" + ", ".join(f'"{name}": {_value(value)}' for name, value in payload.items()) + "}"
 
 
-# Every number in a payload is read as a Decimal, straight from its digits, never through float or int (an int
-# has a limit on its digits); a field whose kind is ``int`` gets its int back (``_event``).  One decoder for all:
-# json.loads would build one per call.
-_JSON = json.JSONDecoder(parse_float=Decimal, parse_int=Decimal)
+def row_checksum(event_type: str, schema_version: int, data: str) -> int:
+    """The checksum ``append`` stores with each row: CRC-32 of the row's event type, schema version and data.
+
+    It covers what a reader trusts without checking again: which event the row holds, in which shape,
+    with which values.  CRC-32 (``zlib.crc32``, the one in Python's standard library; Kafka and
+    EventStoreDB use its sibling CRC-32C, which has no module there) catches a row changed by accident:
+    a bad disk, an UPDATE by hand, a row another program inserted.  It is no seal: anyone who can write
+    the table can compute it too (notebook 8).
+    """
+    # "surrogatepass": text no database can store (a lone surrogate) gets a checksum too, and the database
+    # then refuses it, naming the value, as it would without one.
+    return zlib.crc32(f"{event_type}\n{schema_version}\n{data}".encode("utf-8", "surrogatepass"))
+
+
+# Numbers with a point or exponent are read as Decimal, straight from their digits, never through float.
+# One decoder for all: json.loads would build one per call.
+_JSON = json.JSONDecoder(parse_float=Decimal)
 
 
 _NOTHING: frozenset[str] = frozenset()
 
 
+@dataclass(frozen=True, slots=True)
+class _Decoding:
+    """How a row's payload becomes an event of one registered type."""
+
+    cls: type
+    attribute: dict[str, str]  # payload name -> field name
+    money: frozenset[str]  # fields of kind Decimal
+    whole: frozenset[str]  # fields of kind int
+    required: frozenset[str]  # fields without a default: a payload always has them
+    defaults: dict[str, Any]  # field name -> its default, for a field the payload leaves out (None, say)
+
+
 @cache
-def _decoding(registration: EventType) -> tuple[type, dict[str, str], frozenset[str]]:
-    """For a registered event type: its class, its payload's names -> field names, and its whole-number fields."""
+def _decoding(registration: EventType) -> _Decoding:
     spec = _spec(registration)
-    whole = frozenset(f.attr for f in registration.fields if f.kind is int)
-    return spec.cls, {field.name: field.attr for field in spec.fields}, whole
+    defaults = {f.name: f.default for f in dataclasses.fields(registration.cls) if f.default is not dataclasses.MISSING}
+    return _Decoding(
+        spec.cls,
+        {field.name: field.attr for field in spec.fields},
+        frozenset(f.attr for f in registration.fields if f.kind is Decimal),
+        frozenset(f.attr for f in registration.fields if f.kind is int),
+        frozenset(f.name for f in dataclasses.fields(registration.cls)) - defaults.keys(),
+        defaults,
+    )
 
 
-def _today(event_type: str) -> tuple[int, type, dict[str, str], frozenset[str], frozenset[str]]:
-    """For a registered event type: the schema version this code writes, its class, its payload's names ->
-    field names, its whole-number fields, and the names a payload of that version must have
-    (``UPCASTERS.required``); ``KeyError`` for a name that is not registered."""
-    registration = registered(event_type)
-    if registration is None:
-        raise KeyError(event_type)
-    cls, attribute, whole = _decoding(registration)
-    return registration.schema_version, cls, attribute, whole, UPCASTERS.required.get(event_type, _NOTHING)
+def stored_event(event_type: str, version: int, data: str, checksum: int | None) -> Any:
+    """The domain event a store's row holds: its type's name, its schema version, its payload as JSON
+    and the checksum ``append`` stored with them (``row_checksum``).
 
-
-def stored_event(event_type: str, version: int, data: str) -> Any:
-    """The domain event a store's row holds: its type's name, its schema version, its payload as JSON.
-
-    The row was written by ``append`` from an event that had passed its own checks, and it is read
-    back through those same checks (the event's ``__post_init__``) and no others: what a store
-    recorded, it can read.  A JSON Lines file, which anybody may write, is read by ``eventsim.jsonl``,
-    which holds amounts to the money rules too; its checks field by field took half the time of a
-    replay from a store.  A row that ``append`` did not write (inserted behind the store's back) is
-    refused all the same when it does not make an event: ``EventFormatError`` saying why.
-
-    A row in today's shape, as ``append`` writes them, goes the short way: one JSON object read
-    with nothing around it (``raw_decode``), and no upcasting to ask about.  Anything else (an older
-    schema version, spaces around the JSON, a problem to name) goes the long way, which says what is wrong.
+    A row without that checksum, or with one that does not match, was not written by ``append``, or
+    has changed since: it is refused (``EventFormatError``), and the store names its position.  A row
+    whose checksum matches holds what ``append`` wrote, from an event that had passed its own checks:
+    in today's shape it is made into its event without running them again, which took half the time
+    of a replay.  An older shape is upcast (``eventsim.upcasting``) and then goes through the event's
+    checks, since the upcasters' output is new.  A JSON Lines file, which anybody may write, is read
+    by ``eventsim.jsonl``, which checks everything.
     """
-    try:
-        payload, end = _JSON.raw_decode(data)
-        current, cls, attribute, whole, required = _today(event_type)
-    except (TypeError, ValueError, KeyError, ArithmeticError, RecursionError):
-        return _stored_event_the_long_way(event_type, version, data)
-    if (
-        end != len(data)
-        or type(version) is not int  # True, 2.0: equal to a version, yet not one (upcast says so)
-        or version != current
-        or type(payload) is not dict
-        or not required <= payload.keys()
-    ):
-        return _stored_event_the_long_way(event_type, version, data)
-    return _event(event_type, cls, attribute, whole, payload)
-
-
-def _stored_event_the_long_way(event_type: str, version: int, data: str) -> Any:
+    if checksum is None:
+        raise EventFormatError("the row has no checksum: eventsim's append did not write it", event_type=event_type)
     if type(data) is not str:  # SQLite keeps any value in any column: bytes, say, inserted behind our back
         raise EventFormatError(f"the data is {type(data).__name__}, not JSON text", event_type=event_type)
+    if checksum != row_checksum(event_type, version, data):
+        raise EventFormatError(
+            "the row's checksum does not match it: it changed after eventsim's append wrote it", event_type=event_type
+        )
+    registration = registered(event_type)
+    if registration is None or type(version) is not int or version != registration.schema_version:
+        return _upcast_stored(event_type, version, data)
+    decoding = _decoding(registration)
+    try:
+        payload, end = _JSON.raw_decode(data)  # the JSON alone, as append writes it: no spaces to skip first
+        fields = {decoding.attribute[name]: value for name, value in payload.items()}
+    except (TypeError, ValueError, KeyError, AttributeError, ArithmeticError, RecursionError):
+        return _upcast_stored(event_type, version, data)  # the long way says what is wrong
+    if end != len(data) or not decoding.required <= fields.keys():
+        return _upcast_stored(event_type, version, data)
+    for name in decoding.money:
+        value = fields.get(name)
+        if value is not None:
+            fields[name] = Decimal(value)  # "10.00" as append wrote it; a number in rows written before
+    return _trusted(decoding, fields)
+
+
+def checksums_of_unchecked_rows(store: str, rows: Iterable[tuple[int, str, int, Any]]) -> list[tuple[int, int]]:
+    """For the upgrade from schema version 2, whose rows have no checksum: each row's ``(checksum,
+    position)``, once the row has been read as an event through every check (upcast if old); a
+    ``StoreError`` naming the store and the position of the first row that does not make one."""
+    checksums = []
+    for position, event_type, version, data in rows:
+        try:
+            if type(data) is not str:
+                raise EventFormatError(f"the data is {type(data).__name__}, not JSON text", event_type=event_type)
+            _upcast_stored(event_type, version, data)
+        except EventFormatError as problem:
+            raise StoreError(
+                store,
+                f"cannot upgrade it from schema version 2: the event at position {position} cannot be read: "
+                f"{problem}; nothing was changed",
+            ) from None
+        checksums.append((row_checksum(event_type, version, data), position))
+    return checksums
+
+
+def _trusted(decoding: _Decoding, fields: dict[str, Any]) -> Any:
+    """The event with these fields, made without calling its ``__init__`` (and so its checks).
+
+    ``object.__setattr__`` is how a frozen dataclass's own ``__init__`` sets its fields; here it sets
+    them from a row whose checksum says ``append`` wrote it, from an event that passed those checks.
+    """
+    event: Any = object.__new__(decoding.cls)
+    for name, value in fields.items():
+        object.__setattr__(event, name, value)
+    for name, value in decoding.defaults.items():  # a field the payload leaves out (None, say): its default
+        if name not in fields:
+            object.__setattr__(event, name, value)
+    return event
+
+
+def _upcast_stored(event_type: str, version: int, data: str) -> Any:
+    """A row in an older shape (or one that does not decode): upcast, then made through the event's checks."""
     try:
         payload = _JSON.decode(data)
     except (ValueError, ArithmeticError, RecursionError) as problem:
@@ -188,26 +260,27 @@ def _stored_event_the_long_way(event_type: str, version: int, data: str) -> Any:
     registration = registered(event_type)
     if registration is None:
         raise EventFormatError(f"unknown event type {event_type!r:.60}: is its domain's event type registered?")
-    cls, attribute, whole = _decoding(registration)
-    return _event(event_type, cls, attribute, whole, payload)
+    return _event(event_type, _decoding(registration), payload)
 
 
-def _event(
-    event_type: str, cls: type, attribute: dict[str, str], whole: frozenset[str], payload: Mapping[str, Any]
-) -> Any:
+def _event(event_type: str, decoding: _Decoding, payload: Mapping[str, Any]) -> Any:
     """The event from a payload in today's shape, through the event's own checks."""
     try:
-        fields = {attribute[name]: value for name, value in payload.items()}
+        fields = {decoding.attribute[name]: value for name, value in payload.items()}
     except KeyError as unknown:
         raise EventFormatError(
             "is not a field of this event type", event_type=event_type, field=unknown.args[0]
         ) from None
-    for name in whole:  # the JSON reader made every number a Decimal: a whole-number field gets its int
+    for name in decoding.money:  # money as text ("10.00") or as a number (rows written before): a Decimal
+        value = fields.get(name)
+        if (type(value) is str and _DECIMAL_TEXT.fullmatch(value)) or type(value) is int:
+            fields[name] = Decimal(value)
+    for name in decoding.whole:  # a whole number written with a point (7.0) gets its int
         value = fields.get(name)
         if type(value) is Decimal and value == value.to_integral_value():
             fields[name] = int(value)
     try:
-        return cls(**fields)
+        return decoding.cls(**fields)
     except (TypeError, ValueError) as problem:  # the event's own checks, or a field it must have
         raise EventFormatError(str(problem), event_type=event_type) from None
 
@@ -218,7 +291,7 @@ class Append:
 
     stream_id: str
     events: list[Any]
-    rows: list[tuple[str, int, str]]  # per event: its type's name, its schema version, its JSON
+    rows: list[tuple[str, int, str, int]]  # per event: its type's name, its schema version, its JSON, checksum
     expected_version: int | ExpectedVersion
     correlation_id: str | None
     causation_id: str | None
@@ -307,7 +380,20 @@ class SQLEventStore(Subscribers):
         """Record ``events`` at the end of ``stream_id``, all or none; return them.
 
         The transaction may be shared with other threads' appends (group commit), each in a savepoint."""
+<<<<<<< HEAD
         append = self._prepared(stream_id, events, expected_version, correlation_id, causation_id, actor, command)
+=======
+        events = list(events)
+        registrations = [registration_of(event) for event in events]  # TypeError for anything not registered
+        rows = []
+        for registration, event in zip(registrations, events):
+            data = payload_json(event_to_payload(event))
+            checksum = row_checksum(registration.name, registration.schema_version, data)
+            rows.append((registration.name, registration.schema_version, data, checksum))
+        check_expected_version(expected_version)
+        check_envelope(stream_id, correlation_id, causation_id, actor, command)
+        append = Append(stream_id, events, rows, expected_version, correlation_id, causation_id, actor, command)
+>>>>>>> main
         try:
             recorded = self._commit_with_others(append)
         except self._integrity_errors:  # a writer that skipped the lock lost to the constraints
@@ -527,12 +613,18 @@ class SQLEventStore(Subscribers):
 
     def _events(self, sql: str, params: Sequence[Any]) -> list[RecordedEvent]:
         events = []
-        for position, stream_id, version, event_type, type_version, data, *envelope in self._query(sql, params):
+        for row in self._query(sql, params):
+            position, stream_id, version, event_type, type_version, data, recorded_at, event_id = row[:8]
+            correlation_id, causation_id, actor, checksum = row[8:]
             try:
-                event = stored_event(event_type, type_version, data)
+                event = stored_event(event_type, type_version, data, checksum)
             except EventFormatError as problem:
                 raise StoreError(self.name, f"the event at position {position} cannot be read: {problem}") from None
-            events.append(RecordedEvent(position, stream_id, version, event, *envelope))
+            events.append(
+                RecordedEvent(
+                    position, stream_id, version, event, recorded_at, event_id, correlation_id, causation_id, actor
+                )
+            )
         return events
 
     # --- subscribing -----------------------------------------------------------

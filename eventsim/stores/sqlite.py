@@ -46,9 +46,12 @@ from urllib.parse import quote
 from ..clock import system_clock
 from ..ids import random_ids
 from ..store import RecordedEvent, refuse_append
-from .sql import _BATCH, _COLUMNS, SCHEMA_VERSION, Append, SQLEventStore, StoreError
+from .sql import _BATCH, _COLUMNS, SCHEMA_VERSION, Append, SQLEventStore, StoreError, checksums_of_unchecked_rows
 
 __all__ = ["SQLiteEventStore"]
+
+_NEVER_CHANGE = """CREATE TRIGGER events_never_change BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'recorded events never change'); END"""
 
 _SCHEMA = f"""
 CREATE TABLE eventsim_store (schema_version INTEGER NOT NULL);
@@ -59,12 +62,13 @@ CREATE TABLE events (
     version        INTEGER NOT NULL CHECK (version >= 1),
     event_type     TEXT    NOT NULL,               -- the registered name, e.g. 'OrderCreated'
     schema_version INTEGER NOT NULL DEFAULT 1 CHECK (schema_version >= 1),  -- the shape of data (eventsim.upcasting)
-    data           TEXT    NOT NULL,               -- the event as JSON: {{"orderId": "123456", "amount": 100.00}}
+    data           TEXT    NOT NULL,               -- the event as JSON: {{"orderId": "123456", "amount": "100.00"}}
     recorded_at    INTEGER NOT NULL,               -- Unix seconds
     event_id       TEXT    NOT NULL,
     correlation_id TEXT,
     causation_id   TEXT,
     actor          TEXT,
+    checksum       INTEGER,                        -- CRC-32 of event_type, schema_version, data (row_checksum)
     UNIQUE (stream_id, version)                    -- optimistic concurrency, kept by the database
 );
 CREATE TABLE commands (
@@ -75,8 +79,7 @@ CREATE TABLE commands (
     last_version  INTEGER NOT NULL,
     causation_id  TEXT
 );
-CREATE TRIGGER events_never_change BEFORE UPDATE ON events
-BEGIN SELECT RAISE(ABORT, 'recorded events never change'); END;
+{_NEVER_CHANGE};
 CREATE TRIGGER events_never_go BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'recorded events are never deleted'); END;
 """
@@ -167,6 +170,9 @@ class SQLiteEventStore(SQLEventStore):
                 + " but no eventsim_store table",
             )
         found = self._query("SELECT max(schema_version) FROM eventsim_store")[0][0]
+        if found == 2 and not self.read_only:
+            self._upgrade_from_2()
+            found = SCHEMA_VERSION
         if found != SCHEMA_VERSION:
             newer = isinstance(found, int) and found > SCHEMA_VERSION
             raise StoreError(
@@ -175,6 +181,19 @@ class SQLiteEventStore(SQLEventStore):
                 + ("; the store was written by a newer eventsim: upgrade eventsim" if newer else ""),
             )
         self._db.execute(f"PRAGMA synchronous = {self.synchronous}")  # per connection: the one that commits
+
+    def _upgrade_from_2(self) -> None:
+        """Schema version 2 to 3, in one transaction: a checksum for each row, once it reads as an event
+        through every check (a row that does not is named, and nothing is changed).  The rule that
+        recorded events never change is lifted for this one statement, inside the transaction."""
+        with self._transaction():
+            rows = self._db.execute("SELECT position, event_type, schema_version, data FROM events ORDER BY position")
+            checksums = checksums_of_unchecked_rows(self.name, rows.fetchall())
+            self._db.execute("ALTER TABLE events ADD COLUMN checksum INTEGER")
+            self._db.execute("DROP TRIGGER events_never_change")
+            self._db.executemany("UPDATE events SET checksum = ? WHERE position = ?", checksums)
+            self._db.execute(_NEVER_CHANGE)
+            self._db.execute(f"UPDATE eventsim_store SET schema_version = {SCHEMA_VERSION}")
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -247,10 +266,10 @@ class SQLiteEventStore(SQLEventStore):
         for start in range(0, len(recorded), _BATCH):  # one statement per batch: few round trips
             batch = recorded[start : start + _BATCH]
             cursor.execute(
-                f"INSERT INTO events ({_COLUMNS}) VALUES " + ", ".join([f"({', '.join([p] * 11)})"] * len(batch)),
+                f"INSERT INTO events ({_COLUMNS}) VALUES " + ", ".join([f"({', '.join([p] * 12)})"] * len(batch)),
                 [
                     value
-                    for r, (event_type, type_version, data) in zip(batch, a.rows[start : start + _BATCH])
+                    for r, (event_type, type_version, data, checksum) in zip(batch, a.rows[start : start + _BATCH])
                     for value in (
                         r.position,
                         a.stream_id,
@@ -263,6 +282,7 @@ class SQLiteEventStore(SQLEventStore):
                         a.correlation_id,
                         a.causation_id,
                         a.actor,
+                        checksum,
                     )
                 ],
             )

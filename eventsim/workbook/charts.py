@@ -57,6 +57,7 @@ __all__ = [
     "replay_cost",
     "store_activity",
     "timeline",
+    "two_clocks",
 ]
 
 #: One colour (Okabe-Ito, readable with colour blindness) and one marker per event type, in every chart.
@@ -771,3 +772,56 @@ def causation(events: Iterable[Any], attempts: Iterable[Any] = ()) -> Figure:
 
 def _utc_label(seconds: int) -> str:
     return to_datetime(seconds).strftime("%Y-%m-%d %H:%M")
+
+
+def two_clocks(grid: pd.DataFrame, *, what: str = "state", row: Any = None, column: Any = None) -> Figure:
+    """A state under two clocks: each cell is the state as of a business date (its column), as it was
+    known on a recorded date (its row).
+
+    ``grid``'s index holds the recorded dates, its columns the business dates,
+    its cells the state (numbers or short text); ``what`` names it.  Reading
+    along a row answers "what did we know on that day?" about every business
+    date; reading down a column, "how did what we knew about that date
+    change?".  ``row`` and ``column`` outline one of each.
+    """
+    if grid.empty:
+        raise ValueError("two_clocks needs a grid of at least one recorded date and one business date")
+    fig, ax = _figure(0.55 * len(grid.index) + 2)
+    text = grid.astype(str).to_numpy()
+    ranks = {value: rank for rank, value in enumerate(sorted(set(text.flat), key=_natural))}
+    shade = np.vectorize(ranks.__getitem__)(text) / max(len(ranks) - 1, 1)
+    ax.imshow(shade, cmap="Blues", vmin=-0.15, vmax=1.6, aspect="auto")
+    for (r, c), value in np.ndenumerate(text):
+        ax.text(c, r, value, ha="center", va="center", fontsize=FONT)
+    ax.set_xticks(range(len(grid.columns)), [str(c) for c in grid.columns])
+    ax.set_yticks(range(len(grid.index)), [str(i) for i in grid.index])
+    ax.xaxis.tick_top()
+    ax.xaxis.set_label_position("top")
+    ax.set_xlabel("as of this business date (when it was true) →")
+    ax.set_ylabel("as known on this recorded date ↓")
+    ax.tick_params(length=0)
+    for outlined, along in ((row, "row"), (column, "column")):
+        if outlined is None:
+            continue
+        labels = list(grid.index if along == "row" else grid.columns)
+        if outlined not in labels:
+            raise ValueError(f"{outlined!r} is not a {along} of the grid: its {along}s are {labels}")
+        at = labels.index(outlined)
+        width, height = (len(grid.columns), 1) if along == "row" else (1, len(grid.index))
+        x, y = (-0.5, at - 0.5) if along == "row" else (at - 0.5, -0.5)
+        ax.add_patch(plt.Rectangle((x, y), width, height, fill=False, lw=2.5, ec="#D55E00"))
+    ax.set_title(f"{what}: two clocks")
+    rows = "; ".join(f"known on {i}: " + ", ".join(text[n]) for n, i in enumerate(grid.index))
+    return describe(
+        fig,
+        f"Chart: {what} as of each business date ({', '.join(map(str, grid.columns))}, left to right) as known on "
+        f"each recorded date (top to bottom). {rows}.",
+    )
+
+
+def _natural(value: str) -> tuple[int, float | str]:
+    """Numbers in numeric order, before any text: the darker a cell, the more (or the later) its state."""
+    try:
+        return 0, float(value)
+    except ValueError:
+        return 1, value

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import deque
 from decimal import Decimal
+from typing import NamedTuple
 
 from ..registry import event_type_name
 from ..shop.commands import CancelOrder, ConfirmRefund, PayOrder, PlaceOrder, RequestRefund, ShipOrder
@@ -30,13 +31,22 @@ from ..shop.streams import stream_for
 from ..store import InMemoryEventStore
 
 __all__ = [
+    "AUTOMATION",
     "REFUND_LANES",
+    "STATE_CHANGE",
+    "STATE_VIEW",
+    "TRANSLATION",
+    "Slice",
     "box_diagram",
     "checkpoint_diagram",
     "crash_diagram",
     "crypto_shredding_diagram",
     "decider_diagram",
+<<<<<<< HEAD
     "gap_diagram",
+=======
+    "event_model_diagram",
+>>>>>>> main
     "if_match_diagram",
     "lifecycle_diagram",
     "lifecycle_edges",
@@ -44,6 +54,7 @@ __all__ = [
     "lifecycle_table",
     "log_diagram",
     "min_position_diagram",
+    "order_event_model",
     "overview",
     "partitions_diagram",
     "refund_messages",
@@ -216,12 +227,13 @@ def refund_messages(
 
     Read from what the run left behind: the order's ``RefundCreated`` and
     ``RefundPaid``, the store's record of the ``ConfirmRefund`` (what caused
-    it), and the provider's ``requests`` under the refund's idempotency key (the
-    ``RefundCreated`` event's id).  A request for a key that was already paid
-    means no ``ConfirmRefund`` followed that payout: the process died in
-    between, and a new one, started from its checkpoint, read the
-    ``RefundCreated`` again and asked again.  Labels are short: an arrow
-    between neighbouring lanes has room for about 20 characters.
+    it), and what the provider was asked under the refund's reference (the
+    ``RefundCreated`` event's id): pay-out requests, and lookups by reference.
+    A lookup after a payout whose answer was not lost means that no
+    ``ConfirmRefund`` followed the payout: the process died in between, and
+    the one restarted on its journal found the request unanswered and, at its
+    deadline, asked the provider by reference instead of paying again.  Labels
+    are short: an arrow between neighbouring lanes has room for about 20 characters.
     """
     stream = store.read_stream(stream_for(order_id))
     created = [r for r in stream if r.event_type == "RefundCreated" and r.event.refund_id == refund_id]
@@ -233,24 +245,34 @@ def refund_messages(
         ("event store", "refund process", f"RefundCreated {refund_id}"),
     ]
     notes = {0: f"event id {_short(key)}"}
-    paid_out = False
-    for asked, answer in provider.requests:
-        if asked != key:
+    # Requests and lookups under the key, in the order they were made: a lookup after the requests before it.
+    calls = [(number, 0, answer) for number, (asked, answer) in enumerate(provider.requests) if asked == key]
+    calls += [
+        (before, 1, answer)
+        for before, (reference, answer) in zip(provider.looked_up_after, provider.lookups, strict=True)
+        if reference == key
+    ]
+    calls.sort(key=lambda call: (call[0], call[1]))
+    for index, (number, lookup, answer) in enumerate(calls):
+        if lookup:
+            messages.append(("refund process", "payment provider", f"payout {_short(key)}?"))
+            notes[len(messages) - 1] = "at the deadline, by reference"
+            messages.append(("payment provider", "refund process", f"paid {amount}" if answer else "none"))
+            if answer:
+                notes[len(messages) - 1] = "none paid twice"
             continue
-        if paid_out:
-            messages.append(("refund process", "refund process", "✗ dies before ConfirmRefund"))
-            notes[len(messages) - 1] = "money sent, nothing recorded yet"
-            messages.append(("refund process", "refund process", "restarts from its checkpoint"))
-            messages.append(("event store", "refund process", "RefundCreated again"))
         messages.append(("refund process", "payment provider", f"pay {amount}, key {_short(key)}"))
-        if answer is None:
+        if number in provider.lost:
+            messages.append(("payment provider", "refund process", "✗ no answer"))
+        elif answer is None:
             messages.append(("payment provider", "refund process", "✗ failed"))
-        elif paid_out:
-            messages.append(("payment provider", "refund process", "the same payout"))
-            notes[len(messages) - 1] = "none paid twice"
         else:
             messages.append(("payment provider", "refund process", f"paid {amount}"))
-        paid_out = paid_out or answer is not None
+            if index + 1 < len(calls) and calls[index + 1][1]:  # looked up next: the answer never led to a confirmation
+                messages.append(("refund process", "refund process", "✗ dies before ConfirmRefund"))
+                notes[len(messages) - 1] = "money sent, nothing recorded yet"
+                messages.append(("refund process", "refund process", "restarts from its journal"))
+                notes[len(messages) - 1] = "it had asked: no blind retry"
     paid = [r for r in stream if r.event_type == "RefundPaid" and r.event.refund_id == refund_id]
     if paid:
         record = store.command_record(paid[0].causation_id or "")  # the ConfirmRefund, as the shop recorded it
@@ -276,18 +298,20 @@ def box_diagram(
     size: tuple[float, float] = (7.5, 3.2),
     bends: dict[tuple[str, str], float] | None = None,
     stores: frozenset[str] = frozenset(),
+    fills: dict[str, str] | None = None,
 ):
     """Boxes at grid places joined by labelled arrows: a flowchart as a matplotlib figure.
 
     ``nodes`` maps a key to ``(x, y, label)`` (y grows down the page), ``edges`` are ``(from, to,
     label)``; ``bends`` curves an arrow (the ``arc3`` radius) that would cross a box; the keys in
-    ``stores`` are drawn as rounded boxes, the rest square.  ``alt`` is the figure's text alternative.
+    ``stores`` are drawn as rounded boxes, the rest square; ``fills`` colours a box (an event model's
+    colours).  ``alt`` is the figure's text alternative.
     """
     import matplotlib.pyplot as plt
 
     from .charts import FONT, describe
 
-    bends = bends or {}
+    bends, fills = bends or {}, fills or {}
     figure, axes = plt.subplots(figsize=size)
     boxes = {}
     for key, (x, y, label) in nodes.items():
@@ -301,7 +325,7 @@ def box_diagram(
             zorder=3,
             bbox={
                 "boxstyle": "round,pad=0.4" if key in stores else "square,pad=0.4",
-                "facecolor": "#e8eef7" if key in stores else "white",
+                "facecolor": fills.get(key, "#e8eef7" if key in stores else "white"),
                 "edgecolor": "#1f3b73",
             },
         )
@@ -497,6 +521,119 @@ def lifecycle_diagram():
             va="top",
         )
     figure.text(0.03, 0.2, "Each arrow records the events its number says:", fontsize=FONT, va="bottom")
+    return figure
+
+
+# --- the order flow as an event model (notebook 1b) ----------------------------
+
+STATE_CHANGE, STATE_VIEW, AUTOMATION, TRANSLATION = "state change", "state view", "automation", "translation"
+
+
+class Slice(NamedTuple):
+    """One column of an event model: a pattern, who or what starts it, its command or read model, its events.
+
+    ``events`` are the events a state change (or translation) records, or those a read model reads."""
+
+    pattern: str
+    trigger: str
+    step: str
+    events: tuple[str, ...]
+
+
+def order_event_model() -> list[Slice]:
+    """The order flow as Event Modeling draws it, one slice per column, left to right in time.
+
+    The events of each state change are not written here: each command is run through ``decide``, on the
+    state the slices before it left, so the picture records what the rules record."""
+    state = initial_state
+    slices: list[Slice] = []
+
+    def change(pattern: str, trigger: str, command) -> None:
+        nonlocal state
+        events = decide(command, state)
+        state = fold(events, state)
+        slices.append(Slice(pattern, trigger, type(command).__name__, tuple(event_type_name(e) for e in events)))
+
+    change(STATE_CHANGE, "checkout\n(customer)", PlaceOrder("1", _AMOUNT))
+    change(STATE_CHANGE, "order page\n(customer)", PayOrder("1", _AMOUNT))
+    slices.append(Slice(STATE_VIEW, "clerk's\nscreen", "paid orders\nto ship", ("OrderPaid", "OrderShipped")))
+    change(STATE_CHANGE, "clerk's\nscreen", ShipOrder("1"))
+    change(STATE_CHANGE, "returns page\n(customer)", RequestRefund("1", _PART))
+    slices.append(Slice(AUTOMATION, "⚙ refund\nprocess", "refunds to\npay out", ("RefundCreated", "RefundPaid")))
+    (refund,) = state.unpaid_refunds()
+    change(TRANSLATION, "payment\nprovider", ConfirmRefund("1", refund.refund_id))
+    return slices
+
+
+#: Event Modeling's colours: commands blue, read models green, events orange.
+_COMMAND, _VIEW, _EVENT = "#cfe0fc", "#d3f0d8", "#fdd9b0"
+
+
+def event_model_diagram():
+    """Notebook 1b: the order flow as an event model, in three lanes and one slice per column."""
+    from .charts import FONT
+
+    slices = order_event_model()
+    nodes: dict[str, Node] = {}
+    edges: list[tuple[str, str, str]] = []
+    fills: dict[str, str] = {}
+    views = frozenset(f"step{i}" for i, s in enumerate(slices) if s.pattern in (STATE_VIEW, AUTOMATION))
+    recorded_at: dict[str, str] = {}  # event type -> the key of the box that drew it, for views to read
+    for i, piece in enumerate(slices):
+        x, trigger, step = 1.75 * i, f"trigger{i}", f"step{i}"
+        nodes[step] = (x, 1.5, piece.step)
+        fills[step] = _VIEW if step in views else _COMMAND
+        if piece.pattern in (STATE_CHANGE, TRANSLATION):
+            if i and slices[i - 1].pattern == STATE_VIEW and slices[i - 1].trigger == piece.trigger:
+                trigger = f"trigger{i - 1}"  # the screen the view showed is where the command is sent from
+            else:
+                nodes[trigger] = (x, 0, piece.trigger)
+            edges.append((trigger, step, ""))
+            for n, name in enumerate(piece.events):
+                event = f"event{i}.{n}"
+                nodes[event], fills[event] = (x, 3.0 + 0.9 * n, name), _EVENT
+                recorded_at[name] = event
+                edges.append((step, event, ""))
+        else:
+            shown = (x + 0.85, 0, piece.trigger) if piece.pattern == STATE_VIEW else (x, 0, piece.trigger)
+            nodes[trigger] = shown
+            edges += [(recorded_at[name], step, "") for name in piece.events if name in recorded_at]
+            edges.append((step, trigger, ""))
+    automation = next(i for i, piece in enumerate(slices) if piece.pattern == AUTOMATION)
+    edges.append((f"trigger{automation}", f"trigger{automation + 1}", "pay out"))
+    verbs = {True: ("sends", "records"), False: ("reads", "reads")}
+    described = [
+        f"{piece.pattern}: {piece.trigger} {verbs[piece.pattern in (STATE_CHANGE, TRANSLATION)][0]} {piece.step}, "
+        f"which {verbs[piece.pattern in (STATE_CHANGE, TRANSLATION)][1]} {' and '.join(piece.events)}"
+        for piece in slices
+    ]
+    alt = (
+        "The order flow as an event model, time running left to right: "
+        + "; ".join(described).replace("\n", " ")
+        + ". The refund process pays out through the payment provider."
+    )
+    figure = box_diagram(
+        nodes,
+        edges,
+        "The order flow as an event model (time runs left to right)",
+        alt,
+        size=(10.5, 4.6),
+        stores=views,
+        fills=fills,
+    )
+    axes = figure.axes[0]
+    left, right = axes.get_xlim()
+    axes.set_xlim(left - 1.3, right)
+    top, bottom = axes.get_ylim()
+    axes.set_ylim(top, bottom - 0.5)
+    for y, lane in (
+        (0, "people,\nscreens,\nprocesses"),
+        (1.5, "commands\n(blue), read\nmodels (green)"),
+        (3.0, "events\n(orange)"),
+    ):
+        axes.text(left - 1.25, y, lane, fontsize=FONT - 1, va="center", ha="left", style="italic", color="#555555")
+    for i, piece in enumerate(slices):
+        axes.text(1.75 * i, -0.85, piece.pattern, fontsize=FONT - 1, ha="center", weight="bold", color="#1f3b73")
     return figure
 
 

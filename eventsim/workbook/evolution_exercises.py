@@ -178,11 +178,18 @@ def check_forget_customer(forget_customer: Callable) -> str | None:
     if vault.open("ben", bens) != BEN or read_model.get("9") != bens_row:
         return (
             "Ben's data went too, and he asked for nothing: forget only this customer "
-            "(vault.forget(customer_id), and the read model's rows whose customer_id is theirs)."
+            "(vault.forget(customer_id), and the personal data in the read model's rows whose customer_id is theirs)."
         )
     left_in_read_model = sorted(
         {k for row in read_model.values() for k, v in row.items() if v in (ANN.name, ANN.email, ANN.address)}
     )
+    gone = [order_id for order_id in ("8", "11") if read_model.get(order_id, {}).get("customer_id") != "ann"]
+    if gone:
+        return (
+            f"order {' and '.join(gone)} went from the read model (or lost its customer id): the orders are the "
+            "shop's own records (its revenue, its refunds, its tax) and stay, as their events do. Forget the "
+            "person, not the orders: blank the name, e-mail and address in the customer's rows."
+        )
     if vault.open("ann", sealed) is not None:
         return (
             "the key still opens the sealed data: every copy of the log (exports, backups) can be read. "
@@ -192,7 +199,7 @@ def check_forget_customer(forget_customer: Callable) -> str | None:
         return (
             f"the read model still holds the customer's {', '.join(left_in_read_model)}: a read model is a copy "
             "of the data, "
-            "outside the log, and must forget too (drop or blank the customer's rows, or rebuild it)."
+            "outside the log, and must forget too (blank those fields in the customer's rows)."
         )
     if fold(events).paid != Decimal(20):
         return "the events must still replay: forgetting deletes a key, never an event."
@@ -207,6 +214,6 @@ def check_forget_customer(forget_customer: Callable) -> str | None:
         return (
             f"what your function leaves in the {', '.join(derived)} of a forgotten customer differs from one "
             "customer to another, so it still tells something about them (a hash or a mask can be matched "
-            "against a guess): blank those fields, or drop the rows."
+            "against a guess): blank those fields."
         )
     return None

@@ -18,6 +18,7 @@ quoted as they are).
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 import json
@@ -40,6 +41,7 @@ from ..shop.events import EVENT_TYPES, OrderCancelled, OrderCreated, OrderPaid, 
 from ..shop.order import DuplicateRefund, InvalidAmount, OrderAlreadyPlaced, OrderError, decide, fold, initial_state
 from ..shop.read_models import ShopReadModels
 from ..store import ANY, ConcurrencyError, InMemoryEventStore, RecordedEvent
+from .diagrams import AUTOMATION, STATE_CHANGE, STATE_VIEW, TRANSLATION
 
 CORRECT, WRONG, PENDING = "✅", "❌", "⏳"
 PACKAGE = Path(__file__).resolve().parents[1]  # eventsim/
@@ -335,6 +337,108 @@ def check_type_counts(log: Any, counts: Any) -> str | None:
         given = counts.get(event_type, 0)
         if given != n:
             return f"your count of {event_type} is {given}: count every event in the whole log, all streams together."
+    return None
+
+
+# --- 1b · Modelling events ------------------------------------------------
+
+#: A slice of the shop -> the Event Modeling pattern it is.
+_SLICES = {
+    "a customer presses 'Place order' and the order is recorded": STATE_CHANGE,
+    "the clerk's screen lists the paid orders waiting to ship": STATE_VIEW,
+    "each requested refund is paid out by the refund process, with nobody pressing a button": AUTOMATION,
+    "the payment provider's webhook 'payout.succeeded' becomes our ConfirmRefund": TRANSLATION,
+    "the finance team's daily revenue report": STATE_VIEW,
+    "a clerk marks a paid order as shipped": STATE_CHANGE,
+    "an order still unpaid after 24 hours is cancelled by a scheduled job": AUTOMATION,
+    "the bank's statement line for a customer's transfer becomes PayOrder": TRANSLATION,
+}
+_PATTERNS = (STATE_CHANGE, STATE_VIEW, AUTOMATION, TRANSLATION)
+#: (answered, right) -> what the learner mixed up, said without naming the slice.
+_MIXED_UP = {
+    (STATE_CHANGE, STATE_VIEW): "a screen or a report that only shows something records nothing: events go in, "
+    "a read model comes out (a state view).",
+    (STATE_VIEW, STATE_CHANGE): "where someone asks for something to happen and an event is recorded, the slice "
+    "changes state, even though a screen is where they ask.",
+    (TRANSLATION, AUTOMATION): "a slice that our own system starts, reading its own to-do list (a process, a "
+    "timer), is an automation; a translation starts from another system's message.",
+    (AUTOMATION, TRANSLATION): "when the slice starts from another system's message in that system's words (a "
+    "webhook, a bank statement), it translates it into our command: a translation, not an automation.",
+}
+
+
+@exercise(
+    "1b.1", "which pattern?", shape="a dict mapping each slice to STATE_CHANGE, STATE_VIEW, AUTOMATION or TRANSLATION"
+)
+def check_patterns(answers: Any) -> str | None:
+    if not isinstance(answers, dict):
+        return "answer with the dict of the cell above, each ... replaced by one of the four patterns."
+    given = {piece: str(answer).strip() for piece, answer in answers.items()}
+    for piece in _SLICES:
+        if piece not in given:
+            return f"give an answer for {piece!r} (copy the keys from the cell above)."
+        if given[piece] not in _PATTERNS:
+            return (
+                "answer each slice with STATE_CHANGE, STATE_VIEW, AUTOMATION or TRANSLATION, the names imported "
+                f"above (without quotes), not {given[piece]!r}."
+            )
+    if len(set(given.values())) == 1:
+        return "the shop has all four patterns, two slices each: ask of each slice who or what starts it."
+    wrong = [(given[piece], right) for piece, right in _SLICES.items() if given[piece] != right]
+    if not wrong:
+        return None
+    hint = next((_MIXED_UP[pair] for pair in wrong if pair in _MIXED_UP), None) or (
+        "ask who or what starts each slice: a person (a state change), nobody, only something shown (a state "
+        "view), our own process or timer reading a to-do list (an automation), or another system's message (a "
+        "translation)."
+    )
+    # Not which: naming the slice would give its answer away.
+    return f"{len(wrong)} of the {len(_SLICES)} answers {'is' if len(wrong) == 1 else 'are'} off. One hint: {hint}"
+
+
+#: The fields a learner may choose for a redesigned OrderPaid, and why each is in or out.
+PAID_FIELDS = (
+    "orderId",
+    "amount",
+    "currency",
+    "paymentReference",
+    "customerName",
+    "customerEmail",
+    "status",
+    "totalPaidSoFar",
+)
+_PAID_NEEDED = {"orderId", "amount", "currency"}
+_PAID_OPTIONAL = {"paymentReference"}
+_PAID_PERSONAL = {"customerName", "customerEmail"}
+_PAID_STATE = {"status", "totalPaidSoFar"}
+
+
+@exercise("1b.2", "what does OrderPaid carry?", shape='a set of field names, e.g. {"orderId", ...}')
+def check_paid_fields(fields: Any) -> str | None:
+    if isinstance(fields, str) or not isinstance(fields, (set, frozenset, list, tuple)):
+        return 'give a set of field names from PAID_FIELDS, such as {"orderId", "amount"}.'
+    chosen = {str(field).strip() for field in fields}
+    unknown = sorted(chosen - set(PAID_FIELDS))
+    if unknown:
+        return f"{unknown[0]!r} is not one of the fields offered; choose from PAID_FIELDS (in camelCase, as printed)."
+    if "orderId" not in chosen:
+        return "the event must say which order was paid: every event of an order's stream carries its id."
+    if chosen & _PAID_PERSONAL:
+        return (
+            "a name or an e-mail address in an event stays in the log for good, where nobody can forget it when "
+            "the customer asks; the report needs none (notebook 10 shows how personal data is kept sealed)."
+        )
+    if chosen & _PAID_STATE:
+        return (
+            "a status or a running total copies the order's state into the event: every reader then depends on "
+            "the writer's shape, and the copy can disagree with the events. Carry what happened at this moment."
+        )
+    missing = sorted(_PAID_NEEDED - chosen)
+    if missing:
+        return (
+            "the report must act on the event alone: without the money it still has to find how much was paid, "
+            "and in which currency, in other events."
+        )
     return None
 
 
@@ -1076,7 +1180,7 @@ def _paid_orders_shop() -> Shop:
     return shop
 
 
-@exercise("6.4", "a reaction of your own", shape="a function ship_when_paid(recorded) returning a list of commands")
+@exercise("6b.1", "a policy of your own", shape="a function ship_when_paid(recorded) returning a list of commands")
 def check_reaction(ship_when_paid: Any) -> str | None:
     shop = _paid_orders_shop()
     for recorded in shop.store.read_all():
@@ -1130,6 +1234,142 @@ def check_reaction(ship_when_paid: Any) -> str | None:
     shipped = sorted(order_id for order_id in ("P1", "P2", "P3", "P4") if shop.state(order_id).shipped)
     if shipped != ["P1", "P3", "P4"]:
         return f"the paid orders are P1, P3 and P4; your reaction shipped {', '.join(shipped) or 'none'}."
+    return None
+
+
+#: Exercise 6b.2's orders: (minutes after the start, command). L1 is paid in the last second of its 24 hours.
+_DEADLINE_STORY: tuple[tuple[float, Command], ...] = (
+    (5, PlaceOrder("U1", Decimal("30"))),  # never paid
+    (10, PlaceOrder("P1", Decimal("20"))),
+    (20, PlaceOrder("L1", Decimal("15"))),
+    (30, PlaceOrder("C1", Decimal("10"))),
+    (60, CancelOrder("C1", "changed my mind")),  # cancelled by the customer: no deadline any more
+    (120, PayOrder("P1", Decimal("20"))),
+    (185, PlaceOrder("U2", Decimal("12"))),  # never paid
+    (24 * 60 + 20 - 1 / 60, PayOrder("L1", Decimal("15"))),
+)
+_TICK = 600  # the check asks for due commands every ten minutes
+
+
+def _deadline_run(remember: Any, due: Any, crash_at: frozenset[int]) -> tuple[Shop, dict[str, int]]:
+    """Run exercise 6b.2's process over two days; return the shop and when each order was placed.
+
+    Every ten minutes the process hears the events recorded since its
+    checkpoint (each one twice: delivery is at-least-once), then asks ``due``
+    twice (a timer may fire twice), and saves its state and checkpoint (a
+    durable write).  At the ticks in ``crash_at`` it dies halfway through
+    its events; a new process starts from the last save and hears them again.
+    """
+    clock = SimulatedClock()
+    shop = Shop(clock=clock, ids=SeededIds(0))
+    start = clock.now
+    story = sorted(((start + round(minutes * 60), command) for minutes, command in _DEADLINE_STORY), key=lambda x: x[0])
+    saved: tuple[dict, int] = ({}, 0)
+    state: dict = {}
+    checkpoint = 0
+
+    def hear(events: list[RecordedEvent]) -> None:
+        nonlocal state, checkpoint
+        for recorded in events:
+            for _ in (1, 2):
+                state = _call(f"remembering a {recorded.event_type}", remember, state, recorded, what="remember")
+                if not isinstance(state, dict):
+                    raise Hint("remember returns the process's new state, the dict of deadlines, every time.")
+            checkpoint = recorded.position
+
+    for tick in range(2 * 24 * 3600 // _TICK + 1):
+        now = start + tick * _TICK
+        while story and story[0][0] <= now:
+            clock.now, command = story.pop(0)
+            try:
+                shop.handle(command, actor="customer")
+            except OrderError:  # a payment after the process cancelled the order: the verdict says when
+                pass
+        clock.now = now
+        new = shop.store.read_all(checkpoint + 1)
+        if tick in crash_at:
+            hear(new[: len(new) // 2])
+            state, checkpoint = copy.deepcopy(saved[0]), saved[1]  # it dies; a new process starts from the save
+            new = shop.store.read_all(checkpoint + 1)
+        hear(new)
+        for _ in (1, 2):
+            _send_due(shop, due, state, now)
+        saved = (copy.deepcopy(state), checkpoint)
+    return shop, {r.event.order_id: r.recorded_at for r in shop.store.read_all() if isinstance(r.event, OrderCreated)}
+
+
+def _send_due(shop: Shop, due: Any, state: dict, now: int) -> None:
+    commands = _call("asked for the commands due", due, state, now, what="due")
+    if not isinstance(commands, list):
+        raise Hint("due returns a list of commands: an empty list when no deadline has come.")
+    for command in commands:
+        if not isinstance(command, CancelOrder):
+            raise Hint(
+                f"due returned a value of type {type(command).__name__}: the deadline's command is a CancelOrder, "
+                "and a process sends commands, never events."
+            )
+        try:
+            shop.handle(command, actor="deadline")
+        except CommandIdReused:
+            raise Hint(
+                "a cancellation reused the id of another command: give each order's cancellation an id of its "
+                "own, derived from the order id."
+            ) from None
+        except OrderError as error:
+            order_id = command.order_id
+            if type(error).__name__ == "OrderNotFound":
+                raise Hint(
+                    f"your process cancelled order {order_id}, which this shop never had: keep the process's "
+                    "state only in the deadlines that remember is given and returns, never in a variable of "
+                    "your own, which a restarted process would not have."
+                ) from None
+            cancelled_by = [
+                r.actor for r in shop.store.read_stream(f"order-{order_id}") if r.event_type == "OrderCancelled"
+            ]
+            if cancelled_by == ["customer"]:
+                raise Hint(
+                    f"your process cancelled order {order_id}, which the customer had already cancelled: a "
+                    "cancellation ends the wait for a payment, as a payment does."
+                ) from None
+            raise Hint(
+                f"the shop refused a cancellation of order {order_id} ({error.rule}): the timer fires twice, and "
+                "a process may send a command again after a restart. Give each order's cancellation one "
+                "command id, derived from the order id, so the shop recognises the repeat."
+            ) from None
+
+
+@exercise(
+    "6b.2",
+    "a process manager with a deadline",
+    shape="two functions, remember(deadlines, recorded) returning a dict and due(deadlines, now) returning a list",
+)
+def check_deadline_process(remember: Any, due: Any) -> str | None:
+    for crash_at in (frozenset(), frozenset({1, 3, 146})):  # 146: right after U1 is cancelled, as L1 pays
+        shop, placed = _deadline_run(remember, due, crash_at)
+        for order_id, at in placed.items():
+            deadline = at + 24 * 3600
+            stream = shop.store.read_stream(f"order-{order_id}")
+            cancelled = [r for r in stream if r.event_type == "OrderCancelled" and r.actor == "deadline"]
+            paid = any(r.event_type == "OrderPaid" for r in stream)
+            if cancelled and cancelled[0].recorded_at < deadline:
+                early = (deadline - cancelled[0].recorded_at) // 60
+                return (
+                    f"your process cancelled order {order_id} {early} minutes before its deadline: an order has "
+                    "24 hours from the time its OrderCreated was recorded (recorded_at), PAY_WITHIN seconds."
+                )
+            if cancelled and paid:
+                return f"your process cancelled order {order_id}, which was paid in time: a payment ends its deadline."
+            if not paid and not any(r.event_type == "OrderCancelled" for r in stream):
+                return (
+                    f"order {order_id} was never paid, and your process did not cancel it at its deadline: remember "
+                    "each placed order's deadline in the state (a restarted process starts from its saved state and "
+                    "hears the later events again), and let due cancel every order whose deadline has come."
+                )
+            if cancelled and cancelled[0].recorded_at >= deadline + _TICK:
+                return (
+                    f"your process cancelled order {order_id} long after its deadline: due is asked every ten "
+                    "minutes, and an order is due as soon as its deadline has come (deadline <= now)."
+                )
     return None
 
 
@@ -1317,6 +1557,126 @@ def check_load_with_snapshot(load_with_snapshot: Any) -> str | None:
 
 
 __all__ = [name for name in dir() if name.startswith("check_")] + ["CORRECT", "WRONG", "PENDING"]
+
+
+# --- 10b · Projections in production ----------------------------------------
+
+SAFE, UNSAFE = "safe to replay", "unsafe to replay"
+#: A projection -> (safe or not, why: the kind of mistake an answer that gets it wrong makes).
+_PROJECTIONS = {
+    "counts the orders in each status": (SAFE, "own data"),
+    "sends the customer a thank-you e-mail on OrderPaid": (UNSAFE, "side effect"),
+    "marks an order overdue when it was placed more than 7 days before the clock's time now": (UNSAFE, "clock"),
+    "converts each amount to dollars at the rate a web service gives when the event is applied": (UNSAFE, "outside"),
+    "gives each row a new random id (uuid4)": (UNSAFE, "random"),
+    "gives each row the id of the event that created it": (SAFE, "own data"),
+    "keeps each order's placing time from its event's recorded time": (SAFE, "own data"),
+    "adds each paid amount to its customer's total": (SAFE, "own data"),
+}
+_REPLAY_HINTS = {
+    "side effect": "a rebuild applies every old event again: what would the customers receive, once per rebuild?",
+    "clock": "'now' is different at every rebuild, so the same events give different rows; the event's own "
+    "recorded time is the same at every replay.",
+    "outside": "a web service answers differently next year (or not at all): the rebuilt model would not be the "
+    "one you had; carry the rate in an event instead.",
+    "random": "a new random value at every replay makes every rebuild a different model.",
+    "own data": "a projection that reads only the event (its fields, its recorded time, its id) and the state "
+    "it built gives the same rows at every replay and does nothing else: that is what makes a rebuild safe.",
+}
+
+
+@exercise("10b.1", "safe to replay?", shape="a dict mapping each projection to SAFE or UNSAFE")
+def check_replay_safe(answers: Any) -> str | None:
+    if not isinstance(answers, dict):
+        return "answer with the dict of the cell above, each ... replaced by SAFE or UNSAFE."
+    given = {what: str(answer).strip() for what, answer in answers.items()}
+    for what in _PROJECTIONS:
+        if what not in given:
+            return f"give an answer for {what!r} (copy the keys from the cell above)."
+        if given[what] not in (SAFE, UNSAFE):
+            return (
+                "answer each projection with SAFE or UNSAFE, the names imported above (without quotes), "
+                f"not {given[what]!r}."
+            )
+    wrong = [kind for what, (safe, kind) in _PROJECTIONS.items() if given[what] != safe]
+    if not wrong:
+        return None
+    # Not which: in a choice of two, naming the projection would give the answer away.
+    return (
+        f"{len(wrong)} of the {len(_PROJECTIONS)} answers {'is' if len(wrong) == 1 else 'are'} off. Ask of each "
+        f"whether a rebuild next year, replaying the same events, gives the same rows and does nothing else. "
+        f"One hint: {_REPLAY_HINTS[wrong[0]]}"
+    )
+
+
+def _log_with_gaps() -> list[RecordedEvent]:
+    """Ten events at positions 1-10, then three more at 11, 13 and 14: 12 was a transaction that rolled back."""
+    shop = _new_shop()
+    for n in range(1, 14):
+        shop.handle(PlaceOrder(f"A{n}", Decimal(10)))
+    events = shop.store.read_all()
+    return events[:10] + [dataclasses.replace(e, position=p) for e, p in zip(events[10:13], (11, 13, 14))]
+
+
+@exercise("10b.2", "hand over to live delivery", shape="a function on_live(recorded, checkpoint, read_log, handle)")
+def check_on_live(on_live: Any) -> str | None:
+    log = _log_with_gaps()
+    at = {e.position: e for e in log}
+    handled: list[int] = []
+
+    def read_log(from_position: int) -> list[RecordedEvent]:
+        return [e for e in log if e.position >= from_position]
+
+    def handle(recorded: Any) -> None:
+        handled.append(recorded.position)
+
+    checkpoint = 6
+    # (the position pushed, what must be handled, the checkpoint after it, what the case is about)
+    cases = [
+        (5, [], 6, "an event at or before the checkpoint was read during the catch-up already: drop it."),
+        (7, [7], 7, "the next event after the checkpoint is handed on, and the checkpoint moves to it."),
+        (7, [], 7, "the feed pushed an event twice (delivery is at least once): drop the repeat."),
+        (
+            10,
+            [8, 9, 10],
+            10,
+            "the feed pushed position 10 while the checkpoint was 7: 8 and 9 never reached you, "
+            "so read them from the log first, in order.",
+        ),
+        (
+            13,
+            [11, 13],
+            13,
+            "positions may have gaps (12 was a transaction that rolled back): read what the log "
+            "holds after the checkpoint; never count positions or expect the next one to be there.",
+        ),
+    ]
+    for pushed, expected, after, about in cases:
+        handled.clear()
+        result = _call(
+            f"handing on the event at position {pushed}",
+            on_live,
+            at[pushed],
+            checkpoint,
+            read_log,
+            handle,
+            what="on_live",
+        )
+        if handled != expected:
+            twice = sorted({p for p in handled if handled.count(p) > 1})
+            if twice:
+                return f"position {twice[0]} was handed on twice for one push: hand each event on once. ({about})"
+            return (
+                f"with the checkpoint at {checkpoint}, a push of position {pushed} handed on {handled}, "
+                f"not {expected}: {about}"
+            )
+        if result != after:
+            return (
+                f"on_live returned {_brief(result)} after a push of position {pushed}: return the new checkpoint, "
+                "the position of the last event handed on (or the old one when nothing was)."
+            )
+        checkpoint = result
+    return None
 
 
 # --- 11 · Designing with events ----------------------------------------------

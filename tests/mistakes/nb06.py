@@ -99,71 +99,6 @@ CASES = [
      '    shop.handle(RequestRefund("C", Decimal("20"), reason="overcharged"))\n'
      '    return shop.handle(ConfirmRefund("C", "R1"))\n'),
 
-    # ---------------- 6.4 ship when paid ----------------
-    (NB, "check_reaction", "6.4 no command id: the second delivery of OrderPaid is refused (already shipped)",
-     'def ship_when_paid(recorded):\n'
-     '    if recorded.event_type == "OrderPaid":\n'
-     '        return [ShipOrder(recorded.event.order_id)]\n'
-     '    return []\n'),
-    (NB, "check_reaction", "6.4 a fresh random command id each time: a repeat is not recognised",
-     'import uuid\n\n'
-     'def ship_when_paid(recorded):\n'
-     '    if recorded.event_type == "OrderPaid":\n'
-     '        return [ShipOrder(recorded.event.order_id, command_id=str(uuid.uuid4()))]\n'
-     '    return []\n'),
-    (NB, "check_reaction", "6.4 command id built from the event's version: every OrderPaid is version 2, so ids collide across orders",
-     'def ship_when_paid(recorded):\n'
-     '    if recorded.event_type == "OrderPaid":\n'
-     '        return [ShipOrder(recorded.event.order_id, command_id=f"ship-{recorded.version}")]\n'
-     '    return []\n'),
-    (NB, "check_reaction", "6.4 one constant command id for every shipment",
-     'def ship_when_paid(recorded):\n'
-     '    if recorded.event_type == "OrderPaid":\n'
-     '        return [ShipOrder(recorded.event.order_id, command_id="ship-when-paid")]\n'
-     '    return []\n'),
-    (NB, "check_reaction", "6.4 remembers only the last event id it saw (dedup works only if repeats are adjacent)",
-     '_last_seen = None\n\n'
-     'def ship_when_paid(recorded):\n'
-     '    global _last_seen\n'
-     '    if recorded.event_id == _last_seen:\n'
-     '        return []\n'
-     '    _last_seen = recorded.event_id\n'
-     '    if recorded.event_type == "OrderPaid":\n'
-     '        return [ShipOrder(recorded.event.order_id)]\n'
-     '    return []\n'),
-    (NB, "check_reaction", "6.4 keeps shipped order ids in a module-level set (in-memory dedup, lost on restart, shared between shops)",
-     '_shipped = set()\n\n'
-     'def ship_when_paid(recorded):\n'
-     '    if recorded.event_type == "OrderPaid" and recorded.event.order_id not in _shipped:\n'
-     '        _shipped.add(recorded.event.order_id)\n'
-     '        return [ShipOrder(recorded.event.order_id)]\n'
-     '    return []\n'),
-    (NB, "check_reaction", "6.4 matches any event whose type contains 'Paid', so RefundPaid also ships",
-     'def ship_when_paid(recorded):\n'
-     '    if "Paid" in recorded.event_type:\n'
-     '        order_id = recorded.event.order_id\n'
-     '        return [ShipOrder(order_id, command_id=f"ship-{order_id}")]\n'
-     '    return []\n'),
-    (NB, "check_reaction", "6.4 isinstance on the envelope instead of the domain event: never ships",
-     'from eventsim.shop.events import OrderPaid\n\n'
-     'def ship_when_paid(recorded):\n'
-     '    if isinstance(recorded, OrderPaid):\n'
-     '        return [ShipOrder(recorded.order_id, command_id=f"ship-{recorded.order_id}")]\n'
-     '    return []\n'),
-    (NB, "check_reaction", "6.4 uses the stream id as the order id",
-     'def ship_when_paid(recorded):\n'
-     '    if recorded.event_type == "OrderPaid":\n'
-     '        return [ShipOrder(recorded.stream_id, command_id=f"ship-{recorded.stream_id}")]\n'
-     '    return []\n'),
-    (NB, "check_reaction", "6.4 shape slip: returns the command itself, not a list, and None otherwise",
-     'def ship_when_paid(recorded):\n'
-     '    if recorded.event_type == "OrderPaid":\n'
-     '        return ShipOrder(recorded.event.order_id, command_id=f"ship-{recorded.event.order_id}")\n'),
-    (NB, "check_reaction", "6.4 reacts to OrderCreated ('an order was paid' read as 'placed and paid')",
-     'def ship_when_paid(recorded):\n'
-     '    if recorded.event_type == "OrderCreated":\n'
-     '        return [ShipOrder(recorded.event.order_id, command_id=f"ship-{recorded.event.order_id}")]\n'
-     '    return []\n'),
 ]
 
 RIGHT = [
@@ -184,16 +119,4 @@ RIGHT = [
     (NB, "check_fix_order", "6.3 right: an int amount (the money type accepts ints), keyword arguments, no reason",
      'def fix_order(shop):\n'
      '    return shop.handle(RequestRefund(order_id="C", amount=20))\n'),
-    (NB, "check_reaction", "6.4 right: the OrderPaid event's own id as the command id (one per fact)",
-     'def ship_when_paid(recorded):\n'
-     '    if recorded.event_type != "OrderPaid":\n'
-     '        return []\n'
-     '    return [ShipOrder(recorded.event.order_id, command_id=f"ship-{recorded.event_id}")]\n'),
-    (NB, "check_reaction", "6.4 right: pattern matching on the domain event, id derived from the order (like confirm_command_id)",
-     'from eventsim.shop.events import OrderPaid\n\n'
-     'def ship_when_paid(recorded):\n'
-     '    match recorded.event:\n'
-     '        case OrderPaid(order_id=order_id):\n'
-     '            return [ShipOrder(order_id, command_id=f"ship-{order_id}")]\n'
-     '    return []\n'),
 ]

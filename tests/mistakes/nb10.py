@@ -156,6 +156,17 @@ CASES = [
      '    for row in read_model.values():\n'
      '        if row["customer_id"] == customer_id:\n'
      '            row["customer_id"] = None\n'),
+    (NB, "check_forget_customer", "10.3 deletes the customer's orders from the read model (the old solution)",
+     'def forget_customer(vault, read_model, customer_id):\n'
+     '    vault.forget(customer_id)\n'
+     '    for order_id in [o for o, row in read_model.items() if row["customer_id"] == customer_id]:\n'
+     '        del read_model[order_id]\n'),
+    (NB, "check_forget_customer", "10.3 pops each of the customer's rows, keeping a list of them first",
+     'def forget_customer(vault, read_model, customer_id):\n'
+     '    vault.forget(customer_id)\n'
+     '    theirs = [order_id for order_id, row in read_model.items() if row.get("customer_id") == customer_id]\n'
+     '    for order_id in theirs:\n'
+     '        read_model.pop(order_id)\n'),
     (NB, "check_forget_customer", "10.3 camelCase row key customerId by analogy with the JSON events",
      'def forget_customer(vault, read_model, customer_id):\n'
      '    vault.forget(customer_id)\n'
