@@ -21,7 +21,7 @@ from eventsim.registry import event_type
 from eventsim.shop.read_models import orders_projection
 from eventsim.shop.sql_read_models import SQLReadModels
 from eventsim.stores.postgres import PostgresEventStore
-from eventsim.stores.sql import payload_json
+from eventsim.stores.sql import payload_json, row_checksum
 
 
 class Clock:
@@ -144,11 +144,12 @@ class SequenceStore(PostgresEventStore):
 def insert(connection, position, event):
     """One event row, written as a writer that skipped the store's lock would write it."""
     registration = event_type(event)
+    data = payload_json(event_to_payload(event))
     connection.execute(
-        "INSERT INTO events (position, stream_id, version, event_type, schema_version, data, recorded_at, event_id)"
-        " VALUES (%s, %s, 1, %s, %s, %s, 1700000000, %s)",
-        (position, f"order-{event.order_id}", registration.name, registration.schema_version,
-         payload_json(event_to_payload(event)), f"e{position}"),
+        "INSERT INTO events (position, stream_id, version, event_type, schema_version, data, recorded_at, event_id,"
+        " checksum) VALUES (%s, %s, 1, %s, %s, %s, 1700000000, %s, %s)",
+        (position, f"order-{event.order_id}", registration.name, registration.schema_version, data, f"e{position}",
+         row_checksum(registration.name, registration.schema_version, data)),
     )
 
 

@@ -380,20 +380,7 @@ class SQLEventStore(Subscribers):
         """Record ``events`` at the end of ``stream_id``, all or none; return them.
 
         The transaction may be shared with other threads' appends (group commit), each in a savepoint."""
-<<<<<<< HEAD
         append = self._prepared(stream_id, events, expected_version, correlation_id, causation_id, actor, command)
-=======
-        events = list(events)
-        registrations = [registration_of(event) for event in events]  # TypeError for anything not registered
-        rows = []
-        for registration, event in zip(registrations, events):
-            data = payload_json(event_to_payload(event))
-            checksum = row_checksum(registration.name, registration.schema_version, data)
-            rows.append((registration.name, registration.schema_version, data, checksum))
-        check_expected_version(expected_version)
-        check_envelope(stream_id, correlation_id, causation_id, actor, command)
-        append = Append(stream_id, events, rows, expected_version, correlation_id, causation_id, actor, command)
->>>>>>> main
         try:
             recorded = self._commit_with_others(append)
         except self._integrity_errors:  # a writer that skipped the lock lost to the constraints
@@ -450,9 +437,11 @@ class SQLEventStore(Subscribers):
         """An append checked and made into rows, before any lock is taken."""
         events = list(events)
         registrations = [registration_of(event) for event in events]  # TypeError for anything not registered
-        rows = [
-            (r.name, r.schema_version, payload_json(event_to_payload(event))) for r, event in zip(registrations, events)
-        ]
+        rows = []
+        for registration, event in zip(registrations, events):
+            data = payload_json(event_to_payload(event))
+            checksum = row_checksum(registration.name, registration.schema_version, data)
+            rows.append((registration.name, registration.schema_version, data, checksum))
         check_expected_version(expected_version)
         check_envelope(stream_id, correlation_id, causation_id, actor, command)
         return Append(stream_id, events, rows, expected_version, correlation_id, causation_id, actor, command)

@@ -42,11 +42,8 @@ __all__ = [
     "crash_diagram",
     "crypto_shredding_diagram",
     "decider_diagram",
-<<<<<<< HEAD
-    "gap_diagram",
-=======
     "event_model_diagram",
->>>>>>> main
+    "gap_diagram",
     "if_match_diagram",
     "lifecycle_diagram",
     "lifecycle_edges",
