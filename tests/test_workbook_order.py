@@ -50,7 +50,7 @@ TAUGHT = {
         "Snapshots", "InMemorySnapshotStore",
     },
     "from_memory_to_a_database": {"SQLReadModels", "read_sql", "crash_diagram", "checkpoint_diagram", "StoreError"},
-    "gaps_and_rules_across_streams": {"GapWatch", "gap_diagram", "register_event"},
+    "gaps_and_rules_across_streams": {"GapWatch", "gap_diagram"},
     "partitions_and_public_events": {"Topic", "Consumer", "COMPACT", "OffsetOutOfRange", "partitions_diagram"},
     "cqrs_over_http": {"create_app", "start", "LoseResponses", "if_match_diagram", "min_position_diagram"},
     "living_with_events": {
