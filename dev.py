@@ -119,6 +119,7 @@ def postgres(args):
 
     url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # a kill stops it as Ctrl-C does
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started in the background, where it is ignored
     started = False
     try:
         run("initdb", "-D", str(root / "data"), "-A", "trust", "-U", "postgres", "-E", "UTF8")
