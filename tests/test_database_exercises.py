@@ -21,7 +21,9 @@ from eventsim.workbook.database_exercises import (
     check_checkpoint_after_crash,
     check_event_counts,
     check_public_consumer,
+    PROMISES,
     check_store_or_bus,
+    check_topic_promises,
 )
 
 
@@ -162,3 +164,28 @@ def test_8_3_publishing_domain_events_is_refused_with_the_reason(capsys):
 def test_8_3_the_analytics_task_says_why_a_subscription_on_our_store_is_out():
     analytics = next(task for task in TASKS if "analytics" in task)
     assert TASKS[analytics] == BUS and "must not read our database" in analytics
+
+
+# --- 8c.2: what a topic promises ---------------------------------------------------------------
+
+def test_8c_2_the_true_answers_pass(capsys):
+    assert reported(check_topic_promises, dict(PROMISES), capsys=capsys).startswith("✅ Exercise 8c.2")
+
+
+@pytest.mark.parametrize("flipped", list(PROMISES))
+def test_8c_2_one_statement_answered_the_other_way_is_named(flipped, capsys):
+    answers = {**PROMISES, flipped: not PROMISES[flipped]}
+    out = reported(check_topic_promises, answers, capsys=capsys)
+    assert out.startswith("❌ Exercise 8c.2") and "1 of the" in out and repr(flipped) in out
+
+
+@pytest.mark.parametrize("answers, hint", [
+    ({statement: True for statement in PROMISES}, "not right"),  # "a topic promises everything"
+    ({statement: False for statement in PROMISES}, "not right"),  # "a bus promises nothing"
+    ({statement: str(true) for statement, true in PROMISES.items()}, "with True or False, without quotes"),
+    (dict(list(PROMISES.items())[1:]), "keep the dictionary as given"),
+    ([True] * len(PROMISES), "keep the dictionary as given"),
+])
+def test_8c_2_wrong_answers_get_a_hint(answers, hint, capsys):
+    out = reported(check_topic_promises, answers, capsys=capsys)
+    assert out.startswith("❌ Exercise 8c.2") and hint in out
