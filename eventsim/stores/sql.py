@@ -63,7 +63,7 @@ from typing import Any
 
 from ..clock import system_clock
 from ..ids import random_ids
-from ..jsonl import _DECIMAL_TEXT, MAX_COUNTER, EventFormatError, _spec, _value, event_to_payload
+from ..jsonl import _DECIMAL_TEXT, MAX_COUNTER, EventFormatError, _spec, event_to_payload, payload_json
 from ..registry import EventType, registered
 from ..registry import event_type as registration_of
 from ..store import (
@@ -114,11 +114,6 @@ class StoreError(Exception):
     def __init__(self, store: str, problem: str):
         self.store, self.problem = store, problem
         super().__init__(f"{store}: {problem}")
-
-
-def payload_json(payload: dict[str, Any]) -> str:
-    """The payload as one line of JSON; money as exact decimal strings (``"10.10"``, never ``10.1``)."""
-    return "{" + ", ".join(f'"{name}": {_value(value)}' for name, value in payload.items()) + "}"
 
 
 def row_checksum(event_type: str, schema_version: int, data: str) -> int:
